@@ -1,0 +1,232 @@
+// Catalog lookups: a basic reply code, an enhanced status code, or a whole pasted reply,
+// explained in the user's language, as plain data. Bad input is a UsageError whose message
+// suggests the nearest valid codes. Renderers live in src/report/.
+import { UsageError } from '../errors.js';
+import { parsePastedReply, type Reply } from '../smtp/reply-parser.js';
+import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, type ReplyCodeEntry } from './data.js';
+import { label, localized } from './i18n.js';
+
+export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
+
+export interface CodeExplanation {
+  code: string;
+  name: string;
+  class: ReplyClass;
+  className: string;
+  description: string;
+  when: string;
+  fix: string;
+  operatorFix?: string;
+  stages: string[];
+  /** How the meaning changes at the stage the reply came at (when the stage is known). */
+  stageNote?: string;
+  source: string;
+  /** Where to read more: the RFC section the entry cites. */
+  learnMore: string;
+  /** True when the code is not in the catalog and was explained from its class alone. */
+  generic?: true;
+}
+
+export interface EnhancedExplanation {
+  code: string; // "5.1.1"
+  title: string;
+  class: string;
+  classTitle: string;
+  subject: string;
+  subjectTitle: string;
+  description: string;
+  when: string;
+  fix: string;
+  operatorFix?: string;
+  source: string;
+  learnMore: string;
+  generic?: true;
+}
+
+export interface Explanation extends Partial<CodeExplanation> {
+  kind: 'code' | 'enhanced' | 'reply';
+  input: string;
+  lang: Lang;
+  enhanced?: EnhancedExplanation;
+  reply?: { code: number; enhanced?: string; lines: string[]; text: string };
+}
+
+const BASIC_RE = /^[0-9]{3}$/;
+const ENHANCED_RE = /^([245X])\.([0-9]{1,3})\.([0-9]{1,3})$/i;
+
+/** "RFC 5321 §4.2.3" → https://www.rfc-editor.org/rfc/rfc5321#section-4.2.3 */
+export function rfcUrl(source: string): string {
+  const m = /^RFC ([0-9]+)(?:[^§]*§\s*([0-9.]+[0-9]))?/.exec(source);
+  if (!m) return 'https://www.rfc-editor.org/';
+  return `https://www.rfc-editor.org/rfc/rfc${m[1]}${m[2] ? `#section-${m[2]}` : ''}`;
+}
+
+export function classOf(code: number | string): ReplyClass {
+  return `${String(code)[0]}xx` as ReplyClass;
+}
+
+function fromEntry(e: ReplyCodeEntry, lang: Lang, stage?: string): CodeExplanation {
+  const out: CodeExplanation = {
+    code: e.code,
+    name: localized(e, 'name', lang) ?? e.name,
+    class: e.class,
+    className: label(lang, `class.${e.class}`),
+    description: localized(e, 'description', lang) ?? e.description,
+    when: localized(e, 'when', lang) ?? e.when,
+    fix: localized(e, 'fix', lang) ?? e.fix,
+    stages: e.stages,
+    source: e.source,
+    learnMore: rfcUrl(e.source),
+  };
+  const op = localized(e, 'operatorFix', lang);
+  if (op) out.operatorFix = op;
+  const note = stage ? e.stageNotes?.[stage] : undefined;
+  if (note) out.stageNote = note;
+  return out;
+}
+
+/** A code the catalog lacks (servers do send 571 and friends): explained by its class. */
+function genericCode(code: string, lang: Lang): CodeExplanation {
+  const cls = classOf(code);
+  const base = REPLY_CODE_INDEX.get(`${code[0]}00`) ?? REPLY_CODE_INDEX.get(cls === '5xx' ? '554' : cls === '4xx' ? '451' : cls === '3xx' ? '354' : '250');
+  const outcome = label(lang, `outcome.${cls}`, { code });
+  return {
+    code,
+    name: label(lang, `class.${cls}`),
+    class: cls,
+    className: label(lang, `class.${cls}`),
+    description: `${code} is not a code RFC 5321 or its extensions define; servers use it as a ${cls} reply. ${outcome}`,
+    when: 'Some servers (older Exchange, appliances) invent codes of their own; the text after the code carries the real reason.',
+    fix: base ? base.fix : 'Read the text of the reply: it carries the reason.',
+    stages: ['any'],
+    source: 'RFC 5321 §4.2.1',
+    learnMore: rfcUrl('RFC 5321 §4.2.1'),
+    generic: true,
+  };
+}
+
+function nearestBasic(code: string): string[] {
+  const n = Number(code);
+  return [...REPLY_CODES]
+    .map((e) => e.code)
+    .sort((a, b) => {
+      const sameA = a[0] === code[0] ? 0 : 1;
+      const sameB = b[0] === code[0] ? 0 : 1;
+      return sameA - sameB || Math.abs(Number(a) - n) - Math.abs(Number(b) - n) || Number(a) - Number(b);
+    })
+    .slice(0, 3);
+}
+
+function nearestEnhanced(cls: string, subject: number, detail: number): string[] {
+  const prefix = /^[245]$/.test(cls) ? cls : '5';
+  return ENHANCED.codes
+    .map((e) => e.code.split('.').map(Number) as [number, number, number])
+    .map(([, s, d]) => ({ s, d, dist: Math.abs(s - subject) * 1000 + Math.abs(d - detail) }))
+    .sort((a, b) => a.dist - b.dist || a.s - b.s || a.d - b.d)
+    .slice(0, 3)
+    .map(({ s, d }) => `${prefix}.${s}.${d}`);
+}
+
+/** Explain one basic reply code. Throws UsageError (with suggestions) unless `lenient`. */
+export function explainCode(code: string, lang: Lang, opts: { stage?: string; lenient?: boolean } = {}): CodeExplanation {
+  if (!BASIC_RE.test(code) || !/^[2-5]/.test(code)) {
+    throw new UsageError(`"${code}" is not an SMTP reply code (three digits, 2xx to 5xx); did you mean ${nearestBasic(code.padEnd(3, '0').slice(0, 3)).join(', ')}?`);
+  }
+  const e = REPLY_CODE_INDEX.get(code);
+  if (e) return fromEntry(e, lang, opts.stage);
+  if (opts.lenient) return genericCode(code, lang);
+  throw new UsageError(`unknown reply code ${code}; the nearest known codes are ${nearestBasic(code).join(', ')}`);
+}
+
+/** Explain an enhanced status code "5.1.1" (or "X.1.1"). Throws UsageError unless `lenient`. */
+export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boolean } = {}): EnhancedExplanation {
+  const m = ENHANCED_RE.exec(input.trim());
+  if (!m) {
+    throw new UsageError(`"${input}" is not an enhanced status code (class.subject.detail, class 2, 4 or 5, e.g. 5.1.1)`);
+  }
+  const cls = (m[1] ?? 'X').toUpperCase();
+  const subject = Number(m[2]);
+  const detail = Number(m[3]);
+  const key = `X.${subject}.${detail}`;
+  const e = ENHANCED_INDEX.get(key);
+  const clsEntry = ENHANCED.classes.find((c) => c.class === cls);
+  const subjEntry = ENHANCED.subjects.find((s) => s.subject === String(subject));
+  if (!subjEntry || (!e && !opts.lenient)) {
+    throw new UsageError(`unknown enhanced status code ${input}; the nearest registered codes are ${nearestEnhanced(cls, subject, detail).join(', ')}`);
+  }
+  const code = `${cls}.${subject}.${detail}`;
+  const classTitle = clsEntry?.title ?? 'Any class';
+  if (e) {
+    const out: EnhancedExplanation = {
+      code,
+      title: localized(e, 'title', lang) ?? e.title,
+      class: cls,
+      classTitle,
+      subject: String(subject),
+      subjectTitle: subjEntry.title,
+      description: localized(e, 'description', lang) ?? e.description,
+      when: localized(e, 'when', lang) ?? e.when,
+      fix: localized(e, 'fix', lang) ?? e.fix,
+      source: e.source,
+      learnMore: rfcUrl(e.source),
+    };
+    const op = localized(e, 'operatorFix', lang);
+    if (op) out.operatorFix = op;
+    return out;
+  }
+  return {
+    code,
+    title: `${subjEntry.title} (unregistered detail ${detail})`,
+    class: cls,
+    classTitle,
+    subject: String(subject),
+    subjectTitle: subjEntry.title,
+    description: `${code} is not in the IANA registry. Its class says: ${clsEntry?.description ?? ''} Its subject says: ${subjEntry.description}`.trim(),
+    when: 'Some servers use enhanced codes of their own (Microsoft 365 uses many 5.7.5xx–5.7.7xx codes); the reply text names the real reason.',
+    fix: 'Read the text of the reply and the provider\'s documentation for this code.',
+    source: 'RFC 3463 §3',
+    learnMore: rfcUrl('RFC 3463 §3'),
+    generic: true,
+  };
+}
+
+function replySummary(r: Reply): NonNullable<Explanation['reply']> {
+  const out: NonNullable<Explanation['reply']> = { code: r.code, lines: r.lines, text: r.text };
+  if (r.enhanced) out.enhanced = r.enhanced;
+  return out;
+}
+
+/** Explain a reply the probe received, at a known stage: never throws on odd codes. */
+export function explainReply(r: Reply, lang: Lang, stage?: string): Explanation {
+  const code = String(r.code);
+  const out: Explanation = {
+    kind: 'reply',
+    input: [code, r.enhanced, r.lines[0]].filter(Boolean).join(' '),
+    lang,
+    ...explainCode(code, lang, { lenient: true, ...(stage ? { stage } : {}) }),
+    reply: replySummary(r),
+  };
+  if (r.enhanced) out.enhanced = explainEnhanced(r.enhanced, lang, { lenient: true });
+  return out;
+}
+
+/**
+ * Explain what a person typed: "550", "5.7.26", "X.1.1", or a whole reply
+ * ("550-5.1.1 ...\n550 5.1.1 ..."). Throws UsageError for malformed codes.
+ */
+export function explainInput(input: string, lang: Lang): Explanation {
+  const s = input.trim();
+  if (s === '') throw new UsageError('nothing to explain: give a reply code (550), an enhanced code (5.7.26) or a reply text');
+  if (BASIC_RE.test(s)) return { kind: 'code', input: s, lang, ...explainCode(s, lang) };
+  if (ENHANCED_RE.test(s)) return { kind: 'enhanced', input: s, lang, enhanced: explainEnhanced(s, lang) };
+  if (/^[0-9.]+$/.test(s)) {
+    const parts = s.split('.');
+    if (parts.length === 1) {
+      throw new UsageError(`"${s}" is not a reply code (three digits); did you mean ${nearestBasic(s.slice(0, 3).padEnd(3, '0')).join(', ')}?`);
+    }
+    throw new UsageError(`"${s}" is not a reply code or an enhanced status code; codes look like 550 or 5.1.1`);
+  }
+  const r = parsePastedReply(s);
+  if (!r) throw new UsageError(`no SMTP reply code found in "${s.length > 60 ? `${s.slice(0, 60)}…` : s}"; paste the whole reply line, e.g. "550 5.1.1 User unknown"`);
+  return { ...explainReply(r, lang), input: s };
+}

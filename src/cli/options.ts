@@ -1,0 +1,46 @@
+// Flag parsers shared by the commands (commander argParsers throw InvalidArgumentError,
+// which commander turns into one line and exit 2), and the DNS resolver built from flags.
+import { InvalidArgumentError } from 'commander';
+import net from 'node:net';
+import { createDns2Resolver, DEFAULT_DNS_TIMEOUT_MS } from '../dns/dns2-resolver.js';
+import { withCache, type Resolve } from '../dns/resolver.js';
+import { parseServer, systemServers } from '../dns/system-servers.js';
+
+/** Repeatable flag: `--rcpt a --rcpt b` → ['a', 'b']. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** "30s", "500ms", "2m", "1.5" (seconds) → milliseconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`"${value}" is not a duration (e.g. 30s, 500ms, 2m)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+  if (!(ms > 0) || ms > 24 * 3_600_000) throw new InvalidArgumentError(`"${value}" is out of range (more than 0, at most 24h)`);
+  return ms;
+}
+
+export function parseIp(value: string): string {
+  const v = value.trim().replace(/^\[|\]$/g, '');
+  if (!net.isIP(v)) throw new InvalidArgumentError(`"${value}" is not an IPv4 or IPv6 address`);
+  return v;
+}
+
+export function collectResolver(value: string, previous: string[] | undefined): string[] {
+  try {
+    parseServer(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--resolver /, ''));
+  }
+  return collect(value, previous);
+}
+
+export interface ResolverFlags { resolver?: string[]; dnsTimeout?: number }
+
+/** The run's resolver: --resolver servers or the system's, with a per-lookup deadline, memoized. */
+export function resolverFromFlags(flags: ResolverFlags): Resolve {
+  const servers = flags.resolver && flags.resolver.length > 0 ? flags.resolver.map(parseServer) : systemServers();
+  return withCache(createDns2Resolver({ servers, timeoutMs: flags.dnsTimeout ?? DEFAULT_DNS_TIMEOUT_MS }));
+}

@@ -1,0 +1,47 @@
+// The commander root: global flags, one addCommand per command file, errors routed to
+// the Io instead of process.exit (exitOverride), so the program runs in-process in tests.
+import { Command, Option } from 'commander';
+import type { CliContext } from './context.js';
+import { explainCommand } from './commands/explain.js';
+import { VERSION } from '../version.js';
+import { collectResolver, parseDuration } from './options.js';
+
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('smtp-probe')
+    .description('Live SMTP diagnostics: see every step of a real SMTP dialogue, every reply explained.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--json', 'print one JSON object (documented, with schemaVersion) instead of text')
+    .option('--no-color', 'no colours (also NO_COLOR=1)')
+    .addOption(new Option('--lang <lang>', 'language of explanations (default from LANG)').choices(['en', 'fr', 'vi', 'tr', 'hi']))
+    .option('-v, --verbose', 'more detail; stack traces for internal errors')
+    .option('-q, --quiet', 'print only the verdict')
+    .option('--resolver <ip[:port]>', 'DNS server to ask instead of the system\'s (repeatable)', collectResolver)
+    .option('--dns-timeout <duration>', 'deadline for each DNS lookup (default 5s)', parseDuration)
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      // commander's own errors (unknown flag, missing argument): one line, ours.
+      outputError: (s, write) => write(`smtp-probe: ${s.trim().replace(/^error: /, '')} (see --help)\n`),
+    });
+  program.addCommand(explainCommand(ctx));
+  for (const c of program.commands) {
+    c.exitOverride().configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      outputError: (s, write) => write(`smtp-probe: ${s.trim().replace(/^error: /, '')} (see --help)\n`),
+    });
+  }
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  smtp-probe explain 550               what a reply code means
+  smtp-probe explain 220 554           compare two codes
+
+Exit codes: 0 ok, 1 internal error, 2 usage error, 3 network, 4 timeout,
+5 rejected, 6 no such recipient, 7 temporary failure, 8 a check found a problem, 130 interrupted.`,
+  );
+  return program;
+}

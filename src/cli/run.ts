@@ -1,0 +1,33 @@
+// Runs the program against an Io and returns the exit code: the single catch-all.
+// Usage errors → one line, exit 2. Anything unexpected → one line (stack with --verbose), exit 1.
+import { CommanderError } from 'commander';
+import { createProgram } from './program.js';
+import type { CliContext } from './context.js';
+import type { Io } from './io.js';
+import { ExitCode } from './exit-codes.js';
+import { SmtpProbeError, UsageError } from '../errors.js';
+
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  const ctx: CliContext = { io, exitCode: ExitCode.ok };
+  const program = createProgram(ctx);
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exit code 0; parse errors were already printed.
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`smtp-probe: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    if (io.signal.aborted) return ExitCode.interrupted;
+    const msg = e instanceof Error ? e.message : String(e);
+    io.stderr.write(`smtp-probe: internal error: ${msg}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+    if (verbose && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+    if (e instanceof SmtpProbeError && verbose && e.cause) io.stderr.write(`cause: ${String(e.cause)}\n`);
+    return ExitCode.internal;
+  }
+}

@@ -1,0 +1,237 @@
+// A scripted SMTP peer on loopback for the demo and the tests: table-driven replies
+// (smtp-server's handler table and send() rule), STARTTLS and implicit TLS with test
+// certificates, and hostile behaviours (slow drip, endless continuation, 1 MB line,
+// garbage, resets, TLS that never finishes, plaintext injected after STARTTLS).
+// It records every line it receives so tests can assert that DATA/BDAT never arrive.
+import net from 'node:net';
+import tls from 'node:tls';
+
+export interface ReplySpec {
+  /** Full reply lines as sent ("250-PIPELINING", "250 OK"). */
+  lines?: string[];
+  /** Bytes sent as-is instead of lines (garbage, HTTP, injection). */
+  raw?: string | Buffer;
+  delayMs?: number;
+  /** After replying: close politely ('end') or with a TCP RST ('reset'). */
+  close?: 'end' | 'reset';
+  /** Drip the reply one byte per this many ms. */
+  dripMs?: number;
+  /** Repeat this line forever (until the client goes away). */
+  endless?: string;
+  /** After replying 220 to STARTTLS: never complete the handshake. */
+  hangTls?: boolean;
+}
+
+export interface ScriptRule {
+  /** Regular expression (case-insensitive) matched against the received command line. */
+  match: string;
+  reply: ReplySpec;
+  /** Match only inside TLS (true) or only in plaintext (false). */
+  tls?: boolean;
+  /** Use this rule at most this many times (e.g. greylist the first attempt only). */
+  times?: number;
+}
+
+export interface SmtpScript {
+  name?: string;
+  hostname?: string;
+  /** null: send no banner at all (the client must time out). */
+  banner?: ReplySpec | null;
+  /** Extensions offered after EHLO (STARTTLS is added when TLS material is set). */
+  extensions?: string[];
+  /** Local parts (or whole addresses) that exist; others get 550 5.1.1. */
+  users?: string[];
+  catchAll?: boolean;
+  rules?: ScriptRule[];
+  /** Close the connection as soon as it opens. */
+  closeOnConnect?: 'end' | 'reset';
+  implicitTls?: boolean;
+  /** Advertise STARTTLS even without TLS material (for tests of broken handshakes). */
+  offerStartTls?: boolean;
+}
+
+export interface ScriptServerOptions {
+  address?: string;
+  port?: number;
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Delay added before every reply (benchmarks' D). */
+  replyDelayMs?: number;
+}
+
+export interface ScriptServer {
+  address: string;
+  port: number;
+  /** Every command line received, in order, over all connections. */
+  received: string[];
+  connections: number;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function startScriptServer(script: SmtpScript, opts: ScriptServerOptions = {}): Promise<ScriptServer> {
+  const address = opts.address ?? '127.0.0.1';
+  const sockets = new Set<net.Socket>();
+  const received: string[] = [];
+  const ruleUses = new Map<ScriptRule, number>();
+  const state = { connections: 0 };
+  const hostname = script.hostname ?? 'mx.script.test';
+
+  const handle = (raw: net.Socket): void => {
+    state.connections++;
+    sockets.add(raw);
+    raw.on('close', () => sockets.delete(raw));
+    raw.on('error', () => {});
+    if (script.closeOnConnect === 'reset') return void raw.resetAndDestroy();
+    if (script.closeOnConnect === 'end') return void raw.end();
+
+    let sock: net.Socket = raw;
+    let inTls = false;
+    let buf = '';
+    let chain = Promise.resolve();
+    let dead = false;
+    raw.on('close', () => { dead = true; });
+
+    const send = async (spec: ReplySpec): Promise<void> => {
+      const delay = (opts.replyDelayMs ?? 0) + (spec.delayMs ?? 0);
+      if (delay > 0) await sleep(delay);
+      if (dead) return;
+      if (spec.endless !== undefined) {
+        while (!dead && sock.writable) {
+          if (!sock.write(`${spec.endless}\r\n`)) await new Promise((r) => sock.once('drain', r));
+          await sleep(1);
+        }
+        return;
+      }
+      const bytes = spec.raw !== undefined ? Buffer.from(spec.raw) : Buffer.from((spec.lines ?? []).map((l) => `${l}\r\n`).join(''));
+      if (spec.dripMs !== undefined) {
+        for (const b of bytes) {
+          if (dead) return;
+          sock.write(Buffer.from([b]));
+          await sleep(spec.dripMs);
+        }
+      } else if (bytes.length > 0) sock.write(bytes);
+      if (spec.close === 'reset') {
+        await sleep(5);
+        raw.resetAndDestroy();
+        dead = true;
+      } else if (spec.close === 'end') {
+        sock.end();
+        dead = true;
+      }
+    };
+
+    const upgrade = (): void => {
+      raw.removeListener('data', onData);
+      buf = '';
+      if (!opts.tls) return;
+      const secure = new tls.TLSSocket(raw, { isServer: true, key: opts.tls.key, cert: opts.tls.cert });
+      secure.on('error', () => {});
+      secure.on('data', onData);
+      sock = secure;
+      inTls = true;
+    };
+
+    const ruleFor = (line: string): ScriptRule | undefined =>
+      (script.rules ?? []).find((r) => {
+        if (r.tls !== undefined && r.tls !== inTls) return false;
+        if (r.times !== undefined && (ruleUses.get(r) ?? 0) >= r.times) return false;
+        return new RegExp(r.match, 'i').test(line);
+      });
+
+    const respond = async (line: string): Promise<void> => {
+      const rule = ruleFor(line);
+      if (rule) {
+        ruleUses.set(rule, (ruleUses.get(rule) ?? 0) + 1);
+        if (/^STARTTLS/i.test(line) && rule.reply.hangTls) {
+          await send(rule.reply);
+          raw.removeListener('data', onData); // swallow the ClientHello, never answer
+          return;
+        }
+        await send(rule.reply);
+        const first = rule.reply.lines?.[0] ?? String(rule.reply.raw ?? '');
+        if (/^STARTTLS/i.test(line) && first.startsWith('220')) upgrade();
+        return;
+      }
+      const verb = (line.split(' ')[0] ?? '').toUpperCase();
+      switch (verb) {
+        case 'EHLO': {
+          const ext = [...(script.extensions ?? ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES'])];
+          if ((opts.tls || script.offerStartTls) && !inTls && !script.implicitTls) ext.push('STARTTLS');
+          const lines = [`${hostname} Hello ${line.slice(5)}`, ...ext];
+          return send({ lines: lines.map((l, i) => `250${i === lines.length - 1 ? ' ' : '-'}${l}`) });
+        }
+        case 'HELO': return send({ lines: [`250 ${hostname}`] });
+        case 'STARTTLS':
+          if (!opts.tls && !script.offerStartTls) return send({ lines: ['502 5.5.1 STARTTLS not available'] });
+          await send({ lines: ['220 2.0.0 Ready to start TLS'] });
+          return upgrade();
+        case 'MAIL': return send({ lines: ['250 2.1.0 Ok'] });
+        case 'RCPT': {
+          const addr = /<([^>]*)>/.exec(line)?.[1] ?? '';
+          const local = addr.split('@')[0] ?? '';
+          const users = script.users ?? [];
+          if (script.catchAll || users.includes(addr) || users.includes(local)) return send({ lines: ['250 2.1.5 Ok'] });
+          return send({ lines: [`550 5.1.1 <${addr}>: Recipient address rejected: User unknown in local recipient table`] });
+        }
+        case 'RSET': return send({ lines: ['250 2.0.0 Ok'] });
+        case 'NOOP': return send({ lines: ['250 2.0.0 Ok'] });
+        case 'QUIT': return send({ lines: ['221 2.0.0 Bye'], close: 'end' });
+        case 'DATA': case 'BDAT': return send({ lines: ['554 5.5.0 this test server never takes a message'] });
+        default: return send({ lines: ['502 5.5.2 Error: command not recognized'] });
+      }
+    };
+
+    function onData(chunk: Buffer): void {
+      buf += chunk.toString('latin1');
+      if (buf.length > 64 * 1024) return void raw.destroy();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = Buffer.from(buf.slice(0, nl).replace(/\r$/, ''), 'latin1').toString('utf8');
+        buf = buf.slice(nl + 1);
+        received.push(line);
+        const wasTls = inTls;
+        chain = chain.then(() => respond(line)).catch(() => {});
+        // After STARTTLS the rest of the plaintext buffer must not be read as commands.
+        if (/^STARTTLS/i.test(line) && !wasTls) {
+          chain = chain.then(() => undefined);
+          break;
+        }
+      }
+    }
+
+    const greet = (): void => {
+      sock.on('data', onData);
+      if (script.banner === null) return;
+      chain = chain.then(() => send(script.banner ?? { lines: [`220 ${hostname} ESMTP scripted`] }));
+    };
+
+    if (script.implicitTls && opts.tls) {
+      const secure = new tls.TLSSocket(raw, { isServer: true, key: opts.tls.key, cert: opts.tls.cert });
+      secure.on('error', () => {});
+      sock = secure;
+      inTls = true;
+      secure.once('secure', greet);
+    } else greet();
+  };
+
+  const server = net.createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, address, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    address,
+    port,
+    received,
+    get connections() {
+      return state.connections;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,94 @@
+// The DNS contract every check and the probe use: one narrow function type (mailauth's
+// DNSResolver idea). Failures are DnsError with node:dns-style codes; code branches on the
+// code, never on the message. Implementations: dns2-resolver.ts (the wire), and in tests
+// the same resolver pointed at the loopback zone server.
+
+import { SmtpProbeError } from '../errors.js';
+
+export type RRType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS' | 'SOA';
+
+export interface MxRecord { exchange: string; priority: number }
+
+/** What each record type resolves to. TXT is one string per record (character-strings joined). */
+export interface RecordMap {
+  A: string[];
+  AAAA: string[];
+  MX: MxRecord[];
+  TXT: string[];
+  PTR: string[];
+  CNAME: string[];
+  NS: string[];
+  SOA: string[];
+}
+
+/**
+ * Resolve `name` for `type`. Resolves to a non-empty array, or rejects with DnsError:
+ * ENOTFOUND (NXDOMAIN), ENODATA (name exists, no record of that type), ESERVFAIL,
+ * EREFUSED, ETIMEOUT (no answer before the deadline), EFORMERR/EBADRESP (broken answer).
+ */
+export type Resolve = <T extends RRType>(name: string, type: T) => Promise<RecordMap[T]>;
+
+export type DnsErrorCode = 'ENOTFOUND' | 'ENODATA' | 'ESERVFAIL' | 'EREFUSED' | 'ETIMEOUT' | 'EFORMERR' | 'EBADRESP' | 'ECONNREFUSED';
+
+export class DnsError extends SmtpProbeError {
+  readonly dnsCode: DnsErrorCode;
+  readonly qname: string;
+  readonly qtype: RRType;
+  constructor(dnsCode: DnsErrorCode, qname: string, qtype: RRType, message?: string) {
+    super(dnsCode, message ?? `${qtype} ${qname}: ${DNS_ERROR_TEXT[dnsCode]}`);
+    this.dnsCode = dnsCode;
+    this.qname = qname;
+    this.qtype = qtype;
+  }
+}
+
+export const DNS_ERROR_TEXT: Readonly<Record<DnsErrorCode, string>> = {
+  ENOTFOUND: 'the name does not exist (NXDOMAIN)',
+  ENODATA: 'the name exists but has no record of this type (NODATA)',
+  ESERVFAIL: 'the DNS server failed to answer (SERVFAIL)',
+  EREFUSED: 'the DNS server refused the query (REFUSED)',
+  ETIMEOUT: 'no answer from the DNS server before the deadline',
+  EFORMERR: 'the DNS server said the query was malformed (FORMERR)',
+  EBADRESP: 'the DNS answer could not be understood',
+  ECONNREFUSED: 'the DNS server could not be reached (connection refused)',
+};
+
+/** One lookup as evidence: what was asked, what came back, how long it took. */
+export interface DnsQueryLog { name: string; type: RRType; ms: number; result: 'ok' | DnsErrorCode; answers?: unknown[] }
+
+/** Records every lookup into `log` (the checks keep it as evidence, mailauth §1.4). */
+export function withQueryLog(resolve: Resolve, log: DnsQueryLog[], now: () => number = Date.now): Resolve {
+  return async <T extends RRType>(name: string, type: T): Promise<RecordMap[T]> => {
+    const t0 = now();
+    try {
+      const r = await resolve(name, type);
+      log.push({ name, type, ms: now() - t0, result: 'ok', answers: r });
+      return r;
+    } catch (e) {
+      log.push({ name, type, ms: now() - t0, result: isDnsError(e) ? e.dnsCode : 'EBADRESP' });
+      throw e;
+    }
+  };
+}
+
+/**
+ * Memoizes lookups for one run (the probe, the checks and the follow-up ask for the same
+ * names): concurrent asks for the same name and type share one query, errors included.
+ */
+export function withCache(resolve: Resolve): Resolve {
+  const cache = new Map<string, Promise<unknown>>();
+  return <T extends RRType>(name: string, type: T): Promise<RecordMap[T]> => {
+    const key = `${type} ${name.toLowerCase().replace(/\.$/, '')}`;
+    let p = cache.get(key) as Promise<RecordMap[T]> | undefined;
+    if (!p) {
+      p = resolve(name, type);
+      cache.set(key, p);
+      p.catch(() => {}); // the caller handles it; the cached copy must not be unhandled
+    }
+    return p;
+  };
+}
+
+export function isDnsError(e: unknown): e is DnsError {
+  return e instanceof DnsError;
+}

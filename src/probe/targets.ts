@@ -1,0 +1,58 @@
+// What the user asked to probe: a domain (or host), an IP literal, or an address.
+// Bad input is a UsageError here, before any DNS query or connection.
+import net from 'node:net';
+import { domainToASCII } from 'node:url';
+import { UsageError } from '../errors.js';
+import { checkDomain, checkMailbox } from '../smtp/command.js';
+
+export type Target =
+  | { kind: 'domain'; input: string; domain: string }
+  | { kind: 'ip'; input: string; ip: string }
+  | { kind: 'address'; input: string; address: string; local: string; domain: string };
+
+/** IDN → A-label (RFC 5891), lower case, no trailing dot; UsageError if it is not a domain. */
+export function normalizeDomain(input: string, what = 'domain'): string {
+  if (/[\r\n\0]/.test(input)) throw new UsageError(`${what} contains a CR, LF or NUL character`);
+  const trimmed = input.trim().replace(/\.$/, '');
+  const ascii = domainToASCII(trimmed);
+  if (!ascii || ascii.length > 253 || !trimmed.includes('.') && trimmed.toLowerCase() !== 'localhost') {
+    throw new UsageError(`"${input}" is not a valid ${what} (expected something like example.com)`);
+  }
+  try {
+    checkDomain(what, ascii);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  return ascii.toLowerCase();
+}
+
+export function parseTarget(input: string): Target {
+  const s = input.trim();
+  if (s === '') throw new UsageError('no target given: a domain, a mail host, an IP address or an e-mail address');
+  if (/[\r\n\0]/.test(s)) throw new UsageError('the target contains a CR, LF or NUL character');
+  const bare = s.replace(/^\[(.*)\]$/, '$1');
+  if (net.isIP(bare)) return { kind: 'ip', input: s, ip: bare };
+  const at = s.lastIndexOf('@');
+  if (at !== -1) {
+    const local = s.slice(0, at);
+    if (local === '') throw new UsageError(`"${s}" has nothing before the @`);
+    const domain = normalizeDomain(s.slice(at + 1), 'domain of the address');
+    const address = `${local}@${domain}`;
+    try {
+      checkMailbox('address', address);
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    return { kind: 'address', input: s, address, local, domain };
+  }
+  return { kind: 'domain', input: s, domain: normalizeDomain(s) };
+}
+
+/** The recipient used when none is given: the address itself, else postmaster (RFC 5321 §4.5.1). */
+export function defaultRecipient(t: Target): string {
+  switch (t.kind) {
+    case 'address': return t.address;
+    case 'domain': return `postmaster@${t.domain}`;
+    case 'ip': return `postmaster@[${net.isIPv6(t.ip) ? `IPv6:${t.ip}` : t.ip}]`;
+  }
+}

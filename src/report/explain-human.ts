@@ -1,0 +1,87 @@
+// Human rendering of explanations and comparisons. Pure: data in, string out; colours
+// come from the Chalk instance handed in (level 0 for --no-color / NO_COLOR).
+import type { ChalkInstance } from 'chalk';
+import type { Lang } from '../catalog/data.js';
+import type { CodeExplanation, EnhancedExplanation, Explanation } from '../catalog/explain.js';
+import type { Comparison } from '../catalog/compare.js';
+import { label } from '../catalog/i18n.js';
+import { wrap } from './wrap.js';
+
+export interface RenderOptions { chalk: ChalkInstance; width: number; lang: Lang }
+
+export function colourForClass(chalk: ChalkInstance, cls: string): (s: string) => string {
+  switch (cls[0]) {
+    case '2': return chalk.green;
+    case '3': return chalk.cyan;
+    case '4': return chalk.yellow;
+    default: return chalk.red;
+  }
+}
+
+function section(o: RenderOptions, key: string, text: string | undefined, indent = '  '): string[] {
+  if (!text) return [];
+  return [o.chalk.bold(`${indent}${label(o.lang, key)}`), wrap(text, o.width, `${indent}  `)];
+}
+
+export function renderCodeSection(c: CodeExplanation, o: RenderOptions): string[] {
+  const paint = colourForClass(o.chalk, c.class);
+  return [
+    `${paint(o.chalk.bold(`${c.code} ${c.name}`))} ${o.chalk.dim(`— ${c.className}`)}`,
+    ...section(o, 'stageNote', c.stageNote),
+    ...section(o, 'description', c.description),
+    ...section(o, 'when', c.when),
+    ...section(o, 'fix', c.fix),
+    ...section(o, 'operatorFix', c.operatorFix),
+    o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${c.source} — ${c.learnMore}`),
+  ];
+}
+
+export function renderEnhancedSection(e: EnhancedExplanation, o: RenderOptions): string[] {
+  const paint = colourForClass(o.chalk, e.class === 'X' ? '5' : e.class);
+  return [
+    `${paint(o.chalk.bold(`${e.code} ${e.title}`))} ${o.chalk.dim(`— ${label(o.lang, 'enhanced')}`)}`,
+    o.chalk.dim(`  ${label(o.lang, 'enhancedClass')}: ${e.class} ${e.classTitle} · ${label(o.lang, 'enhancedSubject')}: ${e.subject} ${e.subjectTitle}`),
+    ...section(o, 'description', e.description),
+    ...section(o, 'when', e.when),
+    ...section(o, 'fix', e.fix),
+    ...section(o, 'operatorFix', e.operatorFix),
+    o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${e.source} — ${e.learnMore}`),
+  ];
+}
+
+export function renderExplanation(x: Explanation, o: RenderOptions): string {
+  const out: string[] = [];
+  if (x.reply) {
+    for (const [i, line] of x.reply.lines.entries()) {
+      const sep = i === x.reply.lines.length - 1 ? ' ' : '-';
+      out.push(o.chalk.dim(`<- ${x.reply.code}${sep}${x.reply.enhanced ? `${x.reply.enhanced} ` : ''}${line}`));
+    }
+    out.push('');
+  }
+  if (x.code && x.name && x.class && x.className && x.description && x.when && x.fix && x.stages && x.source) {
+    out.push(...renderCodeSection(x as CodeExplanation, o));
+  }
+  if (x.enhanced) {
+    if (out.length > 0) out.push('');
+    out.push(...renderEnhancedSection(x.enhanced, o));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function renderComparison(c: Comparison, o: RenderOptions): string {
+  const out: string[] = [
+    o.chalk.bold(c.title),
+    wrap(c.summary, o.width),
+    '',
+    ...renderCodeSection(c.a, o),
+    '',
+    ...renderCodeSection(c.b, o),
+    '',
+    o.chalk.bold(label(o.lang, 'keyDifferences')),
+    ...c.differences.map((d, i) => wrap(`${i + 1}. ${d}`, o.width, '  ').replace(/^ {2}/, '  ')),
+    '',
+    o.chalk.bold(label(o.lang, 'whenToUseWhich')),
+    ...c.whenToUse.map((w) => wrap(`• ${w}`, o.width, '  ')),
+  ];
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,101 @@
+// The command formatter: the only way bytes of an SMTP command are made. An allow-list
+// of verbs that has no DATA, BDAT or message content, in the type and at run time, and
+// refuses CR, LF, NUL and over-long input before anything reaches the wire
+// (RFC 5321 §4.5.3.1: command line 512 octets, local part 64, domain 255, path 256).
+import { UsageError } from '../errors.js';
+
+export const VERBS = ['EHLO', 'HELO', 'STARTTLS', 'MAIL', 'RCPT', 'RSET', 'NOOP', 'QUIT'] as const;
+export type Verb = (typeof VERBS)[number];
+
+export const MAX_COMMAND_LINE = 512; // RFC 5321 §4.5.3.1.4, CRLF included
+export const MAX_LOCAL_PART = 64; // §4.5.3.1.1
+export const MAX_DOMAIN = 255; // §4.5.3.1.2
+export const MAX_PATH = 256; // §4.5.3.1.3, angle brackets included
+
+const FORBIDDEN = /[\r\n\0]/;
+
+export class CommandError extends UsageError {}
+
+function refuseControl(what: string, s: string): void {
+  if (FORBIDDEN.test(s)) throw new CommandError(`${what} contains a CR, LF or NUL character: refused before anything was sent`);
+}
+
+/** Validate a domain or address literal for EHLO/HELO and paths. */
+export function checkDomain(what: string, d: string): void {
+  refuseControl(what, d);
+  if (d.length === 0) throw new CommandError(`${what} is empty`);
+  if (d.length > MAX_DOMAIN) throw new CommandError(`${what} is longer than ${MAX_DOMAIN} characters (RFC 5321 §4.5.3.1.2)`);
+  if (/^\[.*\]$/.test(d)) return; // address literal [192.0.2.1] / [IPv6:...]
+  if (!/^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*\.?$/u.test(d)) {
+    throw new CommandError(`${what} "${d}" is not a valid domain name`);
+  }
+  for (const label of d.split('.')) {
+    if (label.length > 63) throw new CommandError(`${what} has a label longer than 63 characters`);
+  }
+}
+
+/** Validate a mailbox for MAIL FROM / RCPT TO; '' is the null reverse-path. */
+export function checkMailbox(what: string, addr: string): void {
+  refuseControl(what, addr);
+  if (addr === '') return;
+  if (/[<>\s]/.test(addr) && !/^".*"@/.test(addr)) throw new CommandError(`${what} "${addr}" contains spaces or angle brackets`);
+  const at = addr.lastIndexOf('@');
+  if (at <= 0 || at === addr.length - 1) throw new CommandError(`${what} "${addr}" is not an address of the form local@domain`);
+  const local = addr.slice(0, at);
+  const domain = addr.slice(at + 1);
+  if (Buffer.byteLength(local) > MAX_LOCAL_PART) throw new CommandError(`${what}: the local part is longer than ${MAX_LOCAL_PART} octets (RFC 5321 §4.5.3.1.1)`);
+  if (Buffer.byteLength(addr) + 2 > MAX_PATH) throw new CommandError(`${what} is longer than ${MAX_PATH - 2} octets (RFC 5321 §4.5.3.1.3)`);
+  checkDomain(`${what} domain`, domain);
+}
+
+const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(=[\x21-\x3c\x3e-\x7e]+)?$/; // RFC 5321 §4.1.2 esmtp-param
+
+export interface Command {
+  verb: Verb;
+  /** The exact line without CRLF, as shown in transcripts. */
+  line: string;
+}
+
+/**
+ * Build one command line. `arg` is the domain for EHLO/HELO, the mailbox for MAIL/RCPT
+ * ('' = null sender for MAIL); `params` are ESMTP parameters (SIZE=…, SMTPUTF8).
+ */
+export function formatCommand(verb: Verb, arg?: string, params: readonly string[] = []): Command {
+  if (!(VERBS as readonly string[]).includes(verb)) {
+    // Reached only by a bug or a cast: DATA/BDAT can never be sent.
+    throw new CommandError(`refusing to send SMTP command "${String(verb)}": only ${VERBS.join(', ')} are ever sent`);
+  }
+  for (const p of params) {
+    refuseControl('ESMTP parameter', p);
+    if (!ESMTP_PARAM.test(p)) throw new CommandError(`invalid ESMTP parameter "${p}"`);
+  }
+  let line: string;
+  switch (verb) {
+    case 'EHLO':
+    case 'HELO':
+      checkDomain(`${verb} name`, arg ?? '');
+      line = `${verb} ${arg}`;
+      break;
+    case 'MAIL':
+      checkMailbox('MAIL FROM address', arg ?? '');
+      line = `MAIL FROM:<${arg ?? ''}>`;
+      break;
+    case 'RCPT':
+      if (!arg) throw new CommandError('RCPT TO needs an address');
+      checkMailbox('RCPT TO address', arg);
+      line = `RCPT TO:<${arg}>`;
+      break;
+    default:
+      if (arg !== undefined) throw new CommandError(`${verb} takes no argument`);
+      line = verb;
+  }
+  if (params.length > 0) line += ` ${params.join(' ')}`;
+  if (Buffer.byteLength(line) + 2 > MAX_COMMAND_LINE) throw new CommandError(`the ${verb} command would be longer than ${MAX_COMMAND_LINE} octets (RFC 5321 §4.5.3.1.4)`);
+  return { verb, line };
+}
+
+/** The bytes for the wire. A last guard: a line that somehow became DATA/BDAT is refused. */
+export function encodeCommand(c: Command): Buffer {
+  if (/^(DATA|BDAT)\b/i.test(c.line) || FORBIDDEN.test(c.line)) throw new CommandError('refusing to send DATA, BDAT or a line with CR/LF/NUL');
+  return Buffer.from(`${c.line}\r\n`, 'utf8');
+}

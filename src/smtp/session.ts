@@ -1,0 +1,330 @@
+// One SMTP session against one address and port, as a state machine: connect, banner,
+// EHLO (HELO fallback), STARTTLS, EHLO again, MAIL, RCPT… (pipelined when offered),
+// RSET, QUIT. Never DATA. What the peer does is data in the result (Outcome); every stage
+// has a deadline on its total time and every failure names its stage and peer.
+import { encodeCommand, formatCommand, type Command, type Verb } from './command.js';
+import { parseEhlo, type Extensions } from './ehlo.js';
+import type { Reply } from './reply-parser.js';
+import { STAGE_LABEL, STAGE_TIMEOUT_MS, type Stage } from './stages.js';
+import type { TlsFacts } from './tls-facts.js';
+import type { Connect, Failure, TlsClientOptions, Transport } from './transport.js';
+
+export type TlsMode = 'auto' | 'require' | 'none';
+export type OutcomeKind = 'ok' | 'rejected' | 'deferred' | 'no-such-user' | 'timeout' | 'network' | 'tls' | 'protocol' | 'limit';
+
+export interface Step {
+  stage: Stage;
+  /** The command line sent (absent for connect/banner). */
+  sent?: string;
+  reply?: Reply;
+  /** The exchange happened inside TLS. */
+  tls: boolean;
+  startedAt: number;
+  ms: number;
+  failure?: Failure;
+}
+
+export interface RcptResult { address: string; accepted: boolean; reply?: Reply }
+
+export interface Outcome {
+  kind: OutcomeKind;
+  stage: Stage;
+  message: string;
+  reply?: Reply;
+}
+
+export interface SessionResult {
+  host: string;
+  address: string;
+  port: number;
+  tlsMode: 'starttls' | 'implicit' | 'none';
+  steps: Step[];
+  extensions?: Extensions;
+  tls?: TlsFacts;
+  rcpts: RcptResult[];
+  outcome: Outcome;
+  /** Things worth a warning that only the session saw (HELO fallback, STARTTLS refused…). */
+  notes: string[];
+  /** The local address our connection came from (the sending IP when it is public). */
+  localAddress?: string;
+}
+
+export interface SessionOptions {
+  host: string;
+  address: string;
+  port: number;
+  implicitTls: boolean;
+  tlsMode: TlsMode;
+  tlsVerify: boolean;
+  tls: TlsClientOptions;
+  helo: string;
+  /** '' is the null reverse-path <>. */
+  from: string;
+  rcpts: string[];
+  /** Multiplies every stage deadline (--timeout). */
+  timeoutScale: number;
+  /** Epoch ms by which the whole run must end. */
+  runDeadline: number;
+  /** Use PIPELINING when the server offers it (default true). */
+  pipelining?: boolean;
+}
+
+export type SessionEvent = { type: 'stage'; host: string; address: string; port: number; stage: Stage };
+
+export interface SessionDeps {
+  connect: Connect;
+  now: () => number;
+  onEvent?: (e: SessionEvent) => void;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+class Ended extends Error {}
+
+export function peerName(host: string, address: string, port: number): string {
+  const a = address.includes(':') ? `[${address}]` : `[${address}]`;
+  return `${host}${a}:${port}`;
+}
+
+export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<SessionResult> {
+  const peer = peerName(o.host, o.address, o.port);
+  const result: SessionResult = {
+    host: o.host, address: o.address, port: o.port,
+    tlsMode: o.implicitTls ? 'implicit' : 'none',
+    steps: [], rcpts: [], notes: [],
+    outcome: { kind: 'ok', stage: 'quit', message: '' },
+  };
+  let transport: Transport | undefined;
+  let transactionOpen = false;
+
+  const deadline = (stage: Stage): number => Math.min(Date.now() + STAGE_TIMEOUT_MS[stage] * o.timeoutScale, o.runDeadline);
+  const stageEvent = (stage: Stage): void => deps.onEvent?.({ type: 'stage', host: o.host, address: o.address, port: o.port, stage });
+
+  const end = (kind: OutcomeKind, stage: Stage, message: string, reply?: Reply): never => {
+    result.outcome = reply ? { kind, stage, message, reply } : { kind, stage, message };
+    throw new Ended();
+  };
+
+  const failureOutcome = (f: Failure, stage: Stage): never => {
+    const label = STAGE_LABEL[stage];
+    switch (f.kind) {
+      case 'timeout': return end('timeout', stage, `conversation with ${peer} timed out while ${label}`);
+      case 'refused': return end('network', stage, `connection to ${peer} refused: nothing listens on port ${o.port}, or a firewall rejects it`);
+      case 'unreachable': return end('network', stage, `${peer} is unreachable: ${f.message}`);
+      case 'reset': return end('network', stage, `lost connection with ${peer} while ${label}: the server reset the connection`);
+      case 'closed': return end('network', stage, `lost connection with ${peer} while ${label}: ${f.message}`);
+      case 'protocol': return end('protocol', stage, `${peer} answered with something that is not SMTP while ${label}${f.line ? `: "${f.line}"` : ''}`);
+      case 'limit': return end('limit', stage, `${peer} sent too much while ${label}: ${f.message}`);
+      case 'tls': return end('tls', stage, `TLS with ${peer} failed while ${label}: ${f.message}`);
+      default: return end('network', stage, `network trouble with ${peer} while ${label}: ${f.message}`);
+    }
+  };
+
+  /** Read one reply for a step already recorded (sent), filling in reply and time. */
+  const readInto = async (step: Step, t: Transport): Promise<Reply> => {
+    const r = await t.readReply(deadline(step.stage));
+    step.ms = deps.now() - step.startedAt;
+    if (!r.ok) {
+      step.failure = { kind: r.kind, message: r.message, ...(r.line !== undefined ? { line: r.line } : {}) };
+      return failureOutcome(r, step.stage);
+    }
+    step.reply = r.reply;
+    return r.reply;
+  };
+
+  const newStep = (stage: Stage, cmd?: Command): Step => {
+    const step: Step = { stage, tls: transport?.isTls ?? false, startedAt: deps.now(), ms: 0 };
+    if (cmd) step.sent = cmd.line;
+    result.steps.push(step);
+    return step;
+  };
+
+  const exchange = async (t: Transport, stage: Stage, verb: Verb, arg?: string, params?: string[]): Promise<Reply> => {
+    stageEvent(stage);
+    const cmd = formatCommand(verb, arg, params);
+    const step = newStep(stage, cmd);
+    t.write(encodeCommand(cmd));
+    return readInto(step, t);
+  };
+
+  /** Refused or deferred: record the outcome, then leave politely (QUIT) in finally. */
+  const judge = (stage: Stage, reply: Reply, what: string): void => {
+    if (reply.code >= 400 && reply.code < 500) end('deferred', stage, `${peer} deferred ${what} (${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''})`, reply);
+    if (reply.code >= 500) end('rejected', stage, `${peer} rejected ${what} (${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''})`, reply);
+  };
+
+  try {
+    // Connect (and, on 465, the TLS handshake).
+    stageEvent('connect');
+    const cstep = newStep('connect');
+    const c = await deps.connect(
+      { host: o.host, address: o.address, port: o.port, implicitTls: o.implicitTls, tls: { ...o.tls, servername: o.tls.servername ?? o.host } },
+      Math.min(Date.now() + (STAGE_TIMEOUT_MS.connect + (o.implicitTls ? STAGE_TIMEOUT_MS['tls-handshake'] : 0)) * o.timeoutScale, o.runDeadline),
+    );
+    cstep.ms = deps.now() - cstep.startedAt;
+    if (!c.ok) {
+      cstep.failure = { kind: c.kind, message: c.message };
+      failureOutcome(c, 'connect');
+      throw new Ended(); // unreachable: failureOutcome throws
+    }
+    transport = c.transport;
+    cstep.tls = transport.isTls;
+    if (transport.localAddress) result.localAddress = transport.localAddress.replace(/^::ffff:/, '');
+    if (c.tls) {
+      result.tls = c.tls;
+      checkTlsPolicy(c.tls);
+    }
+
+    // Banner: never send anything before it (RFC 5321 §4.3.1; early talkers get refused).
+    stageEvent('banner');
+    const banner = await readInto(newStep('banner'), transport);
+    if (banner.code === 421) end('deferred', 'banner', `${peer} is not accepting connections right now (421)`, banner);
+    if (banner.code >= 500) end('rejected', 'banner', `${peer} refused to talk to me (${banner.code})`, banner);
+    if (banner.code >= 400) end('deferred', 'banner', `${peer} deferred the connection (${banner.code})`, banner);
+    if (banner.code !== 220) end('protocol', 'banner', `${peer} greeted with ${banner.code} instead of 220`, banner);
+
+    const ehlo = async (t: Transport): Promise<void> => {
+      const r = await exchange(t, 'ehlo', 'EHLO', o.helo);
+      if (r.code === 250) {
+        result.extensions = parseEhlo(r);
+        return;
+      }
+      if (r.code === 421) end('deferred', 'ehlo', `${peer} is closing the connection (421)`, r);
+      if (r.code >= 500 && o.tlsMode !== 'require') {
+        // Old servers without ESMTP: fall back to HELO (RFC 5321 §3.2); no extensions then.
+        result.notes.push(`EHLO was refused (${r.code}); fell back to HELO, so no extensions (no STARTTLS, no PIPELINING)`);
+        const h = await exchange(t, 'helo', 'HELO', o.helo);
+        judge('helo', h, `HELO ${o.helo}`);
+        result.extensions = undefined;
+        return;
+      }
+      judge('ehlo', r, `EHLO ${o.helo}`);
+    };
+    await ehlo(transport);
+
+    // STARTTLS when offered (RFC 3207), then EHLO again: the plaintext EHLO is forgotten.
+    if (!o.implicitTls && o.tlsMode !== 'none') {
+      if (result.extensions?.starttls) {
+        const r = await exchange(transport, 'starttls', 'STARTTLS');
+        if (r.code === 220) {
+          stageEvent('tls-handshake');
+          const hs = newStep('tls-handshake');
+          const up = await transport.upgradeTls({ ...o.tls, servername: o.tls.servername ?? o.host }, deadline('tls-handshake'));
+          hs.ms = deps.now() - hs.startedAt;
+          if (!up.ok) {
+            hs.failure = { kind: up.kind, message: up.message };
+            failureOutcome(up, 'tls-handshake');
+          } else {
+            hs.tls = true;
+            result.tlsMode = 'starttls';
+            result.tls = up.facts;
+            result.extensions = undefined;
+            checkTlsPolicy(up.facts);
+            await ehlo(transport);
+          }
+        } else if (o.tlsMode === 'require') {
+          end('tls', 'starttls', `${peer} offered STARTTLS but refused it (${r.code}); --tls require stops here`, r);
+        } else {
+          result.notes.push(`${peer} offered STARTTLS but refused it (${r.code}); continued without TLS`);
+        }
+      } else if (o.tlsMode === 'require') {
+        end('tls', 'ehlo', `${peer} does not offer STARTTLS; --tls require stops here`);
+      }
+    }
+
+    // MAIL FROM and RCPT TO: one flight when PIPELINING is offered (RFC 2920).
+    const ext = result.extensions;
+    const needsUtf8 = NON_ASCII.test(o.from) || o.rcpts.some((r) => NON_ASCII.test(r));
+    if (needsUtf8 && !ext?.smtputf8) {
+      end('protocol', 'mail', `an address has non-ASCII characters but ${peer} does not offer SMTPUTF8 (RFC 6531), so it cannot be given to this server`);
+    }
+    const mailCmd = formatCommand('MAIL', o.from, needsUtf8 ? ['SMTPUTF8'] : []);
+    const rcptCmds = o.rcpts.map((r) => formatCommand('RCPT', r));
+    const t = transport;
+    if (ext?.pipelining && o.pipelining !== false && rcptCmds.length > 0) {
+      stageEvent('mail');
+      const mailStep = newStep('mail', mailCmd);
+      const rcptSteps = rcptCmds.map((cmd) => newStep('rcpt', cmd));
+      t.write(Buffer.concat([mailCmd, ...rcptCmds].map(encodeCommand)));
+      transactionOpen = true;
+      const mail = await readInto(mailStep, t);
+      if (mail.code === 421) end('deferred', 'mail', `${peer} is closing the connection (421)`, mail);
+      for (const [i, step] of rcptSteps.entries()) {
+        if (i === 0) stageEvent('rcpt');
+        step.startedAt = mailStep.startedAt; // sent in the same flight
+        if (mail.code >= 400) {
+          // The sender was refused: the RCPT replies (503 mostly) are kept if they come,
+          // but the MAIL reply is the verdict even if the server hangs up now.
+          const r = await t.readReply(deadline('rcpt'));
+          step.ms = deps.now() - step.startedAt;
+          if (!r.ok) break;
+          step.reply = r.reply;
+          continue;
+        }
+        const r = await readInto(step, t);
+        result.rcpts.push({ address: o.rcpts[i] ?? '', accepted: r.code >= 200 && r.code < 300, reply: r });
+      }
+      judge('mail', mail, `the sender <${o.from}>`);
+    } else {
+      const mail = await exchange(t, 'mail', 'MAIL', o.from, needsUtf8 ? ['SMTPUTF8'] : []);
+      transactionOpen = true;
+      judge('mail', mail, `the sender <${o.from}>`);
+      for (const rcpt of o.rcpts) {
+        const r = await exchange(t, 'rcpt', 'RCPT', rcpt);
+        result.rcpts.push({ address: rcpt, accepted: r.code >= 200 && r.code < 300, reply: r });
+      }
+    }
+    const firstBad = result.rcpts.find((r) => !r.accepted);
+    if (firstBad?.reply) {
+      if (firstBad.reply.code === 421) end('deferred', 'rcpt', `${peer} is closing the connection (421)`, firstBad.reply);
+      judge('rcpt', firstBad.reply, `the recipient <${firstBad.address}>`);
+    }
+    result.outcome = {
+      kind: 'ok',
+      stage: 'rcpt',
+      message: o.rcpts.length === 1 ? `${peer} accepted the recipient <${o.rcpts[0]}>` : `${peer} accepted all ${o.rcpts.length} recipients`,
+    };
+  } catch (e) {
+    if (!(e instanceof Ended)) throw e;
+  } finally {
+    if (transport) await leave(transport);
+  }
+  return result;
+
+  function checkTlsPolicy(f: TlsFacts): void {
+    if (!o.tlsVerify) return;
+    if (!f.trusted) end('tls', 'tls-handshake', `the certificate of ${peer} is not trusted (${f.trustError ?? 'unknown reason'}); --tls-verify stops here`);
+    if (f.nameMatches === false) end('tls', 'tls-handshake', `the certificate of ${peer} does not match ${f.checkedName}; --tls-verify stops here`);
+  }
+
+  /** RSET if a transaction is open, then QUIT; short deadlines, errors ignored. */
+  async function leave(t: Transport): Promise<void> {
+    const alive = !['network', 'timeout', 'protocol', 'limit'].includes(result.outcome.kind) && !(result.outcome.kind === 'tls' && result.outcome.stage === 'tls-handshake' && !result.tls);
+    try {
+      if (alive && Date.now() < o.runDeadline) {
+        if (transactionOpen && result.outcome.reply?.code !== 421) {
+          const r = await quietExchange(t, 'rset', 'RSET');
+          if (!r) return;
+        }
+        if (result.outcome.reply?.code !== 421) await quietExchange(t, 'quit', 'QUIT');
+      }
+    } finally {
+      t.close();
+    }
+  }
+
+  async function quietExchange(t: Transport, stage: Stage, verb: Verb): Promise<Reply | undefined> {
+    stageEvent(stage);
+    const cmd = formatCommand(verb);
+    const step = newStep(stage, cmd);
+    t.write(encodeCommand(cmd));
+    const r = await t.readReply(deadline(stage));
+    step.ms = deps.now() - step.startedAt;
+    if (r.ok) {
+      step.reply = r.reply;
+      return r.reply;
+    }
+    step.failure = { kind: r.kind, message: r.message };
+    return undefined;
+  }
+}

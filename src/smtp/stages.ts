@@ -1,0 +1,44 @@
+// The SMTP session's stages, their deadlines and their human labels, as data tables
+// (Postfix smtp_proto.c keeps states and timeouts side by side the same way).
+// Deadlines bound the *total* time of a stage, not idle time, so a peer that sends one
+// byte a minute cannot keep us waiting (Postfix smtp_stream_setup with deadlines).
+
+export const STAGES = [
+  'resolve', 'connect', 'tls-handshake', 'banner', 'ehlo', 'helo', 'starttls',
+  'mail', 'rcpt', 'rset', 'quit',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Default per-stage deadline in milliseconds; `--timeout` scales the whole table. */
+export const STAGE_TIMEOUT_MS: Readonly<Record<Stage, number>> = {
+  resolve: 10_000,
+  connect: 10_000,
+  'tls-handshake': 15_000,
+  banner: 30_000, // greet-pause servers delay the banner on purpose (Postfix postscreen)
+  ehlo: 30_000,
+  helo: 30_000,
+  starttls: 30_000,
+  mail: 30_000,
+  rcpt: 30_000,
+  rset: 10_000,
+  quit: 5_000,
+};
+
+/** "timed out while <label>" — the words every failure message uses to name its stage. */
+export const STAGE_LABEL: Readonly<Record<Stage, string>> = {
+  resolve: 'looking up the mail hosts',
+  connect: 'connecting',
+  'tls-handshake': 'negotiating TLS',
+  banner: 'waiting for the banner',
+  ehlo: 'sending EHLO',
+  helo: 'sending HELO',
+  starttls: 'sending STARTTLS',
+  mail: 'sending MAIL FROM',
+  rcpt: 'sending RCPT TO',
+  rset: 'sending RSET',
+  quit: 'sending QUIT',
+};
+
+export function isStage(s: string): s is Stage {
+  return (STAGES as readonly string[]).includes(s);
+}

@@ -1,0 +1,72 @@
+// What a TLS session tells: protocol, cipher, the certificate chain (X509Certificate),
+// validity and days left, trust result and hostname match — findings, never failures.
+import { X509Certificate } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+
+export interface CertFacts {
+  subject: string;
+  issuer: string;
+  subjectAltNames: string[];
+  validFrom: string; // ISO 8601
+  validTo: string;
+  daysLeft: number;
+  fingerprint256: string;
+  selfSigned: boolean;
+}
+
+export interface TlsFacts {
+  protocol: string | null;
+  cipher: string;
+  /** Leaf first, then the chain as the server sent it. */
+  chain: CertFacts[];
+  /** The chain verifies against the trusted roots (plus --ca-file). */
+  trusted: boolean;
+  trustError?: string;
+  /** The name checked against the certificate (the MX name); absent for an IP target. */
+  checkedName?: string;
+  nameMatches?: boolean;
+  nameError?: string;
+  expired: boolean;
+}
+
+function certFacts(x: X509Certificate, now: number): CertFacts {
+  const validTo = new Date(x.validTo);
+  return {
+    subject: x.subject.replace(/\n/g, ', '),
+    issuer: x.issuer.replace(/\n/g, ', '),
+    subjectAltNames: (x.subjectAltName ?? '').split(/,\s*/).filter(Boolean),
+    validFrom: new Date(x.validFrom).toISOString(),
+    validTo: validTo.toISOString(),
+    daysLeft: Math.floor((validTo.getTime() - now) / 86_400_000),
+    fingerprint256: x.fingerprint256,
+    selfSigned: x.subject === x.issuer,
+  };
+}
+
+export function collectTlsFacts(socket: tls.TLSSocket, servername: string | undefined, now = Date.now()): TlsFacts {
+  const chain: CertFacts[] = [];
+  let peer: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate;
+  const seen = new Set<string>();
+  while (peer && peer.raw && !seen.has(peer.fingerprint256) && chain.length < 10) {
+    seen.add(peer.fingerprint256);
+    chain.push(certFacts(new X509Certificate(peer.raw), now));
+    peer = peer.issuerCertificate;
+  }
+  const facts: TlsFacts = {
+    protocol: socket.getProtocol(),
+    cipher: socket.getCipher()?.name ?? 'unknown',
+    chain,
+    trusted: socket.authorized,
+    expired: chain[0] ? chain[0].daysLeft < 0 : false,
+  };
+  if (!socket.authorized && socket.authorizationError) facts.trustError = String(socket.authorizationError);
+  if (servername && net.isIP(servername) === 0) {
+    facts.checkedName = servername;
+    const leaf = socket.getPeerCertificate();
+    const err = leaf && leaf.raw ? tls.checkServerIdentity(servername, leaf) : new Error('the server sent no certificate');
+    facts.nameMatches = err === undefined;
+    if (err) facts.nameError = err.message;
+  }
+  return facts;
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { runBin } from '../helpers/cli.js';
+
+describe('smtp-probe explain (built bin)', () => {
+  it('explains a code', async () => {
+    const r = await runBin(['explain', '550']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^550 /);
+    expect(r.stdout).toContain('How to fix');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+  });
+  it('prints JSON with the documented fields', async () => {
+    const r = await runBin(['explain', '550-5.1.1 <bob@example.com>: Recipient address rejected: User unknown', '--json']);
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ schemaVersion: 1, kind: 'reply', code: '550', class: '5xx' });
+    for (const k of ['name', 'description', 'when', 'fix']) expect(typeof j[k]).toBe('string');
+    expect(j.enhanced).toMatchObject({ code: '5.1.1' });
+  });
+  it('compares two codes, in the language from LANG', async () => {
+    const r = await runBin(['explain', '220', '554'], { env: { LANG: 'vi_VN.UTF-8' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Sự khác biệt chính');
+    const j = JSON.parse((await runBin(['explain', '220', '554', '--json', '--lang', 'tr'])).stdout);
+    expect(j).toMatchObject({ kind: 'comparison', lang: 'tr', a: { code: '220' }, b: { code: '554' } });
+    expect(j.differences.length).toBeGreaterThan(2);
+  });
+  it('exits 2 with one line and suggestions for an unknown code', async () => {
+    const r = await runBin(['explain', '559']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/559.*55\d/);
+  });
+  it('exits 2 on an unknown flag and a bad language, without a stack trace', async () => {
+    for (const args of [['explain', '550', '--bogus'], ['explain', '550', '--lang', 'de'], ['explain']]) {
+      const r = await runBin(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^smtp-probe: /);
+      expect(r.stderr).not.toMatch(/\bat .*\(.*:\d+:\d+\)/);
+    }
+  });
+  it('prints help with examples and the version', async () => {
+    const h = await runBin(['explain', '--help']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toContain('Examples:');
+    const v = await runBin(['--version']);
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
