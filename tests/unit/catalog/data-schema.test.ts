@@ -66,7 +66,7 @@ describe('reply-codes.json', () => {
 
 describe('enhanced-codes.json', () => {
   const data = readJson(join(DATA, 'enhanced-codes.json')) as { codes: Record<string, unknown>[] };
-  const registry = readFileSync(join(ROOT, '..', 'shared', 'reference', 'iana-smtp-enhanced-status-codes', 'enumerated-status-codes.tsv'), 'utf8');
+  const registry = readFileSync(join(ROOT, 'fixtures', 'reference', 'iana-enhanced-status-codes.tsv'), 'utf8');
   it('covers every code of the IANA registry plus X.7.29 and X.7.30', () => {
     const list = data.codes.map((c) => c.code);
     expect(new Set(list).size).toBe(list.length);
