@@ -22,6 +22,8 @@ export interface Step {
   startedAt: number;
   ms: number;
   failure?: Failure;
+  /** Sent in one flight with its neighbours (PIPELINING, RFC 2920). */
+  pipelined?: true;
 }
 
 export interface RcptResult { address: string; accepted: boolean; reply?: Reply }
@@ -245,9 +247,11 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
       stageEvent('mail');
       const mailStep = newStep('mail', mailCmd);
       const rcptSteps = rcptCmds.map((cmd) => newStep('rcpt', cmd));
+      for (const st of [mailStep, ...rcptSteps]) st.pipelined = true;
       t.write(Buffer.concat([mailCmd, ...rcptCmds].map(encodeCommand)));
-      transactionOpen = true;
       const mail = await readInto(mailStep, t);
+      // A transaction exists only once MAIL is accepted; after a refused MAIL there is nothing to RSET.
+      transactionOpen = mail.code < 400;
       if (mail.code === 421) end('deferred', 'mail', `${peer} is closing the connection (421)`, mail);
       for (const [i, step] of rcptSteps.entries()) {
         if (i === 0) stageEvent('rcpt');
@@ -267,7 +271,7 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
       judge('mail', mail, `the sender <${o.from}>`);
     } else {
       const mail = await exchange(t, 'mail', 'MAIL', o.from, needsUtf8 ? ['SMTPUTF8'] : []);
-      transactionOpen = true;
+      transactionOpen = mail.code < 400;
       judge('mail', mail, `the sender <${o.from}>`);
       for (const rcpt of o.rcpts) {
         const r = await exchange(t, 'rcpt', 'RCPT', rcpt);
@@ -301,24 +305,27 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
   async function leave(t: Transport): Promise<void> {
     const alive = !['network', 'timeout', 'protocol', 'limit'].includes(result.outcome.kind) && !(result.outcome.kind === 'tls' && result.outcome.stage === 'tls-handshake' && !result.tls);
     try {
-      if (alive && Date.now() < o.runDeadline) {
-        if (transactionOpen && result.outcome.reply?.code !== 421) {
-          const r = await quietExchange(t, 'rset', 'RSET');
-          if (!r) return;
-        }
-        if (result.outcome.reply?.code !== 421) await quietExchange(t, 'quit', 'QUIT');
+      if (!alive || Date.now() >= o.runDeadline || result.outcome.reply?.code === 421) return;
+      if (transactionOpen && result.extensions?.pipelining && o.pipelining !== false) {
+        // RSET and QUIT in one flight (RFC 2920 §3.1: QUIT may end a pipelined group).
+        const cmds = [formatCommand('RSET'), formatCommand('QUIT')];
+        const steps = [newStep('rset', cmds[0]), newStep('quit', cmds[1])];
+        for (const st of steps) st.pipelined = true;
+        stageEvent('rset');
+        t.write(Buffer.concat(cmds.map(encodeCommand)));
+        for (const st of steps) if (!(await readQuietly(t, st))) return;
+        return;
       }
+      if (transactionOpen && !(await quietExchange(t, 'rset', 'RSET'))) return;
+      await quietExchange(t, 'quit', 'QUIT');
     } finally {
       t.close();
     }
   }
 
-  async function quietExchange(t: Transport, stage: Stage, verb: Verb): Promise<Reply | undefined> {
-    stageEvent(stage);
-    const cmd = formatCommand(verb);
-    const step = newStep(stage, cmd);
-    t.write(encodeCommand(cmd));
-    const r = await t.readReply(deadline(stage));
+  /** Farewell replies: recorded when they come, never an outcome of their own. */
+  async function readQuietly(t: Transport, step: Step): Promise<Reply | undefined> {
+    const r = await t.readReply(deadline(step.stage));
     step.ms = deps.now() - step.startedAt;
     if (r.ok) {
       step.reply = r.reply;
@@ -326,5 +333,13 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
     }
     step.failure = { kind: r.kind, message: r.message };
     return undefined;
+  }
+
+  async function quietExchange(t: Transport, stage: Stage, verb: Verb): Promise<Reply | undefined> {
+    stageEvent(stage);
+    const cmd = formatCommand(verb);
+    const step = newStep(stage, cmd);
+    t.write(encodeCommand(cmd));
+    return readQuietly(t, step);
   }
 }

@@ -57,10 +57,12 @@ export function collectTlsFacts(socket: tls.TLSSocket, servername: string | unde
     protocol: socket.getProtocol(),
     cipher: socket.getCipher()?.name ?? 'unknown',
     chain,
-    trusted: socket.authorized,
+    // Node folds a host-name mismatch into authorizationError; the chain itself is still
+    // trusted then, and the name is judged on its own below.
+    trusted: socket.authorized || String(socket.authorizationError) === 'ERR_TLS_CERT_ALTNAME_INVALID' || (socket.authorizationError as unknown as { code?: string } | undefined)?.code === 'ERR_TLS_CERT_ALTNAME_INVALID',
     expired: chain[0] ? chain[0].daysLeft < 0 : false,
   };
-  if (!socket.authorized && socket.authorizationError) facts.trustError = String(socket.authorizationError);
+  if (!facts.trusted && socket.authorizationError) facts.trustError = String(socket.authorizationError);
   if (servername && net.isIP(servername) === 0) {
     facts.checkedName = servername;
     const leaf = socket.getPeerCertificate();

@@ -86,6 +86,8 @@ class SocketTransport implements Transport {
   }
 
   private attach(): void {
+    // Commands are small and each waits for its reply: Nagle's delay would cost a round trip.
+    this.socket.setNoDelay(true);
     this.socket.on('data', this.onData);
     this.socket.on('end', this.onEnd);
     this.socket.on('error', this.onError);

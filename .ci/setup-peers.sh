@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The real peer of tests/interop: installs Debian's postfix if missing and runs a private instance
+# (config, queue, log under $SMTP_PROBE_POSTFIX_DIR, default /var/lib/smtp-probe-postfix) on 127.0.0.2
+# only: 25 STARTTLS (mx.interop.test, cert from fixtures/tls/ca.pem), 587 STARTTLS required and 465
+# implicit TLS, both without AUTH. Mailbox alice@interop.test; relaying refused; no DNS used.
+# Needs root and apt. Idempotent: a second run rewrites the config and restarts the instance.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BASE=${SMTP_PROBE_POSTFIX_DIR:-/var/lib/smtp-probe-postfix}
+ADDR=127.0.0.2
+t0=$(date +%s)
+say() { printf 'setup-peers: [%3ss] %s\n' "$(($(date +%s) - t0))" "$*"; }
+die() { printf 'setup-peers: error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (installs postfix, binds port 25)"
+
+# 1. The package. "No configuration" leaves /etc/postfix/main.cf absent, so the system's default
+# instance never starts; policy-rc.d keeps the postinst from trying in a container anyway.
+if [ -x /usr/sbin/postfix ]; then
+  say "postfix already installed ($(dpkg-query -W -f='${Version}' postfix 2>/dev/null || echo '?'))"
+else
+  export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
+  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  fi
+  install_postfix() { apt-get install -y -q --no-install-recommends postfix >/dev/null; }
+  # Refresh the package lists only when they do not know postfix or are too old to fetch it.
+  if apt-cache show postfix >/dev/null 2>&1 && install_postfix; then
+    :
+  else
+    say "apt-get update (package lists missing or stale)"
+    apt-get update -q >/dev/null || say "apt-get update reported errors; trying the install anyway"
+    install_postfix
+  fi
+  say "installed postfix $(dpkg-query -W -f='${Version}' postfix)"
+fi
+
+# 2. A stopped instance before rewriting its config (the second run restarts cleanly).
+if [ -f "$BASE/etc/main.cf" ] && postfix -c "$BASE/etc" status >/dev/null 2>&1; then
+  postfix -c "$BASE/etc" stop >/dev/null 2>&1 || true
+  for _ in $(seq 50); do postfix -c "$BASE/etc" status >/dev/null 2>&1 || break; sleep 0.1; done
+  say "stopped the running instance"
+fi
+if (exec 3<>"/dev/tcp/$ADDR/25") 2>/dev/null; then
+  die "something else already listens on $ADDR:25; stop it first"
+fi
+
+# 3. Config, certificate, recipients. Postfix insists on root-owned config and queue paths.
+umask 022
+mkdir -p "$BASE/etc" "$BASE/queue" "$BASE/data" "$BASE/log"
+chown root:root "$BASE" "$BASE/etc" "$BASE/queue"
+chown postfix:postfix "$BASE/data"
+for f in main.cf master.cf; do sed "s|@BASE@|$BASE|g" ".ci/postfix/$f" > "$BASE/etc/$f"; done
+cp .ci/postfix/recipients "$BASE/etc/recipients"
+install -m 0644 fixtures/tls/interop.pem "$BASE/etc/interop.pem"
+install -m 0600 fixtures/tls/interop.key "$BASE/etc/interop.key"
+if command -v openssl >/dev/null; then
+  openssl verify -CAfile fixtures/tls/ca.pem "$BASE/etc/interop.pem" >/dev/null \
+    || die "fixtures/tls/interop.pem is not signed by fixtures/tls/ca.pem: run bash fixtures/tls/generate.sh"
+fi
+: > "$BASE/log/maillog"
+# Postfix commands log to syslog unless stderr is a terminal: on failure, say it again on a
+# pseudo-terminal (script(1)) so the reason shows in the CI log.
+pf() {
+  postfix -c "$BASE/etc" "$@" >/dev/null 2>&1 && return 0
+  if command -v script >/dev/null; then script -qec "postfix -c $BASE/etc $*" /dev/null >&2 || true; fi
+  tail -n 20 "$BASE/log/maillog" >&2 || true
+  die "postfix $* failed"
+}
+# Creates the queue subdirectories with Postfix's own owners and modes, and reports problems.
+pf check
+say "wrote $BASE/etc (main.cf, master.cf, recipients: alice@interop.test, postmaster@interop.test)"
+
+# 4. Start and wait for the three listeners (the banner on 25, a TCP accept on 587 and 465).
+pf start
+banner=
+for _ in $(seq 100); do
+  banner=$(timeout 2 bash -c "exec 3<>/dev/tcp/$ADDR/25; head -n1 <&3; printf 'QUIT\r\n' >&3" 2>/dev/null || true)
+  case $banner in 220*) break ;; esac
+  sleep 0.1
+done
+case $banner in 220*) ;; *) tail -n 20 "$BASE/log/maillog" >&2; die "no SMTP banner on $ADDR:25" ;; esac
+for port in 587 465; do
+  (exec 3<>"/dev/tcp/$ADDR/$port") 2>/dev/null || die "nothing listens on $ADDR:$port"
+done
+say "postfix listens on $ADDR:25 (STARTTLS), :587 (submission, STARTTLS required), :465 (implicit TLS)"
+say "banner: ${banner%$'\r'}"
+say "log: $BASE/log/maillog; stop with: postfix -c $BASE/etc stop"
+if [ -x /usr/sbin/smtp-sink ]; then say "smtp-sink is available (/usr/sbin/smtp-sink)"; fi
+say "done"
