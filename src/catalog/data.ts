@@ -27,7 +27,7 @@ export interface ReplyCodeEntry {
   stages: string[];
   stageNotes?: Record<string, string>;
   source: string;
-  i18n?: Partial<Record<Lang, LocalizedFields>>;
+  i18n?: Partial<Record<Lang, LocalizedFields & { stageNotes?: Record<string, string> }>>;
 }
 
 export interface EnhancedCodeEntry {
@@ -43,8 +43,9 @@ export interface EnhancedCodeEntry {
   i18n?: Partial<Record<Lang, LocalizedFields>>;
 }
 
-export interface EnhancedClassEntry { class: string; title: string; description: string; source: string }
-export interface EnhancedSubjectEntry { subject: string; title: string; description: string; source: string }
+type TitleI18n = Partial<Record<Lang, { title?: string; description?: string }>>;
+export interface EnhancedClassEntry { class: string; title: string; description: string; source: string; i18n?: TitleI18n }
+export interface EnhancedSubjectEntry { subject: string; title: string; description: string; source: string; i18n?: TitleI18n }
 
 export const REPLY_CODES = (replyCodesJson as { codes: ReplyCodeEntry[] }).codes;
 export const ENHANCED = enhancedJson as {

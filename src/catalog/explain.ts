@@ -80,7 +80,7 @@ function fromEntry(e: ReplyCodeEntry, lang: Lang, stage?: string): CodeExplanati
   };
   const op = localized(e, 'operatorFix', lang);
   if (op) out.operatorFix = op;
-  const note = stage ? e.stageNotes?.[stage] : undefined;
+  const note = stage ? (e.i18n?.[lang]?.stageNotes?.[stage] ?? e.stageNotes?.[stage]) : undefined;
   if (note) out.stageNote = note;
   return out;
 }
@@ -155,7 +155,8 @@ export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boo
     throw new UsageError(`unknown enhanced status code ${input}; the nearest registered codes are ${nearestEnhanced(cls, subject, detail).join(', ')}`);
   }
   const code = `${cls}.${subject}.${detail}`;
-  const classTitle = clsEntry?.title ?? 'Any class';
+  const classTitle = (clsEntry && localized(clsEntry, 'title', lang)) ?? 'Any class';
+  const subjectTitle = localized(subjEntry, 'title', lang) ?? subjEntry.title;
   if (e) {
     const out: EnhancedExplanation = {
       code,
@@ -163,7 +164,7 @@ export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boo
       class: cls,
       classTitle,
       subject: String(subject),
-      subjectTitle: subjEntry.title,
+      subjectTitle,
       description: localized(e, 'description', lang) ?? e.description,
       when: localized(e, 'when', lang) ?? e.when,
       fix: localized(e, 'fix', lang) ?? e.fix,
@@ -180,7 +181,7 @@ export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boo
     class: cls,
     classTitle,
     subject: String(subject),
-    subjectTitle: subjEntry.title,
+    subjectTitle,
     description: `${code} is not in the IANA registry. Its class says: ${clsEntry?.description ?? ''} Its subject says: ${subjEntry.description}`.trim(),
     when: 'Some servers use enhanced codes of their own (Microsoft 365 uses many 5.7.5xx–5.7.7xx codes); the reply text names the real reason.',
     fix: 'Read the text of the reply and the provider\'s documentation for this code.',
@@ -223,6 +224,13 @@ export function explainInput(input: string, lang: Lang): Explanation {
     const parts = s.split('.');
     if (parts.length === 1) {
       throw new UsageError(`"${s}" is not a reply code (three digits); did you mean ${nearestBasic(s.slice(0, 3).padEnd(3, '0')).join(', ')}?`);
+    }
+    // "6.1.1" or "5.1" read as class.subject.detail, "7.26" as subject.detail of class 5:
+    // the message names the registered codes nearest to what was meant.
+    const classless = parts.length === 2 && !/^[245]$/.test(parts[0] ?? '');
+    const [cls = '5', subject = '0', detail = '0'] = classless ? ['5', ...parts] : parts;
+    if (parts.length <= 3 && parts.every((p) => /^[0-9]{1,3}$/.test(p))) {
+      throw new UsageError(`"${s}" is not a reply code or an enhanced status code (class 2, 4 or 5 . subject . detail); did you mean ${nearestEnhanced(cls, Number(subject), Number(detail)).join(', ')}?`);
     }
     throw new UsageError(`"${s}" is not a reply code or an enhanced status code; codes look like 550 or 5.1.1`);
   }

@@ -78,10 +78,11 @@ export function renderComparison(c: Comparison, o: RenderOptions): string {
     ...renderCodeSection(c.b, o),
     '',
     o.chalk.bold(label(o.lang, 'keyDifferences')),
-    ...c.differences.map((d, i) => wrap(`${i + 1}. ${d}`, o.width, '  ').replace(/^ {2}/, '  ')),
+    // Hanging indent: continuation lines line up under the text, not under the number.
+    ...c.differences.map((d, i) => wrap(`${i + 1}. ${d}`, o.width, '     ').replace(/^ {5}/, '  ')),
     '',
     o.chalk.bold(label(o.lang, 'whenToUseWhich')),
-    ...c.whenToUse.map((w) => wrap(`• ${w}`, o.width, '  ')),
+    ...c.whenToUse.map((w) => wrap(`• ${w}`, o.width, '    ').replace(/^ {4}/, '  ')),
   ];
   return `${out.join('\n')}\n`;
 }
