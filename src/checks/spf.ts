@@ -1,0 +1,188 @@
+// SPF (RFC 7208) for smtp-probe: check_host() for an IP (spf-eval.ts) and the report the `auth`
+// command and the probe's follow-up show: the records found, the include/redirect tree with each
+// term's DNS cost, the 10-lookup and 2-void limits, syntax problems and risks, and with an IP the
+// evaluation (result, deciding term, explanation). Plain data over the injected Resolve: it never
+// prints, never reads process.*, and DNS trouble is a result word (temperror), not an exception.
+import { withCache, withQueryLog, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
+import type { CheckStatus, CheckSummary, Finding } from './types.js';
+import { checkHost, isValidSpfDomain, type SpfCheckResult, type SpfResult } from './spf-eval.js';
+import { SPF_LOOKUP_LIMIT, SPF_VOID_LIMIT } from './spf-record.js';
+import { parseIp } from './spf-ip.js';
+import { UsageError } from '../errors.js';
+import { walkSpf, type SpfTreeNode } from './spf-tree.js';
+
+export { checkHost, spfIdentity, isValidSpfDomain, isQueryableName } from './spf-eval.js';
+export type {
+  CheckHostOptions, SpfCheckResult, SpfResult, SpfDecision, SpfChainLink, SpfTraceStep, SpfLookupCount, SpfIdentity,
+} from './spf-eval.js';
+export { parseSpfRecord, isSpfRecord, selectSpfRecords, SPF_LOOKUP_LIMIT, SPF_VOID_LIMIT } from './spf-record.js';
+export type { ParsedSpfRecord, SpfTerm, SpfMechanism, SpfModifier, SpfQualifier, SpfMechanismName } from './spf-record.js';
+export { walkSpf } from './spf-tree.js';
+export { parseIp } from './spf-ip.js';
+export type { SpfIp } from './spf-ip.js';
+export type { SpfTreeNode, SpfTreeTerm, SpfTreeStatus, SpfWalk } from './spf-tree.js';
+
+export interface SpfReportOptions {
+  resolve: Resolve;
+  /** The sending IP: when given, check_host() is evaluated for it. */
+  ip?: string;
+  /** MAIL FROM. undefined: postmaster@<domain>; "" (or "<>"): the null sender, so
+   *  postmaster@<helo> (RFC 7208 §2.4). Used for the macros of <domain>'s evaluation. */
+  sender?: string;
+  /** HELO/EHLO name: %{h}, and with an IP a second check of the HELO identity (§2.3). */
+  helo?: string;
+  /** %{r}: the name of the host doing the check. */
+  receiver?: string;
+  now?: () => number;
+  timeLimitMs?: number;
+}
+
+/** The report's result word: an RFC 7208 result when an IP was evaluated; without an IP,
+ *  'valid' for a record tree with no error, otherwise none/permerror/temperror as an
+ *  evaluation reaching the problem would return. */
+export type SpfReportWord = SpfResult | 'valid';
+
+export interface SpfReportDetails {
+  domain: string;
+  /** The "v=spf1" records at the domain (more than one is a permerror, §4.5). */
+  records: string[];
+  /** The include/redirect tree with each term's DNS cost (absent for a malformed domain). */
+  tree?: SpfTreeNode;
+  /** Worst-case DNS-querying terms and void lookups of the tree, against the §4.6.4 limits. */
+  lookups: { count: number; limit: number; void: number; voidLimit: number };
+  /** check_host(ip, domain, sender) when an IP was given. */
+  evaluation?: SpfCheckResult;
+  /** check_host(ip, helo, postmaster@helo) when an IP and a HELO name were given (§2.3). */
+  heloEvaluation?: SpfCheckResult;
+}
+
+const RESULT_LEVEL: Record<SpfResult, Finding['level']> = {
+  pass: 'ok', neutral: 'warn', softfail: 'warn', fail: 'error', none: 'error', permerror: 'error', temperror: 'warn',
+};
+
+const RESULT_STATUS: Record<SpfResult, CheckStatus> = {
+  pass: 'pass', neutral: 'warn', softfail: 'warn', fail: 'fail', none: 'fail', permerror: 'fail', temperror: 'error',
+};
+
+const RESULT_MEANING: Record<SpfResult, string> = {
+  pass: 'the IP is authorized to send for the domain',
+  fail: 'the domain says this IP is NOT authorized: receivers may reject the mail',
+  softfail: 'the domain says this IP is probably not authorized: receivers accept but mark the mail',
+  neutral: 'the domain makes no statement about this IP',
+  none: 'the domain publishes no SPF record',
+  permerror: 'the SPF record is broken; receivers treat it as an error (often like fail)',
+  temperror: 'a DNS error stopped the check; receivers defer or ignore SPF until it clears',
+};
+
+function resultFix(r: SpfCheckResult): string | undefined {
+  switch (r.result) {
+    case 'fail': case 'softfail': case 'neutral':
+      return `add ${r.ip.includes(':') ? 'ip6' : 'ip4'}:${r.ip} (or the include: of the service sending for you) to the SPF record of ${r.domain}`;
+    case 'none': return `publish a TXT record at ${r.domain}: "v=spf1 <your senders> -all"`;
+    case 'permerror': return 'fix the SPF record (see the findings above)';
+    case 'temperror': return 'check the DNS servers of the domain; try again later';
+    default: return undefined;
+  }
+}
+
+function normalizeSender(sender: string | undefined, domain: string, helo: string | undefined): string {
+  if (sender === undefined) return `postmaster@${domain}`;
+  const s = sender.trim().replace(/^<(.*)>$/, '$1');
+  // §2.4: for a null reverse-path the MAIL FROM identity is postmaster@<HELO>.
+  if (s === '') return `postmaster@${helo ?? domain}`;
+  return s;
+}
+
+/**
+ * The SPF check of `domain` as a CheckSummary: without `ip` the record tree, its costs and
+ * problems; with `ip` also check_host() for the sender (and the HELO identity).
+ * Throws UsageError only for an `ip` that is not an IP address.
+ */
+export async function spfReport(domain: string, opts: SpfReportOptions): Promise<CheckSummary<SpfReportDetails>> {
+  if (opts.ip !== undefined && !parseIp(opts.ip)) throw new UsageError(`not an IP address: ${JSON.stringify(opts.ip)}`);
+  const queries: DnsQueryLog[] = [];
+  const resolve = withCache(withQueryLog(opts.resolve, queries));
+  const d = domain.trim().replace(/\.$/, '');
+  const findings: Finding[] = [];
+  const details: SpfReportDetails = { domain: d, records: [], lookups: { count: 0, limit: SPF_LOOKUP_LIMIT, void: 0, voidLimit: SPF_VOID_LIMIT } };
+  const valid = isValidSpfDomain(d);
+
+  // The walk and the evaluations run at once and share one cache: a report costs about one
+  // round trip per include level, not one per term.
+  const sender = normalizeSender(opts.sender, d, opts.helo);
+  const common = { resolve, ...(opts.helo ? { helo: opts.helo } : {}), ...(opts.receiver ? { receiver: opts.receiver } : {}), ...(opts.now ? { now: opts.now } : {}), ...(opts.timeLimitMs ? { timeLimitMs: opts.timeLimitMs } : {}) };
+  const heloDomain = opts.helo !== undefined && isValidSpfDomain(opts.helo) ? opts.helo : undefined;
+  const [walk, evaluation, heloEvaluation] = await Promise.all([
+    valid ? walkSpf(d, { resolve }) : undefined,
+    opts.ip !== undefined ? checkHost(opts.ip, d, sender, common) : undefined,
+    opts.ip !== undefined && heloDomain ? checkHost(opts.ip, heloDomain, `postmaster@${heloDomain}`, common) : undefined,
+  ]);
+
+  let word: SpfReportWord;
+  if (!walk) {
+    findings.push({ level: 'error', code: 'spf.invalid-domain', message: `"${domain}" is not a multi-label domain name, so it cannot have an SPF record (RFC 7208 §4.3)` });
+    word = 'none';
+  } else {
+    details.tree = walk.root;
+    details.records = walk.root.records ?? (walk.root.record !== undefined ? [walk.root.record] : []);
+    details.lookups = { count: walk.lookups, limit: SPF_LOOKUP_LIMIT, void: walk.voids, voidLimit: SPF_VOID_LIMIT };
+    if (walk.root.status === 'none') {
+      findings.push({ level: 'error', code: 'spf.no-record', message: `${d} publishes no SPF record (${walk.root.problem ?? 'no "v=spf1" TXT record'})`, fix: `publish a TXT record at ${d}: "v=spf1 <your senders> -all" (or "v=spf1 -all" if it sends no mail)` });
+    }
+    findings.push(...walk.findings);
+    if (walk.root.status !== 'none' && walk.root.status !== 'dns-error') {
+      findings.push({
+        // Over the limit is already an error finding (spf.too-many-lookups); this line is the count.
+        level: walk.lookups > SPF_LOOKUP_LIMIT ? 'info' : walk.lookups >= SPF_LOOKUP_LIMIT - 1 || walk.voids >= SPF_VOID_LIMIT ? 'warn' : 'ok',
+        code: 'spf.lookup-count',
+        message: `${walk.lookups} of ${SPF_LOOKUP_LIMIT} DNS-querying terms, ${walk.voids} of ${SPF_VOID_LIMIT} void lookups (RFC 7208 §4.6.4)`,
+      });
+    }
+    word = walk.verdict === 'ok' ? 'valid' : walk.verdict;
+  }
+
+  if (evaluation) {
+    details.evaluation = evaluation;
+    const at = sender.lastIndexOf('@');
+    if (at !== -1 && sender.slice(at + 1).toLowerCase() !== d.toLowerCase()) {
+      findings.push({ level: 'info', code: 'spf.sender-domain', message: `the sender ${sender} is not at ${d}; receivers check SPF at ${sender.slice(at + 1)} for that MAIL FROM` });
+    }
+    const fix = resultFix(evaluation);
+    findings.push({
+      level: RESULT_LEVEL[evaluation.result],
+      code: `spf.result.${evaluation.result}`,
+      message: `SPF ${evaluation.result} for ${evaluation.ip}: ${RESULT_MEANING[evaluation.result]}. ${evaluation.comment}`,
+      ...(fix ? { fix } : {}),
+    });
+    if (evaluation.explanation !== undefined) {
+      findings.push({ level: 'info', code: 'spf.explanation', message: `the domain's explanation (exp=): ${evaluation.explanation}` });
+    }
+    word = evaluation.result;
+  }
+  if (heloEvaluation) {
+    details.heloEvaluation = heloEvaluation;
+    const h = heloEvaluation;
+    findings.push({
+      level: h.result === 'pass' ? 'ok' : h.result === 'none' ? 'info' : RESULT_LEVEL[h.result],
+      code: `spf.helo.${h.result}`,
+      message: `HELO identity ${h.domain}: SPF ${h.result} (${h.comment})`,
+    });
+  }
+
+  const hasWarn = findings.some((f) => f.level === 'warn' || f.level === 'error');
+  let status: CheckStatus;
+  if (evaluation) {
+    status = RESULT_STATUS[evaluation.result];
+    if (status === 'pass' && hasWarn) status = 'warn';
+  } else {
+    status = word === 'valid' ? (hasWarn ? 'warn' : 'pass') : RESULT_STATUS[word as SpfResult];
+  }
+
+  const summary = evaluation
+    ? `SPF ${evaluation.result} for ${evaluation.ip} at ${d}: ${evaluation.comment}`
+    : word === 'valid'
+      ? `SPF record of ${d} is valid: ${details.lookups.count} of ${SPF_LOOKUP_LIMIT} DNS lookups, ${details.lookups.void} of ${SPF_VOID_LIMIT} void lookups`
+      : `SPF of ${d}: ${word}: ${findings.find((f) => f.level === 'error' || f.level === 'warn')?.message ?? word}`;
+
+  return { check: 'spf', status, result: word, subject: d, summary, findings, details, queries };
+}
