@@ -12,3 +12,15 @@ export const ExitCode = {
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The probe's verdict → exit code (DESIGN.md: the deciding host's SMTP outcome sets it). */
+export function exitCodeForVerdict(kind: string): ExitCodeValue {
+  switch (kind) {
+    case 'accepted': case 'auth-required': return ExitCode.ok;
+    case 'no-such-user': return ExitCode.noSuchUser;
+    case 'rejected': case 'null-mx': return ExitCode.rejected;
+    case 'deferred': return ExitCode.temporary;
+    case 'timeout': return ExitCode.timeout;
+    default: return ExitCode.network; // network, tls, protocol, dns
+  }
+}

@@ -3,6 +3,10 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { explainCommand } from './commands/explain.js';
+import { blocklistCommand } from './commands/blocklist.js';
+import { probeCommand } from './commands/probe.js';
+import { demoCommand } from './commands/demo.js';
+import { authCommand } from './commands/auth.js';
 import { VERSION } from '../version.js';
 import { collectResolver, parseDuration } from './options.js';
 
@@ -25,7 +29,11 @@ export function createProgram(ctx: CliContext): Command {
       // commander's own errors (unknown flag, missing argument): one line, ours.
       outputError: (s, write) => write(`smtp-probe: ${s.trim().replace(/^error: /, '')} (see --help)\n`),
     });
+  program.addCommand(probeCommand(ctx), { isDefault: true });
   program.addCommand(explainCommand(ctx));
+  program.addCommand(blocklistCommand(ctx));
+  program.addCommand(demoCommand(ctx));
+  program.addCommand(authCommand(ctx));
   for (const c of program.commands) {
     c.exitOverride().configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),

@@ -82,6 +82,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     sockets.add(raw);
     raw.on('close', () => sockets.delete(raw));
     raw.on('error', () => {});
+    raw.setNoDelay(true); // replies are small; Nagle would add a delayed-ACK wait to pipelined flights
     if (script.closeOnConnect === 'reset') return void raw.resetAndDestroy();
     if (script.closeOnConnect === 'end') return void raw.end();
 

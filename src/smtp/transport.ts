@@ -178,6 +178,8 @@ class SocketTransport implements Transport {
   }
 
   close(): void {
+    // A read still waiting (Ctrl-C closes sessions mid-stage) ends now, not at its deadline.
+    this.finish({ kind: 'closed', message: 'the connection was closed on our side (interrupted)' });
     this.detach();
     this.socket.on('error', () => {});
     this.socket.destroy();

@@ -1,0 +1,357 @@
+// DKIM public keys in DNS (RFC 6376 §3.6, RFC 8301, RFC 8463): the tag-list parser that
+// DMARC reuses, key-record validation, the real key size from node:crypto, and checkDkim()
+// which looks up the given selectors and a list of common ones all at once. Holds no
+// signature verification (there is no message) and never prints; DNS comes in as Resolve.
+import { createPublicKey } from 'node:crypto';
+import selectorsJson from '../../data/dkim-selectors.json' with { type: 'json' };
+import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
+import { UsageError } from '../errors.js';
+import type { CheckStatus, CheckSummary, Finding } from './types.js';
+
+// ---------------------------------------------------------------------------------------
+// Tag lists (RFC 6376 §3.2; DMARC records use the same syntax, RFC 7489 §6.4)
+
+export interface Tag { name: string; value: string }
+
+export interface TagList {
+  /** Tags in record order; a repeated name keeps only its first occurrence. */
+  tags: Tag[];
+  /** Syntax problems, in words. Empty when the text is a valid tag-list. */
+  errors: string[];
+}
+
+// tag-name = ALPHA *ALNUMPUNC (RFC 6376 §3.2); ALNUMPUNC = ALPHA / DIGIT / "_"
+const TAG_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+// tval = 1*VALCHAR with VALCHAR = %x21-3A / %x3C-7E; FWS may separate tvals.
+const TAG_VALUE = /^(?:[\x21-\x3a\x3c-\x7e]+(?:[ \t\r\n]+[\x21-\x3a\x3c-\x7e]+)*)?$/;
+
+/**
+ * Parses `tag=value; tag=value;` leniently: every problem becomes an error string and
+ * parsing goes on, so a diagnostic can show all of them. Never throws, for any input.
+ */
+export function parseTagList(text: string): TagList {
+  const tags: Tag[] = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  const parts = text.split(';');
+  for (const [i, raw] of parts.entries()) {
+    const part = raw.trim();
+    if (part === '') {
+      // tag-list = tag-spec *( ";" tag-spec ) [ ";" ]: only the last one may be empty.
+      if (i !== parts.length - 1 && parts.length > 1) errors.push('an empty tag between two ";"');
+      continue;
+    }
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      errors.push(`"${clip(part)}" is not a tag=value pair`);
+      continue;
+    }
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (!TAG_NAME.test(name)) {
+      errors.push(`"${clip(name)}" is not a valid tag name`);
+      continue;
+    }
+    if (!TAG_VALUE.test(value)) errors.push(`the value of ${name}= contains characters a tag value may not hold`);
+    // RFC 6376 §3.2: "Tags with duplicate names MUST NOT occur within a single tag-list".
+    if (seen.has(name)) {
+      errors.push(`the tag ${name}= appears more than once`);
+      continue;
+    }
+    seen.add(name);
+    tags.push({ name, value });
+  }
+  return { tags, errors };
+}
+
+function clip(s: string, n = 40): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+export function tagMap(list: TagList): Map<string, string> {
+  return new Map(list.tags.map((t) => [t.name, t.value]));
+}
+
+// ---------------------------------------------------------------------------------------
+// Public keys
+
+export type DkimKeyType = 'rsa' | 'ed25519';
+
+export interface PublicKeyFacts {
+  type: DkimKeyType;
+  bits: number;
+  /** How p= was encoded: RFC 6376 wants SPKI for RSA, RFC 8463 §4.2 the raw 32 bytes for ed25519. */
+  encoding: 'spki' | 'pkcs1' | 'raw';
+}
+
+// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): SEQUENCE, AlgorithmIdentifier
+// id-Ed25519 (1.3.101.112), BIT STRING of 33 octets (0 unused bits + 32 key bytes).
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** Decodes p= (base64, FWS allowed inside: RFC 6376 §3.6.1) and measures the real key. */
+export function inspectPublicKey(p: string, k: string): { facts?: PublicKeyFacts; error?: string } {
+  const b64 = p.replace(/[ \t\r\n]+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) return { error: 'p= is not valid base64' };
+  const der = Buffer.from(b64, 'base64');
+  if (der.length === 0) return { error: 'p= decodes to nothing' };
+  if (k === 'ed25519') {
+    let spki: Buffer;
+    let encoding: PublicKeyFacts['encoding'] = 'raw';
+    if (der.length === 32) spki = Buffer.concat([ED25519_SPKI_PREFIX, der]);
+    else if (der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) { spki = der; encoding = 'spki'; }
+    else return { error: `an ed25519 key is 32 bytes; p= holds ${der.length}` };
+    try {
+      const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+      if (key.asymmetricKeyType !== 'ed25519') return { error: 'p= is not an ed25519 key' };
+      return { facts: { type: 'ed25519', bits: 256, encoding } };
+    } catch (e) {
+      return { error: `the ed25519 key does not parse (${(e as Error).message})` };
+    }
+  }
+  for (const type of ['spki', 'pkcs1'] as const) {
+    try {
+      const key = createPublicKey({ key: der, format: 'der', type });
+      if (key.asymmetricKeyType !== 'rsa') return { error: `k=rsa but p= holds a ${key.asymmetricKeyType ?? 'non-RSA'} key` };
+      const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+      return { facts: { type: 'rsa', bits, encoding: type } };
+    } catch {
+      // try the next encoding
+    }
+  }
+  return { error: 'p= is not an RSA public key (neither SubjectPublicKeyInfo nor PKCS#1)' };
+}
+
+// ---------------------------------------------------------------------------------------
+// Key records
+
+export type DkimSelectorStatus = 'ok' | 'weak' | 'invalid' | 'revoked' | 'testing' | 'not-found' | 'error';
+
+export interface DkimSelectorResult {
+  selector: string;
+  /** The DNS name asked: <selector>._domainkey.<domain>. */
+  name: string;
+  /** Given with --dkim-selector (a miss matters), or one of the common selectors (a miss is normal). */
+  requested: boolean;
+  status: DkimSelectorStatus;
+  keyType: DkimKeyType | null;
+  keyBits: number | null;
+  /** The key record as published (TXT strings joined). */
+  record?: string;
+  /** t=y: the domain is testing DKIM (RFC 6376 §3.6.1). */
+  testing: boolean;
+  /** h=: the hash algorithms the key may be used with (absent = all). */
+  hashes?: string[];
+  findings: Finding[];
+  dnsError?: DnsErrorCode;
+}
+
+/** RFC 8301 §3.2: verifiers MUST NOT consider signatures with RSA keys under 1024 bits valid. */
+export const RSA_MIN_BITS = 1024;
+/** RFC 8301 §3.2: signers SHOULD use at least 2048 bits. */
+export const RSA_GOOD_BITS = 2048;
+
+/**
+ * Judges one TXT answer at <selector>._domainkey.<domain>: syntax (RFC 6376 §3.6.1), key
+ * type, real key size, revocation, testing flag, hash and service restrictions.
+ */
+export function evaluateKeyRecord(selector: string, name: string, record: string, requested: boolean): DkimSelectorResult {
+  const findings: Finding[] = [];
+  const out: DkimSelectorResult = { selector, name, requested, status: 'ok', keyType: null, keyBits: null, record, testing: false, findings };
+  const list = parseTagList(record);
+  const tags = tagMap(list);
+  let invalid = false;
+  const bad = (code: string, message: string, fix?: string): void => {
+    invalid = true;
+    findings.push({ level: 'error', code, message, ...(fix ? { fix } : {}) });
+  };
+  for (const e of list.errors) bad('dkim.syntax', `Key record syntax: ${e}.`, 'Publish the record exactly as your mail provider gives it: tag=value pairs separated by ";".');
+
+  // v= is optional, but if present "MUST be set to DKIM1" and be the first tag (§3.6.1).
+  const v = tags.get('v');
+  if (v !== undefined) {
+    if (v !== 'DKIM1') bad('dkim.bad-version', `v=${v}: a DKIM key record's version is DKIM1.`, 'Set v=DKIM1 or leave v= out.');
+    else if (list.tags[0]?.name !== 'v') bad('dkim.version-not-first', 'v=DKIM1 is not the first tag (RFC 6376 §3.6.1 requires it first).', 'Move v=DKIM1 to the start of the record.');
+  }
+
+  // k= defaults to rsa; ed25519 per RFC 8463. Unknown key types are unusable.
+  const k = (tags.get('k') ?? 'rsa').toLowerCase();
+  if (k !== 'rsa' && k !== 'ed25519') bad('dkim.unknown-key-type', `k=${k} is not a key type verifiers know (rsa, ed25519).`);
+
+  // h= restricts the hash algorithms. RFC 8301 §3.1: rsa-sha1 MUST NOT be used for verifying.
+  const h = tags.get('h');
+  if (h !== undefined) {
+    out.hashes = h.split(':').map((x) => x.trim().toLowerCase()).filter(Boolean);
+    if (out.hashes.length > 0 && !out.hashes.includes('sha256')) {
+      bad('dkim.sha1-only', `h=${h}: this key may only be used with ${out.hashes.join(', ')}; verifiers reject rsa-sha1 signatures (RFC 8301 §3.1).`, 'Remove h= (or set h=sha256) and sign with rsa-sha256.');
+    }
+  }
+
+  // s= service types: "*" or "email" must be among them for mail (§3.6.1).
+  const s = tags.get('s');
+  if (s !== undefined) {
+    const services = s.split(':').map((x) => x.trim().toLowerCase());
+    if (!services.includes('*') && !services.includes('email')) bad('dkim.not-for-email', `s=${s}: this key is not for email.`, 'Remove s= or set s=email.');
+  }
+
+  // t= flags: y = testing (verifiers treat failures as unsigned), s = i= must equal d=.
+  const flags = (tags.get('t') ?? '').split(':').map((x) => x.trim().toLowerCase());
+  if (flags.includes('y')) {
+    out.testing = true;
+    findings.push({ level: 'warn', code: 'dkim.testing', message: 't=y: the domain says it is testing DKIM, so receivers may ignore failures and some give the signature less weight.', fix: 'Remove t=y once signing works.' });
+  }
+
+  const n = tags.get('n');
+  if (n !== undefined && n !== '') findings.push({ level: 'info', code: 'dkim.notes', message: `Notes (n=): ${n}` });
+
+  const p = tags.get('p');
+  if (p === undefined) {
+    bad('dkim.no-key', 'The record has no p= tag, so it holds no public key.', 'Publish the key record your mail provider gives you (it contains p=...).');
+  } else if (p.replace(/\s+/g, '') === '') {
+    // §3.6.1: "An empty value means that this public key has been revoked."
+    out.status = 'revoked';
+    const f: Finding = { level: requested ? 'error' : 'info', code: 'dkim.revoked', message: 'p= is empty: this key has been revoked, and signatures that use it fail.' };
+    if (requested) f.fix = 'Sign with a current selector, or publish the new key at this selector.';
+    findings.push(f);
+    return out;
+  } else if (k === 'rsa' || k === 'ed25519') {
+    const r = inspectPublicKey(p, k);
+    if (r.error) bad('dkim.bad-key', `The public key cannot be used: ${r.error}.`, 'Copy the key again from your mail provider or key generator; a cut or joined-wrong TXT string breaks it.');
+    if (r.facts) {
+      out.keyType = r.facts.type;
+      out.keyBits = r.facts.bits;
+      if (r.facts.encoding === 'pkcs1') findings.push({ level: 'warn', code: 'dkim.pkcs1-key', message: 'p= holds a bare PKCS#1 RSA key; RFC 6376 §3.6.1 wants a SubjectPublicKeyInfo, and strict verifiers fail it.', fix: 'Publish the key in SubjectPublicKeyInfo form (openssl rsa -pubout).' });
+      if (r.facts.encoding === 'spki' && r.facts.type === 'ed25519') findings.push({ level: 'warn', code: 'dkim.ed25519-spki', message: 'p= holds an ed25519 key wrapped in SubjectPublicKeyInfo; RFC 8463 §4.2 wants only the raw 32 bytes, and verifiers that follow it fail.', fix: 'Publish the base64 of the raw 32-byte key.' });
+      if (r.facts.type === 'rsa') {
+        if (r.facts.bits < RSA_MIN_BITS) {
+          bad('dkim.key-too-small', `The RSA key has ${r.facts.bits} bits; verifiers reject keys under ${RSA_MIN_BITS} bits (RFC 8301 §3.2), so every signature with it fails.`, `Generate a ${RSA_GOOD_BITS}-bit key, publish it at a new selector, then switch signing to it.`);
+        } else if (r.facts.bits < RSA_GOOD_BITS) {
+          findings.push({ level: 'warn', code: 'dkim.key-weak', message: `The RSA key has ${r.facts.bits} bits; it still verifies, but ${RSA_GOOD_BITS} bits is the recommended minimum (RFC 8301 §3.2) and some receivers rate shorter keys down.`, fix: `Rotate to a ${RSA_GOOD_BITS}-bit key at a new selector (TXT strings are joined, so a long key fits in one record).` });
+          if (!invalid) out.status = 'weak';
+        }
+      }
+    }
+  }
+  if (invalid) out.status = 'invalid';
+  else if (out.status === 'ok' && out.testing) out.status = 'testing';
+  if (out.status === 'ok') findings.unshift({ level: 'ok', code: 'dkim.key-ok', message: `${out.keyType === 'ed25519' ? 'Ed25519' : 'RSA'} key, ${out.keyBits} bits.` });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The check
+
+interface SelectorEntry { selector: string; provider: string; source: string }
+export const COMMON_SELECTORS: readonly string[] = (selectorsJson as { selectors: SelectorEntry[] }).selectors.map((s) => s.selector);
+
+/** RFC 6376 §3.1: selector = sub-domain *( "." sub-domain ). */
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+export function isValidSelector(s: string): boolean {
+  return s.length > 0 && s.length <= 253 && s.split('.').every((l) => LABEL.test(l));
+}
+export function isValidDomainName(d: string): boolean {
+  const x = d.replace(/\.$/, '');
+  return x.length > 0 && x.length <= 253 && x.split('.').every((l) => /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$/.test(l));
+}
+
+export interface DkimOptions {
+  resolve: Resolve;
+  /** Selectors the user named (a miss is a problem); the common list is always added. */
+  selectors?: readonly string[];
+  /** Replace the common list (tests); default COMMON_SELECTORS. */
+  commonSelectors?: readonly string[];
+}
+
+export interface DkimDetails {
+  domain: string;
+  selectors: DkimSelectorResult[];
+  /** Only the selectors that answered with something (not 'not-found'), in lookup order. */
+  found: DkimSelectorResult[];
+}
+
+const looksLikeKeyRecord = (txt: string): boolean => /(^|;)\s*p\s*=/.test(txt) || /^\s*v\s*=\s*DKIM1/i.test(txt);
+
+async function lookupSelector(resolve: Resolve, domain: string, selector: string, requested: boolean): Promise<DkimSelectorResult> {
+  const name = `${selector}._domainkey.${domain}`;
+  const base = { selector, name, requested, keyType: null, keyBits: null, testing: false } as const;
+  let txt: string[];
+  try {
+    txt = await resolve(name, 'TXT');
+  } catch (e) {
+    if (isDnsError(e) && (e.dnsCode === 'ENOTFOUND' || e.dnsCode === 'ENODATA')) {
+      return { ...base, status: 'not-found', findings: requested ? [{ level: 'error', code: 'dkim.selector-not-found', message: `No key at ${name}: mail signed with s=${selector} fails DKIM.`, fix: `Publish the key record at ${name} (from your mail provider or signing software).` }] : [] };
+    }
+    const code = isDnsError(e) ? e.dnsCode : 'EBADRESP';
+    return { ...base, status: 'error', dnsError: code, findings: [{ level: 'warn', code: 'dkim.dns-error', message: `The lookup of ${name} failed: ${(e as Error).message}.` }] };
+  }
+  // A wildcard TXT (or an SPF record on a wildcard) answers for every selector; such
+  // answers are not key records. RFC 6376 §3.6.2.2 leaves several records undefined.
+  const keys = txt.filter(looksLikeKeyRecord);
+  if (keys.length === 0) {
+    if (!requested) return { ...base, status: 'not-found', findings: [] };
+    return { ...base, status: 'invalid', record: txt[0], findings: [{ level: 'error', code: 'dkim.not-a-key', message: `${name} answers with TXT that is not a DKIM key record ("${clip(txt[0] ?? '', 60)}").`, fix: 'Publish the DKIM key record here; check for a wildcard TXT record that answers instead.' }] };
+  }
+  const r = evaluateKeyRecord(selector, name, keys[0]!, requested);
+  if (keys.length > 1) {
+    r.findings.push({ level: 'warn', code: 'dkim.multiple-records', message: `${name} has ${keys.length} key records; RFC 6376 §3.6.2.2 leaves the choice to the verifier, so some verifications pick the wrong one.`, fix: 'Keep exactly one key record per selector.' });
+  }
+  return r;
+}
+
+const STATUS_RANK: Record<DkimSelectorStatus, number> = { invalid: 6, weak: 5, testing: 4, revoked: 3, error: 2, ok: 1, 'not-found': 0 };
+
+/** Looks up every selector at once (one DNS round trip, whatever the list's length). */
+export async function checkDkim(domain: string, opts: DkimOptions): Promise<CheckSummary<DkimDetails>> {
+  const d = domain.trim().toLowerCase().replace(/\.$/, '');
+  if (!isValidDomainName(d)) throw new UsageError(`"${domain}" is not a domain name`);
+  const requested = [...new Set((opts.selectors ?? []).map((s) => s.trim().toLowerCase()))];
+  for (const s of requested) if (!isValidSelector(s)) throw new UsageError(`"${s}" is not a valid DKIM selector (RFC 6376 §3.1: dot-separated DNS labels)`);
+  const common = (opts.commonSelectors ?? COMMON_SELECTORS).filter((s) => !requested.includes(s));
+  const queries: DnsQueryLog[] = [];
+  const resolve = withQueryLog(opts.resolve, queries);
+  const selectors = await Promise.all([
+    ...requested.map((s) => lookupSelector(resolve, d, s, true)),
+    ...common.map((s) => lookupSelector(resolve, d, s, false)),
+  ]);
+  const found = selectors.filter((s) => s.status !== 'not-found' && s.status !== 'error');
+  const errors = selectors.filter((s) => s.status === 'error');
+  const problems = selectors.filter((s) => s.status === 'invalid' || (s.requested && (s.status === 'not-found' || s.status === 'revoked')));
+  const findings: Finding[] = [];
+  let status: CheckStatus;
+  let summary: string;
+  const list = (xs: DkimSelectorResult[]): string => xs.map((x) => x.selector).join(', ');
+  if (problems.length > 0) {
+    status = 'fail';
+    summary = `DKIM problem at ${list(problems)}: ${problems.map((p) => p.findings.find((f) => f.level === 'error')?.message ?? p.status).join(' ')}`;
+  } else if (found.length === 0 && errors.length > 0) {
+    status = 'error';
+    summary = `DKIM keys could not be looked up (${errors.length} lookups failed).`;
+  } else if (found.length === 0) {
+    status = 'info';
+    summary = `No DKIM key at ${selectors.length} common selectors of ${d}; if you sign mail, name your selector with --dkim-selector.`;
+    findings.push({ level: 'info', code: 'dkim.none-found', message: summary, fix: 'Find the selector in the s= tag of the DKIM-Signature header of a message you sent, then run again with --dkim-selector <s>.' });
+  } else if (found.some((s) => s.status === 'weak' || s.status === 'testing')) {
+    status = 'warn';
+    const attention = found.filter((s) => s.status === 'weak' || s.status === 'testing');
+    summary = `DKIM key${found.length > 1 ? 's' : ''} found at ${list(found)}; ${list(attention)} ${attention.length > 1 ? 'need' : 'needs'} attention (${attention.map((s) => s.status === 'weak' ? `${s.keyBits}-bit RSA` : 'testing mode').join(', ')}).`;
+  } else {
+    status = 'pass';
+    const usable = found.filter((s) => s.status === 'ok');
+    summary = usable.length > 0 ? `DKIM key${usable.length > 1 ? 's' : ''} found at ${list(usable)} (${usable.map((s) => `${s.keyType} ${s.keyBits}`).join(', ')}).` : `Only revoked DKIM keys found (${list(found)}).`;
+    if (usable.length === 0) status = 'info';
+  }
+  // Most important selectors first for the report; lookup order kept in `selectors`.
+  const ranked = [...found].sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
+  for (const s of [...ranked, ...selectors.filter((x) => x.requested && x.status === 'not-found'), ...errors]) {
+    for (const f of s.findings) findings.push({ ...f, message: `${s.selector}: ${f.message}` });
+  }
+  return {
+    check: 'dkim',
+    status,
+    result: found.length > 0 ? 'found' : errors.length > 0 ? 'temperror' : 'none',
+    subject: d,
+    summary,
+    findings,
+    details: { domain: d, selectors, found },
+    queries,
+  };
+}

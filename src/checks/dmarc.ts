@@ -1,0 +1,641 @@
+// DMARC (RFC 7489, and RFC 9989 which obsoletes it): record parsing and tag validation,
+// policy discovery (PSL mode = RFC 7489 §6.6.3; tree-walk mode = RFC 9989 §4.10), the
+// policy that applies to the queried domain, the external report-destination check, and
+// alignment + the DMARC result for given SPF/DKIM-authenticated domains. Returns plain
+// data; never prints, never reads process.*; all DNS comes in as Resolve.
+import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
+import { UsageError } from '../errors.js';
+import { isValidDomainName, parseTagList } from './dkim.js';
+import { decideTreeWalk, normalizeDomain, orgDomainPsl, treeWalkTargets, type WalkAnswer } from './org-domain.js';
+import type { CheckStatus, CheckSummary, Finding } from './types.js';
+
+/**
+ * 'rfc9989' (default): DNS Tree Walk for policy and organizational domain, np, psd, t; pct,
+ * ri and rf are historic. 'rfc7489': Public Suffix List organizational domain, pct, ri, rf;
+ * np, psd and t are unknown tags. Receivers still differ, so the report says where it matters.
+ */
+export type DmarcMode = 'rfc9989' | 'rfc7489';
+export type DmarcPolicy = 'none' | 'quarantine' | 'reject';
+export type Alignment = 'r' | 's';
+
+// RFC 7489 §6.6.3 / RFC 9989 §4.7 (v): a record starts with v=DMARC1, case-sensitive,
+// *WSP allowed around "=", and the value ends at ";" or the end (v=DMARC1x is not one).
+const DMARC_VERSION_RE = /^\s*v\s*=\s*DMARC1\s*(?:;|$)/;
+
+export function isDmarcRecord(txt: string): boolean {
+  return DMARC_VERSION_RE.test(txt);
+}
+
+export interface ReportUri {
+  uri: string;
+  valid: boolean;
+  scheme?: string;
+  address?: string;
+  domain?: string;
+  /** The "!size" suffix (RFC 7489 §6.2); RFC 9989 receivers ignore it. */
+  size?: string;
+  /** The destination's organizational domain differs from the record's (RFC 7489 §7.1). */
+  external?: boolean;
+  /** External destinations only: true when <domain>._report._dmarc.<dest> says v=DMARC1; null when unknown. */
+  authorized?: boolean | null;
+  authorizationName?: string;
+}
+
+export interface DmarcRecord {
+  raw: string;
+  /** The domain that published the record (the _dmarc name without the prefix). */
+  domain: string;
+  tags: Record<string, string>;
+  p?: DmarcPolicy;
+  sp?: DmarcPolicy;
+  np?: DmarcPolicy;
+  adkim: Alignment;
+  aspf: Alignment;
+  /** RFC 7489 only (historic in RFC 9989 §A.6). */
+  pct?: number;
+  /** RFC 9989 t=y: testing, receivers apply the next lower policy. */
+  t?: boolean;
+  psd?: 'y' | 'n' | 'u';
+  rua: ReportUri[];
+  ruf: ReportUri[];
+  fo?: string[];
+  ri?: number;
+  rf?: string[];
+  /** The policy receivers act on: p, or none when p is missing or invalid but rua is valid. */
+  policy?: DmarcPolicy;
+  /** False when there is neither a valid p nor a valid rua: receivers apply no DMARC at all. */
+  usable: boolean;
+  findings: Finding[];
+}
+
+const POLICIES: readonly DmarcPolicy[] = ['none', 'quarantine', 'reject'];
+const asPolicy = (v: string | undefined): DmarcPolicy | undefined => {
+  const x = v?.trim().toLowerCase();
+  return POLICIES.includes(x as DmarcPolicy) ? (x as DmarcPolicy) : undefined;
+};
+const KNOWN_TAGS: Record<DmarcMode, readonly string[]> = {
+  rfc9989: ['v', 'p', 'sp', 'np', 'psd', 't', 'adkim', 'aspf', 'rua', 'ruf', 'fo'],
+  rfc7489: ['v', 'p', 'sp', 'pct', 'adkim', 'aspf', 'rua', 'ruf', 'fo', 'rf', 'ri'],
+};
+
+function parseUris(tag: 'rua' | 'ruf', value: string, mode: DmarcMode, findings: Finding[]): ReportUri[] {
+  const out: ReportUri[] = [];
+  for (const raw of value.split(',')) {
+    const uri = raw.trim();
+    if (uri === '') continue;
+    const r: ReportUri = { uri, valid: false };
+    out.push(r);
+    const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/.exec(uri);
+    if (!m) {
+      findings.push({ level: 'error', code: `dmarc.bad-${tag}`, message: `${tag}=: "${uri}" is not a URI.`, fix: `Use ${tag}=mailto:reports@your-domain.` });
+      continue;
+    }
+    r.scheme = m[1]!.toLowerCase();
+    let rest = m[2]!;
+    // dmarc-uri = URI [ "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] ] (RFC 7489 §6.4)
+    const size = /!(\d+[kmgtKMGT]?)$/.exec(rest);
+    if (size) {
+      r.size = size[1];
+      rest = rest.slice(0, size.index);
+      if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.uri-size', message: `${tag}=: the size limit "!${size[1]}" is ignored by RFC 9989 receivers.` });
+    }
+    if (r.scheme !== 'mailto') {
+      findings.push({ level: 'warn', code: `dmarc.${tag}-not-mailto`, message: `${tag}=: "${uri}" is not a mailto: URI; reports are only sent by mail.`, fix: `Use ${tag}=mailto:reports@your-domain.` });
+      continue;
+    }
+    let addr = rest;
+    try { addr = decodeURIComponent(rest); } catch { /* keep it as written */ }
+    const am = /^([^@\s]+)@([A-Za-z0-9._-]+)$/.exec(addr);
+    if (!am || !isValidDomainName(am[2]!)) {
+      findings.push({ level: 'error', code: `dmarc.bad-${tag}`, message: `${tag}=: "${uri}" is not a valid mailto: address.`, fix: `Use ${tag}=mailto:reports@your-domain.` });
+      continue;
+    }
+    r.valid = true;
+    r.address = addr;
+    r.domain = normalizeDomain(am[2]!);
+  }
+  return out;
+}
+
+/** Parses and validates a DMARC record's tags (RFC 7489 §6.3, RFC 9989 §4.7). Never throws. */
+export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 'rfc9989'): DmarcRecord {
+  const findings: Finding[] = [];
+  const list = parseTagList(raw);
+  const tags: Record<string, string> = {};
+  for (const t of list.tags) tags[t.name] = t.value;
+  const rec: DmarcRecord = { raw, domain: normalizeDomain(domain), tags, adkim: 'r', aspf: 'r', rua: [], ruf: [], usable: true, findings };
+  for (const e of list.errors) findings.push({ level: 'error', code: 'dmarc.syntax', message: `Record syntax: ${e}.`, fix: 'Write the record as tag=value pairs separated by ";", e.g. v=DMARC1; p=reject; rua=mailto:dmarc@example.com' });
+
+  // Tag names are case-sensitive; literal values (p=Reject, adkim=S) are not (RFC 9989 §4.7).
+  if (tags.p === undefined) {
+    findings.push({ level: 'error', code: 'dmarc.no-p', message: 'The record has no p= tag (the policy).', fix: 'Add p=none to start monitoring, then p=quarantine or p=reject.' });
+  } else if (!(rec.p = asPolicy(tags.p))) {
+    findings.push({ level: 'error', code: 'dmarc.bad-p', message: `p=${tags.p} is not a policy (none, quarantine, reject).`, fix: 'Use p=none, p=quarantine or p=reject.' });
+  }
+  if (list.tags[1] && list.tags[1].name !== 'p' && rec.p) {
+    findings.push({ level: 'info', code: 'dmarc.p-not-second', message: 'p= does not come right after v=DMARC1; RFC 7489\'s grammar puts it there and a few old receivers insist.', fix: 'Write v=DMARC1; p=... first.' });
+  }
+  if (tags.sp !== undefined && !(rec.sp = asPolicy(tags.sp))) {
+    findings.push({ level: 'error', code: 'dmarc.bad-sp', message: `sp=${tags.sp} is not a policy (none, quarantine, reject); receivers ignore it${mode === 'rfc7489' ? ' and, per RFC 7489 §6.6.3, may ignore the whole record' : ''}.`, fix: 'Use sp=none, sp=quarantine or sp=reject, or remove it.' });
+  }
+  if (tags.np !== undefined) {
+    if (mode === 'rfc7489') findings.push({ level: 'info', code: 'dmarc.np-7489', message: 'np= (policy for non-existent subdomains) is RFC 9989 (and RFC 9091); RFC 7489 receivers ignore it.' });
+    if (!(rec.np = asPolicy(tags.np))) findings.push({ level: 'error', code: 'dmarc.bad-np', message: `np=${tags.np} is not a policy (none, quarantine, reject).`, fix: 'Use np=reject (recommended for names that do not exist), or remove it.' });
+    if (mode === 'rfc7489') delete rec.np;
+  }
+  for (const name of ['adkim', 'aspf'] as const) {
+    const v = tags[name];
+    if (v === undefined) continue;
+    const x = v.trim().toLowerCase();
+    if (x === 'r' || x === 's') rec[name] = x;
+    else findings.push({ level: 'error', code: `dmarc.bad-${name}`, message: `${name}=${v} is not an alignment mode (r or s); relaxed is used.`, fix: `Use ${name}=r (relaxed) or ${name}=s (strict).` });
+  }
+  if (tags.pct !== undefined) {
+    const n = /^\d{1,3}$/.test(tags.pct.trim()) ? Number(tags.pct) : NaN;
+    if (mode === 'rfc9989') {
+      findings.push({ level: 'info', code: 'dmarc.pct-historic', message: `pct=${tags.pct} is historic in RFC 9989 (§A.6); its receivers ignore it and use t= instead${n < 100 ? ', while RFC 7489 receivers still apply the policy to only that share of failing mail' : ''}.`, fix: n < 100 ? 'Use t=y while testing, and remove pct=.' : 'Remove pct=.' });
+    } else if (!(n >= 0 && n <= 100)) {
+      findings.push({ level: 'error', code: 'dmarc.bad-pct', message: `pct=${tags.pct} is not a number from 0 to 100; 100 is used.`, fix: 'Remove pct= (the default is 100).' });
+    } else {
+      rec.pct = n;
+      if (n < 100) findings.push({ level: 'warn', code: 'dmarc.pct', message: `pct=${n}: the policy applies to ${n}% of failing mail; the rest gets the next lower policy (RFC 7489 §6.6.4).`, fix: 'Raise pct to 100 (or remove it) once reports show your mail passes.' });
+    }
+  }
+  if (tags.t !== undefined) {
+    const x = tags.t.trim().toLowerCase();
+    if (mode === 'rfc9989') {
+      if (x === 'y') {
+        rec.t = true;
+        findings.push({ level: 'warn', code: 'dmarc.testing', message: 't=y: the policy is in test mode; receivers apply the next lower policy (reject → quarantine, quarantine → none).', fix: 'Remove t=y (or set t=n) once reports show your mail passes.' });
+      } else if (x === 'n') rec.t = false;
+      else findings.push({ level: 'error', code: 'dmarc.bad-t', message: `t=${tags.t} is not y or n; n is used.` });
+    }
+  }
+  if (tags.psd !== undefined && mode === 'rfc9989') {
+    const x = tags.psd.trim().toLowerCase();
+    if (x === 'y' || x === 'n' || x === 'u') rec.psd = x;
+    else findings.push({ level: 'error', code: 'dmarc.bad-psd', message: `psd=${tags.psd} is not y, n or u; u is used.` });
+  }
+  if (tags.rua !== undefined) rec.rua = parseUris('rua', tags.rua, mode, findings);
+  if (tags.ruf !== undefined) rec.ruf = parseUris('ruf', tags.ruf, mode, findings);
+  if (tags.fo !== undefined) {
+    rec.fo = tags.fo.split(':').map((x) => x.trim().toLowerCase());
+    const badFo = rec.fo.filter((x) => !['0', '1', 'd', 's'].includes(x));
+    if (badFo.length > 0) findings.push({ level: 'error', code: 'dmarc.bad-fo', message: `fo=${tags.fo}: ${badFo.join(', ')} ${badFo.length > 1 ? 'are not failure-report options' : 'is not a failure-report option'} (0, 1, d, s).` });
+    if (rec.ruf.length === 0) findings.push({ level: 'info', code: 'dmarc.fo-without-ruf', message: 'fo= has no effect without ruf=.' });
+  }
+  if (tags.ri !== undefined) {
+    if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.ri-historic', message: 'ri= is not part of RFC 9989; aggregate reports are daily.' });
+    else if (/^\d+$/.test(tags.ri.trim())) rec.ri = Number(tags.ri);
+    else findings.push({ level: 'error', code: 'dmarc.bad-ri', message: `ri=${tags.ri} is not a number of seconds.` });
+  }
+  if (tags.rf !== undefined) {
+    if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.rf-historic', message: 'rf= is not part of RFC 9989.' });
+    else {
+      rec.rf = tags.rf.split(':').map((x) => x.trim().toLowerCase());
+      if (rec.rf.some((x) => x !== 'afrf')) findings.push({ level: 'error', code: 'dmarc.bad-rf', message: `rf=${tags.rf}: afrf is the only report format.` });
+    }
+  }
+  // Unknown tags MUST be ignored (RFC 7489 §6.3, RFC 9989 §4.7).
+  for (const name of Object.keys(tags)) {
+    if (KNOWN_TAGS[mode].includes(name) || (mode === 'rfc7489' && (name === 'np' || name === 't' || name === 'psd'))) continue;
+    if (mode === 'rfc9989' && ['pct', 'ri', 'rf'].includes(name)) continue;
+    findings.push({ level: 'warn', code: 'dmarc.unknown-tag', message: `Unknown tag ${name}= is ignored${/^[A-Z]/.test(name) ? ' (tag names are case-sensitive: write them in lower case)' : ''}.` });
+  }
+  if (mode === 'rfc7489' && (tags.t !== undefined || tags.psd !== undefined)) {
+    findings.push({ level: 'info', code: 'dmarc.9989-tags', message: `${['t', 'psd'].filter((n) => tags[n] !== undefined).join(' and ')}= ${tags.t !== undefined && tags.psd !== undefined ? 'are' : 'is'} RFC 9989; RFC 7489 receivers ignore ${tags.t !== undefined && tags.psd !== undefined ? 'them' : 'it'}.` });
+  }
+
+  // RFC 7489 §6.6.3 step 6 / RFC 9989 §4.7: without a valid p, a record whose rua holds a
+  // valid URI is treated as p=none; otherwise receivers apply no DMARC processing.
+  if (rec.p) rec.policy = rec.p;
+  else if (rec.rua.some((u) => u.valid)) {
+    rec.policy = 'none';
+    findings.push({ level: 'warn', code: 'dmarc.p-fallback', message: 'Without a valid p=, receivers treat this record as p=none because rua= holds a valid address.' });
+  } else {
+    rec.usable = false;
+    findings.push({ level: 'error', code: 'dmarc.unusable', message: 'Without a valid p= or a valid rua=, receivers ignore this record: no DMARC applies to your mail.', fix: 'Publish e.g. v=DMARC1; p=none; rua=mailto:dmarc-reports@your-domain' });
+  }
+  return rec;
+}
+
+// ---------------------------------------------------------------------------------------
+// Discovery
+
+export interface DmarcLookup {
+  /** The domain whose _dmarc name was asked. */
+  target: string;
+  name: string;
+  outcome: 'record' | 'none' | 'multiple' | 'error';
+  /** The TXT records that start with v=DMARC1. */
+  records: string[];
+  /** TXT records there that are not DMARC records (discarded, RFC 7489 §6.6.3 step 2). */
+  otherTxt: number;
+  error?: DnsErrorCode;
+  message?: string;
+}
+
+export type DmarcDiscoveryStatus = 'found' | 'none' | 'multiple' | 'invalid' | 'temperror';
+
+export interface DmarcDiscovery {
+  domain: string;
+  mode: DmarcMode;
+  status: DmarcDiscoveryStatus;
+  /** Every _dmarc lookup, in the RFC's order (tree walk or domain + PSL org domain). */
+  lookups: DmarcLookup[];
+  record?: DmarcRecord;
+  recordDomain?: string;
+  /** The record was not published at the domain itself but found higher up. */
+  inherited: boolean;
+  /** The organizational domain by the mode's method. */
+  orgDomain: string;
+  orgDomainMethod: 'psl' | 'tree-walk';
+  orgDomainRule?: string;
+  orgDomainPsl: string;
+  orgDomainTreeWalk?: string;
+  /** RFC 9989 existence test (RFC 8020: NXDOMAIN means the name does not exist); null when unknown. */
+  domainExists?: boolean | null;
+  /** The policy for mail with this domain in From, as published (p, sp or np). */
+  policy?: DmarcPolicy;
+  policySource?: 'p' | 'sp' | 'np' | 'rua-fallback';
+  /** The policy receivers apply to failing mail: t=y lowers it one step (RFC 9989). */
+  effectivePolicy?: DmarcPolicy;
+  /** The policy for subdomains of this domain that have no record of their own. */
+  subdomainPolicy?: DmarcPolicy;
+  error?: string;
+}
+
+export interface DmarcOptions {
+  resolve: Resolve;
+  mode?: DmarcMode;
+}
+
+/** One _dmarc.<target> TXT lookup, classified. */
+export async function lookupDmarc(resolve: Resolve, target: string): Promise<DmarcLookup> {
+  const name = `_dmarc.${target}`;
+  try {
+    const txt = await resolve(name, 'TXT');
+    const records = txt.filter(isDmarcRecord);
+    return { target, name, outcome: records.length === 0 ? 'none' : records.length > 1 ? 'multiple' : 'record', records, otherTxt: txt.length - records.length };
+  } catch (e) {
+    if (isDnsError(e) && (e.dnsCode === 'ENOTFOUND' || e.dnsCode === 'ENODATA')) return { target, name, outcome: 'none', records: [], otherTxt: 0 };
+    return { target, name, outcome: 'error', records: [], otherTxt: 0, error: isDnsError(e) ? e.dnsCode : 'EBADRESP', message: (e as Error).message };
+  }
+}
+
+function walkAnswer(l: DmarcLookup): WalkAnswer {
+  switch (l.outcome) {
+    case 'record': {
+      const psd = parseTagList(l.records[0]!).tags.find((t) => t.name === 'psd')?.value.trim().toLowerCase();
+      return { kind: 'record', psd: psd === 'y' || psd === 'n' || psd === 'u' ? psd : undefined };
+    }
+    case 'none': return { kind: 'none' };
+    case 'multiple': return { kind: 'multiple' };
+    case 'error': return { kind: 'error', code: l.error ?? 'EBADRESP' };
+  }
+}
+
+const lower = (p: DmarcPolicy): DmarcPolicy => (p === 'reject' ? 'quarantine' : 'none');
+
+/** A memo of _dmarc lookups for one evaluation (org domains of several identifiers share names). */
+type LookupMemo = Map<string, Promise<DmarcLookup>>;
+function memoLookup(resolve: Resolve, memo: LookupMemo, target: string): Promise<DmarcLookup> {
+  let p = memo.get(target);
+  if (!p) { p = lookupDmarc(resolve, target); memo.set(target, p); }
+  return p;
+}
+
+async function domainExists(resolve: Resolve, domain: string): Promise<boolean | null> {
+  try {
+    await resolve(domain, 'A');
+    return true;
+  } catch (e) {
+    if (!isDnsError(e)) return null;
+    if (e.dnsCode === 'ENOTFOUND') return false;
+    return e.dnsCode === 'ENODATA' ? true : null;
+  }
+}
+
+/**
+ * Policy discovery for mail whose From domain is `domain`. All names are asked at once.
+ * - rfc7489 (§6.6.3): _dmarc.<domain>, then _dmarc.<PSL org domain> if the first has none.
+ * - rfc9989 (§4.10): the tree walk; the first name with exactly one record is the policy
+ *   record; the organizational domain follows §4.10.2 (psd=n, psd=y, fewest labels).
+ * Both: several DMARC records at one name end discovery without a policy (rfc7489 step 5;
+ * for RFC 9989 we do the same at the first such name rather than skip it, so a broken
+ * record set never silently hands a subdomain a weaker parent policy).
+ */
+export async function discoverDmarc(domain: string, opts: DmarcOptions, memo: LookupMemo = new Map()): Promise<DmarcDiscovery> {
+  const d = normalizeDomain(domain);
+  if (!isValidDomainName(d)) throw new UsageError(`"${domain}" is not a domain name`);
+  const mode = opts.mode ?? 'rfc9989';
+  const psl = orgDomainPsl(d);
+  const targets = mode === 'rfc9989' ? treeWalkTargets(d) : [...new Set([d, psl])];
+  const [lookups, exists] = await Promise.all([
+    Promise.all(targets.map((t) => memoLookup(opts.resolve, memo, t))),
+    mode === 'rfc9989' ? domainExists(opts.resolve, d) : Promise.resolve(undefined),
+  ]);
+  const out: DmarcDiscovery = { domain: d, mode, status: 'none', lookups, inherited: false, orgDomain: psl, orgDomainMethod: 'psl', orgDomainPsl: psl };
+  if (mode === 'rfc9989') {
+    const walk = decideTreeWalk(d, lookups.map((l) => ({ target: l.target, answer: walkAnswer(l) })));
+    out.orgDomain = walk.orgDomain;
+    out.orgDomainMethod = 'tree-walk';
+    out.orgDomainRule = walk.rule;
+    out.orgDomainTreeWalk = walk.orgDomain;
+    out.domainExists = exists ?? null;
+  }
+  for (const l of lookups) {
+    if (l.outcome === 'none') continue;
+    if (l.outcome === 'error') {
+      out.status = 'temperror';
+      out.error = l.message;
+      return out;
+    }
+    if (l.outcome === 'multiple') {
+      out.status = 'multiple';
+      out.recordDomain = l.target;
+      return out;
+    }
+    const rec = parseDmarcRecord(l.records[0]!, l.target, mode);
+    out.record = rec;
+    out.recordDomain = l.target;
+    out.inherited = l.target !== d;
+    if (!rec.usable) {
+      out.status = 'invalid';
+      return out;
+    }
+    out.status = 'found';
+    break;
+  }
+  const rec = out.record;
+  if (!rec || out.status !== 'found') return out;
+  // The policy for this domain (RFC 7489 §6.6.3 / RFC 9989 §4.7, §4.10.1): the record's own
+  // domain gets p; a subdomain without its own record gets np if it does not exist
+  // (RFC 9989), else sp, else p.
+  if (!rec.p) {
+    out.policy = 'none';
+    out.policySource = 'rua-fallback';
+  } else if (!out.inherited) {
+    out.policy = rec.p;
+    out.policySource = 'p';
+  } else if (mode === 'rfc9989' && rec.np && out.domainExists === false) {
+    out.policy = rec.np;
+    out.policySource = 'np';
+  } else if (rec.sp) {
+    out.policy = rec.sp;
+    out.policySource = 'sp';
+  } else {
+    out.policy = rec.p;
+    out.policySource = 'p';
+  }
+  out.effectivePolicy = mode === 'rfc9989' && rec.t ? lower(out.policy) : out.policy;
+  out.subdomainPolicy = rec.p ? (out.inherited ? out.policy : rec.sp ?? rec.p) : 'none';
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Alignment and the DMARC result
+
+export interface AuthenticatedDomain {
+  domain: string;
+  /** The SPF or DKIM result for this domain; only 'pass' can align. Default 'pass'. */
+  result?: string;
+}
+
+export interface AlignmentCandidate { domain: string; result: string; orgDomain: string; aligned: boolean }
+
+export interface AlignmentCheck {
+  mode: 'relaxed' | 'strict';
+  strict: boolean;
+  aligned: boolean;
+  /** The authenticated domain that aligned. */
+  domain?: string;
+  /** Its organizational domain. */
+  orgDomain?: string;
+  candidates: AlignmentCandidate[];
+}
+
+export type DmarcResultWord = 'pass' | 'fail' | 'none' | 'temperror' | 'permerror';
+
+export interface DmarcEvaluation {
+  result: DmarcResultWord;
+  /** The RFC5322.From domain (header.from). */
+  fromDomain: string;
+  /** The domain whose record applied (header.d in mailauth's words). */
+  policyDomain?: string;
+  /** What a receiver applies to this message if it fails (t=y already applied). */
+  policy?: DmarcPolicy;
+  /** RFC 7489 mode: the share of failing mail the policy applies to. */
+  pct?: number;
+  alignment: { spf: AlignmentCheck; dkim: AlignmentCheck };
+  /** One line in Authentication-Results style (RFC 8601 §2.7.1 words). */
+  authResults: string;
+}
+
+/** The domain of an address; an address without "@" is taken as a domain. */
+export function domainOfAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return normalizeDomain((at >= 0 ? address.slice(at + 1) : address).replace(/>$/, ''));
+}
+
+async function orgDomainOf(domain: string, mode: DmarcMode, resolve: Resolve, memo: LookupMemo): Promise<string> {
+  const d = normalizeDomain(domain);
+  if (mode === 'rfc7489') return orgDomainPsl(d);
+  const targets = treeWalkTargets(d);
+  const lookups = await Promise.all(targets.map((t) => memoLookup(resolve, memo, t)));
+  return decideTreeWalk(d, lookups.map((l) => ({ target: l.target, answer: walkAnswer(l) }))).orgDomain;
+}
+
+async function align(fromDomain: string, fromOrg: string, mode: Alignment, ids: readonly AuthenticatedDomain[], dmarcMode: DmarcMode, resolve: Resolve, memo: LookupMemo): Promise<AlignmentCheck> {
+  const strict = mode === 's';
+  const candidates = await Promise.all(ids.map(async (id): Promise<AlignmentCandidate> => {
+    const domain = normalizeDomain(id.domain);
+    const result = (id.result ?? 'pass').toLowerCase();
+    const orgDomain = await orgDomainOf(domain, dmarcMode, resolve, memo);
+    // RFC 7489 §3.1.1/§3.1.2: strict = identical domains; relaxed = same organizational domain.
+    const same = strict ? domain === fromDomain : orgDomain === fromOrg;
+    return { domain, result, orgDomain, aligned: result === 'pass' && same };
+  }));
+  const hit = candidates.find((c) => c.aligned);
+  return { mode: strict ? 'strict' : 'relaxed', strict, aligned: Boolean(hit), ...(hit ? { domain: hit.domain, orgDomain: hit.orgDomain } : {}), candidates };
+}
+
+/**
+ * The DMARC result for a message From `discovery.domain` authenticated by the given SPF
+ * and DKIM domains: pass when one passing identifier aligns (RFC 7489 §4.2; pct never
+ * changes pass/fail, RFC 9989 §A.6).
+ */
+export async function evaluateDmarc(
+  discovery: DmarcDiscovery,
+  ids: { spf?: readonly AuthenticatedDomain[]; dkim?: readonly AuthenticatedDomain[] },
+  opts: DmarcOptions,
+  memo: LookupMemo = new Map(),
+): Promise<DmarcEvaluation> {
+  const mode = discovery.mode;
+  for (const l of discovery.lookups) if (!memo.has(l.target)) memo.set(l.target, Promise.resolve(l));
+  const rec = discovery.record;
+  const from = discovery.domain;
+  const [spf, dkim] = await Promise.all([
+    align(from, discovery.orgDomain, rec?.aspf ?? 'r', ids.spf ?? [], mode, opts.resolve, memo),
+    align(from, discovery.orgDomain, rec?.adkim ?? 'r', ids.dkim ?? [], mode, opts.resolve, memo),
+  ]);
+  let result: DmarcResultWord;
+  switch (discovery.status) {
+    case 'found': result = spf.aligned || dkim.aligned ? 'pass' : 'fail'; break;
+    case 'temperror': result = 'temperror'; break;
+    default: result = 'none'; // no record, several records, or an unusable one: no DMARC processing
+  }
+  const ev: DmarcEvaluation = { result, fromDomain: from, alignment: { spf, dkim }, authResults: '' };
+  if (discovery.status === 'found') {
+    ev.policyDomain = discovery.recordDomain;
+    ev.policy = discovery.effectivePolicy;
+    if (mode === 'rfc7489') ev.pct = rec?.pct ?? 100;
+  }
+  const props = discovery.status === 'found' && rec
+    ? ` (p=${(rec.policy ?? 'none').toUpperCase()} sp=${(rec.sp ?? rec.policy ?? 'none').toUpperCase()} dis=${(result === 'pass' ? 'none' : ev.policy ?? 'none').toUpperCase()})`
+    : '';
+  ev.authResults = `dmarc=${result}${props} header.from=${from}`;
+  return ev;
+}
+
+/** Discovery + evaluation in one call: what a receiver does for one message. */
+export async function verifyDmarc(
+  input: { from: string; spf?: readonly AuthenticatedDomain[]; dkim?: readonly AuthenticatedDomain[] },
+  opts: DmarcOptions,
+): Promise<{ discovery: DmarcDiscovery; evaluation: DmarcEvaluation }> {
+  const memo: LookupMemo = new Map();
+  const discovery = await discoverDmarc(domainOfAddress(input.from), opts, memo);
+  const evaluation = await evaluateDmarc(discovery, input, opts, memo);
+  return { discovery, evaluation };
+}
+
+// ---------------------------------------------------------------------------------------
+// Report destinations (RFC 7489 §7.1, kept by DMARCbis: external destinations must consent)
+
+/**
+ * For each rua/ruf mailto: address whose organizational domain differs from the record's,
+ * asks <record-domain>._report._dmarc.<destination> for a TXT record starting with v=DMARC1.
+ * Without it, receivers do not send reports there. Org domains here use the PSL in both
+ * modes (the destination's own DMARC setup says nothing about whom it accepts reports for).
+ */
+export async function checkReportDestinations(rec: DmarcRecord, resolve: Resolve): Promise<void> {
+  const own = orgDomainPsl(rec.domain);
+  await Promise.all([...rec.rua, ...rec.ruf].map(async (u) => {
+    if (!u.valid || !u.domain) return;
+    u.external = orgDomainPsl(u.domain) !== own;
+    if (!u.external) return;
+    u.authorizationName = `${rec.domain}._report._dmarc.${u.domain}`;
+    try {
+      const txt = await resolve(u.authorizationName, 'TXT');
+      u.authorized = txt.some(isDmarcRecord);
+    } catch (e) {
+      u.authorized = isDnsError(e) && (e.dnsCode === 'ENOTFOUND' || e.dnsCode === 'ENODATA') ? false : null;
+    }
+  }));
+}
+
+// ---------------------------------------------------------------------------------------
+// The check
+
+export interface DmarcCheckOptions extends DmarcOptions {
+  /** Domains SPF checked for the evaluated IP (the MAIL FROM or HELO domain), with their
+   *  results. May be a promise: discovery does not wait for it, only alignment does. */
+  spf?: readonly AuthenticatedDomain[] | PromiseLike<readonly AuthenticatedDomain[]>;
+  /** Domains of passing DKIM signatures (d=); may be a promise too. */
+  dkim?: readonly AuthenticatedDomain[] | PromiseLike<readonly AuthenticatedDomain[]>;
+  /** Compute alignment and the DMARC result (needs spf and/or dkim). */
+  evaluate?: boolean;
+}
+
+export interface DmarcDetails {
+  domain: string;
+  mode: DmarcMode;
+  discovery: DmarcDiscovery;
+  evaluation?: DmarcEvaluation;
+}
+
+/** Discovery, record validation, report destinations, and (optionally) the DMARC result. */
+export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promise<CheckSummary<DmarcDetails>> {
+  const queries: DnsQueryLog[] = [];
+  const resolve = withQueryLog(opts.resolve, queries);
+  const memo: LookupMemo = new Map();
+  const mode = opts.mode ?? 'rfc9989';
+  const discovery = await discoverDmarc(domain, { resolve, mode }, memo);
+  const d = discovery.domain;
+  const rec = discovery.record;
+  // The report-destination lookups need only the record: start them before waiting for SPF.
+  const destinations = rec && discovery.status === 'found' ? checkReportDestinations(rec, resolve) : Promise.resolve();
+  const [spfIds, dkimIds] = await Promise.all([opts.spf, opts.dkim]);
+  const evaluation = opts.evaluate ? await evaluateDmarc(discovery, { spf: spfIds, dkim: dkimIds }, { resolve, mode }, memo) : undefined;
+  await destinations;
+  const findings: Finding[] = [];
+  let status: CheckStatus = 'pass';
+  let summary: string;
+  const starter = `v=DMARC1; p=none; rua=mailto:dmarc-reports@${discovery.orgDomain}`;
+  switch (discovery.status) {
+    case 'none':
+      status = 'fail';
+      summary = `No DMARC record for ${d}${discovery.orgDomain !== d ? ` or its organizational domain ${discovery.orgDomain}` : ''}.`;
+      findings.push({ level: 'error', code: 'dmarc.no-record', message: `${summary} Gmail and Yahoo require DMARC from bulk senders and reject or junk unauthenticated mail (550 5.7.26); without it anyone can send as ${d}.`, fix: `Publish TXT _dmarc.${discovery.orgDomain} "${starter}", read the reports, then move to p=quarantine or p=reject.` });
+      break;
+    case 'multiple':
+      status = 'fail';
+      summary = `Several DMARC records at _dmarc.${discovery.recordDomain}: receivers ignore all of them.`;
+      findings.push({ level: 'error', code: 'dmarc.multiple-records', message: `${summary} (RFC 7489 §6.6.3, RFC 9989 §4.10)`, fix: `Keep exactly one TXT record starting with v=DMARC1 at _dmarc.${discovery.recordDomain}.` });
+      break;
+    case 'invalid':
+      status = 'fail';
+      summary = `The DMARC record at _dmarc.${discovery.recordDomain} is unusable: receivers apply no DMARC.`;
+      break;
+    case 'temperror':
+      status = 'error';
+      summary = `DMARC could not be looked up: ${discovery.error ?? 'DNS failure'}.`;
+      findings.push({ level: 'warn', code: 'dmarc.dns-error', message: summary, fix: 'Try again or with another --resolver; if it persists, check the DNS servers of the domain.' });
+      break;
+    case 'found':
+      summary = `DMARC policy for ${d}: ${discovery.effectivePolicy}${discovery.effectivePolicy !== discovery.policy ? ` (${discovery.policy} in test mode)` : ''}${discovery.inherited ? ` (from _dmarc.${discovery.recordDomain}, ${discovery.policySource}=)` : ''}.`;
+      break;
+  }
+  if (rec) findings.push(...rec.findings);
+  if (rec && discovery.status === 'found') {
+    if (discovery.inherited) {
+      findings.push({ level: 'info', code: 'dmarc.inherited', message: `${d} has no DMARC record of its own; the record of ${discovery.recordDomain} applies to it through ${discovery.policySource}= (${discovery.policy}).` });
+    }
+    if (discovery.policySource === 'np') findings.push({ level: 'info', code: 'dmarc.np-applied', message: `${d} does not exist in DNS, so np=${rec.np} applies (RFC 9989).` });
+    if (discovery.policy === 'none') {
+      findings.push({ level: 'warn', code: 'dmarc.p-none', message: 'p=none is monitoring only: receivers deliver mail that fails DMARC as if there were no policy, so your domain can still be spoofed.', fix: 'Once the aggregate reports show all your senders pass, move to p=quarantine, then p=reject.' });
+    }
+    if (rec.rua.filter((u) => u.valid).length === 0) {
+      findings.push({ level: 'warn', code: 'dmarc.no-rua', message: 'No rua= address: you get no aggregate reports, so you cannot see who sends as your domain or whether your own mail passes.', fix: `Add rua=mailto:dmarc-reports@${discovery.orgDomain}.` });
+    }
+    for (const u of [...rec.rua, ...rec.ruf]) {
+      if (u.external && u.authorized === false) {
+        findings.push({ level: 'warn', code: 'dmarc.report-not-authorized', message: `Reports for ${u.address} are not sent: ${u.domain} has not published ${u.authorizationName} TXT "v=DMARC1" to accept reports for ${rec.domain} (RFC 7489 §7.1).`, fix: `Ask the operator of ${u.domain} to publish that record (report services do it when you register the domain).` });
+      } else if (u.external && u.authorized === null) {
+        findings.push({ level: 'info', code: 'dmarc.report-authorization-unknown', message: `Could not check whether ${u.domain} accepts reports for ${rec.domain} (DNS error).` });
+      } else if (u.external && u.authorized) {
+        findings.push({ level: 'ok', code: 'dmarc.report-authorized', message: `${u.domain} accepts reports for ${rec.domain}.` });
+      }
+    }
+  }
+  if (discovery.mode === 'rfc9989' && discovery.orgDomainTreeWalk && discovery.orgDomainTreeWalk !== discovery.orgDomainPsl) {
+    findings.push({ level: 'warn', code: 'dmarc.org-domain-differs', message: `Receivers disagree on the organizational domain: ${discovery.orgDomainTreeWalk} by the RFC 9989 DNS tree walk, ${discovery.orgDomainPsl} by the Public Suffix List (RFC 7489). Relaxed alignment and inherited policy can differ between them.`, fix: 'Publish a DMARC record at the organizational domain you mean (with psd=n if it is one) so both methods agree.' });
+  }
+  if (evaluation) {
+    const spfId = spfIds?.[0];
+    if (evaluation.result === 'pass') {
+      findings.push({ level: 'ok', code: 'dmarc.pass', message: `DMARC passes: ${evaluation.alignment.spf.aligned ? `SPF-authenticated ${evaluation.alignment.spf.domain}` : `DKIM d=${evaluation.alignment.dkim.domain}`} aligns with ${d} (${evaluation.alignment.spf.aligned ? evaluation.alignment.spf.mode : evaluation.alignment.dkim.mode}).` });
+    } else if (evaluation.result === 'fail') {
+      const why = !spfId
+        ? 'no SPF-authenticated domain'
+        : spfId.result !== 'pass'
+          ? `SPF for ${spfId.domain} is ${spfId.result}`
+          : `SPF-authenticated ${spfId.domain} does not align with ${d} (${evaluation.alignment.spf.mode}${evaluation.alignment.spf.strict ? ': aspf=s needs the identical domain' : ': different organizational domains'})`;
+      findings.push({ level: 'warn', code: 'dmarc.spf-not-aligned', message: `On SPF alone this mail fails DMARC (${why}); it passes only with a valid DKIM signature whose d= aligns with ${d}. Failing mail gets p=${evaluation.policy ?? 'none'}.`, fix: `Sign with DKIM as ${discovery.orgDomain} (or ${d}), or send with a MAIL FROM in ${discovery.orgDomain} that SPF authorizes for this IP.` });
+    }
+  }
+  if (status === 'pass' && findings.some((f) => f.level === 'warn' || f.level === 'error')) status = 'warn';
+  if (status === 'pass') findings.unshift({ level: 'ok', code: 'dmarc.ok', message: `DMARC record found at _dmarc.${discovery.recordDomain}: p=${rec?.policy}.` });
+  const result = evaluation ? evaluation.result : discovery.status === 'found' ? 'found' : discovery.status === 'temperror' ? 'temperror' : discovery.status === 'none' ? 'none' : 'permerror';
+  return { check: 'dmarc', status, result, subject: d, summary, findings, details: { domain: d, mode, discovery, ...(evaluation ? { evaluation } : {}) }, queries };
+}

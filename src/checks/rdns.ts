@@ -1,0 +1,201 @@
+// Reverse DNS of a sending IP: the PTR name(s) (in-addr.arpa, ip6.arpa nibbles), forward
+// confirmation (FCrDNS: some PTR name resolves back to the IP), whether the HELO name fits,
+// and PTR names that look generic (dynamic/residential pools). Big receivers refuse mail
+// from IPs that fail this. Plain data out; never prints; DNS comes in as Resolve.
+import net from 'node:net';
+import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
+import { UsageError } from '../errors.js';
+import type { CheckStatus, CheckSummary, Finding } from './types.js';
+
+/** The 32 hex nibbles of an IPv6 address, lower case ("::1" → "000…0001"). */
+export function expandIpv6(ip: string): string {
+  let s = ip.toLowerCase();
+  // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
+  if (v4) {
+    const o = v4[1]!.split('.').map(Number);
+    s = s.slice(0, v4.index) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
+  }
+  const [head, tail] = s.includes('::') ? s.split('::') as [string, string] : [s, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.map((g) => g.padStart(4, '0')).join('');
+}
+
+/** RFC 1035 §3.5 (in-addr.arpa, octets reversed) and RFC 3596 §2.5 (ip6.arpa, nibbles reversed). */
+export function reverseName(ip: string): string {
+  if (net.isIPv4(ip)) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
+  if (net.isIPv6(ip)) return `${expandIpv6(ip).split('').reverse().join('.')}.ip6.arpa`;
+  throw new UsageError(`"${ip}" is not an IPv4 or IPv6 address`);
+}
+
+function sameIp(a: string, b: string): boolean {
+  if (net.isIPv4(a) && net.isIPv4(b)) return a === b;
+  if (net.isIPv6(a) && net.isIPv6(b)) return expandIpv6(a) === expandIpv6(b);
+  return false;
+}
+
+const GENERIC_WORDS = /(?:^|[.-])(dynamic|dyn|dhcp|dsl|adsl|vdsl|xdsl|pool|ppp|pppoe|dial|dialup|cable|broadband|client|clients|customer|cust|residential|unassigned|nat)(?=[.\d-]|$)/i;
+
+/**
+ * Why a PTR name looks generic (assigned by an ISP to a pool, not named for mail), or null.
+ * Receivers' heuristics vary; these are the common signs: the IP's own digits in the name
+ * (dashed, dotted, reversed, zero-padded or hex) and words like dynamic, dsl, pool.
+ */
+export function genericPtrReason(name: string, ip: string): string | null {
+  const n = name.toLowerCase();
+  if (net.isIPv4(ip)) {
+    const o = ip.split('.');
+    const rev = [...o].reverse();
+    const hex = o.map((x) => Number(x).toString(16).padStart(2, '0')).join('');
+    const padded = o.map((x) => x.padStart(3, '0')).join('');
+    const forms = [o.join('-'), o.join('.'), rev.join('-'), rev.join('.'), o.join('_'), padded, hex];
+    const hit = forms.find((f) => n.includes(f));
+    if (hit) return `it contains the IP address itself ("${hit}")`;
+  } else if (net.isIPv6(ip)) {
+    const x = expandIpv6(ip);
+    if (n.replace(/[.:-]/g, '').includes(x.slice(16))) return 'it contains the IPv6 address itself';
+  }
+  const w = GENERIC_WORDS.exec(n);
+  if (w) return `it contains "${w[1]}", a word ISPs use for dynamic or residential addresses`;
+  return null;
+}
+
+export interface ForwardCheck { name: string; addresses: string[]; confirmed: boolean; error?: DnsErrorCode }
+
+export interface RdnsDetails {
+  ip: string;
+  reverseName: string;
+  ptr: string[];
+  forward: ForwardCheck[];
+  /** Forward-confirmed reverse DNS: some PTR name resolves back to the IP. */
+  fcrdns: boolean;
+  confirmedNames: string[];
+  generic: { name: string; reason: string }[];
+  helo?: { name: string; matchesPtr: boolean; resolvesToIp: boolean | null; addresses: string[] };
+  dnsError?: DnsErrorCode;
+}
+
+export interface RdnsOptions { resolve: Resolve; helo?: string }
+
+/** At most this many PTR names are checked forward (a PTR RRset can be long on purpose). */
+const MAX_PTR_NAMES = 10;
+
+const norm = (s: string): string => s.toLowerCase().replace(/\.$/, '');
+
+async function addresses(resolve: Resolve, name: string, type: 'A' | 'AAAA'): Promise<{ addresses: string[]; error?: DnsErrorCode }> {
+  try {
+    return { addresses: await resolve(name, type) };
+  } catch (e) {
+    const code = isDnsError(e) ? e.dnsCode : 'EBADRESP';
+    return { addresses: [], ...(code === 'ENOTFOUND' || code === 'ENODATA' ? {} : { error: code }) };
+  }
+}
+
+export async function checkRdns(ip: string, opts: RdnsOptions): Promise<CheckSummary<RdnsDetails>> {
+  const addr = ip.trim().replace(/^\[|\]$/g, '');
+  if (!net.isIP(addr)) throw new UsageError(`"${ip}" is not an IPv4 or IPv6 address`);
+  const queries: DnsQueryLog[] = [];
+  const resolve = withQueryLog(opts.resolve, queries);
+  const rname = reverseName(addr);
+  const family = net.isIPv4(addr) ? 'A' : 'AAAA';
+  const helo = opts.helo !== undefined ? norm(opts.helo) : undefined;
+  const heloIsName = helo !== undefined && !net.isIP(helo.replace(/^\[|\]$/g, '')) && helo.includes('.');
+  const details: RdnsDetails = { ip: addr, reverseName: rname, ptr: [], forward: [], fcrdns: false, confirmedNames: [], generic: [] };
+  const findings: Finding[] = [];
+
+  // The HELO name's addresses do not depend on the PTR answer: ask both at once.
+  const [ptrAnswer, heloAnswer] = await Promise.all([
+    resolve(rname, 'PTR').then((names) => ({ names }), (e: unknown) => ({ error: e })),
+    heloIsName ? addresses(resolve, helo!, family) : Promise.resolve(undefined),
+  ]);
+
+  const finish = (status: CheckStatus, result: string, summary: string): CheckSummary<RdnsDetails> =>
+    ({ check: 'rdns', status, result, subject: addr, summary, findings, details, queries });
+
+  if ('error' in ptrAnswer) {
+    const e = ptrAnswer.error;
+    if (isDnsError(e) && (e.dnsCode === 'ENOTFOUND' || e.dnsCode === 'ENODATA')) {
+      const summary = `${addr} has no reverse DNS (no PTR record at ${rname}).`;
+      findings.push({
+        level: 'error', code: 'rdns.no-ptr',
+        message: `${summary} Gmail refuses such mail with 550 5.7.25 ("does not have a PTR record setup"), and Outlook.com, Yahoo and most spam filters treat it as a strong spam sign.`,
+        fix: `Ask whoever owns ${addr} (your hosting or cloud provider, often in its control panel) to set its PTR to your mail server's name, e.g. mail.${helo && heloIsName ? helo.split('.').slice(-2).join('.') : 'your-domain'}, and give that name an ${family} record pointing at ${addr}.`,
+      });
+      addHelo();
+      return finish('fail', 'fail', summary);
+    }
+    details.dnsError = isDnsError(e) ? e.dnsCode : 'EBADRESP';
+    const summary = `The reverse DNS of ${addr} could not be looked up: ${(e as Error).message}.`;
+    findings.push({ level: 'warn', code: 'rdns.dns-error', message: summary });
+    return finish('error', 'temperror', summary);
+  }
+
+  details.ptr = [...new Set(ptrAnswer.names.map(norm))];
+  const names = details.ptr.slice(0, MAX_PTR_NAMES);
+  details.forward = await Promise.all(names.map(async (name): Promise<ForwardCheck> => {
+    const r = await addresses(resolve, name, family);
+    return { name, addresses: r.addresses, confirmed: r.addresses.some((a) => sameIp(a, addr)), ...(r.error ? { error: r.error } : {}) };
+  }));
+  details.confirmedNames = details.forward.filter((f) => f.confirmed).map((f) => f.name);
+  details.fcrdns = details.confirmedNames.length > 0;
+  for (const name of details.ptr) {
+    const reason = genericPtrReason(name, addr);
+    if (reason) details.generic.push({ name, reason });
+  }
+
+  let status: CheckStatus = 'pass';
+  let result = 'pass';
+  let summary: string;
+  if (details.fcrdns) {
+    summary = `${addr} → ${details.confirmedNames[0]} → ${addr}: reverse DNS is forward-confirmed.`;
+    findings.push({ level: 'ok', code: 'rdns.fcrdns', message: summary });
+  } else if (details.forward.length > 0 && details.forward.every((f) => f.error)) {
+    status = 'error';
+    result = 'temperror';
+    summary = `${addr} has PTR ${details.ptr.join(', ')}, but its forward lookup failed.`;
+    findings.push({ level: 'warn', code: 'rdns.dns-error', message: summary });
+  } else {
+    status = 'fail';
+    result = 'fail';
+    const f0 = details.forward[0];
+    summary = `${addr} has PTR ${details.ptr.join(', ')}, but ${details.ptr.length > 1 ? 'none of these names resolves' : 'that name does not resolve'} back to ${addr}.`;
+    findings.push({
+      level: 'error', code: 'rdns.not-fcrdns',
+      message: `${summary}${f0 && f0.addresses.length > 0 ? ` (${f0.name} → ${f0.addresses.join(', ')})` : ''} Gmail rejects this too (5.7.25: "the corresponding forward DNS entry does not point to the sending IP").`,
+      fix: `Give ${f0?.name ?? 'the PTR name'} an ${family} record for ${addr}, or change the PTR to a name that has one.`,
+    });
+  }
+  if (details.ptr.length > 1) {
+    findings.push({ level: 'info', code: 'rdns.multiple-ptr', message: `${details.ptr.length} PTR records; many receivers look only at the first, so one name per IP is the safe choice.` });
+  }
+  for (const g of details.generic) {
+    findings.push({ level: 'warn', code: 'rdns.generic', message: `${g.name} looks generic: ${g.reason}. Spam filters (and Outlook.com, Spamhaus PBL-style policies) distrust mail from such names.`, fix: `Set a PTR that names your mail server (e.g. mail.your-domain) instead of the provider's default.` });
+  }
+  if (status === 'pass' && details.generic.length > 0) status = 'warn';
+  addHelo();
+  if (status === 'pass' && findings.some((f) => f.level === 'warn')) status = 'warn';
+  return finish(status, result, summary);
+
+  function addHelo(): void {
+    if (helo === undefined) return;
+    if (!heloIsName) {
+      findings.push({ level: 'warn', code: 'rdns.helo-not-fqdn', message: `HELO "${opts.helo}" is not a fully qualified domain name; RFC 5321 §4.1.1.1 wants the client's FQDN, and many servers refuse anything else.`, fix: 'Set your MTA\'s HELO/EHLO name (Postfix: smtp_helo_name / myhostname) to the PTR name of this IP.' });
+      return;
+    }
+    const ha = heloAnswer ?? { addresses: [] };
+    const matchesPtr = details.ptr.includes(helo);
+    const resolvesToIp = ha.error ? null : ha.addresses.some((a) => sameIp(a, addr));
+    details.helo = { name: helo, matchesPtr, resolvesToIp, addresses: ha.addresses };
+    if (matchesPtr && details.confirmedNames.includes(helo)) {
+      findings.push({ level: 'ok', code: 'rdns.helo-matches', message: `HELO ${helo} is the forward-confirmed PTR name.` });
+    } else if (resolvesToIp) {
+      findings.push({ level: 'info', code: 'rdns.helo-differs', message: `HELO ${helo} resolves to ${addr} but is not its PTR name${details.ptr[0] ? ` (${details.ptr[0]})` : ''}; receivers accept this, though HELO = PTR name is the cleanest.` });
+    } else if (resolvesToIp === null) {
+      findings.push({ level: 'info', code: 'rdns.helo-unknown', message: `Could not resolve HELO ${helo} (DNS error).` });
+    } else {
+      findings.push({ level: 'warn', code: 'rdns.helo-mismatch', message: `HELO ${helo} ${ha.addresses.length > 0 ? `resolves to ${ha.addresses.join(', ')}, not ${addr}` : 'does not resolve'}${matchesPtr ? ' although it is the PTR name' : ''}; servers with checks like Postfix's reject_unknown_helo_hostname refuse it, and filters score it as spam.`, fix: `Use the PTR name of ${addr} as the HELO name, with an ${family} record pointing at ${addr}.` });
+    }
+  }
+}

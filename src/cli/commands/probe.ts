@@ -1,0 +1,186 @@
+// `smtp-probe <target>` (the default command): flags → ProbeOptions → runProbe → render.
+// Bad flags and targets are UsageErrors (exit 2) before any DNS query or connection;
+// the exit code comes from the verdict (exit-codes.ts).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { UsageError } from '../../errors.js';
+import type { PortSpec, ProbeOptions, ProbeResult } from '../../probe/run-probe.js';
+import { checkDomain, checkMailbox } from '../../smtp/command.js';
+import { presentation, type CliContext, type Presentation } from '../context.js';
+import { exitCodeForVerdict } from '../exit-codes.js';
+import { collect, parseDuration, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
+import { STAGE_TIMEOUT_MS } from '../../smtp/stages.js';
+
+export interface ProbeFlags extends ResolverFlags {
+  port: PortSpec[];
+  from: string;
+  rcpt?: string[];
+  helo?: string;
+  tls: 'auto' | 'require' | 'none';
+  tlsVerify?: boolean;
+  caFile?: string;
+  timeout: number;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  pipelining: boolean;
+  checks: 'auto' | 'always' | 'never';
+  ip?: string;
+  dkimSelector?: string[];
+}
+
+/** "25", "25,587,465", "all", "2525/tls", "2587/plain" → ports (465 is implicit TLS). */
+export function parsePorts(value: string): PortSpec[] {
+  const v = value.trim().toLowerCase();
+  if (v === 'all') return [25, 587, 465].map((port) => ({ port, implicitTls: port === 465 }));
+  const out: PortSpec[] = [];
+  for (const part of v.split(',')) {
+    const m = /^(\d{1,5})(?:\/(tls|plain|starttls))?$/.exec(part.trim());
+    const port = Number(m?.[1]);
+    if (!m || !(port >= 1 && port <= 65_535)) throw new InvalidArgumentError(`"${part}" is not a port (25, 587, 465, a list such as 25,587, "all", or N/tls for implicit TLS)`);
+    if (!out.some((p) => p.port === port)) out.push({ port, implicitTls: m[2] ? m[2] === 'tls' : port === 465 });
+  }
+  return out;
+}
+
+/** --timeout: a factor for the stage table (2 = twice as patient), or the banner wait as a duration (60s). */
+export function parseTimeout(value: string): number {
+  if (/^\d+(\.\d+)?$/.test(value.trim())) {
+    const f = Number(value);
+    if (!(f > 0 && f <= 100)) throw new InvalidArgumentError(`--timeout factor "${value}" must be more than 0 and at most 100`);
+    return f;
+  }
+  return parseDuration(value) / STAGE_TIMEOUT_MS.banner;
+}
+
+/** The machine's name for HELO; the probe warns when it is not a FQDN. */
+export function defaultHelo(): string {
+  const h = os.hostname().trim().toLowerCase();
+  return h === '' ? 'localhost' : h;
+}
+
+function checkAddressFlag(flag: string, value: string): void {
+  try {
+    checkMailbox(flag, value);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
+  const helo = flags.helo ?? defaultHelo();
+  try {
+    checkDomain('--helo', helo);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  checkAddressFlag('--from', flags.from);
+  for (const r of flags.rcpt ?? []) checkAddressFlag('--rcpt', r);
+  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  let ca: string | undefined;
+  if (flags.caFile) {
+    try {
+      ca = readFileSync(flags.caFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${flags.caFile} holds no PEM certificate`);
+  }
+  return {
+    ports: flags.port,
+    tlsMode: flags.tls,
+    tlsVerify: flags.tlsVerify === true,
+    ...(ca ? { ca } : {}),
+    helo,
+    from: flags.from,
+    ...(flags.rcpt ? { rcpts: flags.rcpt } : {}),
+    ...(flags.ipv4 ? { family: 4 as const } : flags.ipv6 ? { family: 6 as const } : {}),
+    timeoutScale: flags.timeout,
+    pipelining: flags.pipelining,
+    lang: p.lang,
+  };
+}
+
+/** Render a finished probe to stdout and set the exit code: shared by `probe` and `demo`. */
+export async function printProbe(ctx: CliContext, p: Presentation, result: ProbeResult): Promise<void> {
+  if (p.json) {
+    ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const { renderProbe } = await import('../../report/probe-human.js');
+    ctx.io.stdout.write(renderProbe(result, { chalk: p.chalk, width: p.width, lang: p.lang, verbose: p.verbose, quiet: p.quiet }));
+  }
+  ctx.exitCode = exitCodeForVerdict(result.verdict.kind);
+}
+
+export function addProbeFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-p, --port <ports>', 'port(s): 25, 587, 465, a list (25,587), "all", or N/tls for implicit TLS').argParser(parsePorts).default([{ port: 25, implicitTls: false }], '25'))
+    .addOption(new Option('--from <address>', 'MAIL FROM address').default('', 'the null sender <>'))
+    .option('--rcpt <address>', 'RCPT TO address, repeatable (default: the target address, or postmaster@domain)', collect)
+    .option('--helo <name>', 'EHLO/HELO name (default: this machine\'s host name; use its real FQDN)')
+    .addOption(new Option('--tls <mode>', 'STARTTLS: auto (when offered), require (fail without it), none').choices(['auto', 'require', 'none']).default('auto'))
+    .option('--tls-verify', 'fail when the certificate is not trusted or does not match the host name')
+    .option('--ca-file <path>', 'extra trusted CA certificates (PEM), e.g. a private CA')
+    .addOption(new Option('--timeout <factor|duration>', 'patience: a factor for every stage deadline (2 = twice as long) or the banner wait (60s)').argParser(parseTimeout).default(1, '1: banner 30s, each command 30s'))
+    .option('-4, --ipv4', 'connect over IPv4 only')
+    .option('-6, --ipv6', 'connect over IPv6 only')
+    .option('--no-pipelining', 'send MAIL and RCPT one by one even when PIPELINING is offered')
+    .addOption(new Option('--checks <when>', 'sender-side checks: auto (after a 5xx), always, never').choices(['auto', 'always', 'never']).default('auto'))
+    .option('--ip <ip>', 'the sending IP to check (default: what the server saw, or a DNS who-am-I lookup)', parseIp)
+    .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable)', collect);
+}
+
+export function probeCommand(ctx: CliContext): Command {
+  const cmd = new Command('probe')
+    .description('probe the mail servers of a domain, a host, an IP or an address: a real SMTP dialogue up to RCPT TO, every reply explained')
+    .argument('<target>', 'domain (example.com), mail host (mx1.example.com), IP (192.0.2.10) or address (bob@example.com)');
+  addProbeFlags(cmd)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  smtp-probe example.com                     the domain's MX hosts on port 25
+  smtp-probe bob@example.com                 does the server accept this recipient?
+  smtp-probe mx1.example.com --port all      ports 25, 587 and 465
+  smtp-probe 192.0.2.10 --tls require --tls-verify
+  smtp-probe example.com --from me@my.example --helo mail.my.example --json
+
+Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
+    )
+    .action(async (target: string, _opts: unknown, command: Command) => {
+      const p = presentation(ctx, command);
+      const flags = command.optsWithGlobals<ProbeFlags>();
+      const options = probeOptions(flags, p);
+      const { parseTarget } = await import('../../probe/targets.js');
+      const t = parseTarget(target);
+      const resolve = resolverFromFlags(flags);
+      const [{ runProbe }, { connectTransport }, { createProgress }, { runFollowUp }, { createDns2Resolver }] = await Promise.all([
+        import('../../probe/run-probe.js'),
+        import('../../smtp/transport.js'),
+        import('../../report/progress.js'),
+        import('../../probe/follow-up.js'),
+        import('../../dns/dns2-resolver.js'),
+      ]);
+      const followUp = (sessions: Parameters<typeof runFollowUp>[0]) => runFollowUp(
+        sessions,
+        { when: flags.checks, from: options.from, helo: options.helo, ...(flags.ip ? { ip: flags.ip } : {}), ...(flags.dkimSelector ? { selectors: flags.dkimSelector } : {}) },
+        // The who-am-I lookup asks authoritative servers directly, never through recursion.
+        { resolve, resolverAt: (ip: string) => createDns2Resolver({ servers: [{ address: ip, port: 53 }], timeoutMs: flags.dnsTimeout ?? 3_000 }) },
+      );
+      const progress = await createProgress(ctx.io, !p.json && !p.quiet);
+      try {
+        const result = await runProbe(t, options, {
+          resolve, connect: connectTransport, now: () => Date.now(), onEvent: progress.onEvent, signal: ctx.io.signal, followUp,
+        });
+        progress.stop();
+        if (ctx.io.signal.aborted) {
+          ctx.exitCode = 130;
+          return;
+        }
+        await printProbe(ctx, p, result);
+      } finally {
+        progress.stop();
+      }
+    });
+  return cmd;
+}

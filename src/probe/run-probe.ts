@@ -1,0 +1,184 @@
+// The probe: target → mail hosts → one SMTP session per host and port (concurrently,
+// bounded) → replies explained → verdict. Returns a plain, JSON-safe ProbeResult; never
+// prints. Side effects (DNS, sockets, clock, progress) come in as deps.
+import net from 'node:net';
+import type { Lang } from '../catalog/data.js';
+import { resolveHost, resolveMailHosts, type Family, type MailHosts } from '../dns/mail-hosts.js';
+import type { Resolve } from '../dns/resolver.js';
+import type { CheckSummary } from '../checks/types.js';
+import { runSession, type SessionEvent, type SessionResult, type TlsMode } from '../smtp/session.js';
+import type { Connect, Transport } from '../smtp/transport.js';
+import { annotateSession, type AnnotatedSession } from './annotate.js';
+import { defaultRecipient, parseTarget, type Target } from './targets.js';
+import { decideVerdict, type Verdict } from './verdict.js';
+import { heloWarnings } from './helo.js';
+import type { FollowUp } from './follow-up.js';
+import type { SendingIp } from './sending-ip.js';
+
+export const PROBE_SCHEMA_VERSION = 1;
+/** Sessions open at once; MX hosts × ports beyond this wait their turn. */
+export const MAX_CONCURRENT_SESSIONS = 12;
+/** The whole run's deadline at --timeout 1 (every stage of the slowest session, plus DNS). */
+export const RUN_TIMEOUT_MS = 240_000;
+
+export interface PortSpec { port: number; implicitTls: boolean }
+
+export interface ProbeOptions {
+  ports: PortSpec[];
+  tlsMode: TlsMode;
+  tlsVerify: boolean;
+  /** Extra trusted CA certificates (PEM), from --ca-file. */
+  ca?: string;
+  helo: string;
+  /** MAIL FROM; '' is the null sender. */
+  from: string;
+  /** RCPT TO; default: the target address, or postmaster@<domain>. */
+  rcpts?: string[];
+  family?: Family;
+  timeoutScale: number;
+  pipelining?: boolean;
+  lang: Lang;
+  maxHosts?: number;
+  maxAddressesPerHost?: number;
+}
+
+export interface ProbeDeps {
+  resolve: Resolve;
+  connect: Connect;
+  now: () => number;
+  onEvent?: (e: ProbeEvent) => void;
+  random?: () => number;
+  /** Ctrl-C: open connections are closed and no new session starts. */
+  signal?: AbortSignal;
+  /** The sender-side follow-up: given the sessions, the checks that explain a rejection. */
+  followUp?: (sessions: AnnotatedSession[]) => Promise<FollowUp | undefined>;
+}
+
+export type ProbeEvent = { type: 'resolve'; target: string } | SessionEvent | { type: 'checks' };
+
+export interface ProbeResult {
+  schemaVersion: typeof PROBE_SCHEMA_VERSION;
+  target: Target;
+  mailHosts: MailHosts;
+  /** What was sent: sender, recipients, HELO, ports. */
+  envelope: { helo: string; from: string; rcpts: string[]; ports: PortSpec[]; tlsMode: TlsMode };
+  sessions: AnnotatedSession[];
+  warnings: string[];
+  checks: CheckSummary[];
+  /** Why the checks ran (the rejection they follow up), when they ran. */
+  checksTrigger?: string;
+  /** The IP the checks judged, and where it came from. */
+  sendingIp?: SendingIp;
+  verdict: Verdict;
+  startedAt: string;
+  ms: number;
+}
+
+/** --port 25,587,465 | all | 2525/tls: 465 is implicit TLS unless said otherwise. */
+export function portSpec(port: number, mode?: 'tls' | 'plain'): PortSpec {
+  return { port, implicitTls: mode ? mode === 'tls' : port === 465 };
+}
+
+/** Run `fn` over `items` with at most `limit` at once, results in input order. */
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export async function runProbe(input: string | Target, o: ProbeOptions, deps: ProbeDeps): Promise<ProbeResult> {
+  const t0 = deps.now();
+  const startedAt = new Date().toISOString();
+  const target = typeof input === 'string' ? parseTarget(input) : input;
+  const rcpts = o.rcpts && o.rcpts.length > 0 ? o.rcpts : [defaultRecipient(target)];
+  const runDeadline = Date.now() + RUN_TIMEOUT_MS * o.timeoutScale;
+  const hostOpts = {
+    resolve: deps.resolve,
+    ...(o.family ? { family: o.family } : {}),
+    ...(deps.random ? { random: deps.random } : {}),
+    ...(o.maxHosts ? { maxHosts: o.maxHosts } : {}),
+    ...(o.maxAddressesPerHost ? { maxAddressesPerHost: o.maxAddressesPerHost } : {}),
+  };
+
+  deps.onEvent?.({ type: 'resolve', target: target.input });
+  const mailHosts = target.kind === 'ip'
+    ? await resolveHost(target.ip, hostOpts)
+    : await resolveMailHosts(target.domain, hostOpts);
+
+  // Ctrl-C closes every open connection, so each session ends at once with what it has.
+  const open = new Set<Transport>();
+  const connect: Connect = async (to, deadlineAt) => {
+    const r = await deps.connect(to, deadlineAt);
+    if (r.ok) {
+      if (deps.signal?.aborted) r.transport.close();
+      else open.add(r.transport);
+    }
+    return r;
+  };
+  deps.signal?.addEventListener('abort', () => { for (const t of open) t.close(); }, { once: true });
+
+  // One session per host and port; within a host, the next address only when the
+  // previous one could not be reached (what a sending MTA does).
+  const jobs = mailHosts.hosts.flatMap((host) => o.ports.map((p) => ({ host, p })));
+  const sessionsPerJob = await pool(jobs, MAX_CONCURRENT_SESSIONS, async ({ host, p }) => {
+    const out: SessionResult[] = [];
+    for (const address of host.addresses) {
+      if (deps.signal?.aborted) break;
+      if (o.family && net.isIP(address) !== o.family) continue;
+      const s = await runSession(
+        {
+          host: host.name, address, port: p.port, implicitTls: p.implicitTls,
+          tlsMode: o.tlsMode, tlsVerify: o.tlsVerify,
+          tls: o.ca ? { ca: o.ca } : {},
+          helo: o.helo, from: o.from, rcpts, timeoutScale: o.timeoutScale, runDeadline,
+          ...(o.pipelining === false ? { pipelining: false } : {}),
+        },
+        { connect, now: deps.now, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) },
+      );
+      out.push(s);
+      if (!(s.outcome.stage === 'connect' && (s.outcome.kind === 'network' || s.outcome.kind === 'timeout'))) break;
+    }
+    return out;
+  });
+  const sessions = sessionsPerJob.flat().map((s) => annotateSession(s, o.lang));
+
+  const warnings = [...heloWarnings(o.helo), ...mailHosts.notes];
+  if (mailHosts.omittedHosts > 0) warnings.push(`${mailHosts.omittedHosts} more MX host(s) were not probed (limit ${mailHosts.limits.maxHosts})`);
+  for (const h of mailHosts.hosts) {
+    warnings.push(...h.notes.map((n) => `${h.name}: ${n}`));
+    if (h.omittedAddresses > 0) warnings.push(`${h.name} has ${h.omittedAddresses} more address(es) than the ${mailHosts.limits.maxAddressesPerHost} probed`);
+    if (h.error && h.addresses.length === 0) warnings.push(`${h.name}: ${h.error.message}`);
+  }
+
+  const result: ProbeResult = {
+    schemaVersion: PROBE_SCHEMA_VERSION,
+    target,
+    mailHosts,
+    envelope: { helo: o.helo, from: o.from, rcpts, ports: o.ports, tlsMode: o.tlsMode },
+    sessions,
+    warnings,
+    checks: [],
+    verdict: decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: [] }),
+    startedAt,
+    ms: 0,
+  };
+  if (deps.followUp && !deps.signal?.aborted) {
+    deps.onEvent?.({ type: 'checks' });
+    const f = await deps.followUp(sessions);
+    if (f) {
+      result.checks = f.checks;
+      result.checksTrigger = f.trigger;
+      if (f.sendingIp) result.sendingIp = f.sendingIp;
+      result.verdict = decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: result.checks });
+    }
+  }
+  result.ms = deps.now() - t0;
+  return result;
+}

@@ -1,0 +1,87 @@
+// Which IP the receiving server saw: the one the blocklist, SPF and reverse-DNS checks must
+// judge. In order: --ip; the address the server names in its own replies (EHLO replies
+// often say "[203.0.113.5]"); a DNS who-am-I lookup asked of the authoritative servers
+// that answer with the asker's address; the socket's local address when it is public.
+import net from 'node:net';
+import type { Resolve } from '../dns/resolver.js';
+import type { SessionResult } from '../smtp/session.js';
+
+export type SendingIpSource = 'flag' | 'server-reply' | 'dns-whoami' | 'local-address';
+
+export interface SendingIp { ip: string; source: SendingIpSource; detail: string }
+
+const NON_PUBLIC = new net.BlockList();
+for (const [a, p] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['192.0.2.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3]] as const) {
+  NON_PUBLIC.addSubnet(a, p, 'ipv4');
+}
+for (const [a, p] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['2001:db8::', 32], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(a, p, 'ipv6');
+
+/** Routable on the Internet (not private, loopback, link-local, documentation or multicast). */
+export function isPublicIp(ip: string): boolean {
+  const v = net.isIP(ip);
+  if (!v) return false;
+  return !NON_PUBLIC.check(ip, v === 4 ? 'ipv4' : 'ipv6');
+}
+
+// "[203.0.113.5]", "[IPv6:2001:db8::1]", "(203.0.113.5)" as servers write the client address.
+const BRACKETED = /[[(](?:IPv6:)?([0-9a-fA-F.:]{3,45})[\])]/g;
+
+/** The client address a server names in its banner or EHLO reply, if it names one. */
+export function ipFromServerReplies(sessions: readonly SessionResult[]): { ip: string; host: string } | undefined {
+  for (const s of sessions) {
+    for (const step of s.steps) {
+      if (!step.reply || !(step.stage === 'ehlo' || step.stage === 'helo' || step.stage === 'banner')) continue;
+      for (const line of step.reply.lines) {
+        for (const m of line.matchAll(BRACKETED)) {
+          const ip = (m[1] ?? '').replace(/^::ffff:/i, '');
+          // The server's own address in its banner is not ours; the client's is what it echoes.
+          if (net.isIP(ip) && ip !== s.address) return { ip, host: s.host };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface WhoAmIDeps {
+  resolve: Resolve;
+  /** A resolver that asks the server at `ip` directly (an authoritative server, not recursion). */
+  resolverAt: (ip: string) => Resolve;
+}
+
+/**
+ * Ask authoritative servers that answer with the asker's address: Google's
+ * o-o.myaddr.l.google.com TXT at ns1.google.com, then OpenDNS's myip.opendns.com A at
+ * resolver1.opendns.com. Undefined when neither answers.
+ */
+export async function whoAmI(d: WhoAmIDeps): Promise<{ ip: string; via: string } | undefined> {
+  const attempts: { server: string; name: string; type: 'TXT' | 'A'; via: string }[] = [
+    { server: 'ns1.google.com', name: 'o-o.myaddr.l.google.com', type: 'TXT', via: 'o-o.myaddr.l.google.com TXT at ns1.google.com' },
+    { server: 'resolver1.opendns.com', name: 'myip.opendns.com', type: 'A', via: 'myip.opendns.com A at resolver1.opendns.com' },
+  ];
+  for (const a of attempts) {
+    try {
+      const [serverIp] = await d.resolve(a.server, 'A');
+      if (!serverIp) continue;
+      const answers = await d.resolverAt(serverIp)(a.name, a.type);
+      const ip = answers.map((x) => x.trim()).find((x) => net.isIP(x));
+      if (ip) return { ip, via: a.via };
+    } catch {
+      // the next source, or none
+    }
+  }
+  return undefined;
+}
+
+export async function findSendingIp(o: { flag?: string; sessions: readonly SessionResult[]; whoami?: WhoAmIDeps }): Promise<SendingIp | undefined> {
+  if (o.flag) return { ip: o.flag, source: 'flag', detail: 'given with --ip' };
+  const named = ipFromServerReplies(o.sessions);
+  if (named) return { ip: named.ip, source: 'server-reply', detail: `${named.host} named it in its reply` };
+  if (o.whoami) {
+    const w = await whoAmI(o.whoami);
+    if (w) return { ip: w.ip, source: 'dns-whoami', detail: `DNS who-am-I lookup (${w.via})` };
+  }
+  const local = o.sessions.map((s) => s.localAddress).find((a): a is string => a !== undefined && isPublicIp(a));
+  if (local) return { ip: local, source: 'local-address', detail: 'the local address of the connection (no NAT in between)' };
+  return undefined;
+}

@@ -1,0 +1,202 @@
+// Human rendering of a probe: the transcript (-> sent, <- received; ~> and <~ inside TLS,
+// as swaks marks them), per-step milliseconds, replies coloured by class, the explanation
+// under each reply (short by default, full with --verbose), TLS facts, warnings, checks and
+// the verdict. Pure: data in, string out; server text was made printable by the parser.
+import type { ChalkInstance } from 'chalk';
+import type { Lang } from '../catalog/data.js';
+import { label } from '../catalog/i18n.js';
+import type { CheckSummary } from '../checks/types.js';
+import type { AnnotatedSession, AnnotatedStep, StepExplanation } from '../probe/annotate.js';
+import type { ProbeResult } from '../probe/run-probe.js';
+import type { Verdict } from '../probe/verdict.js';
+import type { TlsFacts } from '../smtp/tls-facts.js';
+import { colourForClass } from './explain-human.js';
+import { wrap } from './wrap.js';
+
+export interface ProbeRenderOptions { chalk: ChalkInstance; width: number; lang: Lang; verbose: boolean; quiet: boolean }
+
+/** The first sentence, cut at a sentence end, never inside a word. */
+export function firstSentence(text: string): string {
+  const m = /^(.+?[.!?])(\s|$)/s.exec(text);
+  return (m?.[1] ?? text).trim();
+}
+
+function verdictColour(c: ChalkInstance, v: Verdict): (s: string) => string {
+  switch (v.kind) {
+    case 'accepted': case 'auth-required': return c.green;
+    case 'deferred': case 'timeout': return c.yellow;
+    default: return c.red;
+  }
+}
+
+function renderTls(t: TlsFacts, o: ProbeRenderOptions): string[] {
+  const c = o.chalk;
+  const leaf = t.chain[0];
+  const parts = [`${t.protocol ?? 'TLS'} ${t.cipher}`];
+  const lines: string[] = [];
+  if (leaf) {
+    const cn = /CN=([^,]+)/.exec(leaf.subject)?.[1] ?? leaf.subject;
+    const issuer = /CN=([^,]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer;
+    parts.push(`certificate ${cn}, issued by ${issuer}, valid until ${leaf.validTo.slice(0, 10)} (${leaf.daysLeft} days left)`);
+  }
+  const trust = t.trusted ? c.green('trusted') : c.red(`NOT trusted: ${t.trustError ?? 'unknown reason'}`);
+  const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(`matches ${t.checkedName}`) : c.red(`does NOT match ${t.checkedName}`);
+  lines.push(wrap(`TLS: ${parts.join(' · ')} · ${trust}${name ? ` · ${name}` : ''}`, o.width, '     '));
+  if (o.verbose && leaf) {
+    lines.push(c.dim(`       subject: ${leaf.subject}`));
+    lines.push(c.dim(`       names: ${leaf.subjectAltNames.join(', ') || '(none)'}`));
+    lines.push(c.dim(`       chain: ${t.chain.map((x) => /CN=([^,]+)/.exec(x.subject)?.[1] ?? x.subject).join(' → ')}`));
+  }
+  if (t.expired) lines.push(c.red('     the certificate has EXPIRED: senders that verify certificates will not deliver over TLS'));
+  else if (leaf && leaf.daysLeft < 14) lines.push(c.yellow(`     the certificate expires in ${leaf.daysLeft} days`));
+  return lines;
+}
+
+function renderExplanation(x: StepExplanation, o: ProbeRenderOptions): string[] {
+  const c = o.chalk;
+  const paint = colourForClass(c, x.class);
+  const ind = '     ';
+  const out: string[] = [];
+  const head = `${paint(`${x.code} ${x.name}`)}${x.enhanced ? ` · ${paint(`${x.enhanced.code} ${x.enhanced.title}`)}` : ''}`;
+  const r = x.recognition;
+  if (!o.verbose) {
+    const text = r && r.reason !== 'undefined' && !r.inferred ? r.meaning : firstSentence(x.summary);
+    out.push(wrap(`${head}: ${text}`, o.width, ind));
+  } else {
+    out.push(`${ind}${head}`);
+    if (x.stageNote) out.push(wrap(`${label(o.lang, 'stageNote')}: ${x.stageNote}`, o.width, `${ind}  `));
+    out.push(wrap(`${label(o.lang, 'description')}: ${x.description}`, o.width, `${ind}  `));
+    if (x.enhanced) out.push(wrap(`${x.enhanced.code}: ${x.enhanced.description}`, o.width, `${ind}  `));
+    if (x.code >= 400) out.push(wrap(`${label(o.lang, 'fix')}: ${x.enhanced?.fix ?? x.fix}`, o.width, `${ind}  `));
+  }
+  if (r && x.code >= 400) {
+    const who = r.provider ? ` · ${label(o.lang, 'provider')}: ${r.provider}` : '';
+    out.push(c.bold(`${ind}${label(o.lang, 'reason')}: ${r.reason}${r.inferred ? ` ${label(o.lang, 'inferred')}` : ''}${who}`));
+    if (o.verbose && !r.inferred) out.push(wrap(r.meaning, o.width, `${ind}  `));
+    out.push(wrap(`→ ${r.action}`, o.width, `${ind}  `));
+    const f = r.facts;
+    const facts = [
+      ...(f.zones ?? []).map((z) => `blocklist ${z}`),
+      ...(f.ips ?? []).map((ip) => `IP ${ip}`),
+      ...(f.providerCodes ?? []).map((p) => `code ${p}`),
+      ...(f.retryAfterSeconds !== undefined ? [`retry after ${f.retryAfterSeconds} s`] : []),
+      ...(f.urls ?? []),
+    ];
+    if (facts.length > 0) out.push(c.dim(wrap(`${label(o.lang, 'facts')}: ${facts.join(' · ')}`, o.width, `${ind}  `)));
+    if (r.reference) out.push(c.dim(`${ind}  ${r.reference}`));
+  }
+  return out;
+}
+
+function arrow(step: AnnotatedStep, dir: 'out' | 'in'): string {
+  if (dir === 'out') return step.tls ? '~>' : '->';
+  return step.tls ? '<~' : '<-';
+}
+
+function ms(c: ChalkInstance, n: number): string {
+  return c.dim(` ${n} ms`);
+}
+
+function renderReply(step: AnnotatedStep, o: ProbeRenderOptions): string[] {
+  const c = o.chalk;
+  const r = step.reply;
+  if (!r) return [];
+  const paint = colourForClass(c, String(r.code));
+  const out = r.lines.map((l, i) => {
+    const sep = i === r.lines.length - 1 ? ' ' : '-';
+    const enh = i === 0 && r.enhanced ? `${r.enhanced} ` : '';
+    return `${arrow(step, 'in')} ${paint(`${r.code}${sep}${enh}${l}`)}${i === r.lines.length - 1 ? ms(c, step.ms) : ''}`;
+  });
+  if (r.code === 250 && step.stage === 'ehlo' && !o.verbose && r.lines.length > 4) {
+    // The extension list is summarised below the EHLO reply; keep the transcript short.
+    return [out[0] ?? '', c.dim(`   … ${r.lines.length - 2} more extension lines`), out[out.length - 1] ?? ''];
+  }
+  return out;
+}
+
+function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOptions): string[] {
+  const c = o.chalk;
+  const pref = r.mailHosts.hosts.find((h) => h.name === s.host)?.preference;
+  const title = `${s.host}${s.host === s.address ? '' : ` [${s.address}]`}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}${s.tlsMode === 'implicit' ? ' implicit TLS' : ''}`;
+  const out: string[] = [c.bold(`── ${title} ${'─'.repeat(Math.max(3, o.width - title.length - 4))}`)];
+  const steps = s.steps;
+  const lastEhlo = [...steps].reverse().find((x) => x.stage === 'ehlo' && x.reply?.code === 250);
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as AnnotatedStep;
+    if (step.stage === 'connect') {
+      out.push(step.failure ? c.red(`   connect failed: ${step.failure.message}`) : c.dim(`   connected from ${s.localAddress ?? '?'}${s.tlsMode === 'implicit' ? ' (TLS from the first byte)' : ''}`) + ms(c, step.ms));
+      if (s.tlsMode === 'implicit' && s.tls && !step.failure) out.push(...renderTls(s.tls, o));
+      continue;
+    }
+    if (step.stage === 'tls-handshake') {
+      if (step.failure) out.push(c.red(`   TLS handshake failed: ${step.failure.message}`));
+      else if (s.tls) out.push(...renderTls(s.tls, o));
+      continue;
+    }
+    // A pipelined flight: every command of it first, then the replies in order (RFC 2920).
+    const flight: AnnotatedStep[] = [step];
+    while (step.pipelined && steps[i + 1]?.pipelined) flight.push(steps[++i] as AnnotatedStep);
+    for (const f of flight) if (f.sent) out.push(`${arrow(f, 'out')} ${f.sent}`);
+    for (const f of flight) {
+      out.push(...renderReply(f, o));
+      if (f.explanation) out.push(...renderExplanation(f.explanation, o));
+      if (f.failure) out.push(c.red(`   ${f.failure.message}`));
+      // The extension list that counts is the last EHLO's (after STARTTLS, the plaintext one is void).
+      if (f === lastEhlo && s.extensions) {
+        const kw = Object.entries(s.extensions.keywords).map(([k, v]) => (v.length ? `${k} ${v.join(' ')}` : k));
+        if (kw.length > 0) out.push(c.dim(wrap(`extensions: ${kw.join(', ')}`, o.width, '     ')));
+      }
+    }
+  }
+  for (const n of s.notes) out.push(c.yellow(`   ! ${n}`));
+  const oc = s.outcome;
+  const colour = oc.kind === 'ok' ? c.green : oc.kind === 'deferred' || oc.kind === 'timeout' ? c.yellow : c.red;
+  out.push(colour(wrap(`=> ${oc.message}`, o.width, '   ').trimStart()));
+  return out;
+}
+
+function renderCheck(ch: CheckSummary, o: ProbeRenderOptions): string[] {
+  const c = o.chalk;
+  const colour = ch.status === 'pass' ? c.green : ch.status === 'fail' ? c.red : ch.status === 'warn' ? c.yellow : c.dim;
+  const out = [colour(`   ${ch.check.toUpperCase()} ${ch.subject}: ${ch.result} — ${ch.summary}`)];
+  for (const f of ch.findings.filter((x) => x.level === 'error' || x.level === 'warn' || o.verbose)) {
+    out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${f.message}${f.fix ? ` → ${f.fix}` : ''}`, o.width, '     '));
+  }
+  return out;
+}
+
+export function renderVerdict(v: Verdict, o: ProbeRenderOptions): string {
+  return verdictColour(o.chalk, v)(o.chalk.bold(v.line));
+}
+
+export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
+  const c = o.chalk;
+  if (o.quiet) return `${renderVerdict(r.verdict, o)}\n`;
+  const out: string[] = [];
+  const e = r.envelope;
+  out.push(c.bold(`smtp-probe ${r.target.input}`) + c.dim(` — port ${e.ports.map((p) => `${p.port}${p.implicitTls ? '/tls' : ''}`).join(',')}, HELO ${e.helo}, MAIL FROM:<${e.from}>, RCPT TO ${e.rcpts.join(', ')}`));
+  const mh = r.mailHosts;
+  if (mh.kind === 'mx') out.push(`MX ${mh.domain}: ${mh.hosts.map((h) => `${h.preference} ${h.name}${h.addresses.length ? ` [${h.addresses.join(', ')}]` : ' (no address)'}`).join(' · ')}`);
+  else if (mh.kind === 'implicit') out.push(`${mh.hosts[0]?.name ?? mh.domain}: ${mh.notes[0] ?? 'probed directly'} [${mh.hosts[0]?.addresses.join(', ')}]`);
+  else if (mh.kind === 'null-mx') out.push(c.red(`MX ${mh.domain}: null MX (RFC 7505) — this domain accepts no mail`));
+  else if (mh.error) out.push(c.red(`DNS: ${mh.error.message}`));
+  out.push('');
+  for (const s of r.sessions) out.push(...renderSession(s, r, o), '');
+  if (r.checks.length > 0) {
+    out.push(c.bold(`Checks (is it me?)${r.checksTrigger ? c.dim(` — after ${r.checksTrigger}`) : ''}`));
+    out.push(r.sendingIp ? c.dim(`   sending IP ${r.sendingIp.ip} (${r.sendingIp.detail})`) : c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
+    for (const ch of r.checks) out.push(...renderCheck(ch, o));
+    out.push('');
+  }
+  const warnings = [...r.warnings, ...r.verdict.warnings];
+  if (warnings.length > 0) {
+    for (const w of warnings) out.push(c.yellow(wrap(`! ${w}`, o.width, '  ').replace(/^ {2}/, '')));
+    out.push('');
+  }
+  if (r.verdict.recipients.length > 1) {
+    for (const rc of r.verdict.recipients) out.push(`   ${rc.address}: ${rc.status}${rc.reply ? ` (${rc.reply.code}${rc.reply.enhanced ? ` ${rc.reply.enhanced}` : ''})` : ''}`);
+  }
+  out.push(renderVerdict(r.verdict, o));
+  if (r.verdict.cause) out.push(c.bold(wrap(`likely cause: ${r.verdict.cause}`, o.width)));
+  return `${out.join('\n')}\n`;
+}

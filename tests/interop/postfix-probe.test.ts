@@ -1,0 +1,68 @@
+// The whole probe (runProbe) against the real Postfix on 127.0.0.2: MX lookup through the
+// project's zone DNS server on loopback, then the sessions, the explanations and the verdict.
+// Like postfix.test.ts, every test fails (never skips) when Postfix is not running.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startZoneServer, type ZoneServer } from '../../src/demo/zone-dns-server.js';
+import { createDns2Resolver } from '../../src/dns/dns2-resolver.js';
+import { portSpec, runProbe, type ProbeOptions, type ProbeResult } from '../../src/probe/run-probe.js';
+import { connectTransport } from '../../src/smtp/transport.js';
+import { TLS } from '../helpers/smtp.js';
+import { POSTFIX_ADDR, POSTFIX_HOST, requirePostfix } from './peer.js';
+
+let dns: ZoneServer | undefined;
+let peerError: Error | undefined;
+
+beforeAll(async () => {
+  dns = await startZoneServer({
+    'interop.test': { MX: [{ exchange: POSTFIX_HOST, priority: 10 }] },
+    [POSTFIX_HOST]: { A: [POSTFIX_ADDR] },
+  });
+  await requirePostfix().catch((e: unknown) => {
+    peerError = e instanceof Error ? e : new Error(String(e));
+  });
+});
+afterAll(async () => {
+  await dns?.close();
+});
+
+async function probe(target: string, over: Partial<ProbeOptions> = {}): Promise<ProbeResult> {
+  if (peerError) throw peerError;
+  if (!dns) throw new Error('the zone DNS server did not start');
+  const r = await runProbe(
+    target,
+    { ports: [portSpec(25)], tlsMode: 'auto', tlsVerify: false, ca: TLS.ca, helo: 'probe.example.net', from: '', timeoutScale: 0.5, lang: 'en', ...over },
+    { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 2_000 }), connect: connectTransport, now: () => Date.now() },
+  );
+  for (const s of r.sessions) for (const step of s.steps) expect(step.sent ?? '').not.toMatch(/^(DATA|BDAT)\b/i);
+  return r;
+}
+
+describe('runProbe against the real Postfix', () => {
+  it('alice@interop.test: MX → mx.interop.test, STARTTLS, mailbox exists', async () => {
+    const r = await probe('alice@interop.test');
+    expect(r.sessions).toHaveLength(1);
+    const s = r.sessions[0];
+    expect(s).toMatchObject({ host: POSTFIX_HOST, address: POSTFIX_ADDR, port: 25, tlsMode: 'starttls' });
+    expect(s?.tls).toMatchObject({ trusted: true, nameMatches: true });
+    expect(r.verdict).toMatchObject({ kind: 'accepted', host: POSTFIX_HOST, port: 25 });
+    expect(r.verdict.recipients).toEqual([expect.objectContaining({ address: 'alice@interop.test', status: 'accepted' })]);
+    // Every reply Postfix gave is explained.
+    for (const step of s?.steps ?? []) if (step.reply) expect(step.explanation?.code).toBe(step.reply.code);
+  });
+
+  it('nobody@interop.test: Postfix\'s 550 5.1.1 is "no such user"', async () => {
+    const r = await probe('nobody@interop.test');
+    expect(r.verdict.kind).toBe('no-such-user');
+    expect(r.verdict.recipients[0]).toMatchObject({ status: 'no-such-user', reply: { code: 550, enhanced: '5.1.1' } });
+    expect(r.sessions[0]?.outcome.reason).toBe('userunknown');
+  });
+
+  it('all three ports: 25 accepts, 587 and 465 refuse RCPT without AUTH', async () => {
+    const r = await probe('alice@interop.test', { ports: [portSpec(25), portSpec(587), portSpec(465)] });
+    const byPort = new Map(r.sessions.map((s) => [s.port, s]));
+    expect([...byPort.keys()].sort()).toEqual([25, 465, 587]);
+    expect(byPort.get(25)?.outcome.kind).toBe('ok');
+    expect(byPort.get(587)).toMatchObject({ tlsMode: 'starttls', outcome: { stage: 'rcpt', reply: { code: 554, enhanced: '5.7.1' } } });
+    expect(byPort.get(465)).toMatchObject({ tlsMode: 'implicit', outcome: { stage: 'rcpt', reply: { code: 554, enhanced: '5.7.1' } } });
+  });
+});
