@@ -52,12 +52,14 @@ describe('checkBlocklists over loopback DNS', () => {
     const seen: string[] = [];
     const before = server.queries.length;
     const t0 = Date.now();
-    const r = await checkBlocklists(IP, { resolve: resolver(), onResult: (z) => seen.push(z.zone) });
+    // A deadline that a loaded CI machine still meets for the answered queries (the TXT
+    // lookups after a listing), while the dropped zone must wait it out.
+    const r = await checkBlocklists(IP, { resolve: resolver(1_500), onResult: (z) => seen.push(z.zone) });
     const elapsed = Date.now() - t0;
     expect(r.zones).toHaveLength(ZONES.length);
     expect(seen).toHaveLength(ZONES.length);
-    // Bounded by one resolver deadline (400 ms) plus a TXT round trip, not by the zone count.
-    expect(elapsed).toBeLessThan(2_000);
+    // Bounded by one resolver deadline (1.5 s) plus a TXT round trip, not by the zone count.
+    expect(elapsed).toBeLessThan(4_000);
 
     const zen = byZone(r.zones, 'zen.spamhaus.org');
     expect(zen).toMatchObject({ status: 'listed', effect: 'block', query: `${REV}.zen.spamhaus.org` });

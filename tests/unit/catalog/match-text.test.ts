@@ -88,7 +88,7 @@ describe('reply corpus', () => {
 
 describe('agreement with sisimai on its provider fragments (informational)', () => {
   it('prints how often the reasons agree', () => {
-    const tsv = readFileSync(join(ROOT, '..', 'shared', 'reference', 'provider-rejection-messages', 'sisimai-rhost-provider-messages.tsv'), 'utf8');
+    const tsv = readFileSync(join(ROOT, 'fixtures', 'reference', 'provider-rejection-messages', 'sisimai-rhost-provider-messages.tsv'), 'utf8');
     let n = 0;
     let agree = 0;
     for (const line of tsv.split('\n').slice(1)) {

@@ -71,7 +71,7 @@ describe('dnsbl-zones.json', () => {
   });
 
   it('agrees with the reference table on listed codes and refusals', () => {
-    const rows = readFileSync(join(ROOT, '..', 'shared', 'reference', 'dnsbl', 'dnsbl-return-codes.tsv'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'));
+    const rows = readFileSync(join(ROOT, 'fixtures', 'reference', 'dnsbl', 'dnsbl-return-codes.tsv'), 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'));
     let compared = 0;
     for (const [zoneName, value, kind, , , category] of rows) {
       const z = ZONES.find((x) => x.zone === zoneName);

@@ -19,8 +19,8 @@ const zone = (z: string): Zone => {
   return found;
 };
 
-/** The reference table (../shared/reference/dnsbl/rfc5782-test-points.tsv). */
-const refRows = readFileSync(join(ROOT, '..', 'shared', 'reference', 'dnsbl', 'rfc5782-test-points.tsv'), 'utf8')
+/** The reference table (fixtures/reference/dnsbl/rfc5782-test-points.tsv, from ../shared/reference). */
+const refRows = readFileSync(join(ROOT, 'fixtures', 'reference', 'dnsbl', 'rfc5782-test-points.tsv'), 'utf8')
   .split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'));
 
 describe('query names', () => {
