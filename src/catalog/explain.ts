@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { parsePastedReply, type Reply } from '../smtp/reply-parser.js';
 import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, type ReplyCodeEntry } from './data.js';
 import { label, localized } from './i18n.js';
+import { classifyReply, reasonTitle, type Reason, type ReplyFacts } from './match-text.js';
 
 export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
 
@@ -49,6 +50,23 @@ export interface Explanation extends Partial<CodeExplanation> {
   lang: Lang;
   enhanced?: EnhancedExplanation;
   reply?: { code: number; enhanced?: string; lines: string[]; text: string };
+  /** Reply-text recognition (kind 'reply'): the reason, in English, with its explanation and fix. */
+  reason?: ReplyReason;
+  /** Who wrote the reply text: 'Gmail', 'Microsoft 365', 'Postfix', 'Spamhaus'... */
+  provider?: string;
+  /** What the text states: blocklist zones, client IP, provider codes, URLs, retry hint. */
+  facts?: ReplyFacts;
+}
+
+export interface ReplyReason {
+  name: Reason;
+  title: string;
+  meaning: string;
+  action: string;
+  /** True when no text pattern matched and the reason comes from the codes alone. */
+  inferred: boolean;
+  reference?: string;
+  patternId?: string;
 }
 
 const BASIC_RE = /^[0-9]{3}$/;
@@ -208,6 +226,12 @@ export function explainReply(r: Reply, lang: Lang, stage?: string): Explanation 
     reply: replySummary(r),
   };
   if (r.enhanced) out.enhanced = explainEnhanced(r.enhanced, lang, { lenient: true });
+  const t = classifyReply({ code: r.code, text: r.text, ...(r.enhanced ? { enhanced: r.enhanced } : {}), ...(stage ? { stage } : {}) });
+  out.reason = { name: t.reason, title: reasonTitle(t.reason), meaning: t.meaning, action: t.action, inferred: t.inferred };
+  if (t.reference) out.reason.reference = t.reference;
+  if (t.patternId) out.reason.patternId = t.patternId;
+  if (t.provider) out.provider = t.provider;
+  out.facts = t.facts;
   return out;
 }
 

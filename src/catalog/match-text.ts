@@ -86,9 +86,12 @@ const WORD = new RegExp(`[${WORD_CLASS}]+`, 'gi');
 const WORD_CHAR = new RegExp(`^[${WORD_CLASS}]$`, 'i');
 
 // ---------------------------------------------------------------------------------------------
-// Prefilter. Each regex is indexed under one word it can only match as a whole word, so a line
-// is tested only against patterns whose word it contains (a mail log has ~20 words per line, the
-// catalog ~1,000 regexes). Regexes without such a word are tested on every line.
+// Prefilter. Every branch of a pattern's regexes is indexed under words it can only match as
+// whole words (one word, or one per alternative of a mandatory group), or else under a literal
+// substring it always contains; a line is then tested only against the patterns whose words or
+// substrings it holds (a reply has ~20 words, the catalog ~350 patterns). A pattern with neither
+// would be tested on every line; the tests keep that list empty. classifyReplyUnindexed() skips
+// the prefilter and the tests check that both always agree.
 
 interface Quant { len: number; optional: boolean }
 
@@ -178,8 +181,20 @@ interface BranchLiterals {
 
 const META = new Set('()[]{}.*+?^$|\\'.split(''));
 
+const edgesMemo = new Map<string, boolean>();
+
 /** Whether every alternative of a group's body begins (or ends) with a literal non-word char. */
 function edgesNonWord(body: string, end: boolean): boolean {
+  const key = `${end ? 1 : 0}${body}`;
+  let v = edgesMemo.get(key);
+  if (v === undefined) {
+    v = edgesOf(body, end);
+    edgesMemo.set(key, v);
+  }
+  return v;
+}
+
+function edgesOf(body: string, end: boolean): boolean {
   return splitTopLevel(body).every((alt) => {
     if (alt.length === 0) return false;
     if (end) {
@@ -577,6 +592,7 @@ function getCatalog(): Catalog {
     catalog = compile();
     literalsMemo.clear();
     splitMemo.clear();
+    edgesMemo.clear();
   }
   return catalog;
 }
@@ -615,7 +631,18 @@ const STAGE_OF: Record<string, string> = {
 };
 const STAGE_ALIAS: Record<string, string> = { connect: 'banner', greeting: 'banner', lhlo: 'ehlo', 'mail from': 'mail', 'rcpt to': 'rcpt', bdat: 'data' };
 
-interface Normalized { text: string; code?: number; enhanced?: string; stage?: string }
+export interface ParsedReplyText { text: string; code?: number; enhanced?: string; stage?: string }
+
+/**
+ * The reply as recognition sees it: codes (given, or read from the text, a log line's "said: 550
+ * 5.1.1" included), the stage (given, or from "in reply to RCPT TO command"), and the text with
+ * each line's codes removed and whitespace collapsed.
+ */
+export function parseReplyText(input: ReplyInput): ParsedReplyText {
+  return normalize(input);
+}
+
+type Normalized = ParsedReplyText;
 
 function normalize(input: ReplyInput): Normalized {
   let code = Number.isInteger(input.code) && (input.code as number) >= 200 && (input.code as number) <= 599 ? input.code : undefined;

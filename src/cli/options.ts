@@ -2,8 +2,7 @@
 // which commander turns into one line and exit 2), and the DNS resolver built from flags.
 import { InvalidArgumentError } from 'commander';
 import net from 'node:net';
-import { createDns2Resolver, DEFAULT_DNS_TIMEOUT_MS } from '../dns/dns2-resolver.js';
-import { withCache, type Resolve } from '../dns/resolver.js';
+import type { Resolve } from '../dns/resolver.js';
 import { parseServer, systemServers } from '../dns/system-servers.js';
 
 /** Repeatable flag: `--rcpt a --rcpt b` → ['a', 'b']. */
@@ -39,8 +38,12 @@ export function collectResolver(value: string, previous: string[] | undefined): 
 
 export interface ResolverFlags { resolver?: string[]; dnsTimeout?: number }
 
-/** The run's resolver: --resolver servers or the system's, with a per-lookup deadline, memoized. */
-export function resolverFromFlags(flags: ResolverFlags): Resolve {
+/**
+ * The run's resolver: --resolver servers or the system's, with a per-lookup deadline, memoized.
+ * dns2 is loaded here, not at start-up: `explain` never needs it.
+ */
+export async function resolverFromFlags(flags: ResolverFlags): Promise<Resolve> {
   const servers = flags.resolver && flags.resolver.length > 0 ? flags.resolver.map(parseServer) : systemServers();
+  const [{ createDns2Resolver, DEFAULT_DNS_TIMEOUT_MS }, { withCache }] = await Promise.all([import('../dns/dns2-resolver.js'), import('../dns/resolver.js')]);
   return withCache(createDns2Resolver({ servers, timeoutMs: flags.dnsTimeout ?? DEFAULT_DNS_TIMEOUT_MS }));
 }

@@ -91,10 +91,13 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     let buf = '';
     let chain = Promise.resolve();
     let dead = false;
+    let lineArrivedAt = Date.now(); // when the command being answered arrived (the banner: the connection)
     raw.on('close', () => { dead = true; });
 
-    const send = async (spec: ReplySpec): Promise<void> => {
-      const delay = (opts.replyDelayMs ?? 0) + (spec.delayMs ?? 0);
+    const send = async (spec: ReplySpec, arrivedAt = lineArrivedAt): Promise<void> => {
+      // replyDelayMs models the network: D after the command arrived, so a pipelined
+      // flight costs one D, not one per command. delayMs is the server's own slowness.
+      const delay = Math.max(0, (opts.replyDelayMs ?? 0) - (Date.now() - arrivedAt)) + (spec.delayMs ?? 0);
       if (delay > 0) await sleep(delay);
       if (dead) return;
       if (spec.endless !== undefined) {
@@ -192,7 +195,8 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         buf = buf.slice(nl + 1);
         received.push(line);
         const wasTls = inTls;
-        chain = chain.then(() => respond(line)).catch(() => {});
+        const at = Date.now();
+        chain = chain.then(() => { lineArrivedAt = at; return respond(line); }).catch(() => {});
         // After STARTTLS the rest of the plaintext buffer must not be read as commands.
         if (/^STARTTLS/i.test(line) && !wasTls) {
           chain = chain.then(() => undefined);

@@ -3,6 +3,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Lang } from '../catalog/data.js';
 import type { CodeExplanation, EnhancedExplanation, Explanation } from '../catalog/explain.js';
+import type { ReplyFacts } from '../catalog/reply-facts.js';
 import type { Comparison } from '../catalog/compare.js';
 import { label } from '../catalog/i18n.js';
 import { wrap } from './wrap.js';
@@ -49,6 +50,42 @@ export function renderEnhancedSection(e: EnhancedExplanation, o: RenderOptions):
   ];
 }
 
+/** A label, or English words where labels.json has none yet (the key would print otherwise). */
+function labelOr(o: RenderOptions, key: string, english: string): string {
+  const l = label(o.lang, key);
+  return l === key ? english : l;
+}
+
+/** The facts a reply text states, as short items: "zone zen.spamhaus.org", "IP 192.0.2.1"... */
+export function factItems(f: ReplyFacts | undefined, o: RenderOptions): string[] {
+  if (!f) return [];
+  const items: string[] = [];
+  for (const z of f.zones ?? []) items.push(`${labelOr(o, 'facts.zone', 'zone')} ${z}`);
+  for (const ip of f.ips ?? []) items.push(`${labelOr(o, 'facts.ip', 'IP')} ${ip}`);
+  for (const c of f.providerCodes ?? []) items.push(`${labelOr(o, 'facts.code', 'code')} ${c}`);
+  if (f.retryAfterSeconds !== undefined) items.push(`${labelOr(o, 'facts.retry', 'retry after')} ${f.retryAfterSeconds} s`);
+  for (const a of f.addresses ?? []) items.push(a);
+  for (const u of f.urls ?? []) items.push(u);
+  return items;
+}
+
+/** What the reply text says beyond its codes: reason, provider, facts, meaning and fix. */
+export function renderRecognitionSection(x: Explanation, o: RenderOptions): string[] {
+  const r = x.reason;
+  if (!r) return [];
+  const paint = colourForClass(o.chalk, x.class ?? '5xx');
+  const out = [
+    `${o.chalk.bold(`${label(o.lang, 'reason')}:`)} ${paint(o.chalk.bold(r.title))} ${o.chalk.dim(`(${r.name})`)}${r.inferred ? ` ${o.chalk.dim(label(o.lang, 'inferred'))}` : ''}`,
+    wrap(r.meaning, o.width, '  '),
+    ...section(o, 'fix', r.action),
+  ];
+  if (x.provider) out.push(`  ${o.chalk.bold(`${label(o.lang, 'provider')}:`)} ${x.provider}${r.reference ? o.chalk.dim(` — ${r.reference}`) : ''}`);
+  else if (r.reference) out.push(o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${r.reference}`));
+  const facts = factItems(x.facts, o);
+  if (facts.length) out.push(`  ${o.chalk.bold(`${label(o.lang, 'facts')}:`)}`, wrap(facts.join(' · '), o.width, '    '));
+  return out;
+}
+
 export function renderExplanation(x: Explanation, o: RenderOptions): string {
   const out: string[] = [];
   if (x.reply) {
@@ -57,6 +94,8 @@ export function renderExplanation(x: Explanation, o: RenderOptions): string {
       out.push(o.chalk.dim(`<- ${x.reply.code}${sep}${x.reply.enhanced ? `${x.reply.enhanced} ` : ''}${line}`));
     }
     out.push('');
+    const rec = renderRecognitionSection(x, o);
+    if (rec.length) out.push(...rec, '');
   }
   if (x.code && x.name && x.class && x.className && x.description && x.when && x.fix && x.stages && x.source) {
     out.push(...renderCodeSection(x as CodeExplanation, o));

@@ -66,7 +66,7 @@ every check, 2 bad input.`,
       if (CONTROL.test(domain)) throw new UsageError(`"${domain.replace(/[\u0000-\u001f\u007f]/g, '?')}" is not a domain name`);
       const [{ checkAuth }, render] = await Promise.all([import('../../checks/auth.js'), import('../../report/auth-human.js')]);
       const result = await checkAuth(domain, {
-        resolve: resolverFromFlags(flags),
+        resolve: await resolverFromFlags(flags),
         ...(flags.ip ? { ip: flags.ip } : {}),
         ...(from !== undefined ? { from } : {}),
         ...(helo ? { helo } : {}),

@@ -46,7 +46,7 @@ a zone is dead or lists everything), 3 every zone failed with DNS errors, 2 bad 
       // Validate the zones before any DNS traffic: bad input exits 2 without a query.
       dnsbl.selectZones(zoneOpts);
       const servers = flags.resolver && flags.resolver.length > 0 ? flags.resolver.map(parseServer) : systemServers();
-      const resolve = resolverFromFlags(flags);
+      const resolve = await resolverFromFlags(flags);
       const ro = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet };
 
       if (flags.health) {

@@ -1,13 +1,128 @@
-// `smtp-probe explain <code|x.y.z|"reply text"> [second]`: catalog lookups and the
-// comparison page. The catalog is imported lazily so other commands do not pay for it.
+// `smtp-probe explain <code|x.y.z|"reply text"|-> [second]`: catalog lookups, the comparison page,
+// and `-`: reply lines from standard input (a mail log, bounces), one classification per line,
+// streamed. The catalog is imported lazily so other commands do not pay for it.
 import { Command } from 'commander';
-import { presentation, type CliContext } from '../context.js';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { presentation, type CliContext, type Presentation } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../../errors.js';
+
+// A multi-line reply is "550-..." lines closed by "550 ..."; a peer that never closes one is
+// cut after this many lines (the reply reader's own bound).
+const MAX_REPLY_LINES = 100;
+const CONTINUATION = /^\s*([2-5][0-9][0-9])-/;
+const FINAL = /^\s*([2-5][0-9][0-9])(?: |$)/;
+const STAGES = ['banner', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data'];
+
+/** One unit of input: a single line, or the lines of one multi-line reply, with its first line number. */
+export interface InputReply { line: number; text: string }
+
+/**
+ * Groups lines into replies as they come: "550-a", "550-b", "550 c" become one reply; any other
+ * line is one reply by itself. An unfinished multi-line reply ends at a blank or foreign line.
+ */
+export class ReplyLineGrouper {
+  private pending: { code: string; lines: string[]; first: number } | null = null;
+
+  /** Feeds one line; returns the replies it completes (zero, one or two). */
+  push(line: string, lineNo: number): InputReply[] {
+    const out: InputReply[] = [];
+    const cont = CONTINUATION.exec(line);
+    const fin = cont ? null : FINAL.exec(line);
+    if (this.pending) {
+      const code = (cont ?? fin)?.[1];
+      if (code === this.pending.code && line.trim() !== '') {
+        this.pending.lines.push(line);
+        if (fin || this.pending.lines.length >= MAX_REPLY_LINES) out.push(this.take());
+        return out;
+      }
+      out.push(this.take());
+    }
+    if (line.trim() === '') return out;
+    if (cont) this.pending = { code: cont[1] as string, lines: [line], first: lineNo };
+    else out.push({ line: lineNo, text: line });
+    return out;
+  }
+
+  /** The unfinished reply at the end of input, if any. */
+  end(): InputReply[] {
+    return this.pending ? [this.take()] : [];
+  }
+
+  private take(): InputReply {
+    const p = this.pending as { code: string; lines: string[]; first: number };
+    this.pending = null;
+    return { line: p.first, text: p.lines.join('\n') };
+  }
+}
+
+async function explainStdin(ctx: CliContext, p: Presentation, stage: string | undefined): Promise<void> {
+  const [{ classifyReply, parseReplyText, reasonTitle }, { colourForClass, factItems }, { label }] = await Promise.all([
+    import('../../catalog/match-text.js'),
+    import('../../report/explain-human.js'),
+    import('../../catalog/i18n.js'),
+  ]);
+  const out = ctx.io.stdout;
+  const ro = { chalk: p.chalk, width: p.width, lang: p.lang };
+  const write = async (s: string): Promise<void> => {
+    // Respect the pipe's back-pressure: a million-line log must not pile up in memory.
+    if (!out.write(s)) await once(out, 'drain');
+  };
+  const emit = async (r: InputReply): Promise<void> => {
+    const input = stage ? { text: r.text, stage } : { text: r.text };
+    const parsed = parseReplyText(input);
+    const c = classifyReply(input);
+    if (p.json) {
+      const o: Record<string, unknown> = { schemaVersion: 1, line: r.line, input: r.text };
+      if (parsed.code !== undefined) o.code = parsed.code;
+      if (parsed.enhanced) o.enhanced = parsed.enhanced;
+      if (parsed.stage) o.stage = parsed.stage;
+      o.reason = c.reason;
+      o.title = reasonTitle(c.reason);
+      if (c.provider) o.provider = c.provider;
+      o.inferred = c.inferred;
+      if (c.permanent !== undefined) o.permanent = c.permanent;
+      o.meaning = c.meaning;
+      o.action = c.action;
+      if (c.reference) o.reference = c.reference;
+      if (c.patternId) o.patternId = c.patternId;
+      o.facts = c.facts;
+      await write(`${JSON.stringify(o)}\n`);
+      return;
+    }
+    const paint = colourForClass(p.chalk, parsed.code !== undefined ? String(parsed.code) : parsed.enhanced ?? '5');
+    const codes = [parsed.code, parsed.enhanced].filter((v) => v !== undefined).join(' ');
+    const facts = factItems(c.facts, ro).filter((f) => !/^https?:/.test(f));
+    const head = `${String(r.line).padStart(6)}  ${paint(c.reason.padEnd(15))} ${(c.provider ?? '-').padEnd(18)} ${codes.padEnd(10)}`;
+    const tail = facts.length ? facts.join(' · ') : parsed.text;
+    // On a terminal a line fits the width; into a pipe or file it stays whole, for grep.
+    const room = ctx.io.stdoutIsTTY ? Math.max(20, p.width - 53) : Infinity;
+    await write(`${head} ${tail.length > room ? `${tail.slice(0, room - 1)}…` : tail}${c.inferred ? p.chalk.dim(` ${label(p.lang, 'inferred')}`) : ''}\n`);
+  };
+
+  const rl = createInterface({ input: ctx.io.stdin, crlfDelay: Infinity });
+  const grouper = new ReplyLineGrouper();
+  let lineNo = 0;
+  try {
+    for await (const line of rl) {
+      if (ctx.io.signal.aborted) break;
+      lineNo++;
+      for (const r of grouper.push(line, lineNo)) await emit(r);
+    }
+    for (const r of grouper.end()) await emit(r);
+  } finally {
+    rl.close();
+  }
+  if (ctx.io.signal.aborted) ctx.exitCode = ExitCode.interrupted;
+}
 
 export function explainCommand(ctx: CliContext): Command {
   return new Command('explain')
-    .description('explain a reply code (550), an enhanced status code (5.7.26) or a whole reply text; two codes give a comparison')
-    .argument('<code>', 'reply code, enhanced status code, or quoted reply text')
+    .description('explain a reply code (550), an enhanced status code (5.7.26) or a whole reply text; two codes give a comparison; - reads replies from stdin')
+    .argument('<code>', 'reply code, enhanced status code, quoted reply text, or - to classify reply lines from stdin')
     .argument('[second]', 'a second reply code to compare with the first')
+    .option('--stage <stage>', 'with -: the SMTP stage the replies came at (banner, ehlo, mail, rcpt, data)')
     .addHelpText(
       'after',
       `
@@ -16,10 +131,21 @@ Examples:
   smtp-probe explain 5.7.26
   smtp-probe explain "550-5.1.1 <bob@example.com>: Recipient address rejected: User unknown"
   smtp-probe explain 220 554            compare two codes
-  smtp-probe explain 421 --lang fr --json`,
+  smtp-probe explain 421 --lang fr --json
+  grep 'said: [45]' /var/log/mail.log | smtp-probe explain -          one line per reply
+  smtp-probe explain - --json < replies.txt                            JSON Lines`,
     )
-    .action(async (first: string, second: string | undefined, _opts: unknown, cmd: Command) => {
+    .action(async (first: string, second: string | undefined, opts: { stage?: string }, cmd: Command) => {
       const p = presentation(ctx, cmd);
+      if (first === '-') {
+        if (second !== undefined) throw new UsageError('"explain -" reads replies from standard input and takes no second argument');
+        if (opts.stage !== undefined && !STAGES.includes(opts.stage)) {
+          throw new UsageError(`unknown stage "${opts.stage}"; choose one of ${STAGES.join(', ')}`);
+        }
+        await explainStdin(ctx, p, opts.stage);
+        return;
+      }
+      if (opts.stage !== undefined) throw new UsageError('--stage goes with "explain -" (replies read from standard input)');
       const [{ explainInput }, { compareCodes }, render] = await Promise.all([
         import('../../catalog/explain.js'),
         import('../../catalog/compare.js'),

@@ -153,7 +153,7 @@ Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
       const options = probeOptions(flags, p);
       const { parseTarget } = await import('../../probe/targets.js');
       const t = parseTarget(target);
-      const resolve = resolverFromFlags(flags);
+      const resolve = await resolverFromFlags(flags);
       const [{ runProbe }, { connectTransport }, { createProgress }, { runFollowUp }, { createDns2Resolver }] = await Promise.all([
         import('../../probe/run-probe.js'),
         import('../../smtp/transport.js'),

@@ -1,0 +1,85 @@
+// `smtp-probe explain -` (reply lines from stdin, one classification per reply, JSON Lines with
+// --json) and the recognition fields of `explain "<reply text>"`, through the built bin.
+import { describe, expect, it } from 'vitest';
+import { runBin } from '../helpers/cli.js';
+
+const LOG = [
+  '550-5.1.1 The email account that you tried to reach does not exist. Please try',
+  '550-5.1.1 double-checking the recipient\'s email address for typos or',
+  '550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser',
+  '554 5.7.1 Service unavailable; Client host [203.0.113.5] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/203.0.113.5',
+  '',
+  'Oct  8 19:16:18 mx postfix/smtpd[1991]: NOQUEUE: reject: RCPT from cpe.example.net[192.0.2.3]: 450 4.2.0 <kas@example.com>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html',
+  '550 5.7.1 Message rejected',
+].join('\n');
+
+describe('smtp-probe explain - (built bin)', () => {
+  it('prints one classification per reply, joining a multi-line reply', async () => {
+    const r = await runBin(['explain', '-'], { input: `${LOG}\n` });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\s+1\s+userunknown\s+Gmail\s+550 5\.1\.1/);
+    expect(lines[1]).toMatch(/^\s+4\s+blocked\s+Spamhaus\s+554 5\.7\.1\s+zone zen\.spamhaus\.org · IP 203\.0\.113\.5/);
+    expect(lines[2]).toMatch(/^\s+6\s+greylisted\s+Postgrey\s+450 4\.2\.0/);
+    expect(lines[3]).toMatch(/^\s+7\s+policyviolation\s+-\s+550 5\.7\.1\s+Message rejected \(inferred from the code only\)$/);
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it('prints JSON Lines with --json', async () => {
+    const r = await runBin(['explain', '-', '--json'], { input: LOG });
+    expect(r.status).toBe(0);
+    const objs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objs).toHaveLength(4);
+    expect(objs[0]).toMatchObject({ schemaVersion: 1, line: 1, code: 550, enhanced: '5.1.1', reason: 'userunknown', provider: 'Gmail', inferred: false, permanent: true });
+    expect((objs[0]?.input as string).split('\n')).toHaveLength(3);
+    expect(objs[1]).toMatchObject({ line: 4, reason: 'blocked', provider: 'Spamhaus', facts: { zones: ['zen.spamhaus.org'], ips: ['203.0.113.5'] } });
+    expect(objs[2]).toMatchObject({ line: 6, code: 450, stage: 'rcpt', reason: 'greylisted', permanent: false });
+    expect(objs[3]).toMatchObject({ line: 7, reason: 'policyviolation', inferred: true });
+    for (const o of objs) for (const k of ['meaning', 'action', 'title']) expect(typeof o[k]).toBe('string');
+  });
+
+  it('streams a large log and applies --stage', async () => {
+    const n = 20_000;
+    const input = Array.from({ length: n }, (_, i) => `550 5.1.1 <user${i}@example.com>... User unknown`).join('\n');
+    const r = await runBin(['explain', '-', '--json', '--stage', 'mail'], { input, timeoutMs: 60_000 });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(n);
+    expect(JSON.parse(lines[n - 1] as string)).toMatchObject({ line: n, stage: 'mail', reason: 'rejected', facts: { addresses: [`user${n - 1}@example.com`] } });
+  });
+
+  it('prints nothing for empty input and refuses misuse with exit 2', async () => {
+    const empty = await runBin(['explain', '-'], { input: '' });
+    expect(empty).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    for (const args of [['explain', '-', '550'], ['explain', '-', '--stage', 'bogus'], ['explain', '550', '--stage', 'rcpt']]) {
+      const r = await runBin(args, { input: '550 x\n' });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^smtp-probe: /);
+    }
+  });
+});
+
+describe('smtp-probe explain "<reply text>" shows the recognition', () => {
+  const text = '550 5.7.606 Access denied, banned sending IP [192.0.2.1]. To request removal from this list please visit https://sender.office.com/ and follow the directions. (AS16012609)';
+
+  it('in human output: reason, provider, facts, meaning and fix', async () => {
+    const r = await runBin(['explain', text]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Reason: Sending IP or host blocked \(blocked\)/);
+    expect(r.stdout).toMatch(/Provider: Microsoft 365 — https:\/\/sender\.office\.com\//);
+    expect(r.stdout).toMatch(/Found in the text:\n\s+IP 192\.0\.2\.1 · code AS16012609/);
+    expect(r.stdout).toMatch(/delist portal/);
+  });
+
+  it('in --json: reason, provider and facts', async () => {
+    const j = JSON.parse((await runBin(['explain', text, '--json'])).stdout) as Record<string, unknown>;
+    expect(j).toMatchObject({ kind: 'reply', code: '550', provider: 'Microsoft 365', reason: { name: 'blocked', inferred: false }, facts: { ips: ['192.0.2.1'], providerCodes: ['AS16012609'] } });
+  });
+
+  it('says when the reason comes from the code only', async () => {
+    const r = await runBin(['explain', '550 5.1.1 Requested action not taken']);
+    expect(r.stdout).toMatch(/Reason: No such recipient \(userunknown\) \(inferred from the code only\)/);
+  });
+});
