@@ -77,6 +77,13 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const state = { connections: 0 };
   const hostname = script.hostname ?? 'mx.script.test';
 
+  // One server context for all connections (parsing the key per connection is slow).
+  let secureContext: tls.SecureContext | undefined;
+  const serverContext = (): tls.SecureContext => {
+    secureContext ??= tls.createSecureContext({ key: opts.tls?.key, cert: opts.tls?.cert });
+    return secureContext;
+  };
+
   const handle = (raw: net.Socket): void => {
     state.connections++;
     sockets.add(raw);
@@ -129,7 +136,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
       raw.removeListener('data', onData);
       buf = '';
       if (!opts.tls) return;
-      const secure = new tls.TLSSocket(raw, { isServer: true, key: opts.tls.key, cert: opts.tls.cert });
+      const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: serverContext() });
       secure.on('error', () => {});
       secure.on('data', onData);
       sock = secure;
@@ -212,7 +219,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     };
 
     if (script.implicitTls && opts.tls) {
-      const secure = new tls.TLSSocket(raw, { isServer: true, key: opts.tls.key, cert: opts.tls.cert });
+      const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: serverContext() });
       secure.on('error', () => {});
       sock = secure;
       inTls = true;
