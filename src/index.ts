@@ -28,6 +28,12 @@ export type { Verdict, VerdictKind } from './probe/verdict.js';
 export type { CheckSummary, Finding, CheckStatus, CheckName } from './checks/types.js';
 export type { AuthResult } from './checks/auth.js';
 export type { BlocklistResult, ZoneResult } from './checks/dnsbl.js';
+export { verify, verifyOne } from './verify/run-verify.js';
+export type { VerifyOptions, VerifyRun, VerifyStats, VerifyEvent, VerifyInput } from './verify/run-verify.js';
+export type { VerifyResult, VerdictKind as VerifyVerdictKind, VerifyReason, VerifyReply } from './verify/verdict.js';
+export { parseAddress } from './verify/address.js';
+export type { MailAddress, ParsedAddress } from './verify/address.js';
+export type { AddressFlags, ExtraLists } from './verify/flags.js';
 export { VERSION } from './version.js';
 
 export interface DnsOptions {

@@ -7,6 +7,7 @@ import { blocklistCommand } from './commands/blocklist.js';
 import { probeCommand } from './commands/probe.js';
 import { demoCommand } from './commands/demo.js';
 import { authCommand } from './commands/auth.js';
+import { verifyCommand } from './commands/verify.js';
 import { VERSION } from '../version.js';
 import { collectResolver, parseDuration } from './options.js';
 
@@ -34,6 +35,7 @@ export function createProgram(ctx: CliContext): Command {
   program.addCommand(blocklistCommand(ctx));
   program.addCommand(demoCommand(ctx));
   program.addCommand(authCommand(ctx));
+  program.addCommand(verifyCommand(ctx));
   for (const c of program.commands) {
     c.exitOverride().configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
@@ -45,8 +47,14 @@ export function createProgram(ctx: CliContext): Command {
     'after',
     `
 Examples:
-  smtp-probe explain 550               what a reply code means
-  smtp-probe explain 220 554           compare two codes
+  smtp-probe demo                         a whole probe, offline, against built-in servers
+  smtp-probe example.com                  probe the domain's MX hosts on port 25
+  smtp-probe bob@example.com --port all   does the server accept this recipient? (25, 587, 465)
+  smtp-probe verify --file list.txt --json
+  smtp-probe blocklist 192.0.2.25
+  smtp-probe auth example.com --ip 192.0.2.25
+  smtp-probe explain 550                  what a reply code means
+  smtp-probe explain 220 554              compare two codes
 
 Exit codes: 0 ok, 1 internal error, 2 usage error, 3 network, 4 timeout,
 5 rejected, 6 no such recipient, 7 temporary failure, 8 a check found a problem, 130 interrupted.`,

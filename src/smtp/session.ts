@@ -1,7 +1,8 @@
-// One SMTP session against one address and port, as a state machine: connect, banner,
-// EHLO (HELO fallback), STARTTLS, EHLO again, MAIL, RCPT… (pipelined when offered),
-// RSET, QUIT. Never DATA. What the peer does is data in the result (Outcome); every stage
-// has a deadline on its total time and every failure names its stage and peer.
+// SMTP sessions with one address and port: connect, banner, EHLO (HELO fallback), STARTTLS,
+// EHLO again; then MAIL + RCPT transactions (pipelined when offered, RSET between), RSET, QUIT.
+// openSession() keeps a connection for many transactions (verify); runSession() is open, one
+// transaction, close (the probe). Never DATA. What the peer does is data (Outcome); every stage
+// has a deadline on its total time, and every failure names its stage and peer.
 import { encodeCommand, formatCommand, type Command, type Verb } from './command.js';
 import { parseEhlo, type Extensions } from './ehlo.js';
 import type { Reply } from './reply-parser.js';
@@ -51,7 +52,8 @@ export interface SessionResult {
   localAddress?: string;
 }
 
-export interface SessionOptions {
+/** Everything about a connection; the envelope comes per transaction. */
+export interface SessionSetup {
   host: string;
   address: string;
   port: number;
@@ -60,15 +62,24 @@ export interface SessionOptions {
   tlsVerify: boolean;
   tls: TlsClientOptions;
   helo: string;
-  /** '' is the null reverse-path <>. */
-  from: string;
-  rcpts: string[];
   /** Multiplies every stage deadline (--timeout). */
   timeoutScale: number;
   /** Epoch ms by which the whole run must end. */
   runDeadline: number;
   /** Use PIPELINING when the server offers it (default true). */
   pipelining?: boolean;
+  /**
+   * Keep every transaction's steps in result.steps and its recipients in result.rcpts
+   * (default true). A long-lived verification session turns it off so its memory stays
+   * flat: each transaction's own result still carries them.
+   */
+  recordTransactions?: boolean;
+}
+
+export interface SessionOptions extends SessionSetup {
+  /** '' is the null reverse-path <>. */
+  from: string;
+  rcpts: string[];
 }
 
 export type SessionEvent = { type: 'stage'; host: string; address: string; port: number; stage: Stage };
@@ -77,6 +88,35 @@ export interface SessionDeps {
   connect: Connect;
   now: () => number;
   onEvent?: (e: SessionEvent) => void;
+}
+
+/** One MAIL transaction (or more RCPTs added to it), as the server answered it. */
+export interface TransactionResult {
+  /** The reply to MAIL FROM (absent for addRecipients, or when none came). */
+  mail?: Reply;
+  /** A result per recipient that got a reply, in the order sent; later ones got none. */
+  rcpts: RcptResult[];
+  /** ok, or why the transaction (or the connection) ended: the first refusal, 421, a timeout… */
+  outcome: Outcome;
+  /** The steps of this transaction (RSET, MAIL, RCPT…), whether or not the session keeps them. */
+  steps: Step[];
+}
+
+/** An open SMTP connection, greeted (EHLO, STARTTLS), ready for transactions. */
+export interface SmtpSession {
+  /** The session so far: steps (setup, and transactions unless recordTransactions is off), TLS, extensions, outcome. */
+  readonly result: SessionResult;
+  /** The connection is up and can carry a(nother) transaction. */
+  readonly usable: boolean;
+  /**
+   * MAIL FROM + RCPT TO for each recipient; RSET first when a transaction is open. With
+   * PIPELINING all of it goes in one flight. Throws (UsageError) only for bad input, before sending.
+   */
+  transaction(from: string, rcpts: readonly string[]): Promise<TransactionResult>;
+  /** More RCPT TO in the transaction already open (e.g. a catch-all probe). */
+  addRecipients(rcpts: readonly string[]): Promise<TransactionResult>;
+  /** RSET when a transaction is open, QUIT, close. Idempotent. */
+  close(): Promise<SessionResult>;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
@@ -88,8 +128,21 @@ export function peerName(host: string, address: string, port: number): string {
   return `${host}${a}:${port}`;
 }
 
+/** One session: open, one transaction for o.rcpts, close (the probe's dialogue). */
 export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<SessionResult> {
+  const s = await openSession(o, deps);
+  try {
+    if (s.usable) await s.transaction(o.from, o.rcpts);
+  } finally {
+    await s.close();
+  }
+  return s.result;
+}
+
+/** Connect, read the banner, EHLO, STARTTLS when offered and EHLO again. Never rejects for what the peer does. */
+export async function openSession(o: SessionSetup, deps: SessionDeps): Promise<SmtpSession> {
   const peer = peerName(o.host, o.address, o.port);
+  const record = o.recordTransactions !== false;
   const result: SessionResult = {
     host: o.host, address: o.address, port: o.port,
     tlsMode: o.implicitTls ? 'implicit' : 'none',
@@ -98,6 +151,9 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
   };
   let transport: Transport | undefined;
   let transactionOpen = false;
+  let closed = false;
+  /** Where steps of the current phase go: result.steps, or only the transaction's own list. */
+  let sink: Step[] = result.steps;
 
   const deadline = (stage: Stage): number => Math.min(Date.now() + STAGE_TIMEOUT_MS[stage] * o.timeoutScale, o.runDeadline);
   const stageEvent = (stage: Stage): void => deps.onEvent?.({ type: 'stage', host: o.host, address: o.address, port: o.port, stage });
@@ -122,6 +178,15 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
     }
   };
 
+  /** The connection can still carry commands (the farewell, another transaction). */
+  const alive = (): boolean => {
+    const out = result.outcome;
+    if (!transport || closed) return false;
+    if (['network', 'timeout', 'protocol', 'limit'].includes(out.kind)) return false;
+    if (out.kind === 'tls' && out.stage === 'tls-handshake' && !result.tls) return false;
+    return out.reply?.code !== 421;
+  };
+
   /** Read one reply for a step already recorded (sent), filling in reply and time. */
   const readInto = async (step: Step, t: Transport): Promise<Reply> => {
     const r = await t.readReply(deadline(step.stage));
@@ -137,7 +202,7 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
   const newStep = (stage: Stage, cmd?: Command): Step => {
     const step: Step = { stage, tls: transport?.isTls ?? false, startedAt: deps.now(), ms: 0 };
     if (cmd) step.sent = cmd.line;
-    result.steps.push(step);
+    sink.push(step);
     return step;
   };
 
@@ -149,12 +214,19 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
     return readInto(step, t);
   };
 
-  /** Refused or deferred: record the outcome, then leave politely (QUIT) in finally. */
+  /** Refused or deferred: record the outcome, then leave politely (QUIT) in close(). */
   const judge = (stage: Stage, reply: Reply, what: string): void => {
     if (reply.code >= 400 && reply.code < 500) end('deferred', stage, `${peer} deferred ${what} (${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''})`, reply);
     if (reply.code >= 500) end('rejected', stage, `${peer} rejected ${what} (${reply.code}${reply.enhanced ? ` ${reply.enhanced}` : ''})`, reply);
   };
 
+  const checkTlsPolicy = (f: TlsFacts): void => {
+    if (!o.tlsVerify) return;
+    if (!f.trusted) end('tls', 'tls-handshake', `the certificate of ${peer} is not trusted (${f.trustError ?? 'unknown reason'}); --tls-verify stops here`);
+    if (f.nameMatches === false) end('tls', 'tls-handshake', `the certificate of ${peer} does not match ${f.checkedName}; --tls-verify stops here`);
+  };
+
+  // ---- Setup: connect, banner, EHLO, STARTTLS, EHLO again. ----
   try {
     // Connect (and, on 465, the TLS handshake).
     stageEvent('connect');
@@ -233,52 +305,42 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
         end('tls', 'ehlo', `${peer} does not offer STARTTLS; --tls require stops here`);
       }
     }
+    result.outcome = { kind: 'ok', stage: 'ehlo', message: `${peer} is ready for a mail transaction` };
+  } catch (e) {
+    if (!(e instanceof Ended)) {
+      if (transport) await leave(transport);
+      throw e;
+    }
+  }
+  // A setup that did not end ready leaves now (QUIT when the connection allows it).
+  if (result.outcome.kind !== 'ok' && transport) {
+    await leave(transport);
+    closed = true;
+  }
 
-    // MAIL FROM and RCPT TO: one flight when PIPELINING is offered (RFC 2920).
-    const ext = result.extensions;
-    const needsUtf8 = NON_ASCII.test(o.from) || o.rcpts.some((r) => NON_ASCII.test(r));
-    if (needsUtf8 && !ext?.smtputf8) {
-      end('protocol', 'mail', `an address has non-ASCII characters but ${peer} does not offer SMTPUTF8 (RFC 6531), so it cannot be given to this server`);
-    }
-    const mailCmd = formatCommand('MAIL', o.from, needsUtf8 ? ['SMTPUTF8'] : []);
-    const rcptCmds = o.rcpts.map((r) => formatCommand('RCPT', r));
-    const t = transport;
-    if (ext?.pipelining && o.pipelining !== false && rcptCmds.length > 0) {
-      stageEvent('mail');
-      const mailStep = newStep('mail', mailCmd);
-      const rcptSteps = rcptCmds.map((cmd) => newStep('rcpt', cmd));
-      for (const st of [mailStep, ...rcptSteps]) st.pipelined = true;
-      t.write(Buffer.concat([mailCmd, ...rcptCmds].map(encodeCommand)));
-      const mail = await readInto(mailStep, t);
-      // A transaction exists only once MAIL is accepted; after a refused MAIL there is nothing to RSET.
-      transactionOpen = mail.code < 400;
-      if (mail.code === 421) end('deferred', 'mail', `${peer} is closing the connection (421)`, mail);
-      for (const [i, step] of rcptSteps.entries()) {
-        if (i === 0) stageEvent('rcpt');
-        step.startedAt = mailStep.startedAt; // sent in the same flight
-        if (mail.code >= 400) {
-          // The sender was refused: the RCPT replies (503 mostly) are kept if they come,
-          // but the MAIL reply is the verdict even if the server hangs up now.
-          const r = await t.readReply(deadline('rcpt'));
-          step.ms = deps.now() - step.startedAt;
-          if (!r.ok) break;
-          step.reply = r.reply;
-          continue;
-        }
+  const pipelining = (): boolean => result.extensions?.pipelining === true && o.pipelining !== false;
+
+  /** Read the RCPT replies of a flight (or send them one by one) into `out`. */
+  const recipients = async (t: Transport, addresses: readonly string[], cmds: Command[], steps: Step[] | null, out: RcptResult[]): Promise<void> => {
+    if (steps) {
+      for (const [i, step] of steps.entries()) {
         const r = await readInto(step, t);
-        result.rcpts.push({ address: o.rcpts[i] ?? '', accepted: r.code >= 200 && r.code < 300, reply: r });
+        out.push({ address: addresses[i] ?? '', accepted: r.code >= 200 && r.code < 300, reply: r });
       }
-      judge('mail', mail, `the sender <${o.from}>`);
-    } else {
-      const mail = await exchange(t, 'mail', 'MAIL', o.from, needsUtf8 ? ['SMTPUTF8'] : []);
-      transactionOpen = mail.code < 400;
-      judge('mail', mail, `the sender <${o.from}>`);
-      for (const rcpt of o.rcpts) {
-        const r = await exchange(t, 'rcpt', 'RCPT', rcpt);
-        result.rcpts.push({ address: rcpt, accepted: r.code >= 200 && r.code < 300, reply: r });
-      }
+      return;
     }
-    const firstBad = result.rcpts.find((r) => !r.accepted);
+    for (const [i, rcpt] of addresses.entries()) {
+      stageEvent('rcpt');
+      const step = newStep('rcpt', cmds[i]);
+      t.write(encodeCommand(cmds[i] as Command));
+      const r = await readInto(step, t);
+      out.push({ address: rcpt, accepted: r.code >= 200 && r.code < 300, reply: r });
+    }
+  };
+
+  /** The transaction's verdict from its recipients' replies: the first refusal, or ok. */
+  const judgeRecipients = (rcpts: readonly RcptResult[], count: number): void => {
+    const firstBad = rcpts.find((r) => !r.accepted);
     if (firstBad?.reply) {
       if (firstBad.reply.code === 421) end('deferred', 'rcpt', `${peer} is closing the connection (421)`, firstBad.reply);
       judge('rcpt', firstBad.reply, `the recipient <${firstBad.address}>`);
@@ -286,26 +348,140 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
     result.outcome = {
       kind: 'ok',
       stage: 'rcpt',
-      message: o.rcpts.length === 1 ? `${peer} accepted the recipient <${o.rcpts[0]}>` : `${peer} accepted all ${o.rcpts.length} recipients`,
+      message: count === 1 ? `${peer} accepted the recipient <${rcpts[0]?.address ?? ''}>` : `${peer} accepted all ${count} recipients`,
     };
-  } catch (e) {
-    if (!(e instanceof Ended)) throw e;
-  } finally {
-    if (transport) await leave(transport);
-  }
-  return result;
+  };
 
-  function checkTlsPolicy(f: TlsFacts): void {
-    if (!o.tlsVerify) return;
-    if (!f.trusted) end('tls', 'tls-handshake', `the certificate of ${peer} is not trusted (${f.trustError ?? 'unknown reason'}); --tls-verify stops here`);
-    if (f.nameMatches === false) end('tls', 'tls-handshake', `the certificate of ${peer} does not match ${f.checkedName}; --tls-verify stops here`);
-  }
+  /** Run one phase with its steps collected apart (and kept in result unless told otherwise). */
+  const phase = async (fn: (t: Transport, tx: TransactionResult) => Promise<void>): Promise<TransactionResult> => {
+    const tx: TransactionResult = { rcpts: [], outcome: result.outcome, steps: [] };
+    if (!alive() || !transport) return tx;
+    const t = transport;
+    sink = tx.steps;
+    try {
+      await fn(t, tx);
+    } catch (e) {
+      if (!(e instanceof Ended)) throw e;
+    } finally {
+      sink = result.steps;
+      if (record) {
+        result.steps.push(...tx.steps);
+        result.rcpts.push(...tx.rcpts);
+      }
+    }
+    tx.outcome = result.outcome;
+    return tx;
+  };
+
+  const transaction = (from: string, rcpts: readonly string[]): Promise<TransactionResult> => {
+    // Validate everything before anything is sent: bad input throws, nothing reaches the wire.
+    const needsUtf8 = NON_ASCII.test(from) || rcpts.some((r) => NON_ASCII.test(r));
+    return phase(async (t, tx) => {
+      // MAIL FROM and RCPT TO: one flight when PIPELINING is offered (RFC 2920).
+      const ext = result.extensions;
+      if (needsUtf8 && !ext?.smtputf8) {
+        end('protocol', 'mail', `an address has non-ASCII characters but ${peer} does not offer SMTPUTF8 (RFC 6531), so it cannot be given to this server`);
+      }
+      const mailCmd = formatCommand('MAIL', from, needsUtf8 ? ['SMTPUTF8'] : []);
+      const rcptCmds = rcpts.map((r) => formatCommand('RCPT', r));
+      const rset = transactionOpen ? formatCommand('RSET') : undefined;
+      if (pipelining() && rcptCmds.length > 0) {
+        // RSET may open the flight (RFC 2920 §3.1): a new transaction costs one round trip.
+        let rsetStep: Step | undefined;
+        if (rset) {
+          stageEvent('rset');
+          rsetStep = newStep('rset', rset);
+          rsetStep.pipelined = true;
+        }
+        stageEvent('mail');
+        const mailStep = newStep('mail', mailCmd);
+        const rcptSteps = rcptCmds.map((cmd) => newStep('rcpt', cmd));
+        for (const st of [mailStep, ...rcptSteps]) st.pipelined = true;
+        t.write(Buffer.concat([...(rset ? [rset] : []), mailCmd, ...rcptCmds].map(encodeCommand)));
+        if (rsetStep) {
+          const r = await readInto(rsetStep, t);
+          transactionOpen = false;
+          if (r.code === 421) end('deferred', 'rset', `${peer} is closing the connection (421)`, r);
+        }
+        const mail = await readInto(mailStep, t);
+        tx.mail = mail;
+        // A transaction exists only once MAIL is accepted; after a refused MAIL there is nothing to RSET.
+        transactionOpen = mail.code < 400;
+        if (mail.code === 421) end('deferred', 'mail', `${peer} is closing the connection (421)`, mail);
+        for (const [i, step] of rcptSteps.entries()) {
+          if (i === 0) stageEvent('rcpt');
+          step.startedAt = mailStep.startedAt; // sent in the same flight
+          if (mail.code >= 400) {
+            // The sender was refused: the RCPT replies (503 mostly) are kept if they come,
+            // but the MAIL reply is the verdict even if the server hangs up now.
+            const r = await t.readReply(deadline('rcpt'));
+            step.ms = deps.now() - step.startedAt;
+            if (!r.ok) break;
+            step.reply = r.reply;
+            continue;
+          }
+          const r = await readInto(step, t);
+          tx.rcpts.push({ address: rcpts[i] ?? '', accepted: r.code >= 200 && r.code < 300, reply: r });
+        }
+        judge('mail', mail, `the sender <${from}>`);
+      } else {
+        if (rset) {
+          const r = await exchange(t, 'rset', 'RSET');
+          transactionOpen = false;
+          if (r.code === 421) end('deferred', 'rset', `${peer} is closing the connection (421)`, r);
+        }
+        const mail = await exchange(t, 'mail', 'MAIL', from, needsUtf8 ? ['SMTPUTF8'] : []);
+        tx.mail = mail;
+        transactionOpen = mail.code < 400;
+        judge('mail', mail, `the sender <${from}>`);
+        await recipients(t, rcpts, rcptCmds, null, tx.rcpts);
+      }
+      judgeRecipients(tx.rcpts, rcpts.length);
+    });
+  };
+
+  const addRecipients = (rcpts: readonly string[]): Promise<TransactionResult> => {
+    const rcptCmds = rcpts.map((r) => formatCommand('RCPT', r));
+    return phase(async (t, tx) => {
+      if (!transactionOpen) end('protocol', 'rcpt', `no mail transaction is open with ${peer}: RCPT TO needs MAIL FROM first`);
+      if (rcpts.some((r) => NON_ASCII.test(r)) && !result.extensions?.smtputf8) {
+        end('protocol', 'rcpt', `an address has non-ASCII characters but ${peer} does not offer SMTPUTF8 (RFC 6531), so it cannot be given to this server`);
+      }
+      if (pipelining() && rcptCmds.length > 1) {
+        stageEvent('rcpt');
+        const steps = rcptCmds.map((cmd) => newStep('rcpt', cmd));
+        for (const st of steps) st.pipelined = true;
+        t.write(Buffer.concat(rcptCmds.map(encodeCommand)));
+        await recipients(t, rcpts, rcptCmds, steps, tx.rcpts);
+      } else {
+        await recipients(t, rcpts, rcptCmds, null, tx.rcpts);
+      }
+      judgeRecipients(tx.rcpts, rcpts.length);
+    });
+  };
+
+  let leaving: Promise<void> | undefined;
+  const close = async (): Promise<SessionResult> => {
+    if (transport && !closed) leaving ??= leave(transport).finally(() => { closed = true; });
+    await leaving;
+    return result;
+  };
+
+  return {
+    result,
+    get usable() {
+      return alive();
+    },
+    transaction,
+    addRecipients,
+    close,
+  };
 
   /** RSET if a transaction is open, then QUIT; short deadlines, errors ignored. */
   async function leave(t: Transport): Promise<void> {
-    const alive = !['network', 'timeout', 'protocol', 'limit'].includes(result.outcome.kind) && !(result.outcome.kind === 'tls' && result.outcome.stage === 'tls-handshake' && !result.tls);
+    sink = result.steps;
     try {
-      if (!alive || Date.now() >= o.runDeadline || result.outcome.reply?.code === 421) return;
+      if (!alive() || Date.now() >= o.runDeadline) return;
       if (transactionOpen && result.extensions?.pipelining && o.pipelining !== false) {
         // RSET and QUIT in one flight (RFC 2920 §3.1: QUIT may end a pipelined group).
         const cmds = [formatCommand('RSET'), formatCommand('QUIT')];
@@ -319,6 +495,7 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
       if (transactionOpen && !(await quietExchange(t, 'rset', 'RSET'))) return;
       await quietExchange(t, 'quit', 'QUIT');
     } finally {
+      transactionOpen = false;
       t.close();
     }
   }

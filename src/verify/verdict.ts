@@ -1,0 +1,190 @@
+// The verdict for one address, from the evidence: the RCPT (or MAIL) reply and what its
+// words mean (classifyReply decides: a 550 for policy is not "no such user"), the domain's
+// catch-all status, DNS trouble, or why no server could be asked. Decisions live here,
+// never in renderers. Pure: evidence in, a plain result out.
+import { classifyReply, reasonTitle, type Reason } from '../catalog/match-text.js';
+import type { MailHosts } from '../dns/mail-hosts.js';
+import type { Reply } from '../smtp/reply-parser.js';
+import type { Outcome } from '../smtp/session.js';
+import type { AddressFlags } from './flags.js';
+
+export const VERIFY_SCHEMA_VERSION = 1;
+
+export type VerdictKind = 'deliverable' | 'undeliverable' | 'risky' | 'unknown';
+
+/** The reply-text reason (DESIGN.md vocabulary), or what was found without a refusal. */
+export type VerifyReason = Reason | 'accepted' | 'catchall' | 'timeout' | 'nosmtputf8';
+
+export interface VerifyReply { code: number; enhanced?: string; text: string }
+
+export interface VerifyResult {
+  schemaVersion: typeof VERIFY_SCHEMA_VERSION;
+  /** The address as asked in RCPT TO (A-label domain), or the input when it is not an address. */
+  address: string;
+  /** The input as given, when it differs from `address`. */
+  input?: string;
+  verdict: VerdictKind;
+  reason: VerifyReason;
+  /** true: the domain accepted a random address too; false: it refused one (or never accepts all); null: not known. */
+  catchAll: boolean | null;
+  /** The mail host whose answer this is; null when none answered. */
+  mx: string | null;
+  /** The server's own words (the deciding reply); null when there was none. */
+  reply: VerifyReply | null;
+  flags: AddressFlags;
+  /** One sentence a person can act on. */
+  message: string;
+  /** Asking again later may give another answer (4xx, greylisting, timeouts, network trouble). */
+  temporary: boolean;
+  /** Where the answer came from. */
+  stage: 'syntax' | 'dns' | 'connect' | 'session' | 'mail' | 'rcpt';
+  /** The server's retry hint (greylisting), in seconds. */
+  retryAfterSeconds?: number;
+  /** Who wrote the reply text, when the catalog can tell (Gmail, Microsoft 365, Postfix…). */
+  provider?: string;
+  /** The greylisted first answer came before this one (--wait-greylist). */
+  greylistRetried?: true;
+}
+
+/** A verdict before the address-specific fields are attached. */
+export type Decision = Omit<VerifyResult, 'schemaVersion' | 'address' | 'input' | 'flags'>;
+
+/** Answers about the mailbox itself (the address cannot receive mail). */
+const NO_MAILBOX: ReadonlySet<string> = new Set(['userunknown', 'hostunknown', 'hasmoved', 'notaccept', 'syntaxerror']);
+
+const tag = (r: Reply | VerifyReply): string => `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''}`;
+
+export function replyOf(r: Reply): VerifyReply {
+  return r.enhanced ? { code: r.code, enhanced: r.enhanced, text: r.text } : { code: r.code, text: r.text };
+}
+
+/** "452 4.5.3 Too many recipients": a limit of the transaction, not an answer about this address. */
+export function isTooManyRecipients(r: Reply): boolean {
+  if (r.code !== 452 && r.code !== 451) return false;
+  if (r.enhanced === '4.5.3') return true;
+  return /too many (?:recipients|rcpts?)\b|recipient (?:count |)limit/i.test(r.text);
+}
+
+/** The classifier on a reply, with the attributes verify needs. */
+function recognize(reply: Reply, stage: 'mail' | 'rcpt', host: string | undefined): { reason: Reason; provider?: string; retryAfterSeconds?: number } {
+  const c = classifyReply({ code: reply.code, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}), text: reply.text, stage, ...(host ? { host } : {}) });
+  return {
+    reason: c.reason,
+    ...(c.provider ? { provider: c.provider } : {}),
+    ...(c.facts.retryAfterSeconds !== undefined ? { retryAfterSeconds: c.facts.retryAfterSeconds } : {}),
+  };
+}
+
+/** One Decision, always of the same shape (one object, no spreads: bulk runs make millions). */
+function rcptDecision(
+  reply: Reply, catchAll: boolean | null, mx: string, verdict: VerdictKind, reason: VerifyReason, temporary: boolean, message: string,
+  c?: { provider?: string; retryAfterSeconds?: number },
+): Decision {
+  const d: Decision = { verdict, reason, catchAll, mx, reply: replyOf(reply), message, temporary, stage: 'rcpt' };
+  if (c?.retryAfterSeconds !== undefined) d.retryAfterSeconds = c.retryAfterSeconds;
+  if (c?.provider !== undefined) d.provider = c.provider;
+  return d;
+}
+
+/** The verdict from a RCPT TO reply (the deciding evidence), the catch-all status and the host. */
+export function decideRcpt(reply: Reply, catchAll: boolean | null, mx: string): Decision {
+  if (reply.code >= 200 && reply.code < 300) {
+    if (catchAll === true) {
+      return rcptDecision(reply, catchAll, mx, 'risky', 'catchall', false, `${mx} accepts mail for any address at this domain (a random address was accepted too), so its "yes" says nothing about this mailbox`);
+    }
+    const note = catchAll === false ? 'the mailbox exists' : 'the mailbox exists, unless the domain accepts every address (the catch-all check was not done or could not tell)';
+    return rcptDecision(reply, catchAll, mx, 'deliverable', 'accepted', false, `${mx} accepted the recipient (${tag(reply)}): ${note}`);
+  }
+  const c = recognize(reply, 'rcpt', mx);
+  const title = reasonTitle(c.reason).toLowerCase();
+  if (reply.code >= 500) {
+    if (NO_MAILBOX.has(c.reason)) {
+      const what = c.reason === 'userunknown' ? 'the mailbox does not exist'
+        : c.reason === 'hostunknown' ? 'the domain is not served there'
+          : c.reason === 'hasmoved' ? 'the mailbox has moved and no longer receives mail here'
+            : c.reason === 'syntaxerror' ? 'the server refuses the address as malformed'
+              : 'the domain accepts no mail';
+      return rcptDecision(reply, catchAll, mx, 'undeliverable', c.reason, false, `${mx} refused the recipient (${tag(reply)}): ${what}`, c);
+    }
+    if (c.reason === 'mailboxfull' || c.reason === 'suspend') {
+      const what = c.reason === 'mailboxfull' ? 'the mailbox exists but is full' : 'the mailbox exists but is disabled or suspended';
+      return rcptDecision(reply, catchAll, mx, 'risky', c.reason, false, `${mx} refused the recipient (${tag(reply)}): ${what}`, c);
+    }
+    // Policy, blocklists, reputation, authentication…: a refusal to answer, not an answer.
+    return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, false, `${mx} refused the recipient (${tag(reply)}) for a reason other than the mailbox (${title}): that says nothing about whether it exists`, c);
+  }
+  if (c.reason === 'greylisted') {
+    const hint = c.retryAfterSeconds !== undefined ? `; the server asks to retry in ${c.retryAfterSeconds} s` : '';
+    return rcptDecision(reply, catchAll, mx, 'unknown', 'greylisted', true, `${mx} greylisted the recipient (${tag(reply)}): a first attempt from an unknown sender is deferred on purpose${hint} (try --wait-greylist)`, c);
+  }
+  if (c.reason === 'mailboxfull') {
+    return rcptDecision(reply, catchAll, mx, 'risky', 'mailboxfull', true, `${mx} deferred the recipient (${tag(reply)}): the mailbox exists but is full for now`, c);
+  }
+  return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, true, `${mx} deferred the recipient (${tag(reply)}, ${title}): ask again later`, c);
+}
+
+/** MAIL FROM was refused: the server would not open a transaction, so no recipient was judged. */
+export function decideMail(reply: Reply, mx: string, from: string): Decision {
+  const c = recognize(reply, 'mail', mx);
+  const temporary = reply.code < 500;
+  return {
+    verdict: 'unknown', reason: c.reason, catchAll: null, mx, reply: replyOf(reply), stage: 'mail', temporary,
+    ...(c.provider ? { provider: c.provider } : {}),
+    ...(c.retryAfterSeconds !== undefined ? { retryAfterSeconds: c.retryAfterSeconds } : {}),
+    message: `${mx} ${temporary ? 'deferred' : 'refused'} the sender <${from}> (${tag(reply)}, ${reasonTitle(c.reason).toLowerCase()}), so no recipient could be asked`,
+  };
+}
+
+/** No server answered for the recipient: connect failures, refusals before MAIL, broken sessions. */
+export function decideSession(outcome: Outcome, mx: string | null, hostsTried: number): Decision {
+  const reply = outcome.reply;
+  if (reply && reply.code >= 400) {
+    const c = classifyReply({ code: reply.code, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}), text: reply.text, stage: outcome.stage, ...(mx ? { host: mx } : {}) });
+    const temporary = reply.code < 500;
+    const reason: VerifyReason = c.reason;
+    return {
+      verdict: 'unknown', reason, catchAll: null, mx, reply: replyOf(reply), stage: 'session', temporary,
+      ...(c.provider ? { provider: c.provider } : {}),
+      ...(c.facts.retryAfterSeconds !== undefined ? { retryAfterSeconds: c.facts.retryAfterSeconds } : {}),
+      message: `${hostsTried > 1 ? `all ${hostsTried} mail hosts refused to talk; the last said: ` : ''}${outcome.message} (${reasonTitle(c.reason).toLowerCase()})`,
+    };
+  }
+  const timeout = outcome.kind === 'timeout';
+  const connect = outcome.stage === 'connect';
+  return {
+    verdict: 'unknown', reason: timeout ? 'timeout' : 'networkerror', catchAll: null, mx, reply: null,
+    stage: connect ? 'connect' : 'session', temporary: true,
+    message: connect
+      ? `no mail host could be reached on port 25${hostsTried > 1 ? ` (${hostsTried} tried)` : ''}: ${outcome.message}. Many networks block outgoing port 25; run from a host that may send mail`
+      : outcome.message,
+  };
+}
+
+/** The domain cannot receive mail, or DNS could not say where it goes. */
+export function decideDns(mh: MailHosts): Decision {
+  const base = { catchAll: null, mx: null, reply: null, stage: 'dns' as const };
+  switch (mh.kind) {
+    case 'null-mx':
+      return { ...base, verdict: 'undeliverable', reason: 'notaccept', temporary: false, message: `${mh.domain} publishes a null MX (RFC 7505): it accepts no mail at all` };
+    case 'no-mail-host':
+      return { ...base, verdict: 'undeliverable', reason: 'hostunknown', temporary: false, message: mh.error?.message ?? `${mh.domain} has no mail host` };
+    default:
+      if (mh.error?.code === 'ENOTFOUND') {
+        return { ...base, verdict: 'undeliverable', reason: 'hostunknown', temporary: false, message: mh.error.message };
+      }
+      return { ...base, verdict: 'unknown', reason: 'networkerror', temporary: true, message: `DNS could not tell where mail for ${mh.domain} goes: ${mh.error?.message ?? 'no usable mail host address'}` };
+  }
+}
+
+/** The input is not an address. */
+export function decideSyntax(error: string): Decision {
+  return { verdict: 'undeliverable', reason: 'syntaxerror', catchAll: null, mx: null, reply: null, stage: 'syntax', temporary: false, message: `not a valid address: ${error}` };
+}
+
+/** A UTF-8 local part to a server without SMTPUTF8 (RFC 6531): it cannot even be asked. */
+export function decideNoUtf8(mx: string): Decision {
+  return {
+    verdict: 'unknown', reason: 'nosmtputf8', catchAll: null, mx, reply: null, stage: 'rcpt', temporary: false,
+    message: `the local part has non-ASCII characters and ${mx} does not offer SMTPUTF8 (RFC 6531), so the address cannot be asked about there (nor receive mail from an SMTPUTF8-less path)`,
+  };
+}

@@ -1,0 +1,31 @@
+// The dedupe table: exact membership while it grows, a hard cap, and its memory (typed arrays).
+import { describe, expect, it } from 'vitest';
+import { SeenSet } from '../../../src/verify/seen-set.js';
+
+describe('SeenSet', () => {
+  it('adds, answers has(), refuses repeats, grows past its first size', () => {
+    const s = new SeenSet(1_000_000, 16);
+    for (let i = 0; i < 50_000; i++) expect(s.add(`user${i}@example.com`)).toBe(true);
+    expect(s.size).toBe(50_000);
+    for (let i = 0; i < 50_000; i++) expect(s.add(`user${i}@example.com`)).toBe(false);
+    for (let i = 0; i < 1000; i++) expect(s.has(`user${i}@example.com`)).toBe(true);
+    for (let i = 50_000; i < 60_000; i++) expect(s.has(`user${i}@example.com`)).toBe(false);
+    expect(s.has('')).toBe(false);
+  });
+  it('stops remembering at its cap and says so', () => {
+    const s = new SeenSet(100);
+    for (let i = 0; i < 150; i++) s.add(`a${i}`);
+    expect(s.size).toBe(100);
+    expect(s.full).toBe(true);
+    expect(s.overflowed).toBe(50);
+    expect(s.add('a1')).toBe(false); // those it holds are still exact
+    expect(s.add('a149')).toBe(true); // not remembered: reported as new again
+  });
+  it('a million distinct addresses: no false repeats, about 16 MB', () => {
+    const s = new SeenSet();
+    let repeats = 0;
+    for (let i = 0; i < 1_000_000; i++) if (!s.add(`${i.toString(36)}.person@domain${i % 5000}.example`)) repeats++;
+    expect(repeats).toBe(0);
+    expect(s.size).toBe(1_000_000);
+  });
+});
