@@ -8,6 +8,7 @@ import { domainToASCII } from 'node:url';
 import { getDomain } from 'tldts';
 import zonesJson from '../../data/dnsbl-zones.json' with { type: 'json' };
 import { UsageError } from '../errors.js';
+import { expandIpv6, isPublicIp, reverseIpv4, reverseIpv6 } from '../dns/ip-names.js';
 
 export type ZoneKind = 'ip' | 'domain';
 export type ListType = 'block' | 'allow';
@@ -90,42 +91,13 @@ export function parseSubject(input: string): Subject {
 
 /** Private, loopback, link-local, shared and documentation ranges: no public list holds them. */
 export function isNonPublicAddress(ip: string): boolean {
-  if (net.isIPv4(ip)) {
-    const [a = 0, b = 0, c = 0] = ip.split('.').map(Number);
-    return a === 0 || a === 10 || a === 127 || a >= 224 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31)
-      || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
-      || (a === 192 && b === 0 && c === 2) || (a === 198 && b === 51 && c === 100) || (a === 203 && b === 0 && c === 113);
-  }
-  const n = expandIpv6(ip);
-  return n.startsWith('0'.repeat(31)) || /^f[cd]/.test(n) || /^fe[89ab]/.test(n) || n.startsWith('20010db8') || n.startsWith('ff');
+  return !isPublicIp(ip);
 }
 
 // ---------------------------------------------------------------- query names
 
-/** 192.0.2.99 → 99.2.0.192 (RFC 5782 §2.1). */
-export function reverseIpv4(ip: string): string {
-  return ip.split('.').reverse().join('.');
-}
-
-/** The 32 hex digits of an IPv6 address, lower case, no separators (an embedded IPv4 tail included). */
-export function expandIpv6(ip: string): string {
-  let s = ip.toLowerCase();
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4?.[1]) {
-    const o = v4[1].split('.').map(Number);
-    s = s.slice(0, -v4[1].length) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
-  }
-  const [head = '', tail] = s.split('::');
-  const h = head === '' ? [] : head.split(':');
-  const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.map((g) => g.padStart(4, '0')).join('');
-}
-
-/** 2001:db8::1 → 1.0.0.0.…8.b.d.0.1.0.0.2: 32 nibbles reversed, dot-separated (RFC 5782 §2.4). */
-export function reverseIpv6(ip: string): string {
-  return [...expandIpv6(ip)].reverse().join('.');
-}
+// Query names for IPs (RFC 5782 §2.1, §2.4) are shared with reverse DNS.
+export { reverseIpv4, expandIpv6, reverseIpv6 } from '../dns/ip-names.js';
 
 export type QueryPlan = { name: string } | { notApplicable: string };
 

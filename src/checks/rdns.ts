@@ -6,28 +6,15 @@ import net from 'node:net';
 import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
 import type { CheckStatus, CheckSummary, Finding } from './types.js';
+import { expandIpv6, ptrName } from '../dns/ip-names.js';
 
-/** The 32 hex nibbles of an IPv6 address, lower case ("::1" → "000…0001"). */
-export function expandIpv6(ip: string): string {
-  let s = ip.toLowerCase();
-  // An embedded IPv4 tail (::ffff:192.0.2.1) becomes two hex groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4) {
-    const o = v4[1]!.split('.').map(Number);
-    s = s.slice(0, v4.index) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
-  }
-  const [head, tail] = s.includes('::') ? s.split('::') as [string, string] : [s, undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.map((g) => g.padStart(4, '0')).join('');
-}
+export { expandIpv6 } from '../dns/ip-names.js';
 
 /** RFC 1035 §3.5 (in-addr.arpa, octets reversed) and RFC 3596 §2.5 (ip6.arpa, nibbles reversed). */
 export function reverseName(ip: string): string {
-  if (net.isIPv4(ip)) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
-  if (net.isIPv6(ip)) return `${expandIpv6(ip).split('').reverse().join('.')}.ip6.arpa`;
-  throw new UsageError(`"${ip}" is not an IPv4 or IPv6 address`);
+  const name = ptrName(ip);
+  if (!name) throw new UsageError(`"${ip}" is not an IPv4 or IPv6 address`);
+  return name;
 }
 
 function sameIp(a: string, b: string): boolean {

@@ -5,23 +5,13 @@
 import net from 'node:net';
 import type { Resolve } from '../dns/resolver.js';
 import type { SessionResult } from '../smtp/session.js';
+import { isPublicIp } from '../dns/ip-names.js';
+
+export { isPublicIp };
 
 export type SendingIpSource = 'flag' | 'server-reply' | 'dns-whoami' | 'local-address';
 
 export interface SendingIp { ip: string; source: SendingIpSource; detail: string }
-
-const NON_PUBLIC = new net.BlockList();
-for (const [a, p] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['192.0.2.0', 24], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3]] as const) {
-  NON_PUBLIC.addSubnet(a, p, 'ipv4');
-}
-for (const [a, p] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['2001:db8::', 32], ['ff00::', 8]] as const) NON_PUBLIC.addSubnet(a, p, 'ipv6');
-
-/** Routable on the Internet (not private, loopback, link-local, documentation or multicast). */
-export function isPublicIp(ip: string): boolean {
-  const v = net.isIP(ip);
-  if (!v) return false;
-  return !NON_PUBLIC.check(ip, v === 4 ? 'ipv4' : 'ipv6');
-}
 
 // "[203.0.113.5]", "[IPv6:2001:db8::1]", "(203.0.113.5)" as servers write the client address.
 const BRACKETED = /[[(](?:IPv6:)?([0-9a-fA-F.:]{3,45})[\])]/g;
