@@ -26,9 +26,9 @@ export function parseEhlo(reply: Reply): Extensions {
   for (const line of reply.lines.slice(1)) {
     const parts = line.trim().split(/\s+/);
     const kw = parts[0] ?? '';
-    if (!KEYWORD.test(kw)) continue;
     // "AUTH=LOGIN PLAIN" is an old form some servers still send beside AUTH.
     const [name, eqParam] = kw.toUpperCase().split('=') as [string, string | undefined];
+    if (!KEYWORD.test(name)) continue;
     const params = [...(eqParam ? [eqParam] : []), ...parts.slice(1)];
     keywords[name] = [...(keywords[name] ?? []), ...params];
   }

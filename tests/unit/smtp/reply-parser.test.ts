@@ -133,3 +133,15 @@ describe('parsePastedReply', () => {
     expect(parsePastedReply('User unknown')).toBeUndefined();
   });
 });
+
+describe('EHLO extensions', () => {
+  it('reads keywords line by line, the old AUTH= form included, and ignores the greeting', async () => {
+    const { parseEhlo } = await import('../../../src/smtp/ehlo.js');
+    const ext = parseEhlo({ code: 250, lines: ['mx.example.com Hello STARTTLS friend', 'PIPELINING', 'SIZE 35882577', 'AUTH LOGIN PLAIN', 'AUTH=LOGIN XOAUTH2', 'STARTTLS', '-- junk --'], text: '' });
+    expect(ext).toMatchObject({ pipelining: true, starttls: true, size: 35882577, greeting: 'mx.example.com Hello STARTTLS friend' });
+    expect(ext.auth).toEqual(['LOGIN', 'PLAIN', 'XOAUTH2']);
+    expect(Object.keys(ext.keywords)).toEqual(['PIPELINING', 'SIZE', 'AUTH', 'STARTTLS']);
+    // "STARTTLS" in the greeting line is text, not an offer.
+    expect(parseEhlo({ code: 250, lines: ['mx Hello, we love STARTTLS', 'PIPELINING'], text: '' }).starttls).toBe(false);
+  });
+});
