@@ -11,6 +11,11 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   const ctx: CliContext = { io, exitCode: ExitCode.ok };
   const program = createProgram(ctx);
   const verbose = argv.includes('--verbose') || argv.includes('-v');
+  if (argv.length === 0) {
+    // No target and no command: what a person needs first is the overview, not an error.
+    program.outputHelp();
+    return ExitCode.usage;
+  }
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return ctx.exitCode;

@@ -50,3 +50,14 @@ describe('smtp-probe explain (built bin)', () => {
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('no arguments at all', () => {
+  it('prints the overview with examples and exits 2', async () => {
+    const r = await runBin([]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/^Usage: smtp-probe /);
+    expect(r.stdout).toMatch(/smtp-probe demo/);
+    expect(r.stdout).toMatch(/Exit codes: 0 ok/);
+    expect(r.stderr).toBe('');
+  });
+});
