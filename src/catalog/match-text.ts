@@ -597,6 +597,14 @@ function getCatalog(): Catalog {
   return catalog;
 }
 
+/**
+ * Compile the patterns and their index now (150-200 ms, once per process) instead of at the
+ * first classification: the probe calls it while its first DNS answer is on the way.
+ */
+export function prepareRecognition(): void {
+  getCatalog();
+}
+
 /** Size of the compiled catalog and of its prefilter, for tests and the benchmark. */
 export function recognitionStats(): { patterns: number; regexes: number; indexedWords: number; needles: number; needleList: string[]; alwaysTested: number; alwaysTestedIds: string[] } {
   const c = getCatalog();

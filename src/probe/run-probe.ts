@@ -9,6 +9,7 @@ import type { CheckSummary } from '../checks/types.js';
 import { runSession, type SessionEvent, type SessionResult, type TlsMode } from '../smtp/session.js';
 import type { Connect, Transport } from '../smtp/transport.js';
 import { annotateSession, type AnnotatedSession } from './annotate.js';
+import { prepareRecognition } from '../catalog/match-text.js';
 import { defaultRecipient, parseTarget, type Target } from './targets.js';
 import { decideVerdict, type Verdict } from './verdict.js';
 import { heloWarnings } from './helo.js';
@@ -108,9 +109,10 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
   };
 
   deps.onEvent?.({ type: 'resolve', target: target.input });
-  const mailHosts = target.kind === 'ip'
-    ? await resolveHost(target.ip, hostOpts)
-    : await resolveMailHosts(target.domain, hostOpts);
+  const hostsP = target.kind === 'ip' ? resolveHost(target.ip, hostOpts) : resolveMailHosts(target.domain, hostOpts);
+  // The reply-text index is needed only at the end; build it while the first DNS answer travels.
+  prepareRecognition();
+  const mailHosts = await hostsP;
 
   // Ctrl-C closes every open connection, so each session ends at once with what it has.
   const open = new Set<Transport>();
