@@ -166,7 +166,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const verdict: Verdict = { kind, line, host: decider.host, address: decider.address, port: decider.port, recipients, warnings };
   const failed = input.checks.filter((c) => c.status === 'fail');
   if (failed.length > 0 && (kind === 'rejected' || kind === 'deferred')) {
-    verdict.cause = failed.map((c) => c.summary).join('; ');
+    verdict.cause = failed.map((c) => c.summary.replace(/\.$/, '')).join('; ');
   }
   return verdict;
 }
