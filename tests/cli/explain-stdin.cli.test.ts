@@ -21,7 +21,7 @@ describe('smtp-probe explain - (built bin)', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(/^\s+1\s+userunknown\s+Gmail\s+550 5\.1\.1/);
-    expect(lines[1]).toMatch(/^\s+4\s+blocked\s+Spamhaus\s+554 5\.7\.1\s+zone zen\.spamhaus\.org · IP 203\.0\.113\.5/);
+    expect(lines[1]).toMatch(/^\s+4\s+blocked\s+Spamhaus\s+554 5\.7\.1\s+blocklist zen\.spamhaus\.org · IP 203\.0\.113\.5/);
     expect(lines[2]).toMatch(/^\s+6\s+greylisted\s+Postgrey\s+450 4\.2\.0/);
     expect(lines[3]).toMatch(/^\s+7\s+policyviolation\s+-\s+550 5\.7\.1\s+Message rejected \(inferred from the code only\)$/);
     expect(r.stdout).not.toMatch(/\u001b\[/);
