@@ -1,0 +1,60 @@
+// The verdict is a pure decision over sessions: which host decides, what the other hosts and
+// ports add as warnings, when every host timing out on port 25 points at the sender's own
+// network, and when a submission port's 530 is health, not rejection.
+import { describe, expect, it } from 'vitest';
+import { decideVerdict, type VerdictInput } from '../../../src/probe/verdict.js';
+import type { AnnotatedSession } from '../../../src/probe/annotate.js';
+import type { MailHosts } from '../../../src/dns/mail-hosts.js';
+
+const hosts: MailHosts = {
+  domain: 'ex.test', kind: 'mx', omittedHosts: 0, limits: { maxHosts: 10, maxAddressesPerHost: 5 }, notes: [],
+  hosts: [
+    { name: 'mx1.ex.test', preference: 10, addresses: ['192.0.2.1'], omittedAddresses: 0, notes: [] },
+    { name: 'mx2.ex.test', preference: 20, addresses: ['192.0.2.2'], omittedAddresses: 0, notes: [] },
+  ],
+};
+
+function session(host: string, port: number, outcome: AnnotatedSession['outcome'], rcpts: AnnotatedSession['rcpts'] = []): AnnotatedSession {
+  return { host, address: host === 'mx1.ex.test' ? '192.0.2.1' : '192.0.2.2', port, tlsMode: 'none', steps: [], rcpts, outcome, notes: [] };
+}
+const input = (sessions: AnnotatedSession[], ports = [25]): VerdictInput => ({
+  target: { kind: 'address', input: 'bob@ex.test', address: 'bob@ex.test', local: 'bob', domain: 'ex.test' },
+  mailHosts: hosts, sessions, ports: ports.map((port) => ({ port, implicitTls: port === 465 })), rcpts: ['bob@ex.test'], checks: [],
+});
+const timeout = (host: string) => session(host, 25, { kind: 'timeout', stage: 'connect', message: `conversation with ${host} timed out while connecting` });
+const accepted = (host: string, port = 25) => session(host, port, { kind: 'ok', stage: 'rcpt', message: 'accepted' }, [{ address: 'bob@ex.test', accepted: true, reply: { code: 250, enhanced: '2.1.5', lines: ['Ok'], text: 'Ok' } }]);
+
+describe('decideVerdict', () => {
+  it('every host timing out on port 25 says outbound port 25 may be blocked', () => {
+    const v = decideVerdict(input([timeout('mx1.ex.test'), timeout('mx2.ex.test')]));
+    expect(v.kind).toBe('timeout');
+    expect(v.warnings.join(' ')).toMatch(/block outbound port 25/);
+  });
+
+  it('an unreachable primary is skipped: the backup decides, the primary is a warning', () => {
+    const v = decideVerdict(input([timeout('mx1.ex.test'), accepted('mx2.ex.test')]));
+    expect(v).toMatchObject({ kind: 'accepted', host: 'mx2.ex.test' });
+    expect(v.warnings).toEqual([expect.stringMatching(/^mx1\.ex\.test\[192\.0\.2\.1\]:25 \(MX 10\): .*timed out/)]);
+    expect(v.warnings.join(' ')).not.toMatch(/port 25/);
+  });
+
+  it('a 530 on a submission port is a healthy service asking for authentication', () => {
+    const s = session('mx1.ex.test', 587, { kind: 'rejected', stage: 'mail', message: 'rejected the sender', reply: { code: 530, enhanced: '5.7.0', lines: ['Must issue a STARTTLS command first'], text: 'Must issue a STARTTLS command first' } });
+    const v = decideVerdict(input([s], [587]));
+    expect(v.kind).toBe('auth-required');
+    // The same reply on port 25 is a rejection.
+    expect(decideVerdict(input([{ ...s, port: 25 }])).kind).toBe('rejected');
+  });
+
+  it('other ports are reported beside the verdict, not in it', () => {
+    const bad465 = session('mx1.ex.test', 465, { kind: 'tls', stage: 'connect', message: 'TLS with mx1 failed while connecting' });
+    const v = decideVerdict(input([accepted('mx1.ex.test'), accepted('mx2.ex.test'), bad465], [25, 465]));
+    expect(v).toMatchObject({ kind: 'accepted', port: 25 });
+    expect(v.warnings).toEqual([expect.stringMatching(/:465: TLS with mx1 failed/)]);
+  });
+
+  it('a null MX is a permanent "accepts no mail"', () => {
+    const v = decideVerdict({ ...input([]), mailHosts: { ...hosts, kind: 'null-mx', hosts: [] } });
+    expect(v.kind).toBe('null-mx');
+  });
+});
