@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import net from 'node:net';
 import type { Resolve } from '../dns/resolver.js';
 import { parseServer, systemServers } from '../dns/system-servers.js';
+import type { DnsServerAddress } from '../dns/dns2-resolver.js';
 
 /** Repeatable flag: `--rcpt a --rcpt b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -38,12 +39,19 @@ export function collectResolver(value: string, previous: string[] | undefined): 
 
 export interface ResolverFlags { resolver?: string[]; dnsTimeout?: number }
 
+/** The DNS servers to ask: --resolver, else the system's. */
+export function serversFromFlags(flags: ResolverFlags): DnsServerAddress[] {
+  return flags.resolver && flags.resolver.length > 0 ? flags.resolver.map(parseServer) : systemServers();
+}
+
 /**
- * The run's resolver: --resolver servers or the system's, with a per-lookup deadline, memoized.
+ * The run's resolver: --resolver servers or the system's, with a per-lookup deadline, memoized
+ * for the run unless `memoize` is false (verify keeps its own bounded cache for huge inputs).
  * dns2 is loaded here, not at start-up: `explain` never needs it.
  */
-export async function resolverFromFlags(flags: ResolverFlags): Promise<Resolve> {
-  const servers = flags.resolver && flags.resolver.length > 0 ? flags.resolver.map(parseServer) : systemServers();
+export async function resolverFromFlags(flags: ResolverFlags, memoize = true): Promise<Resolve> {
+  const servers = serversFromFlags(flags);
   const [{ createDns2Resolver, DEFAULT_DNS_TIMEOUT_MS }, { withCache }] = await Promise.all([import('../dns/dns2-resolver.js'), import('../dns/resolver.js')]);
-  return withCache(createDns2Resolver({ servers, timeoutMs: flags.dnsTimeout ?? DEFAULT_DNS_TIMEOUT_MS }));
+  const resolve = createDns2Resolver({ servers, timeoutMs: flags.dnsTimeout ?? DEFAULT_DNS_TIMEOUT_MS });
+  return memoize ? withCache(resolve) : resolve;
 }

@@ -4,9 +4,8 @@
 import { Command } from 'commander';
 import { presentation, type CliContext, type GlobalFlags } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { collect, resolverFromFlags, type ResolverFlags } from '../options.js';
+import { collect, resolverFromFlags, serversFromFlags, type ResolverFlags } from '../options.js';
 import { UsageError } from '../../errors.js';
-import { parseServer, systemServers } from '../../dns/system-servers.js';
 
 interface BlocklistFlags { zone?: string[]; zonesOnly?: boolean; health?: boolean }
 
@@ -45,7 +44,7 @@ a zone is dead or lists everything), 3 every zone failed with DNS errors, 2 bad 
       const zoneOpts = { extraZones: flags.zone ?? [], zonesOnly: flags.zonesOnly === true };
       // Validate the zones before any DNS traffic: bad input exits 2 without a query.
       dnsbl.selectZones(zoneOpts);
-      const servers = flags.resolver && flags.resolver.length > 0 ? flags.resolver.map(parseServer) : systemServers();
+      const servers = serversFromFlags(flags);
       const resolve = await resolverFromFlags(flags);
       const ro = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet };
 

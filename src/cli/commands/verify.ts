@@ -11,7 +11,7 @@ import { UsageError } from '../../errors.js';
 import type { VerifyResult } from '../../verify/verdict.js';
 import { presentation, type CliContext, type Presentation } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
-import { parseDuration, type ResolverFlags } from '../options.js';
+import { parseDuration, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { defaultHelo, parseTimeout } from './probe.js';
 
 export interface VerifyFlags extends ResolverFlags {
@@ -217,10 +217,8 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
       throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  // No withCache here: verify() keeps its own bounded cache (a million domains must not pile up).
-  const [{ createDns2Resolver, DEFAULT_DNS_TIMEOUT_MS }, { parseServer, systemServers }] = await Promise.all([import('../../dns/dns2-resolver.js'), import('../../dns/system-servers.js')]);
-  const servers = flags.resolver && flags.resolver.length > 0 ? flags.resolver.map(parseServer) : systemServers();
-  const resolve = createDns2Resolver({ servers, timeoutMs: flags.dnsTimeout ?? DEFAULT_DNS_TIMEOUT_MS });
+  // Not memoized here: verify() keeps its own bounded cache (a million domains must not pile up).
+  const resolve = await resolverFromFlags(flags, false);
 
   const options = {
     helo: flags.helo ?? defaultHelo(),
