@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from 'commander';
 import net from 'node:net';
 import type { Resolve } from '../dns/resolver.js';
+import { STAGE_TIMEOUT_MS } from '../smtp/stages.js';
 import { parseServer, systemServers } from '../dns/system-servers.js';
 import type { DnsServerAddress } from '../dns/dns2-resolver.js';
 
@@ -20,6 +21,16 @@ export function parseDuration(value: string): number {
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
   if (!(ms > 0) || ms > 24 * 3_600_000) throw new InvalidArgumentError(`"${value}" is out of range (more than 0, at most 24h)`);
   return ms;
+}
+
+/** --timeout: a factor for the stage table (2 = twice as patient), or the banner wait as a duration (60s). */
+export function parseTimeout(value: string): number {
+  if (/^\d+(\.\d+)?$/.test(value.trim())) {
+    const f = Number(value);
+    if (!(f > 0 && f <= 100)) throw new InvalidArgumentError(`--timeout factor "${value}" must be more than 0 and at most 100`);
+    return f;
+  }
+  return parseDuration(value) / STAGE_TIMEOUT_MS.banner;
 }
 
 export function parseIp(value: string): string {

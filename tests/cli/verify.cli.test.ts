@@ -157,3 +157,13 @@ describe('bulk', () => {
     expect(stderr).toMatch(/read but not answered; run again with --resume/);
   });
 });
+
+describe('connection flags shared with the probe', () => {
+  it('a --ca-file that holds no certificate, or -4 with -6, is exit 2 before any connection', async () => {
+    for (const bad of [['--ca-file', 'package.json'], ['--ca-file', 'no/such/file.pem'], ['-4', '-6']]) {
+      const r = await runBin(['verify', 'bob@example.test', '--resolver', '127.0.0.1:1', ...bad]);
+      expect(r.status, bad.join(' ')).toBe(2);
+      expect(r.stderr, bad.join(' ')).toMatch(/^smtp-probe: (--ca-file|cannot read --ca-file|-4 and -6)/);
+    }
+  });
+});

@@ -2,28 +2,20 @@
 // Bad flags and targets are UsageErrors (exit 2) before any DNS query or connection;
 // the exit code comes from the verdict (exit-codes.ts).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { UsageError } from '../../errors.js';
 import type { PortSpec, ProbeOptions, ProbeResult } from '../../probe/run-probe.js';
 import { checkDomain, checkMailbox } from '../../smtp/command.js';
 import { presentation, type CliContext, type Presentation } from '../context.js';
 import { exitCodeForVerdict } from '../exit-codes.js';
-import { collect, parseDuration, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
-import { STAGE_TIMEOUT_MS } from '../../smtp/stages.js';
+import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
+import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
 
-export interface ProbeFlags extends ResolverFlags {
+export interface ProbeFlags extends ResolverFlags, ConnectionFlags {
   port: PortSpec[];
   from: string;
   rcpt?: string[];
   helo?: string;
-  tls: 'auto' | 'require' | 'none';
-  tlsVerify?: boolean;
-  caFile?: string;
-  timeout: number;
-  ipv4?: boolean;
-  ipv6?: boolean;
-  pipelining: boolean;
   checks: 'auto' | 'always' | 'never';
   ip?: string;
   dkimSelector?: string[];
@@ -41,16 +33,6 @@ export function parsePorts(value: string): PortSpec[] {
     if (!out.some((p) => p.port === port)) out.push({ port, implicitTls: m[2] ? m[2] === 'tls' : port === 465 });
   }
   return out;
-}
-
-/** --timeout: a factor for the stage table (2 = twice as patient), or the banner wait as a duration (60s). */
-export function parseTimeout(value: string): number {
-  if (/^\d+(\.\d+)?$/.test(value.trim())) {
-    const f = Number(value);
-    if (!(f > 0 && f <= 100)) throw new InvalidArgumentError(`--timeout factor "${value}" must be more than 0 and at most 100`);
-    return f;
-  }
-  return parseDuration(value) / STAGE_TIMEOUT_MS.banner;
 }
 
 /** The machine's name for HELO; the probe warns when it is not a FQDN. */
@@ -76,25 +58,16 @@ export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
   }
   checkAddressFlag('--from', flags.from);
   for (const r of flags.rcpt ?? []) checkAddressFlag('--rcpt', r);
-  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
-  let ca: string | undefined;
-  if (flags.caFile) {
-    try {
-      ca = readFileSync(flags.caFile, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${flags.caFile} holds no PEM certificate`);
-  }
+  const conn = connectionOptions(flags);
   return {
     ports: flags.port,
     tlsMode: flags.tls,
     tlsVerify: flags.tlsVerify === true,
-    ...(ca ? { ca } : {}),
+    ...(conn.ca ? { ca: conn.ca } : {}),
     helo,
     from: flags.from,
     ...(flags.rcpt ? { rcpts: flags.rcpt } : {}),
-    ...(flags.ipv4 ? { family: 4 as const } : flags.ipv6 ? { family: 6 as const } : {}),
+    ...(conn.family ? { family: conn.family } : {}),
     timeoutScale: flags.timeout,
     pipelining: flags.pipelining,
     lang: p.lang,
@@ -113,18 +86,11 @@ export async function printProbe(ctx: CliContext, p: Presentation, result: Probe
 }
 
 export function addProbeFlags(cmd: Command): Command {
-  return cmd
+  return addConnectionFlags(cmd)
     .addOption(new Option('-p, --port <ports>', 'port(s): 25, 587, 465, a list (25,587), "all", or N/tls for implicit TLS').argParser(parsePorts).default([{ port: 25, implicitTls: false }], '25'))
     .addOption(new Option('--from <address>', 'MAIL FROM address').default('', 'the null sender <>'))
     .option('--rcpt <address>', 'RCPT TO address, repeatable (default: the target address, or postmaster@domain)', collect)
     .option('--helo <name>', 'EHLO/HELO name (default: this machine\'s host name; use its real FQDN)')
-    .addOption(new Option('--tls <mode>', 'STARTTLS: auto (when offered), require (fail without it), none').choices(['auto', 'require', 'none']).default('auto'))
-    .option('--tls-verify', 'fail when the certificate is not trusted or does not match the host name')
-    .option('--ca-file <path>', 'extra trusted CA certificates (PEM), e.g. a private CA')
-    .addOption(new Option('--timeout <factor|duration>', 'patience: a factor for every stage deadline (2 = twice as long) or the banner wait (60s)').argParser(parseTimeout).default(1, '1: banner 30s, each command 30s'))
-    .option('-4, --ipv4', 'connect over IPv4 only')
-    .option('-6, --ipv6', 'connect over IPv6 only')
-    .option('--no-pipelining', 'send MAIL and RCPT one by one even when PIPELINING is offered')
     .addOption(new Option('--checks <when>', 'sender-side checks: auto (after a 5xx), always, never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--ip <ip>', 'the sending IP to check (default: what the server saw, or a DNS who-am-I lookup)', parseIp)
     .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable)', collect);

@@ -12,22 +12,16 @@ import type { VerifyResult } from '../../verify/verdict.js';
 import { presentation, type CliContext, type Presentation } from '../context.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { parseDuration, resolverFromFlags, type ResolverFlags } from '../options.js';
-import { defaultHelo, parseTimeout } from './probe.js';
+import { defaultHelo } from './probe.js';
+import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
 
-export interface VerifyFlags extends ResolverFlags {
+export interface VerifyFlags extends ResolverFlags, ConnectionFlags {
   file?: string;
   column?: string;
   csv?: boolean;
   from: string;
   helo?: string;
   port: number;
-  tls: 'auto' | 'require' | 'none';
-  tlsVerify?: boolean;
-  caFile?: string;
-  timeout: number;
-  ipv4?: boolean;
-  ipv6?: boolean;
-  pipelining: boolean;
   catchAllCheck: boolean;
   waitGreylist?: number;
   batch: number;
@@ -133,14 +127,8 @@ export function verifyCommand(ctx: CliContext): Command {
     .option('--csv', 'write CSV rows (with a header) instead of text')
     .addOption(new Option('--from <address>', 'MAIL FROM address; never the address being verified').default('', 'the null sender <>'))
     .option('--helo <name>', 'EHLO name: this host\'s real FQDN (default: this machine\'s host name)')
-    .option('-p, --port <port>', 'SMTP port of the mail hosts (587 and 465 are refused: no mailbox answers there)', intArg('--port', 1, 65_535), 25)
-    .addOption(new Option('--tls <mode>', 'STARTTLS: auto (when offered), require, none').choices(['auto', 'require', 'none']).default('auto'))
-    .option('--tls-verify', 'fail when the certificate is not trusted or does not match the host name')
-    .option('--ca-file <path>', 'extra trusted CA certificates (PEM)')
-    .option('--timeout <factor|duration>', 'patience: a factor for every stage deadline (2 = twice as long) or the banner wait (60s)', parseTimeout, 1)
-    .option('-4, --ipv4', 'connect over IPv4 only')
-    .option('-6, --ipv6', 'connect over IPv6 only')
-    .option('--no-pipelining', 'send MAIL and RCPT one by one even when PIPELINING is offered')
+    .option('-p, --port <port>', 'SMTP port of the mail hosts (587 and 465 are refused: no mailbox answers there)', intArg('--port', 1, 65_535), 25);
+  addConnectionFlags(cmd)
     .option('--no-catch-all-check', 'do not send the extra RCPT to a random address that tells whether a domain accepts everything')
     .option('--wait-greylist <duration>', 'ask greylisted addresses once more after this long (e.g. 5m)', parseDuration)
     .option('--batch <n>', 'at most n RCPT TO per transaction, the catch-all probe included', intArg('--batch', 1, 100), 50)
@@ -192,7 +180,6 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     import('../../verify/csv.js'),
   ]);
   if (flags.csv && p.json) throw new UsageError('--csv and --json exclude each other');
-  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
   if (flags.retryUnknown && !flags.resume) throw new UsageError('--retry-unknown goes with --resume');
   const stdinArg = args.length === 1 && args[0] === '-';
   const filePath = stdinArg ? '-' : flags.file;
@@ -208,15 +195,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
       throw new UsageError('--from must not be the address being verified: use your own bounce address or leave the null sender');
     }
   }
-  let ca: string | undefined;
-  if (flags.caFile) {
-    const { readFile } = await import('node:fs/promises');
-    try {
-      ca = await readFile(flags.caFile, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  const conn = connectionOptions(flags);
   // Not memoized here: verify() keeps its own bounded cache (a million domains must not pile up).
   const resolve = await resolverFromFlags(flags, false);
 
@@ -226,8 +205,8 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     port: flags.port,
     tlsMode: flags.tls,
     tlsVerify: flags.tlsVerify === true,
-    ...(ca ? { ca } : {}),
-    ...(flags.ipv4 ? { family: 4 as const } : flags.ipv6 ? { family: 6 as const } : {}),
+    ...(conn.ca ? { ca: conn.ca } : {}),
+    ...(conn.family ? { family: conn.family } : {}),
     timeoutScale: flags.timeout,
     pipelining: flags.pipelining,
     catchAllCheck: flags.catchAllCheck,

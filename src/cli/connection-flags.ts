@@ -1,0 +1,47 @@
+// The flags of every command that opens SMTP connections (probe, verify): TLS policy, extra
+// CAs, patience, address family, pipelining — declared, typed and checked in one place.
+import { type Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { Family } from '../dns/mail-hosts.js';
+import { parseTimeout } from './options.js';
+
+export interface ConnectionFlags {
+  tls: 'auto' | 'require' | 'none';
+  tlsVerify?: boolean;
+  caFile?: string;
+  timeout: number;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  pipelining: boolean;
+}
+
+export function addConnectionFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--tls <mode>', 'STARTTLS: auto (when offered), require (fail without it), none').choices(['auto', 'require', 'none']).default('auto'))
+    .option('--tls-verify', 'fail when the certificate is not trusted or does not match the host name')
+    .option('--ca-file <path>', 'extra trusted CA certificates (PEM), e.g. a private CA')
+    .addOption(new Option('--timeout <factor|duration>', 'patience: a factor for every stage deadline (2 = twice as long) or the banner wait (60s)').argParser(parseTimeout).default(1, '1: banner 30s, each command 30s'))
+    .option('-4, --ipv4', 'connect over IPv4 only')
+    .option('-6, --ipv6', 'connect over IPv6 only')
+    .option('--no-pipelining', 'send MAIL and RCPT one by one even when PIPELINING is offered');
+}
+
+/** The checked values: UsageError (exit 2) for -4 with -6 or an unreadable or non-PEM --ca-file. */
+export function connectionOptions(flags: ConnectionFlags): { ca?: string; family?: Family } {
+  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  const out: { ca?: string; family?: Family } = {};
+  if (flags.ipv4) out.family = 4;
+  else if (flags.ipv6) out.family = 6;
+  if (flags.caFile) {
+    let ca: string;
+    try {
+      ca = readFileSync(flags.caFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${flags.caFile} holds no PEM certificate`);
+    out.ca = ca;
+  }
+  return out;
+}
