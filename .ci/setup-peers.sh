@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # The real peer of tests/interop: installs Debian's postfix if missing and runs a private instance
-# (config, queue, log under $SMTP_PROBE_POSTFIX_DIR, default /var/lib/smtp-probe-postfix) on 127.0.0.2
-# only: 25 STARTTLS (mx.interop.test, cert from fixtures/tls/ca.pem), 587 STARTTLS required and 465
-# implicit TLS, both without AUTH. Mailbox alice@interop.test; relaying refused; no DNS used.
+# (config, queue, log under $SMTP_PROBE_INTEROP_DIR, default /var/lib/smtp-probe-interop) on an
+# address of its own ($SMTP_PROBE_INTEROP_ADDR, default 127.77.25.2) only: 25 STARTTLS
+# (mx.interop.test, cert from fixtures/tls/ca.pem), 587 STARTTLS required and 465 implicit TLS, both
+# without AUTH. Mailbox alice@interop.test; relaying refused; no DNS used. Its banner carries a
+# random marker (written to $BASE/etc/marker) so the tests never mistake another server for it.
+# Coexists with any other mail server (own base dir, own address, never touches /etc/postfix).
 # Needs root and apt. Idempotent: a second run rewrites the config and restarts the instance.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BASE=${SMTP_PROBE_POSTFIX_DIR:-/var/lib/smtp-probe-postfix}
-ADDR=127.0.0.2
+BASE=${SMTP_PROBE_INTEROP_DIR:-/var/lib/smtp-probe-interop}
+ADDR=${SMTP_PROBE_INTEROP_ADDR:-127.77.25.2}
 t0=$(date +%s)
 say() { printf 'setup-peers: [%3ss] %s\n' "$(($(date +%s) - t0))" "$*"; }
 die() { printf 'setup-peers: error: %s\n' "$*" >&2; exit 1; }
+# Loopback only (the tests' network guard refuses anything else), and a plain dotted quad: it is
+# written into master.cf.
+[[ $ADDR =~ ^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] || die "SMTP_PROBE_INTEROP_ADDR=$ADDR: give an IPv4 address in 127.0.0.0/8"
+case $BASE in /*) ;; *) die "SMTP_PROBE_INTEROP_DIR=$BASE: give an absolute path" ;; esac
 
 if [ "$(id -u)" -ne 0 ]; then
   # CI may run as a user with passwordless sudo: re-run ourselves as root then.
@@ -48,16 +55,24 @@ if [ -f "$BASE/etc/main.cf" ] && postfix -c "$BASE/etc" status >/dev/null 2>&1; 
   for _ in $(seq 50); do postfix -c "$BASE/etc" status >/dev/null 2>&1 || break; sleep 0.1; done
   say "stopped the running instance"
 fi
-if (exec 3<>"/dev/tcp/$ADDR/25") 2>/dev/null; then
-  die "something else already listens on $ADDR:25; stop it first"
-fi
+# Other mail servers on the machine are fine; only our own address must be free now that our
+# instance is stopped.
+for port in 25 587 465; do
+  if (exec 3<>"/dev/tcp/$ADDR/$port") 2>/dev/null; then
+    die "another server (not the instance under $BASE) already listens on $ADDR:$port; stop it, or pick another loopback address for both this script and the tests: SMTP_PROBE_INTEROP_ADDR=127.x.y.z"
+  fi
+done
 
 # 3. Config, certificate, recipients. Postfix insists on root-owned config and queue paths.
 umask 022
 mkdir -p "$BASE/etc" "$BASE/queue" "$BASE/data" "$BASE/log"
 chown root:root "$BASE" "$BASE/etc" "$BASE/queue"
 chown postfix:postfix "$BASE/data"
-for f in main.cf master.cf; do sed "s|@BASE@|$BASE|g" ".ci/postfix/$f" > "$BASE/etc/$f"; done
+# A fresh marker per install: the tests accept a banner only if it carries this token.
+MARKER="smtp-probe-interop-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+for f in main.cf master.cf; do sed -e "s|@BASE@|$BASE|g" -e "s|@ADDR@|$ADDR|g" -e "s|@MARKER@|$MARKER|g" ".ci/postfix/$f" > "$BASE/etc/$f"; done
+printf '%s\n' "$MARKER" > "$BASE/etc/marker"
+chmod 0644 "$BASE/etc/marker"
 cp .ci/postfix/recipients "$BASE/etc/recipients"
 install -m 0644 fixtures/tls/interop.pem "$BASE/etc/interop.pem"
 install -m 0600 fixtures/tls/interop.key "$BASE/etc/interop.key"
@@ -91,7 +106,9 @@ for port in 587 465; do
   (exec 3<>"/dev/tcp/$ADDR/$port") 2>/dev/null || die "nothing listens on $ADDR:$port"
 done
 say "postfix listens on $ADDR:25 (STARTTLS), :587 (submission, STARTTLS required), :465 (implicit TLS)"
+case $banner in *"$MARKER"*) ;; *) die "the banner on $ADDR:25 lacks this install's marker: ${banner%$'\r'}" ;; esac
 say "banner: ${banner%$'\r'}"
+say "run the interop tests with: SMTP_PROBE_INTEROP=1 npm test"
 say "log: $BASE/log/maillog; stop with: postfix -c $BASE/etc stop"
 if [ -x /usr/sbin/smtp-sink ]; then say "smtp-sink is available (/usr/sbin/smtp-sink)"; fi
 say "done"

@@ -1,47 +1,90 @@
-// The real Postfix peer of the interop tests (.ci/setup-peers.sh starts it on 127.0.0.2):
-// a reachability check that fails loudly, the per-session command counts Postfix logs,
-// and a recording TCP relay that shows how our bytes were grouped on the wire.
+// The real Postfix peer of the interop tests (.ci/setup-peers.sh starts it on 127.77.25.2):
+// finding it (only this project's own instance, recognised by the marker in its banner), the
+// per-session command counts Postfix logs, and a recording TCP relay that shows how our bytes
+// were grouped on the wire. SMTP_PROBE_INTEROP=1 makes the suite mandatory (CI, land.sh).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import type { SessionResult } from '../../src/smtp/session.js';
 
-export const POSTFIX_ADDR = '127.0.0.2';
+const env = process.env;
+/** The instance's own loopback address, chosen so that no other server is likely to use it. */
+export const POSTFIX_ADDR = env.SMTP_PROBE_INTEROP_ADDR ?? '127.77.25.2';
 export const POSTFIX_HOST = 'mx.interop.test';
-const BASE = process.env.SMTP_PROBE_POSTFIX_DIR ?? '/var/lib/smtp-probe-postfix';
+const BASE = env.SMTP_PROBE_INTEROP_DIR ?? '/var/lib/smtp-probe-interop';
 export const POSTFIX_LOG = `${BASE}/log/maillog`;
+const MARKER_FILE = `${BASE}/etc/marker`;
+/** Set by .ci/run and land.sh: a missing peer is then a failure, never a skip. */
+export const INTEROP_REQUIRED = env.SMTP_PROBE_INTEROP === '1';
 
-const HOW = 'run `sudo bash .ci/setup-peers.sh` first (it installs Debian\'s postfix and starts it on 127.0.0.2)';
+export const HOW_TO_ENABLE = '`sudo bash .ci/setup-peers.sh` (once: installs Debian\'s postfix and starts a private '
+  + `instance on ${POSTFIX_ADDR}), then \`SMTP_PROBE_INTEROP=1 npm test\``;
 
-/** Resolves to Postfix's banner line on 127.0.0.2:25 (then QUITs), or throws saying how to start it. */
-export function requirePostfix(timeoutMs = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
+/** What the suite found: its own Postfix (with the banner it gave), or why not. */
+export type PeerState = { ok: true; banner: string } | { ok: false; why: string };
+
+/** The marker the last setup-peers.sh run put in the banner, or why there is none. */
+function readMarker(): { marker: string } | { why: string } {
+  let text: string;
+  try {
+    text = readFileSync(MARKER_FILE, 'utf8');
+  } catch {
+    return { why: `it is not set up here (no ${MARKER_FILE})` };
+  }
+  const marker = text.trim();
+  return /^smtp-probe-interop-[0-9a-f]{16,}$/.test(marker) ? { marker } : { why: `${MARKER_FILE} holds no marker` };
+}
+
+/** Reads the banner on POSTFIX_ADDR:25 (then QUITs); resolves the state, never rejects. */
+export function findPostfix(timeoutMs = 5000): Promise<PeerState> {
+  const m = readMarker();
+  if ('why' in m) return Promise.resolve({ ok: false, why: m.why });
+  return new Promise((resolve) => {
     const socket = net.connect({ host: POSTFIX_ADDR, port: 25 });
     let buf = '';
-    const fail = (why: string): void => {
-      socket.destroy();
-      reject(new Error(`the interop tests need a real Postfix on ${POSTFIX_ADDR}:25, but ${why}: ${HOW}`));
-    };
-    const timer = setTimeout(() => fail('no banner came within 5 s'), timeoutMs);
-    socket.on('error', (e) => {
+    let done = false;
+    const finish = (state: PeerState): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      fail(`connecting failed (${e.message})`);
-    });
+      if (state.ok) socket.end('QUIT\r\n');
+      else socket.destroy();
+      resolve(state);
+    };
+    const timer = setTimeout(() => finish({ ok: false, why: `no banner came from ${POSTFIX_ADDR}:25 within ${timeoutMs / 1000} s` }), timeoutMs);
+    socket.on('error', (e) => finish({ ok: false, why: `nothing answers on ${POSTFIX_ADDR}:25 (${e.message})` }));
+    socket.on('close', () => finish({ ok: false, why: `${POSTFIX_ADDR}:25 closed without a banner` }));
     socket.on('data', (d) => {
       buf += d.toString('latin1');
       const nl = buf.indexOf('\r\n');
       if (nl < 0) return;
-      clearTimeout(timer);
       const banner = buf.slice(0, nl);
-      if (!banner.startsWith('220 ')) return fail(`it greeted with "${banner}"`);
-      socket.end('QUIT\r\n');
-      resolve(banner);
+      if (!banner.startsWith('220 ')) return finish({ ok: false, why: `${POSTFIX_ADDR}:25 greeted with "${banner.slice(0, 120)}"` });
+      // Another server on the address is a stranger, whatever it says: never test against it.
+      if (!banner.includes(m.marker)) return finish({ ok: false, why: `the server on ${POSTFIX_ADDR}:25 is not this project's Postfix (its banner "${banner.slice(0, 120)}" lacks the marker in ${MARKER_FILE})` });
+      finish({ ok: true, banner });
     });
   });
 }
 
+/** Resolves to the banner of this project's Postfix, or throws saying why and how to start it. */
+export async function requirePostfix(timeoutMs = 5000): Promise<string> {
+  const s = await findPostfix(timeoutMs);
+  if (!s.ok) throw new Error(`the interop tests need this project's Postfix, but ${s.why}: ${HOW_TO_ENABLE}`);
+  return s.banner;
+}
+
+/**
+ * Whether this file's interop tests run. Decided once per run by tests/setup/interop-peer.ts
+ * (which also prints the one skip line): run when the peer is there or SMTP_PROBE_INTEROP=1
+ * (then a missing peer fails every test with the reason), skip otherwise.
+ */
+export function interopSkipped(peer: PeerState): boolean {
+  return !peer.ok && !INTEROP_REQUIRED;
+}
+
 /** Where the Postfix log ends now; later reads start here. Fails when there is no log. */
 export function logOffset(): number {
-  if (!existsSync(POSTFIX_LOG)) throw new Error(`no Postfix log at ${POSTFIX_LOG}: ${HOW}`);
+  if (!existsSync(POSTFIX_LOG)) throw new Error(`no Postfix log at ${POSTFIX_LOG}: ${HOW_TO_ENABLE}`);
   return statSync(POSTFIX_LOG).size;
 }
 

@@ -1,29 +1,16 @@
-// The whole probe (runProbe) against the real Postfix on 127.0.0.2: MX lookup through the
+// The whole probe (runProbe) against the project's real Postfix: MX lookup through the
 // project's zone DNS server on loopback, then the sessions, the explanations and the verdict.
-// Like postfix.test.ts, every test fails (never skips) when Postfix is not running.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Like postfix.test.ts: skipped without the peer, failing without it when SMTP_PROBE_INTEROP=1.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startZoneServer, type ZoneServer } from '../../src/demo/zone-dns-server.js';
 import { createDns2Resolver } from '../../src/dns/dns2-resolver.js';
 import { portSpec, runProbe, type ProbeOptions, type ProbeResult } from '../../src/probe/run-probe.js';
 import { connectTransport } from '../../src/smtp/transport.js';
 import { TLS } from '../helpers/smtp.js';
-import { POSTFIX_ADDR, POSTFIX_HOST, requirePostfix } from './peer.js';
+import { interopSkipped, POSTFIX_ADDR, POSTFIX_HOST, requirePostfix } from './peer.js';
 
 let dns: ZoneServer | undefined;
 let peerError: Error | undefined;
-
-beforeAll(async () => {
-  dns = await startZoneServer({
-    'interop.test': { MX: [{ exchange: POSTFIX_HOST, priority: 10 }] },
-    [POSTFIX_HOST]: { A: [POSTFIX_ADDR] },
-  });
-  await requirePostfix().catch((e: unknown) => {
-    peerError = e instanceof Error ? e : new Error(String(e));
-  });
-});
-afterAll(async () => {
-  await dns?.close();
-});
 
 async function probe(target: string, over: Partial<ProbeOptions> = {}): Promise<ProbeResult> {
   if (peerError) throw peerError;
@@ -37,7 +24,20 @@ async function probe(target: string, over: Partial<ProbeOptions> = {}): Promise<
   return r;
 }
 
-describe('runProbe against the real Postfix', () => {
+describe.skipIf(interopSkipped(inject('interopPeer')))('runProbe against the real Postfix', () => {
+  beforeAll(async () => {
+    dns = await startZoneServer({
+      'interop.test': { MX: [{ exchange: POSTFIX_HOST, priority: 10 }] },
+      [POSTFIX_HOST]: { A: [POSTFIX_ADDR] },
+    });
+    await requirePostfix().catch((e: unknown) => {
+      peerError = e instanceof Error ? e : new Error(String(e));
+    });
+  });
+  afterAll(async () => {
+    await dns?.close();
+  });
+
   it('alice@interop.test: MX → mx.interop.test, STARTTLS, mailbox exists', async () => {
     const r = await probe('alice@interop.test');
     expect(r.sessions).toHaveLength(1);

@@ -92,7 +92,10 @@ describe('parseAddress: examples', () => {
 const ATEXT = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&\'*+-/=?^_`{|}~'.split('');
 const atom = fc.array(fc.constantFrom(...ATEXT), { minLength: 1, maxLength: 10 }).map((a) => a.join(''));
 const dotString = fc.array(atom, { minLength: 1, maxLength: 4 }).map((a) => a.join('.'));
-const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
+// LDH labels that are not reserved (RFC 5890 §2.3.1): "--" in positions 3-4 marks an A-label
+// ("xn--…") or a reserved one, valid only when it decodes, which is not what these properties are
+// about (counterexamples "xn--0.aa", "xn--0.0.aa"). IDN domains have their own examples above.
+const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/).filter((l) => l.slice(2, 4) !== '--');
 const tld = fc.stringMatching(/^[a-z]{2,6}$/);
 const domain = fc.tuple(fc.array(label, { minLength: 1, maxLength: 3 }), tld).map(([ls, t]) => [...ls, t].join('.'));
 const printableAscii = fc.array(fc.integer({ min: 32, max: 126 }).map((c) => String.fromCharCode(c)), { minLength: 1, maxLength: 30 }).map((a) => a.join(''));
