@@ -26,6 +26,8 @@ export interface ReplyCodeEntry {
   operatorFix?: string;
   stages: string[];
   stageNotes?: Record<string, string>;
+  /** A real reply line with this code, as servers write it (shown untranslated: the server's words). */
+  example?: string;
   source: string;
   i18n?: Partial<Record<Lang, LocalizedFields & { stageNotes?: Record<string, string> }>>;
 }

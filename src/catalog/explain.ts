@@ -3,8 +3,8 @@
 // suggests the nearest valid codes. Renderers live in src/report/.
 import { UsageError } from '../errors.js';
 import { parsePastedReply, type Reply } from '../smtp/reply-parser.js';
-import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, type ReplyCodeEntry } from './data.js';
-import { label, localized } from './i18n.js';
+import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, type LocalizedFields, type ReplyCodeEntry } from './data.js';
+import { label } from './i18n.js';
 import { classifyReply, reasonTitle, type Reason, type ReplyFacts } from './match-text.js';
 
 export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
@@ -24,8 +24,14 @@ export interface CodeExplanation {
   source: string;
   /** Where to read more: the RFC section the entry cites. */
   learnMore: string;
+  /** A real reply line carrying this code, as servers send it (the server's words, not translated). */
+  example?: string;
   /** True when the code is not in the catalog and was explained from its class alone. */
   generic?: true;
+  /** For a code the catalog lacks: the catalogued codes nearest to it. */
+  nearest?: string[];
+  /** The fields of this object shown in English because the catalog lacks their translation. */
+  fallback?: string[];
 }
 
 export interface EnhancedExplanation {
@@ -41,7 +47,13 @@ export interface EnhancedExplanation {
   operatorFix?: string;
   source: string;
   learnMore: string;
+  /** When the class digit does not fit the registered code (5.1.5, 2.7.1, 4.1.1): what to make of it. */
+  classNote?: string;
   generic?: true;
+  /** For an unregistered detail: the registered codes nearest to it. */
+  nearest?: string[];
+  /** The fields of this object shown in English because the catalog lacks their translation. */
+  fallback?: string[];
 }
 
 export interface Explanation extends Partial<CodeExplanation> {
@@ -67,60 +79,104 @@ export interface ReplyReason {
   inferred: boolean;
   reference?: string;
   patternId?: string;
+  /** The fields shown in English: reply-text reasons are not translated yet. */
+  fallback?: string[];
 }
 
 const BASIC_RE = /^[0-9]{3}$/;
 const ENHANCED_RE = /^([245X])\.([0-9]{1,3})\.([0-9]{1,3})$/i;
 
-/** "RFC 5321 §4.2.3" → https://www.rfc-editor.org/rfc/rfc5321#section-4.2.3 */
+/**
+ * "RFC 5321 §4.2.3" → https://www.rfc-editor.org/rfc/rfc5321#section-4.2.3 ("§6" keeps its
+ * anchor too); an Internet-Draft ("draft-levine-mailbomb-header") → its datatracker page.
+ */
 export function rfcUrl(source: string): string {
-  const m = /^RFC ([0-9]+)(?:[^§]*§\s*([0-9.]+[0-9]))?/.exec(source);
-  if (!m) return 'https://www.rfc-editor.org/';
-  return `https://www.rfc-editor.org/rfc/rfc${m[1]}${m[2] ? `#section-${m[2]}` : ''}`;
+  const m = /^RFC ([0-9]+)(?:[^§;]*§\s*([0-9]+(?:\.[0-9]+)*))?/.exec(source);
+  if (m) return `https://www.rfc-editor.org/rfc/rfc${m[1]}${m[2] ? `#section-${m[2]}` : ''}`;
+  const d = /^(draft-[a-z0-9-]+)/.exec(source);
+  if (d) return `https://datatracker.ietf.org/doc/${d[1]}/`;
+  return 'https://www.rfc-editor.org/';
 }
 
 export function classOf(code: number | string): ReplyClass {
   return `${String(code)[0]}xx` as ReplyClass;
 }
 
+/**
+ * The entry's field in `lang`; when only English exists, the English text and the field's
+ * name in `fallback`, so the JSON says which strings are English (never a silent switch).
+ */
+function pick<T extends LocalizedFields>(
+  entry: T & { i18n?: Partial<Record<Lang, LocalizedFields>> },
+  field: keyof LocalizedFields,
+  lang: Lang,
+  fallback: string[],
+  path: string = field,
+): string | undefined {
+  const own = entry.i18n?.[lang]?.[field];
+  if (lang === 'en' || own === undefined) {
+    if (lang !== 'en' && entry[field] !== undefined) fallback.push(path);
+    return entry[field];
+  }
+  return own;
+}
+
+function withFallback<T extends { fallback?: string[] }>(out: T, fallback: string[]): T {
+  if (fallback.length > 0) out.fallback = fallback;
+  return out;
+}
+
 function fromEntry(e: ReplyCodeEntry, lang: Lang, stage?: string): CodeExplanation {
+  const fb: string[] = [];
   const out: CodeExplanation = {
     code: e.code,
-    name: localized(e, 'name', lang) ?? e.name,
+    name: pick(e, 'name', lang, fb) ?? e.name,
     class: e.class,
     className: label(lang, `class.${e.class}`),
-    description: localized(e, 'description', lang) ?? e.description,
-    when: localized(e, 'when', lang) ?? e.when,
-    fix: localized(e, 'fix', lang) ?? e.fix,
+    description: pick(e, 'description', lang, fb) ?? e.description,
+    when: pick(e, 'when', lang, fb) ?? e.when,
+    fix: pick(e, 'fix', lang, fb) ?? e.fix,
     stages: e.stages,
     source: e.source,
     learnMore: rfcUrl(e.source),
   };
-  const op = localized(e, 'operatorFix', lang);
+  const op = pick(e, 'operatorFix', lang, fb);
   if (op) out.operatorFix = op;
-  const note = stage ? (e.i18n?.[lang]?.stageNotes?.[stage] ?? e.stageNotes?.[stage]) : undefined;
-  if (note) out.stageNote = note;
-  return out;
+  if (e.example) out.example = e.example;
+  if (stage) {
+    const own = e.i18n?.[lang]?.stageNotes?.[stage];
+    const en = e.stageNotes?.[stage];
+    if (own && lang !== 'en') out.stageNote = own;
+    else if (en) {
+      out.stageNote = en;
+      if (lang !== 'en') fb.push('stageNote');
+    }
+  }
+  return withFallback(out, fb);
 }
 
 /** A code the catalog lacks (servers do send 571 and friends): explained by its class. */
 function genericCode(code: string, lang: Lang): CodeExplanation {
   const cls = classOf(code);
-  const base = REPLY_CODE_INDEX.get(`${code[0]}00`) ?? REPLY_CODE_INDEX.get(cls === '5xx' ? '554' : cls === '4xx' ? '451' : cls === '3xx' ? '354' : '250');
-  const outcome = label(lang, `outcome.${cls}`, { code });
-  return {
+  const base = REPLY_CODE_INDEX.get(cls === '5xx' ? '554' : cls === '4xx' ? '451' : cls === '3xx' ? '354' : '250');
+  const fb: string[] = [];
+  const nearest = nearestBasic(code);
+  const vars = { code, cls, outcome: label(lang, `outcome.${cls}`, { code }), nearest: nearest.join(', ') };
+  return withFallback<CodeExplanation>({
     code,
-    name: label(lang, `class.${cls}`),
+    name: label(lang, 'generic.name'),
     class: cls,
     className: label(lang, `class.${cls}`),
-    description: `${code} is not a code RFC 5321 or its extensions define; servers use it as a ${cls} reply. ${outcome}`,
-    when: 'Some servers (older Exchange, appliances) invent codes of their own; the text after the code carries the real reason.',
-    fix: base ? base.fix : 'Read the text of the reply: it carries the reason.',
+    description: label(lang, 'generic.description', vars),
+    when: label(lang, 'generic.when', vars),
+    // The fix of the class's catch-all code (554, 451, 354, 250) fits any code of the class.
+    fix: `${label(lang, 'generic.fix', vars)} ${base ? (pick(base, 'fix', lang, fb) ?? base.fix) : ''}`.trim(),
     stages: ['any'],
     source: 'RFC 5321 §4.2.1',
     learnMore: rfcUrl('RFC 5321 §4.2.1'),
     generic: true,
-  };
+    nearest,
+  }, fb);
 }
 
 function nearestBasic(code: string): string[] {
@@ -138,6 +194,7 @@ function nearestBasic(code: string): string[] {
 function nearestEnhanced(cls: string, subject: number, detail: number): string[] {
   const prefix = /^[245]$/.test(cls) ? cls : '5';
   return ENHANCED.codes
+    .filter((e) => !e.classes || e.classes.includes(prefix))
     .map((e) => e.code.split('.').map(Number) as [number, number, number])
     .map(([, s, d]) => ({ s, d, dist: Math.abs(s - subject) * 1000 + Math.abs(d - detail) }))
     .sort((a, b) => a.dist - b.dist || a.s - b.s || a.d - b.d)
@@ -145,18 +202,32 @@ function nearestEnhanced(cls: string, subject: number, detail: number): string[]
     .map(({ s, d }) => `${prefix}.${s}.${d}`);
 }
 
-/** Explain one basic reply code. Throws UsageError (with suggestions) unless `lenient`. */
+/**
+ * Explain one basic reply code. A well-formed code the catalog lacks (571, 559) is explained
+ * from its class and names the nearest catalogued codes; anything else is a UsageError.
+ */
 export function explainCode(code: string, lang: Lang, opts: { stage?: string; lenient?: boolean } = {}): CodeExplanation {
   if (!BASIC_RE.test(code) || !/^[2-5]/.test(code)) {
     throw new UsageError(`"${code}" is not an SMTP reply code (three digits, 2xx to 5xx); did you mean ${nearestBasic(code.padEnd(3, '0').slice(0, 3)).join(', ')}?`);
   }
   const e = REPLY_CODE_INDEX.get(code);
   if (e) return fromEntry(e, lang, opts.stage);
-  if (opts.lenient) return genericCode(code, lang);
-  throw new UsageError(`unknown reply code ${code}; the nearest known codes are ${nearestBasic(code).join(', ')}`);
+  return genericCode(code, lang);
 }
 
-/** Explain an enhanced status code "5.1.1" (or "X.1.1"). Throws UsageError unless `lenient`. */
+/** 'fits' | 'unusual' (4 for 5 or the reverse) | 'contradiction' (success digit on a failure code, or the reverse). */
+function classFit(cls: string, classes: readonly string[] | undefined): 'fits' | 'unusual' | 'contradiction' {
+  if (cls === 'X' || !classes || classes.includes(cls)) return 'fits';
+  const success = (c: string): boolean => c === '2';
+  return classes.every(success) || success(cls) ? 'contradiction' : 'unusual';
+}
+
+/**
+ * Explain an enhanced status code "5.1.1" (or "X.1.1"). An unregistered detail of a known
+ * subject (5.7.509) is explained from its class and subject. A class that contradicts the
+ * code (2.7.1: success digit on a refusal) is a UsageError unless `lenient` (a server sent it),
+ * where the explanation says so in `classNote`.
+ */
 export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boolean } = {}): EnhancedExplanation {
   const m = ENHANCED_RE.exec(input.trim());
   if (!m) {
@@ -169,44 +240,59 @@ export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boo
   const e = ENHANCED_INDEX.get(key);
   const clsEntry = ENHANCED.classes.find((c) => c.class === cls);
   const subjEntry = ENHANCED.subjects.find((s) => s.subject === String(subject));
-  if (!subjEntry || (!e && !opts.lenient)) {
+  if (!subjEntry) {
     throw new UsageError(`unknown enhanced status code ${input}; the nearest registered codes are ${nearestEnhanced(cls, subject, detail).join(', ')}`);
   }
   const code = `${cls}.${subject}.${detail}`;
-  const classTitle = (clsEntry && localized(clsEntry, 'title', lang)) ?? 'Any class';
-  const subjectTitle = localized(subjEntry, 'title', lang) ?? subjEntry.title;
+  const fit = e ? classFit(cls, e.classes) : 'fits';
+  if (e && fit === 'contradiction' && !opts.lenient) {
+    const ok = (e.classes ?? []).map((c) => `${c}.${subject}.${detail}`);
+    throw new UsageError(`"${code}" contradicts itself: ${key} (${e.title}) is registered for class ${(e.classes ?? []).join(' or ')} only; did you mean ${ok.join(', ')}?`);
+  }
+  const fb: string[] = [];
+  const classTitle = clsEntry ? (pick(clsEntry, 'title', lang, fb, 'classTitle') ?? clsEntry.title) : label(lang, 'enhancedAnyClass');
+  const subjectTitle = pick(subjEntry, 'title', lang, fb, 'subjectTitle') ?? subjEntry.title;
   if (e) {
     const out: EnhancedExplanation = {
       code,
-      title: localized(e, 'title', lang) ?? e.title,
+      title: pick(e, 'title', lang, fb) ?? e.title,
       class: cls,
       classTitle,
       subject: String(subject),
       subjectTitle,
-      description: localized(e, 'description', lang) ?? e.description,
-      when: localized(e, 'when', lang) ?? e.when,
-      fix: localized(e, 'fix', lang) ?? e.fix,
+      description: pick(e, 'description', lang, fb) ?? e.description,
+      when: pick(e, 'when', lang, fb) ?? e.when,
+      fix: pick(e, 'fix', lang, fb) ?? e.fix,
       source: e.source,
       learnMore: rfcUrl(e.source),
     };
-    const op = localized(e, 'operatorFix', lang);
+    const op = pick(e, 'operatorFix', lang, fb);
     if (op) out.operatorFix = op;
-    return out;
+    if (fit !== 'fits') {
+      out.classNote = label(lang, `classNote.${fit}`, {
+        code, generic: key, classes: (e.classes ?? []).join(', '), cls, classTitle,
+      });
+    }
+    return withFallback(out, fb);
   }
-  return {
+  const classDesc = clsEntry ? (pick(clsEntry, 'description', lang, fb, 'description') ?? clsEntry.description) : '';
+  const subjectDesc = pick(subjEntry, 'description', lang, fb, 'description') ?? subjEntry.description;
+  const nearest = nearestEnhanced(cls, subject, detail);
+  return withFallback<EnhancedExplanation>({
     code,
-    title: `${subjEntry.title} (unregistered detail ${detail})`,
+    title: label(lang, 'genericEnhanced.title', { subject: subjectTitle, detail: String(detail) }),
     class: cls,
     classTitle,
     subject: String(subject),
     subjectTitle,
-    description: `${code} is not in the IANA registry. Its class says: ${clsEntry?.description ?? ''} Its subject says: ${subjEntry.description}`.trim(),
-    when: 'Some servers use enhanced codes of their own (Microsoft 365 uses many 5.7.5xx–5.7.7xx codes); the reply text names the real reason.',
-    fix: 'Read the text of the reply and the provider\'s documentation for this code.',
+    description: label(lang, 'genericEnhanced.description', { code, classDesc, subjectDesc }).trim(),
+    when: label(lang, 'genericEnhanced.when'),
+    fix: label(lang, 'genericEnhanced.fix', { nearest: nearest.join(', ') }),
     source: 'RFC 3463 §3',
     learnMore: rfcUrl('RFC 3463 §3'),
     generic: true,
-  };
+    nearest,
+  }, [...new Set(fb)]);
 }
 
 function replySummary(r: Reply): NonNullable<Explanation['reply']> {
@@ -228,6 +314,8 @@ export function explainReply(r: Reply, lang: Lang, stage?: string): Explanation 
   if (r.enhanced) out.enhanced = explainEnhanced(r.enhanced, lang, { lenient: true });
   const t = classifyReply({ code: r.code, text: r.text, ...(r.enhanced ? { enhanced: r.enhanced } : {}), ...(stage ? { stage } : {}) });
   out.reason = { name: t.reason, title: reasonTitle(t.reason), meaning: t.meaning, action: t.action, inferred: t.inferred };
+  // Reply-text reasons exist in English only for now: say so rather than switch silently.
+  if (lang !== 'en') out.reason.fallback = ['title', 'meaning', 'action'];
   if (t.reference) out.reason.reference = t.reference;
   if (t.patternId) out.reason.patternId = t.patternId;
   if (t.provider) out.provider = t.provider;

@@ -33,8 +33,17 @@ export function renderCodeSection(c: CodeExplanation, o: RenderOptions): string[
     ...section(o, 'when', c.when),
     ...section(o, 'fix', c.fix),
     ...section(o, 'operatorFix', c.operatorFix),
+    // The example is the server's words: shown as sent, never translated.
+    ...(c.example ? [o.chalk.bold(`  ${label(o.lang, 'example')}`), o.chalk.dim(wrap(c.example, o.width, '    '))] : []),
+    ...fallbackLine(c.fallback, o),
     o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${c.source} — ${c.learnMore}`),
   ];
+}
+
+/** Says which fields are shown in English, so a language switch is never silent. */
+function fallbackLine(fields: readonly string[] | undefined, o: RenderOptions): string[] {
+  if (!fields || fields.length === 0) return [];
+  return [o.chalk.dim(wrap(label(o.lang, 'fallbackNote', { fields: fields.map((f) => label(o.lang, f)).join(', ') }), o.width, '  '))];
 }
 
 export function renderEnhancedSection(e: EnhancedExplanation, o: RenderOptions): string[] {
@@ -42,10 +51,12 @@ export function renderEnhancedSection(e: EnhancedExplanation, o: RenderOptions):
   return [
     `${paint(o.chalk.bold(`${e.code} ${e.title}`))} ${o.chalk.dim(`— ${label(o.lang, 'enhanced')}`)}`,
     o.chalk.dim(`  ${label(o.lang, 'enhancedClass')}: ${e.class} ${e.classTitle} · ${label(o.lang, 'enhancedSubject')}: ${e.subject} ${e.subjectTitle}`),
+    ...section(o, 'classNote', e.classNote),
     ...section(o, 'description', e.description),
     ...section(o, 'when', e.when),
     ...section(o, 'fix', e.fix),
     ...section(o, 'operatorFix', e.operatorFix),
+    ...fallbackLine(e.fallback, o),
     o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${e.source} — ${e.learnMore}`),
   ];
 }
@@ -95,7 +106,7 @@ export function renderExplanation(x: Explanation, o: RenderOptions): string {
     }
     out.push('');
     const rec = renderRecognitionSection(x, o);
-    if (rec.length) out.push(...rec, '');
+    if (rec.length) out.push(...rec, ...fallbackLine(x.reason?.fallback, o), '');
   }
   if (x.code && x.name && x.class && x.className && x.description && x.when && x.fix && x.stages && x.source) {
     out.push(...renderCodeSection(x as CodeExplanation, o));

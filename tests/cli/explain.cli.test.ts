@@ -26,12 +26,16 @@ describe('smtp-probe explain (built bin)', () => {
     expect(j).toMatchObject({ kind: 'comparison', lang: 'tr', a: { code: '220' }, b: { code: '554' } });
     expect(j.differences.length).toBeGreaterThan(2);
   });
-  it('exits 2 with one line and suggestions for an unknown code', async () => {
-    const r = await runBin(['explain', '559']);
+  it('exits 2 with one line and suggestions for a code outside 2xx-5xx; explains an uncatalogued one by its class', async () => {
+    const r = await runBin(['explain', '699']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/559.*55\d/);
+    expect(r.stderr).toMatch(/699.*[2-5]\d\d/);
+    const g = await runBin(['explain', '571']);
+    expect(g.status).toBe(0);
+    expect(g.stdout).toContain('5xx');
+    expect(g.stdout).toMatch(/55\d/);
   });
   it('exits 2 on an unknown flag and a bad language, without a stack trace', async () => {
     for (const args of [['explain', '550', '--bogus'], ['explain', '550', '--lang', 'de'], ['explain']]) {

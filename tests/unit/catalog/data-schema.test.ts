@@ -149,7 +149,7 @@ describe('enhanced-codes.json', () => {
   for (const e of data.codes) {
     it(`${String(e.code)} is well formed`, () => {
       for (const b of (e.basicCodes as string[]) ?? []) expect(b).toMatch(/^[245][0-9][0-9]$/);
-      expect(String(e.source)).toMatch(/^RFC [0-9]+/);
+      expect(String(e.source)).toMatch(/^(RFC [0-9]+|draft-[a-z0-9-]+)/);
       textChecks(String(e.code), e);
     });
   }

@@ -174,12 +174,20 @@ function suggested(input: string, fn: () => unknown): string[] {
 }
 
 describe('unknown or malformed codes are a UsageError naming the nearest valid codes', () => {
-  it('an unknown three-digit code: the nearest codes of the same class', () => {
-    const s = suggested('559', () => explainInput('559', 'en'));
-    expect(s).toHaveLength(3);
-    for (const c of s) expect(c).toMatch(/^55[0-9]$/);
-    expect(suggested('239', () => explainInput('239', 'en')).every((c) => c.startsWith('2'))).toBe(true);
-    expect(suggested('459', () => explainInput('459', 'en'))).toContain('455');
+  it('an uncatalogued three-digit code is explained from its class, naming the nearest codes of that class', () => {
+    for (const lang of LANGS) {
+      const x = explainInput('559', lang);
+      expect(x.kind).toBe('code');
+      expect(x.generic).toBe(true);
+      expect(x.class).toBe('5xx');
+      expect(x.name).not.toBe(x.className);
+      expect(x.nearest).toHaveLength(3);
+      for (const c of x.nearest!) expect(c).toMatch(/^55[0-9]$/);
+      for (const c of x.nearest!) expect(x.when).toContain(c);
+      expect(x.fallback).toBeUndefined();
+    }
+    expect(explainInput('239', 'en').nearest!.every((c) => c.startsWith('2'))).toBe(true);
+    expect(explainInput('459', 'en').nearest).toContain('455');
   });
   it('a code outside 2xx-5xx, or with the wrong number of digits', () => {
     expect(suggested('699', () => explainInput('699', 'en')).length).toBeGreaterThan(0);
@@ -187,15 +195,19 @@ describe('unknown or malformed codes are a UsageError naming the nearest valid c
     expect(suggested('55', () => explainInput('55', 'en')).length).toBeGreaterThan(0);
     expect(suggested('abc', () => explainCode('abc', 'en')).length).toBeGreaterThan(0);
   });
-  it('an unregistered or malformed enhanced code: the nearest registered ones', () => {
-    const s = suggested('5.7.99', () => explainInput('5.7.99', 'en'));
-    expect(s.length).toBe(3);
-    for (const c of s) expect(c).toMatch(/^5\.7\./);
+  it('an unregistered detail of a known subject is explained from class and subject, naming the nearest registered codes', () => {
+    const x = explainInput('5.7.99', 'en').enhanced!;
+    expect(x.generic).toBe(true);
+    expect(x.nearest).toHaveLength(3);
+    for (const c of x.nearest!) expect(c).toMatch(/^5\.7\./);
+    for (const c of x.nearest!) expect(() => explainInput(c, 'en')).not.toThrow();
+    expect(explainInput('4.2.99', 'en').enhanced!.nearest![0]).toMatch(/^4\.2\./);
+  });
+  it('a malformed enhanced code, or one of an unknown subject: the nearest registered ones', () => {
     expect(suggested('5.9.1', () => explainInput('5.9.1', 'en'))).toContain('5.7.1');
     expect(suggested('6.1.1', () => explainInput('6.1.1', 'en'))).toContain('5.1.1');
     expect(suggested('3.1.1', () => explainInput('3.1.1', 'en'))).toContain('5.1.1');
     expect(suggested('7.26', () => explainInput('7.26', 'en'))).toContain('5.7.26');
-    expect(suggested('4.2.99', () => explainInput('4.2.99', 'en'))[0]).toMatch(/^4\.2\./);
   });
   it('empty input and text without any code', () => {
     expect(() => explainInput('', 'en')).toThrow(UsageError);
@@ -289,6 +301,6 @@ describe('comparison pages for the seed pairs in five languages', () => {
     expect(c.differences).toContain('After 451, the sender waits and retries; after 551, the sender (or the sending server\'s operator) must change something.');
     expect(() => compareCodes('220', '5.7.1', 'en')).toThrow(UsageError);
     expect(() => compareCodes('5.7.1', '220', 'en')).toThrow(/explain 5\.7\.1/);
-    expect(suggested('559', () => compareCodes('220', '559', 'en'))).toContain('554');
+    expect(suggested('699', () => compareCodes('220', '699', 'en')).length).toBeGreaterThan(0);
   });
 });
