@@ -30,6 +30,8 @@ export interface ScriptRule {
   tls?: boolean;
   /** Use this rule at most this many times (e.g. greylist the first attempt only). */
   times?: number;
+  /** Only after this many earlier lines on the same connection matched `match` (e.g. 421 after 20 RCPT). */
+  afterPerConnection?: number;
 }
 
 export interface SmtpScript {
@@ -48,6 +50,8 @@ export interface SmtpScript {
   implicitTls?: boolean;
   /** Advertise STARTTLS even without TLS material (for tests of broken handshakes). */
   offerStartTls?: boolean;
+  /** More than `count` connections open at once: the extra ones get `banner` instead (e.g. 421 too many connections). */
+  maxConnections?: { count: number; banner: ReplySpec };
 }
 
 export interface ScriptServerOptions {
@@ -64,6 +68,8 @@ export interface ScriptServer {
   /** Every command line received, in order, over all connections. */
   received: string[];
   connections: number;
+  /** The most connections that were open at once. */
+  maxOpen: number;
   close(): Promise<void>;
 }
 
@@ -74,7 +80,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const sockets = new Set<net.Socket>();
   const received: string[] = [];
   const ruleUses = new Map<ScriptRule, number>();
-  const state = { connections: 0 };
+  const state = { connections: 0, open: 0, maxOpen: 0 };
   const hostname = script.hostname ?? 'mx.script.test';
 
   // One server context for all connections (parsing the key per connection is slow).
@@ -87,7 +93,15 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const handle = (raw: net.Socket): void => {
     state.connections++;
     sockets.add(raw);
-    raw.on('close', () => sockets.delete(raw));
+    state.open++;
+    state.maxOpen = Math.max(state.maxOpen, state.open);
+    // A connection counts as open until it closes or says QUIT (then it is on its way out).
+    let counted = true;
+    const leave = (): void => {
+      if (counted) state.open--;
+      counted = false;
+    };
+    raw.on('close', () => { sockets.delete(raw); leave(); });
     raw.on('error', () => {});
     raw.setNoDelay(true); // replies are small; Nagle would add a delayed-ACK wait to pipelined flights
     if (script.closeOnConnect === 'reset') return void raw.resetAndDestroy();
@@ -99,6 +113,8 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     let chain = Promise.resolve();
     let dead = false;
     let lineArrivedAt = Date.now(); // when the command being answered arrived (the banner: the connection)
+    const seenOnConnection = new Map<ScriptRule, number>();
+    const overLimit = script.maxConnections !== undefined && state.open > script.maxConnections.count;
     raw.on('close', () => { dead = true; });
 
     const send = async (spec: ReplySpec, arrivedAt = lineArrivedAt): Promise<void> => {
@@ -147,7 +163,13 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
       (script.rules ?? []).find((r) => {
         if (r.tls !== undefined && r.tls !== inTls) return false;
         if (r.times !== undefined && (ruleUses.get(r) ?? 0) >= r.times) return false;
-        return new RegExp(r.match, 'i').test(line);
+        if (!new RegExp(r.match, 'i').test(line)) return false;
+        if (r.afterPerConnection !== undefined) {
+          const n = seenOnConnection.get(r) ?? 0;
+          seenOnConnection.set(r, n + 1);
+          if (n < r.afterPerConnection) return false;
+        }
+        return true;
       });
 
     const respond = async (line: string): Promise<void> => {
@@ -201,6 +223,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         const line = Buffer.from(buf.slice(0, nl).replace(/\r$/, ''), 'latin1').toString('utf8');
         buf = buf.slice(nl + 1);
         received.push(line);
+        if (/^QUIT\b/i.test(line)) leave();
         const wasTls = inTls;
         const at = Date.now();
         chain = chain.then(() => { lineArrivedAt = at; return respond(line); }).catch(() => {});
@@ -215,7 +238,8 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     const greet = (): void => {
       sock.on('data', onData);
       if (script.banner === null) return;
-      chain = chain.then(() => send(script.banner ?? { lines: [`220 ${hostname} ESMTP scripted`] }));
+      const banner = overLimit ? script.maxConnections?.banner : script.banner;
+      chain = chain.then(() => send(banner ?? { lines: [`220 ${hostname} ESMTP scripted`] }));
     };
 
     if (script.implicitTls && opts.tls) {
@@ -239,6 +263,9 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     received,
     get connections() {
       return state.connections;
+    },
+    get maxOpen() {
+      return state.maxOpen;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -19,9 +19,11 @@ import { heloWarnings } from '../probe/helo.js';
 import { parseAddress, type MailAddress } from './address.js';
 import { addressFlags, domainFlags, flagLists, impersonatedOperator, type AddressFlags, type ExtraLists, type FlagLists } from './flags.js';
 import { DEFAULT_MAX_ENTRIES, SeenSet } from './seen-set.js';
+import { sortReplies, whyUnanswered } from './replies.js';
+import { ServerSlots } from './servers.js';
 import {
-  decideDns, decideMail, decideNoUtf8, decideRcpt, decideSession, decideSyntax, isTooManyRecipients,
-  VERIFY_SCHEMA_VERSION, type Decision, type VerdictKind, type VerifyResult,
+  decideDns, decideMail, decideNoUtf8, decideRcpt, decideSession, decideSyntax,
+  refusesUnknownUsers, VERIFY_SCHEMA_VERSION, viaBackup, type Decision, type SkippedMx, type VerdictKind, type VerifyResult,
 } from './verdict.js';
 
 export const DEFAULTS = {
@@ -153,9 +155,25 @@ interface DomainState {
   hostKey?: string;
   waiting: Item[];
   catchAll: boolean | null;
+  /** Catch-all probes sent (each to the same random local part, so a greylisted one can pass later). */
   probeTries: number;
+  /** Probes taken into a transaction and not yet answered (one at a time per domain). */
+  probing: number;
+  probeAddress?: string;
+  /** Accepted recipients waiting for the catch-all answer before they get a verdict. */
+  parked: Parked[];
   flags?: Omit<AddressFlags, 'role'>;
 }
+
+interface Parked { item: Item; reply: Reply; mx: string; skipped: SkippedMx[]; host: HostState }
+
+interface Candidate { mx: MailHost; address: string; bad: number }
+
+/** An open session, the server slot it holds, and the better mail hosts that could not be used. */
+interface Connected { session: SmtpSession; slot: string | undefined; skipped: SkippedMx[] }
+
+/** Catch-all probes per domain before its accepts are answered with the status unknown. */
+const MAX_PROBES = 3;
 
 interface HostState {
   key: string;
@@ -170,6 +188,10 @@ interface HostState {
   batchSize: number;
   rateNextAt: number;
   failedConnects: number;
+  /** "Too many connections" greetings in a row with no other session open to that server. */
+  busyStrikes: number;
+  /** Why each mail host (by name) could not be used the last time (for answers from a backup MX). */
+  failures: Map<string, string>;
   /** Transactions in a row that broke without a single answer. */
   fruitless: number;
   /** The last connect failure and when the host counts as down until. */
@@ -283,9 +305,9 @@ class Verifier {
   private notify: (() => void) | undefined;
   private roomWaiter: (() => void) | undefined;
   private scheduleTimer: ReturnType<typeof setTimeout> | undefined;
-  private onStopped: () => void = () => {};
-  /** Resolves on Ctrl-C (or an early break): waits race against it. */
-  private readonly stopped = new Promise<void>((r) => { this.onStopped = r; });
+  /** Pauses under way: Ctrl-C ends them at once; each is removed when it ends. */
+  private readonly stopWaiters = new Set<() => void>();
+  private readonly servers: ServerSlots;
 
   constructor(o: VerifyOptions) {
     this.o = o;
@@ -293,6 +315,13 @@ class Verifier {
     this.from = o.from ?? '';
     this.batchMax = o.batchSize ?? DEFAULTS.batchSize;
     this.seen = o.dedupe === false ? undefined : new SeenSet(o.dedupeLimit ?? DEFAULT_MAX_ENTRIES);
+    this.servers = new ServerSlots(o.perHost ?? DEFAULTS.perHost, DEFAULTS.maxDomains);
+  }
+
+  /** A bug inside a callback that has no caller to throw to: the run ends with it, it never goes unhandled. */
+  private fail(e: unknown): void {
+    this.inputError ??= e ?? new Error('internal error');
+    this.stop();
   }
 
   private get now(): number {
@@ -434,7 +463,7 @@ class Verifier {
       this.domains.delete(domain);
       this.domains.set(domain, d);
     } else {
-      d = { domain, waiting: [], catchAll: this.lists.nonCatchAll.has(domain) ? false : null, probeTries: 0 };
+      d = { domain, waiting: [], catchAll: this.lists.nonCatchAll.has(domain) ? false : null, probeTries: 0, probing: 0, parked: [] };
       this.domains.set(domain, d);
       this.evictDomains();
       void this.resolveDomain(d, item.addr);
@@ -448,7 +477,8 @@ class Verifier {
     if (this.domains.size <= max) return;
     for (const [k, d] of this.domains) {
       if (this.domains.size <= max) break;
-      if (d.mailHosts && d.waiting.length === 0) this.domains.delete(k);
+      // A domain whose catch-all answer is awaited stays: its accepts depend on it.
+      if (d.mailHosts && d.waiting.length === 0 && d.parked.length === 0 && d.probing === 0) this.domains.delete(k);
     }
   }
 
@@ -511,8 +541,8 @@ class Verifier {
     return {
       key, hosts, queue: [], head: 0, delayed: 0, active: 0,
       maxActive: this.o.perHost ?? DEFAULTS.perHost,
-      notBefore: 0, backoffMs: 0, batchSize: this.batchMax, rateNextAt: 0, failedConnects: 0, fruitless: 0,
-      badAddresses: new Map(), wake: [],
+      notBefore: 0, backoffMs: 0, batchSize: this.batchMax, rateNextAt: 0, failedConnects: 0, busyStrikes: 0, fruitless: 0,
+      badAddresses: new Map(), failures: new Map(), wake: [],
     };
   }
 
@@ -550,6 +580,21 @@ class Verifier {
     return item;
   }
 
+  /** The addresses of a host group in the order they are tried: preference, then recent failures last. */
+  private candidates(h: HostState): Candidate[] {
+    const now = this.now;
+    const out: Candidate[] = [];
+    for (const mx of h.hosts) {
+      for (const address of mx.addresses) {
+        if (this.o.family && net.isIP(address) !== this.o.family) continue;
+        const until = h.badAddresses.get(address) ?? 0;
+        out.push({ mx, address, bad: until > now ? 1 : 0 });
+      }
+    }
+    // Addresses that failed a moment ago go last (stable: preference order otherwise).
+    return out.sort((a, b) => a.bad - b.bad);
+  }
+
   /** Start workers where work waits, within the limits. Only hosts with queued work are looked at. */
   private schedule(host?: HostState): void {
     if (host) this.ready.add(host);
@@ -558,6 +603,7 @@ class Verifier {
     const limit = this.o.concurrency ?? DEFAULTS.concurrency;
     let earliest = Infinity;
     for (const h of this.ready) {
+      if (this.activeWorkers >= limit) break;
       const q = this.queued(h);
       if (q === 0) {
         this.ready.delete(h);
@@ -569,11 +615,19 @@ class Verifier {
       }
       // One connection per batch waiting, up to the per-host limit: a single address uses one.
       const wanted = Math.min(h.maxActive, Math.ceil(q / h.batchSize));
-      while (h.active < wanted && this.activeWorkers < limit) void this.worker(h);
+      const first = this.candidates(h)[0];
+      while (h.active < wanted && this.activeWorkers < limit) {
+        // --per-host is per server address: the slot is taken on the address tried first.
+        if (first && !this.servers.acquire(first.address, now)) {
+          const s = this.servers.get(first.address);
+          if (s.notBefore > now) earliest = Math.min(earliest, s.notBefore);
+          break; // a slot freed by any session schedules again
+        }
+        void this.worker(h, first?.address);
+      }
       if (h.active >= wanted) this.ready.delete(h);
-      if (this.activeWorkers >= limit) break;
     }
-    if (earliest < Infinity && !this.scheduleTimer) {
+    if (earliest < Infinity && !this.scheduleTimer && !this.stopping) {
       this.scheduleTimer = setTimeout(() => {
         this.scheduleTimer = undefined;
         this.schedule();
@@ -584,46 +638,65 @@ class Verifier {
   /** A pause that Ctrl-C ends at once (its timer is cleared, so the process can exit). */
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.delay(ms, resolve);
-      void this.stopped.then(resolve);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.stopWaiters.delete(resolve);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+      // One waiter per pause, dropped when it ends (no closure kept until Ctrl-C).
+      this.stopWaiters.add(resolve);
     });
   }
 
   private delay(ms: number, fn: () => void): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
-      fn();
+      try {
+        fn();
+      } catch (e) {
+        this.fail(e);
+      }
     }, ms);
     this.timers.add(t);
   }
 
-  private backOff(h: HostState, why: string, fewerConnections: boolean): void {
+  private backOff(h: HostState, why: string, server?: string, openNow?: number): void {
     h.backoffMs = h.backoffMs === 0 ? (this.o.backoffMs ?? DEFAULTS.backoffMs) : Math.min(h.backoffMs * 2, this.o.maxBackoffMs ?? DEFAULTS.maxBackoffMs);
     h.notBefore = this.now + h.backoffMs;
-    if (fewerConnections && h.maxActive > 1) h.maxActive--;
-    this.o.onEvent?.({ type: 'note', host: h.hosts[0]?.name ?? h.key, message: `${why}: waiting ${Math.round(h.backoffMs / 1000)} s, then ${h.maxActive} connection(s) at most` });
+    let limit = '';
+    if (server !== undefined && openNow !== undefined) {
+      this.servers.backOff(server, h.notBefore);
+      limit = `, then ${this.servers.lower(server, openNow)} connection(s) at most to ${server}`;
+    }
+    this.o.onEvent?.({ type: 'note', host: h.hosts[0]?.name ?? h.key, message: `${why}: waiting ${Math.round(h.backoffMs / 1000)} s${limit}` });
+    this.schedule(h);
   }
 
-  private async worker(h: HostState): Promise<void> {
+  private async worker(h: HostState, slot: string | undefined): Promise<void> {
     h.active++;
     this.activeWorkers++;
+    let held = slot;
     try {
       while (!this.stopping && this.queued(h) > 0) {
         if (h.notBefore > this.now) break; // the scheduler starts a worker again after the back-off
-        const s = await this.connectHost(h);
-        if (!s) break;
-        const ended = await this.useSession(h, s);
-        this.o.onEvent?.({ type: 'session', host: s.result.host, address: s.result.address, open: false });
-        await s.close();
+        const c = await this.connectHost(h, held);
+        held = c?.slot;
+        if (!c) break;
+        const ended = await this.useSession(h, c);
+        this.o.onEvent?.({ type: 'session', host: c.session.result.host, address: c.session.result.address, open: false });
+        await c.session.close();
         if (ended === 'idle') break;
       }
     } catch (e) {
       // A bug, not a peer: fail what this host holds rather than hang the run.
       this.failQueue(h, decideSession({ kind: 'protocol', stage: 'connect', message: `internal error: ${e instanceof Error ? e.message : String(e)}` }, null, 0));
     } finally {
+      if (held !== undefined) this.servers.release(held);
       h.active--;
       this.activeWorkers--;
       if (this.queued(h) > 0) this.ready.add(h);
+      // A freed server slot may let another host group start.
       this.schedule();
       this.wakeMain();
     }
@@ -655,26 +728,35 @@ class Verifier {
     return { ...c, transport: wrapped };
   };
 
-  /** The first mail host (preference order) that greets us and takes EHLO; next on failure. */
-  private async connectHost(h: HostState): Promise<SmtpSession | undefined> {
+  /**
+   * The first mail host (preference order) that greets us and takes EHLO; next on failure.
+   * `slot` is the server slot already taken for the first candidate; the returned session holds
+   * the slot of the address it is connected to (undefined when none is held).
+   */
+  private async connectHost(h: HostState, slot: string | undefined): Promise<Connected | undefined> {
     const now = this.now;
-    const candidates: { mx: MailHost; address: string; bad: number }[] = [];
-    for (const mx of h.hosts) {
-      for (const address of mx.addresses) {
-        if (this.o.family && net.isIP(address) !== this.o.family) continue;
-        const until = h.badAddresses.get(`${address}`) ?? 0;
-        candidates.push({ mx, address, bad: until > now ? 1 : 0 });
-      }
-    }
-    // Addresses that failed a moment ago go last (stable: preference order otherwise).
-    candidates.sort((a, b) => a.bad - b.bad);
+    const candidates = this.candidates(h);
+    let held = slot;
     let last: { outcome: Outcome; mx: string } | undefined;
     let tried = 0;
-    let busy = false;
+    let busy: { address: string } | undefined;
     const skipHosts = new Set<string>();
+    const releaseHeld = (): void => {
+      if (held !== undefined) this.servers.release(held);
+      held = undefined;
+    };
     for (const c of candidates) {
-      if (this.stopping) return undefined;
+      if (this.stopping) break;
       if (skipHosts.has(c.mx.name)) continue;
+      if (c.address !== held) {
+        releaseHeld();
+        // A fallback address at its own limit is not overloaded further.
+        if (!this.servers.acquire(c.address, now)) {
+          h.failures.set(c.mx.name, `${c.mx.name} [${c.address}] was at its connection limit`);
+          continue;
+        }
+        held = c.address;
+      }
       tried++;
       const s = await openSession(
         {
@@ -688,13 +770,17 @@ class Verifier {
       );
       if (s.usable) {
         h.failedConnects = 0;
+        h.busyStrikes = 0;
         h.badAddresses.delete(c.address);
+        h.failures.delete(c.mx.name);
+        this.servers.worked(c.address);
         this.o.onEvent?.({ type: 'session', host: c.mx.name, address: c.address, open: true });
-        return s;
+        return { session: s, slot: held, skipped: this.betterHostsSkipped(h, c.mx) };
       }
       await s.close();
       const o = s.result.outcome;
       last = { outcome: o, mx: c.mx.name };
+      h.failures.set(c.mx.name, o.message);
       if (o.stage === 'connect') {
         h.badAddresses.set(c.address, now + DEFAULTS.downForMs);
         continue;
@@ -703,31 +789,66 @@ class Verifier {
       skipHosts.add(c.mx.name);
       if (o.reply && o.reply.code >= 400 && o.reply.code < 500) {
         const c2 = classifyReply({ code: o.reply.code, ...(o.reply.enhanced ? { enhanced: o.reply.enhanced } : {}), text: o.reply.text, stage: o.stage });
-        if (o.reply.code === 421 || c2.reason === 'toomanyconn' || c2.reason === 'speeding' || c2.reason === 'exceedlimit') busy = true;
+        if (o.reply.code === 421 || c2.reason === 'toomanyconn' || c2.reason === 'speeding' || c2.reason === 'exceedlimit') busy ??= { address: c.address };
       }
     }
+    releaseHeld();
+    if (this.stopping) return undefined;
     if (!last) {
-      if (!this.stopping) this.failQueue(h, decideSession({ kind: 'network', stage: 'connect', message: 'no usable mail host address' }, null, 0));
+      // Every address was at its limit (or none is usable): wait for a slot rather than fail.
+      if (candidates.length > 0) {
+        h.notBefore = this.now + Math.max(10, this.o.lingerMs ?? DEFAULTS.lingerMs);
+        this.schedule(h);
+        return undefined;
+      }
+      this.failQueue(h, decideSession({ kind: 'network', stage: 'connect', message: 'no usable mail host address' }, null, 0));
       return undefined;
     }
     const decision = decideSession(last.outcome, last.outcome.stage === 'connect' ? null : last.mx, tried);
-    h.failedConnects++;
     const attempts = this.o.maxAttempts ?? DEFAULTS.maxAttempts;
-    if ((busy || decision.temporary && last.outcome.stage !== 'connect') && h.failedConnects < attempts) {
-      // "Too many connections", 4xx greetings: wait, use fewer connections, try again.
-      this.backOff(h, `${last.mx} deferred the connection (${last.outcome.reply?.code ?? last.outcome.kind})`, true);
-      return undefined;
+    if (busy) {
+      // "Too many connections" (421 at the greeting): fewer connections, later. While other
+      // sessions with that server work, this is never a failure of the queue; alone, it is
+      // retried with a growing back-off and only then answered with the server's own words.
+      const open = this.servers.get(busy.address).active;
+      if (open === 0) h.busyStrikes++;
+      if (open > 0 || h.busyStrikes < attempts * 2) {
+        this.backOff(h, `${last.mx} deferred the connection (${last.outcome.reply?.code ?? last.outcome.kind})`, busy.address, open);
+        return undefined;
+      }
+    } else {
+      h.failedConnects++;
+      if (decision.temporary && last.outcome.stage !== 'connect' && h.failedConnects < attempts) {
+        this.backOff(h, `${last.mx} deferred the connection (${last.outcome.reply?.code ?? last.outcome.kind})`);
+        return undefined;
+      }
     }
     // Unreachable, refused for good, or still deferring after the retries: fail what waits,
     // and for a while answer this host's next addresses the same way without connecting.
     h.down = { until: this.now + (decision.temporary ? DEFAULTS.downForMs : DEFAULTS.downForMs * 4), decision };
     h.failedConnects = 0;
+    h.busyStrikes = 0;
     this.failQueue(h, decision);
     return undefined;
   }
 
-  /** Take up to `max` items (fewer when catch-all probes need slots), waiting briefly for more. */
-  private async takeBatch(h: HostState): Promise<{ items: Item[]; probes: string[] }> {
+  /** Mail hosts preferred over `used` that could not be used just now, with why. */
+  private betterHostsSkipped(h: HostState, used: MailHost): SkippedMx[] {
+    if (used.preference === null) return [];
+    const out: SkippedMx[] = [];
+    for (const mx of h.hosts) {
+      if (mx.preference === null || mx.preference >= used.preference) continue;
+      out.push({ host: mx.name, reason: h.failures.get(mx.name) ?? 'not tried: it failed recently' });
+    }
+    return out;
+  }
+
+  /**
+   * Take up to `max` items, waiting briefly for more. A domain whose catch-all status is not known
+   * and that no session is probing gets its probe here (the first RCPT of the transaction, so a
+   * server that hangs up after N recipients still answers it).
+   */
+  private async takeBatch(h: HostState): Promise<{ items: Item[]; probes: DomainState[] }> {
     if (this.queued(h) === 0 && !this.inputDone && !this.stopping) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
@@ -744,23 +865,27 @@ class Verifier {
     }
     const max = Math.max(1, Math.min(h.batchSize, this.batchMax));
     const items: Item[] = [];
-    const probes = new Set<string>();
-    while (items.length + probes.size < max && !this.stopping) {
+    const probes: DomainState[] = [];
+    while (items.length + probes.length < max && !this.stopping) {
       const next = h.queue[h.head];
       if (!next) break;
       const d = this.domains.get(next.addr.domain);
-      const probe = this.needsProbe(d) && !probes.has(next.addr.domain);
-      // The probe must fit in the same transaction; with room for one RCPT only, skip it.
-      if (probe && items.length + probes.size + 2 > max && max > 1) break;
+      const probe = d !== undefined && this.gated(d) && d.probing === 0 && d.probeTries < MAX_PROBES;
+      // With room for the item only (--batch 1), the probe goes in a transaction of its own.
+      if (probe && items.length + probes.length + 2 > max && items.length > 0) break;
       this.shiftItem(h);
       items.push(next);
-      if (probe && max > 1) probes.add(next.addr.domain);
+      if (probe) {
+        d.probing++; // one probe per domain at a time, whichever session sends it
+        probes.push(d);
+      }
     }
-    return { items, probes: [...probes] };
+    return { items, probes };
   }
 
-  private needsProbe(d: DomainState | undefined): boolean {
-    return this.o.catchAllCheck !== false && d !== undefined && d.catchAll === null && d.probeTries < 2 && !d.domain.startsWith('[');
+  /** Accepted recipients of this domain wait for the catch-all answer before they get a verdict. */
+  private gated(d: DomainState | undefined): boolean {
+    return this.o.catchAllCheck !== false && d !== undefined && d.catchAll === null && !d.domain.startsWith('[');
   }
 
   private async rateLimit(h: HostState, n: number): Promise<void> {
@@ -774,7 +899,8 @@ class Verifier {
   }
 
   /** Transactions on one session until the queue is empty (→ idle) or the session breaks. */
-  private async useSession(h: HostState, s: SmtpSession): Promise<'idle' | 'broken'> {
+  private async useSession(h: HostState, c: Connected): Promise<'idle' | 'broken'> {
+    const s = c.session;
     const mx = s.result.host;
     while (!this.stopping && s.usable) {
       const { items, probes } = await this.takeBatch(h);
@@ -782,32 +908,82 @@ class Verifier {
       const utf8 = s.result.extensions?.smtputf8 === true;
       const asked = items.filter((i) => {
         if (!i.addr.utf8 || utf8) return true;
-        this.finish(i, decideNoUtf8(mx));
+        this.finish(i, viaBackup(decideNoUtf8(mx), c.skipped));
         return false;
       });
-      if (asked.length === 0) continue;
-      await this.rateLimit(h, asked.length);
-      if (this.stopping) return 'idle'; // these stay unanswered (pending), like any not yet asked
+      if (asked.length === 0) {
+        for (const d of probes) this.probeDone(d);
+        continue;
+      }
+      const probeRcpts = probes.map((d) => (d.probeAddress ??= `${randomLocalPart(this.o.randomBytes)}@${d.domain}`));
+      for (const d of probes) d.probeTries++;
+      await this.rateLimit(h, asked.length + probes.length);
+      if (this.stopping) {
+        for (const d of probes) this.probeDone(d);
+        return 'idle'; // these stay unanswered (pending), like any not yet asked
+      }
       let tx: TransactionResult;
+      let lead = probeRcpts;
       try {
-        tx = await s.transaction(this.from, asked.map((i) => i.addr.address));
+        const max = Math.max(1, Math.min(h.batchSize, this.batchMax));
+        if (probeRcpts.length + asked.length > max) {
+          // --batch 1: the probe in its own transaction, then the address.
+          const ptx = await s.transaction(this.from, probeRcpts);
+          this.stats.transactions++;
+          this.stats.rcpts += probeRcpts.length;
+          this.stats.catchAllProbes += probeRcpts.length;
+          this.probeAnswers(probes, ptx, 0);
+          lead = [];
+          for (const d of probes) this.releaseParked(d);
+          if (!s.usable) {
+            this.requeue(h, asked, whyUnanswered(ptx, mx, ptx.outcome.reply?.code === 421 ? ptx.outcome.reply : undefined), mx, false);
+            return 'broken';
+          }
+        }
+        tx = await s.transaction(this.from, [...lead, ...asked.map((i) => i.addr.address)]);
+        this.stats.transactions++;
+        this.stats.rcpts += lead.length + asked.length;
+        this.stats.catchAllProbes += lead.length;
+        if (lead.length > 0) this.probeAnswers(probes, tx, 0);
       } catch (e) {
+        for (const d of probes) if (d.probing > 0) this.probeDone(d);
         // Input was checked when read, so this is a bug: answer these addresses, do not hang.
         for (const item of asked) this.finish(item, decideSession({ kind: 'protocol', stage: 'rcpt', message: `internal error: ${e instanceof Error ? e.message : String(e)}` }, mx, 1));
         return 'broken';
       }
-      this.stats.transactions++;
-      this.stats.rcpts += asked.length;
-      await this.settle(h, s, tx, asked, probes);
+      // After a 421 the server is gone, whatever the session still believes: a new connection.
+      if (this.settle(h, c, tx, asked, lead.length, probes) === 'closing') return 'broken';
     }
     return this.stopping ? 'idle' : 'broken';
+  }
+
+  /** The probes' replies (RCPT `offset`…): a 2xx means catch-all; "no such user" means not. */
+  private probeAnswers(probes: DomainState[], tx: TransactionResult, offset: number): void {
+    for (const [i, d] of probes.entries()) {
+      const rc = tx.rcpts[offset + i];
+      const r = rc !== undefined && rc.address === d.probeAddress ? rc.reply : undefined;
+      if (r && d.catchAll === null) {
+        if (r.code >= 200 && r.code < 300) d.catchAll = true;
+        // Only "no such user" proves it; a policy refusal or a deferral of the probe proves nothing.
+        else if (r.code >= 500 && refusesUnknownUsers(r, true)) d.catchAll = false;
+      }
+      d.probing--;
+    }
+  }
+
+  /** A probe taken but not sent. */
+  private probeDone(d: DomainState): void {
+    d.probing--;
+    d.probeTries = Math.max(0, d.probeTries - 1);
+    this.releaseParked(d);
   }
 
   /**
    * Put back what a broken transaction left unanswered, in order, at the front. Only the first
    * of them is charged an attempt: the others waited behind it (one slow or poisonous address
    * must not fail a whole batch). `progress` says whether the transaction answered anything;
-   * maxAttempts transactions in a row without progress fail the host's queue.
+   * maxAttempts transactions in a row without progress fail the host's queue. `why` is the
+   * reason of these addresses (a 421 with its text, or the lost connection), never another's reply.
    */
   private requeue(h: HostState, items: Item[], why: Outcome, mx: string, progress: boolean): void {
     if (this.stopping || items.length === 0) return; // unanswered: counted as pending, verified again on --resume
@@ -831,88 +1007,92 @@ class Verifier {
   }
 
   /** Turn a transaction's replies into results; put back what got no answer. */
-  private async settle(h: HostState, s: SmtpSession, tx: TransactionResult, items: Item[], probeDomains: string[]): Promise<void> {
-    const mx = s.result.host;
+  private settle(h: HostState, c: Connected, tx: TransactionResult, items: Item[], lead: number, probes: DomainState[]): 'closing' | 'open' {
+    const mx = c.session.result.host;
+    let closing = false;
     const mail = tx.mail;
-    if (!mail || mail.code === 421) {
-      // The connection failed before the sender was answered (or the server is closing).
-      this.requeue(h, items, tx.outcome, mx, false);
-      if (mail?.code === 421) this.backOff(h, `${mx} closed the session (421)`, false);
-      return;
-    }
-    if (mail.code >= 400) {
-      for (const item of items) this.finish(item, decideMail(mail, mx, this.from));
-      return;
-    }
-    const answered: { item: Item; reply: Reply }[] = [];
-    const unanswered: Item[] = [];
-    let limitAt = -1;
-    for (const [i, item] of items.entries()) {
-      const r = tx.rcpts[i]?.reply;
-      if (!r || r.code === 421) unanswered.push(item);
-      else if (isTooManyRecipients(r) && i > 0) {
-        // A per-transaction limit: those recipients go into the next transaction.
-        if (limitAt < 0) limitAt = i;
-        this.enqueue(h, item, true);
-      } else answered.push({ item, reply: r });
-    }
-    if (limitAt > 0 && limitAt < h.batchSize) {
-      h.batchSize = limitAt;
-      this.o.onEvent?.({ type: 'note', host: mx, message: `${mx} takes at most ${limitAt} recipients per transaction; batches shrink to that` });
-    }
-    if (answered.length > 0) h.backoffMs = 0;
-
-    // Catch-all: a refused real address proves the domain does not accept everything.
-    for (const { item, reply } of answered) {
-      const d = this.domains.get(item.addr.domain);
-      if (d && d.catchAll === null && reply.code >= 500 && classifyReply({ code: reply.code, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}), text: reply.text, stage: 'rcpt' }).reason === 'userunknown') {
-        d.catchAll = false;
+    const touched = new Set<DomainState>(probes);
+    try {
+      if (!mail || mail.code === 421) {
+        // The connection failed before the sender was answered (or the server is closing).
+        const why = whyUnanswered(tx, mx, mail);
+        this.requeue(h, items, why, mx, false);
+        if (why.reply?.code === 421) this.backOff(h, `${mx} closed the session (421)`);
+        return 'closing';
       }
-    }
-    const toProbe = probeDomains.filter((dom) => {
-      const d = this.domains.get(dom);
-      return this.needsProbe(d) && answered.some((a) => a.item.addr.domain === dom && a.reply.code < 300);
-    });
-    if (toProbe.length > 0 && s.usable) await this.probe(s, toProbe);
-
-    for (const { item, reply } of answered) {
-      const d = this.domains.get(item.addr.domain);
-      const decision = decideRcpt(reply, d?.catchAll ?? null, mx);
-      if (decision.reason === 'greylisted' && (this.o.waitGreylistMs ?? 0) > 0 && !item.greylisted) {
-        this.waitGreylist(h, item, this.result(item, decision));
-        continue;
+      if (mail.code >= 400) {
+        for (const item of items) this.finish(item, viaBackup(decideMail(mail, mx, this.from), c.skipped));
+        return 'open';
       }
-      const r = this.result(item, decision);
-      if (item.greylisted) r.greylistRetried = true;
-      this.emit(r);
+      // The probes went first: the addresses' replies follow them.
+      const own: TransactionResult = lead > 0 ? { ...tx, rcpts: tx.rcpts.slice(lead) } : tx;
+      const leadClosing = tx.rcpts.slice(0, lead).find((r) => r.reply?.code === 421)?.reply;
+      const sorted = sortReplies(items, (i) => i.addr.address, own, mx, leadClosing);
+      closing = sorted.closing !== undefined;
+      for (const item of [...sorted.tooMany].reverse()) this.enqueue(h, item, true);
+      if (sorted.limitAt > 0 && sorted.limitAt + lead < h.batchSize) {
+        h.batchSize = sorted.limitAt + lead;
+        this.o.onEvent?.({ type: 'note', host: mx, message: `${mx} takes at most ${h.batchSize} recipients per transaction; batches shrink to that` });
+      }
+      const answered = sorted.answered;
+      if (answered.length > 0) h.backoffMs = 0;
+
+      // Catch-all: a refused real address proves the domain does not accept everything.
+      for (const { item, reply } of answered) {
+        const d = this.domains.get(item.addr.domain);
+        if (d && d.catchAll === null && reply.code >= 500 && refusesUnknownUsers(reply)) {
+          d.catchAll = false;
+          touched.add(d);
+        }
+      }
+      for (const { item, reply } of answered) {
+        const d = this.domains.get(item.addr.domain);
+        if (d && reply.code >= 200 && reply.code < 300 && this.gated(d)) {
+          // An accept means nothing until the domain is known not to accept everyone.
+          d.parked.push({ item, reply, mx, skipped: c.skipped, host: h });
+          touched.add(d);
+          continue;
+        }
+        this.decideAnswered(h, item, reply, d, mx, c.skipped);
+      }
+      if (sorted.unanswered.length > 0) {
+        this.requeue(h, sorted.unanswered, sorted.why, mx, answered.length > 0);
+        if (sorted.closing && answered.length === 0) this.backOff(h, `${mx} closed the session (${sorted.closing.code})`);
+      }
+    } finally {
+      for (const d of touched) this.releaseParked(d);
     }
-    if (unanswered.length > 0) {
-      this.requeue(h, unanswered, tx.outcome, mx, answered.length > 0);
-      if (tx.outcome.reply?.code === 421 && answered.length === 0) this.backOff(h, `${mx} closed the session (421)`, false);
-    }
+    return closing ? 'closing' : 'open';
   }
 
-  /** One RCPT per domain to a random local part, in the transaction still open. */
-  private async probe(s: SmtpSession, domains: string[]): Promise<void> {
-    const rcpts = domains.map((dom) => `${randomLocalPart(this.o.randomBytes)}@${dom}`);
-    for (const dom of domains) {
-      const d = this.domains.get(dom);
-      if (d) d.probeTries++;
+  private decideAnswered(h: HostState, item: Item, reply: Reply, d: DomainState | undefined, mx: string, skipped: SkippedMx[]): void {
+    const decision = viaBackup(decideRcpt(reply, d?.catchAll ?? null, mx), skipped);
+    if (decision.reason === 'greylisted' && (this.o.waitGreylistMs ?? 0) > 0 && !item.greylisted) {
+      this.waitGreylist(h, item, this.result(item, decision));
+      return;
     }
-    const ptx = await s.addRecipients(rcpts);
-    this.stats.catchAllProbes += rcpts.length;
-    this.stats.rcpts += rcpts.length;
-    for (const [i, dom] of domains.entries()) {
-      const d = this.domains.get(dom);
-      const r = ptx.rcpts[i]?.reply;
-      if (!d || !r) continue;
-      if (r.code >= 200 && r.code < 300) d.catchAll = true;
-      else if (r.code >= 500) {
-        const c = classifyReply({ code: r.code, ...(r.enhanced ? { enhanced: r.enhanced } : {}), text: r.text, stage: 'rcpt' });
-        // Only "no such user" proves it; a policy refusal of the probe proves nothing.
-        if (c.reason === 'userunknown' || c.reason === 'undefined') d.catchAll = false;
-      }
+    const r = this.result(item, decision);
+    if (item.greylisted) r.greylistRetried = true;
+    this.emit(r);
+  }
+
+  /**
+   * Accepts parked for a domain get their verdict once its catch-all status is known. When the
+   * probe could not tell (no answer, a hang-up, a deferral), they are asked again with a new
+   * probe, up to MAX_PROBES times; then they are answered with the status unknown, saying so.
+   */
+  private releaseParked(d: DomainState): void {
+    if (d.parked.length === 0 || d.probing > 0) return;
+    if (this.gated(d) && d.probeTries < MAX_PROBES) {
+      if (this.stopping) return; // unanswered: pending, asked again on --resume
+      const parked = d.parked;
+      d.parked = [];
+      for (const p of [...parked].reverse()) this.enqueue(p.host, p.item, true);
+      return;
     }
+    const parked = d.parked;
+    d.parked = [];
+    for (const p of parked) this.decideAnswered(p.host, p.item, p.reply, d, p.mx, p.skipped);
   }
 
   private waitGreylist(h: HostState, item: Item, first: VerifyResult): void {
@@ -934,7 +1114,8 @@ class Verifier {
   private stop(): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.onStopped();
+    for (const w of this.stopWaiters) w();
+    this.stopWaiters.clear();
     // Greylisted addresses waiting for their second try: the first answer is what we know.
     for (const item of this.delayedItems) if (item.greylisted) this.emit(item.greylisted);
     this.delayedItems.clear();
@@ -967,5 +1148,6 @@ export function resultOf(address: string, input: string | undefined, d: Decision
   if (d.retryAfterSeconds !== undefined) r.retryAfterSeconds = d.retryAfterSeconds;
   if (d.provider !== undefined) r.provider = d.provider;
   if (d.greylistRetried) r.greylistRetried = true;
+  if (d.skippedMx !== undefined && d.skippedMx.length > 0) r.skippedMx = d.skippedMx;
   return r;
 }

@@ -13,7 +13,10 @@ export const VERIFY_SCHEMA_VERSION = 1;
 export type VerdictKind = 'deliverable' | 'undeliverable' | 'risky' | 'unknown';
 
 /** The reply-text reason (DESIGN.md vocabulary), or what was found without a refusal. */
-export type VerifyReason = Reason | 'accepted' | 'catchall' | 'timeout' | 'nosmtputf8';
+export type VerifyReason = Reason | 'accepted' | 'catchall' | 'timeout' | 'nosmtputf8' | 'backupmx';
+
+/** A mail host preferred over the one that answered, and why it could not be used. */
+export interface SkippedMx { host: string; reason: string }
 
 export interface VerifyReply { code: number; enhanced?: string; text: string }
 
@@ -44,6 +47,8 @@ export interface VerifyResult {
   provider?: string;
   /** The greylisted first answer came before this one (--wait-greylist). */
   greylistRetried?: true;
+  /** The answer came from a lower-preference MX: the better ones, and why they were not used. */
+  skippedMx?: SkippedMx[];
 }
 
 /** A verdict before the address-specific fields are attached. */
@@ -121,6 +126,31 @@ export function decideRcpt(reply: Reply, catchAll: boolean | null, mx: string): 
     return rcptDecision(reply, catchAll, mx, 'risky', 'mailboxfull', true, `${mx} deferred the recipient (${tag(reply)}): the mailbox exists but is full for now`, c);
   }
   return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, true, `${mx} deferred the recipient (${tag(reply)}, ${title}): ask again later`, c);
+}
+
+/**
+ * A "no such user" refusal: for a real address it proves the domain does not accept everyone;
+ * for the catch-all probe, a refusal whose words say nothing else (`undefined`) counts too.
+ */
+export function refusesUnknownUsers(reply: Reply, probe = false): boolean {
+  const reason = classifyReply({ code: reply.code, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}), text: reply.text, stage: 'rcpt' }).reason;
+  return reason === 'userunknown' || (probe && reason === 'undefined');
+}
+
+/**
+ * An answer from a lower-preference MX because better ones were skipped says so, and an accept
+ * there is at most risky: a backup MX often accepts every address and queues it for the primary.
+ */
+export function viaBackup(d: Decision, skipped: readonly SkippedMx[]): Decision {
+  if (skipped.length === 0) return d;
+  const why = skipped.map((s) => `${s.host}: ${s.reason}`).join('; ');
+  const out: Decision = { ...d, skippedMx: [...skipped], message: `${d.message} — answered by a lower-preference MX because the preferred one could not be used (${why})` };
+  if (d.verdict === 'deliverable') {
+    out.verdict = 'risky';
+    out.reason = 'backupmx';
+    out.message = `${d.mx ?? 'a backup MX'} accepted the recipient, but it is a lower-preference MX used because the preferred one could not be (${why}); backup MXs often accept every address, so this says little about the mailbox`;
+  }
+  return out;
 }
 
 /** MAIL FROM was refused: the server would not open a transaction, so no recipient was judged. */
