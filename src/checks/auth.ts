@@ -6,12 +6,12 @@ import net from 'node:net';
 import { withCache, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
 import { checkDkim, isValidDomainName, isValidSelector, type DkimDetails, type DkimKeyType, type DkimSelectorStatus } from './dkim.js';
-import { checkDmarc, domainOfAddress, type AlignmentCheck, type DmarcDetails, type DmarcMode, type DmarcPolicy, type ReportUri } from './dmarc.js';
+import { checkDmarc, type AlignmentCheck, type BrokenDmarcRecord, type DmarcDetails, type DmarcMode, type DmarcPolicy, type ReportUri } from './dmarc.js';
 import { normalizeDomain, treeWalkTargets } from './org-domain.js';
 import { checkRdns, type RdnsDetails } from './rdns.js';
 // The one import of the SPF check (written beside this file): every use goes through runSpf()
 // and spfForAlignment().
-import { checkHost, spfReport } from './spf.js';
+import { checkHost, spfIdentity, spfReport, type SpfRecordStatus, type SpfReportDetails, type SpfResult } from './spf.js';
 import type { CheckName, CheckStatus, CheckSummary, Finding } from './types.js';
 
 export interface AuthOptions {
@@ -28,8 +28,11 @@ export interface AuthOptions {
 }
 
 export interface AuthSpf {
-  /** The RFC 7208 result word: pass fail softfail neutral none temperror permerror. */
-  result: string;
+  /** Only an RFC 7208 result word: pass fail softfail neutral none temperror permerror; null
+   *  when no IP was evaluated and the record has no error (there is no result without an IP). */
+  result: SpfResult | null;
+  /** The record on its own: valid, none, permerror (broken) or temperror (DNS failed). */
+  recordStatus: SpfRecordStatus;
   status: CheckStatus;
   summary: string;
   /** For fail: the domain's exp= text. */
@@ -75,6 +78,9 @@ export interface AuthDmarc {
   rua: ReportUri[];
   ruf: ReportUri[];
   alignment: { spf: AlignmentCheck; dkim: AlignmentCheck } | null;
+  /** Records written as DMARC that are broken (wrong version tag, bad tag values), with the
+   *  exact problems: the result is then permerror, never "none". */
+  brokenRecords: { name: string; record: string; problems: string[]; discarded: boolean }[];
   findings: Finding[];
 }
 
@@ -132,16 +138,35 @@ function runSpf(domain: string, resolve: Resolve, ip: string | undefined, sender
  * the null sender, RFC 7208 §2.4). That is the report's own evaluation when the identity's
  * domain is the queried domain; otherwise it is evaluated separately, at the same time.
  */
-function spfForAlignment(report: Promise<CheckSummary>, d: string, spfDomain: string, ip: string, sender: string, helo: string | undefined, resolve: Resolve): Promise<string> {
-  if (spfDomain === d) return report.then((r) => r.result);
-  return checkHost(ip, spfDomain, sender === '' ? `postmaster@${spfDomain}` : sender, { resolve, ...(helo ? { helo } : {}) })
-    .then((r) => r.result, () => 'temperror');
+function spfForAlignment(report: Promise<CheckSummary>, d: string, id: { domain: string; sender: string }, ip: string, helo: string | undefined, resolve: Resolve): Promise<{ result: string; reason?: string }> {
+  if (id.domain === d) return report.then((r) => ({ result: r.result ?? 'none', ...(r.status === 'error' ? { reason: r.summary } : {}) }));
+  return checkHost(ip, id.domain, id.sender, { resolve, ...(helo ? { helo } : {}) })
+    .then(
+      (r) => ({ result: r.result, ...(r.result === 'temperror' ? { reason: r.comment } : {}) }),
+      // A crash deep in the evaluation: alignment is undecidable, and the reason is kept.
+      (e: unknown) => ({ result: 'temperror', reason: `SPF of ${id.domain} could not be evaluated: ${e instanceof Error ? e.message : String(e)}` }),
+    );
+}
+
+/** An address literal ([192.0.2.1], [IPv6:…]) in HELO or MAIL FROM: no SPF, no DMARC there. */
+export function isAddressLiteral(name: string): boolean {
+  return /^\[.*\]$/.test(name.trim());
+}
+
+/** The broken DMARC records checkDmarc found (kept in its details). */
+function brokenOf(c: CheckSummary): BrokenDmarcRecord[] {
+  return ((c.details ?? {}) as Partial<DmarcDetails>).broken ?? [];
 }
 
 /** A check that threw (a bug or unexpected input deep inside) must not take the report down. */
 function crashed(check: CheckName, subject: string, e: unknown): CheckSummary {
-  const message = e instanceof Error ? e.message : String(e);
-  return { check, status: 'error', result: 'temperror', subject, summary: `The ${check} check could not finish: ${message}`, findings: [{ level: 'warn', code: `${check}.internal`, message }], details: {}, queries: [] };
+  const message = e instanceof Error ? `${e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : String(e);
+  return {
+    check, status: 'error', result: 'temperror', subject,
+    summary: `The ${check} check could not finish: ${message}`,
+    findings: [{ level: 'warn', code: `${check}.internal`, message: `the ${check} check stopped with an unexpected error: ${message}`, fix: 'run again with --verbose and report it if it persists' }],
+    details: { error: message }, queries: [],
+  };
 }
 
 const NAMES: Record<CheckName, string> = { spf: 'SPF', dkim: 'DKIM', dmarc: 'DMARC', rdns: 'reverse DNS', dnsbl: 'blocklists' };
@@ -178,24 +203,39 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
   const mode = opts.dmarcMode ?? 'rfc9989';
   const resolve = withCache(opts.resolve);
 
-  // RFC 7208 §2.4: the MAIL FROM identity; the null sender ('') means postmaster@<HELO>.
-  // Without --from we check postmaster@<domain>, the domain's own envelope.
-  const sender = opts.from === undefined ? `postmaster@${d}` : opts.from.trim().replace(/^<(.*)>$/, '$1');
-  const spfDomain = sender === '' ? (helo ? normalizeDomain(helo) : null) : domainOfAddress(sender);
+  // RFC 7208 §2.4 through spfIdentity() (the function the RFC suite tests): the MAIL FROM
+  // identity; the null sender ('') means postmaster@<HELO>. Without --from we check
+  // postmaster@<domain>, the domain's own envelope. An address literal (HELO [192.0.2.1],
+  // MAIL FROM user@[192.0.2.1]) is no domain: it has no SPF record and no DMARC (§2.3).
+  const rawSender = opts.from === undefined ? `postmaster@${d}` : opts.from.trim().replace(/^<(.*)>$/, '$1');
+  const id = spfIdentity(rawSender, helo);
+  const literal = id && isAddressLiteral(id.domain) ? id.domain : undefined;
+  const sender = id?.sender ?? '';
+  const spfDomain = id && !literal ? normalizeDomain(id.domain) : null;
   if (mode === 'rfc9989' && spfDomain && spfDomain !== d) {
     for (const t of treeWalkTargets(spfDomain)) void resolve(`_dmarc.${t}`, 'TXT').catch(() => {});
   }
 
-  const spfP = runSpf(d, resolve, ip, sender, helo).catch((e: unknown) => crashed('spf', d, e));
-  const spfIds = ip && spfDomain
-    ? spfForAlignment(spfP, d, spfDomain, ip, sender, helo, resolve).then((result) => [{ domain: spfDomain, result }])
-    : Promise.resolve([]);
-  const [spf, dkim, dmarc, rdns] = await Promise.all([
+  const spfP = runSpf(d, resolve, ip, rawSender, helo && !isAddressLiteral(helo) ? helo : undefined).catch((e: unknown) => crashed('spf', d, e));
+  const alignP = ip && spfDomain && id
+    ? spfForAlignment(spfP, d, { domain: spfDomain, sender: id.sender }, ip, helo, resolve)
+    : Promise.resolve(undefined);
+  const spfIds = alignP.then((a) => (a && spfDomain ? [{ domain: spfDomain, result: a.result }] : []));
+  const [spf, dkim, dmarc, rdns, align] = await Promise.all([
     spfP,
     checkDkim(d, { resolve, selectors: opts.selectors }).catch((e: unknown) => { if (e instanceof UsageError) throw e; return crashed('dkim', d, e); }),
     checkDmarc(d, { resolve, mode, spf: spfIds, evaluate: Boolean(ip) }).catch((e: unknown) => crashed('dmarc', d, e)),
     ip ? checkRdns(ip, { resolve, helo }).catch((e: unknown) => crashed('rdns', ip, e)) : Promise.resolve(undefined),
+    alignP,
   ]);
+  if (align?.reason && align.result === 'temperror') {
+    dmarc.findings.push({ level: 'warn', code: 'dmarc.spf-undecided', message: `SPF alignment could not be decided: ${align.reason}` });
+  }
+  if (literal) {
+    const why = `${literal} is an address literal, not a domain: it has no SPF record (RFC 7208 §2.3 checks only a multi-label domain name) and no DMARC record, so neither is looked up`;
+    spf.findings.push({ level: 'info', code: 'spf.address-literal', message: why, fix: 'send with a MAIL FROM (or HELO name) in a domain you control, so receivers can authenticate it' });
+    dmarc.findings.push({ level: 'info', code: 'dmarc.address-literal', message: `${literal} is an address literal: address literals have no DMARC, so no SPF-authenticated domain can align with ${d}` });
+  }
   const checks: CheckSummary[] = [spf, dkim, dmarc, ...(rdns ? [rdns] : [])];
   const sf = spfFacts(spf);
   const dk = dkim.details as Partial<DkimDetails>;
@@ -208,15 +248,16 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
     schemaVersion: 1,
     domain: d,
     ...(ip ? { ip } : {}),
-    ...(opts.from !== undefined ? { from: sender === '' ? null : sender } : {}),
+    ...(opts.from !== undefined ? { from: rawSender === '' ? null : rawSender } : {}),
     ...(helo ? { helo } : {}),
     spf: {
-      result: spf.result,
+      result: (spf.result as SpfResult | null),
+      recordStatus: (spf.details as Partial<SpfReportDetails>).recordStatus ?? (spf.result === 'temperror' ? 'temperror' : spf.result === 'permerror' ? 'permerror' : 'none'),
       status: spf.status,
       summary: spf.summary,
       explanation: sf.explanation,
       record: sf.record,
-      sender: sender === '' ? (helo ? `postmaster@${helo}` : null) : sender,
+      sender: sender === '' ? null : sender,
       domain: spfDomain,
       findings: spf.findings,
     },
@@ -226,10 +267,11 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
     dmarc: {
       mode,
       status: dmarc.status,
-      result: dmarc.result,
+      result: dmarc.result ?? 'none',
       summary: dmarc.summary,
-      record: rec?.raw ?? null,
-      recordDomain: disc?.recordDomain ?? null,
+      // A broken record the receivers discarded is still the owner's record: show its text.
+      record: rec?.raw ?? disc?.malformed?.[0]?.text ?? null,
+      recordDomain: disc?.recordDomain ?? disc?.malformed?.[0]?.name.replace(/^_dmarc\./, '') ?? null,
       inherited: disc?.inherited ?? false,
       policy: disc?.policy ?? null,
       effectivePolicy: disc?.effectivePolicy ?? null,
@@ -244,6 +286,7 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
       rua: rec?.rua ?? [],
       ruf: rec?.ruf ?? [],
       alignment: dm.evaluation?.alignment ?? null,
+      brokenRecords: brokenOf(dmarc).map((b) => ({ name: b.name, record: b.text, problems: b.problems, discarded: b.discarded })),
       findings: dmarc.findings,
     },
     checks,
@@ -252,7 +295,7 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
   if (rdns) {
     result.rdns = {
       status: rdns.status,
-      result: rdns.result,
+      result: rdns.result ?? 'none',
       summary: rdns.summary,
       ptr: rd?.ptr ?? [],
       fcrdns: rd?.fcrdns ?? false,

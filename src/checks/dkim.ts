@@ -324,7 +324,9 @@ export async function checkDkim(domain: string, opts: DkimOptions): Promise<Chec
     summary = `DKIM problem at ${list(problems)}: ${problems.map((p) => p.findings.find((f) => f.level === 'error')?.message ?? p.status).join(' ')}`;
   } else if (found.length === 0 && errors.length > 0) {
     status = 'error';
-    summary = `DKIM keys could not be looked up (${errors.length} lookups failed).`;
+    // The reasons, not just a count: the distinct error messages of the failed lookups.
+    const reasons = [...new Set(errors.map((e) => (e.findings[0]?.message ?? e.dnsError ?? 'unknown error').replace(/^The lookup of \S+ failed: /, '').replace(/\.$/, '')))];
+    summary = `DKIM keys could not be looked up (${errors.length} lookups failed: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? '; …' : ''}).`;
   } else if (found.length === 0) {
     status = 'info';
     summary = `No DKIM key at ${selectors.length} common selectors of ${d}; if you sign mail, name your selector with --dkim-selector.`;

@@ -26,6 +26,62 @@ export function isDmarcRecord(txt: string): boolean {
   return DMARC_VERSION_RE.test(txt);
 }
 
+/**
+ * A TXT record written as DMARC that receivers discard because its version tag is wrong
+ * ("v=DMARC1 p=reject" without ";", "V=DMARC1", "v=dmarc1", "v=DMARC2", "p=reject; v=DMARC1",
+ * or DMARC tags with no v= at all). Receivers treat the name as having no record
+ * (RFC 7489 §6.6.3 step 3), but the owner meant one: reporting "no record" would lead them
+ * to publish a second.
+ */
+export function looksLikeDmarc(txt: string): boolean {
+  if (isDmarcRecord(txt)) return false;
+  return /(^|;)\s*v\s*=\s*dmarc/i.test(txt) || /(^|;)\s*p\s*=\s*[A-Za-z]+\s*(;|$)/.test(txt) && /(^|;)\s*(rua|ruf|sp|adkim|aspf|pct|fo|np)\s*=/.test(txt);
+}
+
+/** Why a record that looksLikeDmarc() is not one: the exact fault in its version tag. */
+export function versionProblem(txt: string): string {
+  const m = /^\s*([A-Za-z]+)\s*=\s*([^;]*)/.exec(txt);
+  if (!m || m[1]!.toLowerCase() !== 'v') {
+    return /(^|;)\s*v\s*=/i.test(txt)
+      ? 'v=DMARC1 is not the first tag; a DMARC record must start with v=DMARC1 (RFC 7489 §6.3), so receivers discard it'
+      : 'the record has no v=DMARC1 at its start (RFC 7489 §6.3), so receivers discard it';
+  }
+  const value = m[2]!.trim();
+  if (m[1] !== 'v') return `the version tag is written "${m[1]}="; tag names are case-sensitive, so it must be "v=" in lower case (RFC 7489 §6.3) and receivers discard the record`;
+  const run = /^(DMARC1)([\s,:]+)\S/i.exec(value);
+  if (run) return `there is no ";" after v=${run[1]}: receivers read the version as "${value}" and discard the whole record (RFC 7489 §6.3)`;
+  if (/^dmarc1$/i.test(value)) return `the version is written "${value}"; it must be exactly "DMARC1" (upper case), so receivers discard the record`;
+  if (/^dmarc\d*$/i.test(value)) return `"${value}" is not a DMARC version (the only one is DMARC1), so receivers discard the record`;
+  return `the version "${value}" is not DMARC1, so receivers discard the record`;
+}
+
+/** The record as the owner meant it: the version tag repaired, for reading the other tags. */
+function repairedVersion(txt: string): string {
+  const rest = txt.replace(/^\s*v\s*=\s*dmarc\d*[\s,:]*/i, '').replace(/(^|;)\s*v\s*=\s*dmarc\d*\s*(?=;|$)/i, '$1');
+  return `v=DMARC1; ${rest.replace(/^\s*;/, '')}`;
+}
+
+/** A record that looks like DMARC but is broken: its text, where it is, and every problem. */
+export interface BrokenDmarcRecord {
+  /** The _dmarc name it was found at. */
+  name: string;
+  text: string;
+  /** The version fault (for a record receivers discard) and the tag faults. */
+  problems: string[];
+  /** Receivers discard the record altogether (its version tag is wrong). */
+  discarded: boolean;
+}
+
+/** The problems of a record receivers read: its error-level findings. */
+function recordProblems(rec: DmarcRecord): string[] {
+  return rec.findings.filter((f) => f.level === 'error' && f.code !== 'dmarc.unusable').map((f) => f.message.replace(/\.$/, ''));
+}
+
+export function diagnoseMalformed(name: string, txt: string, domain: string, mode: DmarcMode): BrokenDmarcRecord {
+  const rec = parseDmarcRecord(repairedVersion(txt), domain, mode);
+  return { name, text: txt, problems: [versionProblem(txt), ...recordProblems(rec)], discarded: true };
+}
+
 export interface ReportUri {
   uri: string;
   valid: boolean;
@@ -124,7 +180,7 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
   const tags: Record<string, string> = {};
   for (const t of list.tags) tags[t.name] = t.value;
   const rec: DmarcRecord = { raw, domain: normalizeDomain(domain), tags, adkim: 'r', aspf: 'r', rua: [], ruf: [], usable: true, findings };
-  for (const e of list.errors) findings.push({ level: 'error', code: 'dmarc.syntax', message: `Record syntax: ${e}.`, fix: 'Write the record as tag=value pairs separated by ";", e.g. v=DMARC1; p=reject; rua=mailto:dmarc@example.com' });
+  for (const e of list.errors) findings.push({ level: 'error', code: 'dmarc.syntax', message: `${e.charAt(0).toUpperCase()}${e.slice(1)} (record syntax).`, fix: 'Write the record as tag=value pairs separated by ";", e.g. v=DMARC1; p=reject; rua=mailto:dmarc@example.com' });
 
   // Tag names are case-sensitive; literal values (p=Reject, adkim=S) are not (RFC 9989 §4.7).
   if (tags.p === undefined) {
@@ -152,10 +208,10 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
   }
   if (tags.pct !== undefined) {
     const n = /^\d{1,3}$/.test(tags.pct.trim()) ? Number(tags.pct) : NaN;
-    if (mode === 'rfc9989') {
+    if (!(n >= 0 && n <= 100)) {
+      findings.push({ level: 'error', code: 'dmarc.bad-pct', message: `pct=${tags.pct} is not a whole number from 0 to 100${mode === 'rfc9989' ? ' (and pct is historic in RFC 9989)' : '; 100 is used'}.`, fix: 'Remove pct= (the default is 100).' });
+    } else if (mode === 'rfc9989') {
       findings.push({ level: 'info', code: 'dmarc.pct-historic', message: `pct=${tags.pct} is historic in RFC 9989 (§A.6); its receivers ignore it and use t= instead${n < 100 ? ', while RFC 7489 receivers still apply the policy to only that share of failing mail' : ''}.`, fix: n < 100 ? 'Use t=y while testing, and remove pct=.' : 'Remove pct=.' });
-    } else if (!(n >= 0 && n <= 100)) {
-      findings.push({ level: 'error', code: 'dmarc.bad-pct', message: `pct=${tags.pct} is not a number from 0 to 100; 100 is used.`, fix: 'Remove pct= (the default is 100).' });
     } else {
       rec.pct = n;
       if (n < 100) findings.push({ level: 'warn', code: 'dmarc.pct', message: `pct=${n}: the policy applies to ${n}% of failing mail; the rest gets the next lower policy (RFC 7489 §6.6.4).`, fix: 'Raise pct to 100 (or remove it) once reports show your mail passes.' });
@@ -231,6 +287,8 @@ export interface DmarcLookup {
   records: string[];
   /** TXT records there that are not DMARC records (discarded, RFC 7489 §6.6.3 step 2). */
   otherTxt: number;
+  /** Of those, the ones written as DMARC records but discarded for a wrong version tag. */
+  malformed?: string[];
   error?: DnsErrorCode;
   message?: string;
 }
@@ -263,6 +321,9 @@ export interface DmarcDiscovery {
   /** The policy for subdomains of this domain that have no record of their own. */
   subdomainPolicy?: DmarcPolicy;
   error?: string;
+  /** Records written as DMARC but discarded by receivers (wrong version tag), at the names
+   *  discovery went through up to the one that decided. */
+  malformed?: BrokenDmarcRecord[];
 }
 
 export interface DmarcOptions {
@@ -276,7 +337,8 @@ export async function lookupDmarc(resolve: Resolve, target: string): Promise<Dma
   try {
     const txt = await resolve(name, 'TXT');
     const records = txt.filter(isDmarcRecord);
-    return { target, name, outcome: records.length === 0 ? 'none' : records.length > 1 ? 'multiple' : 'record', records, otherTxt: txt.length - records.length };
+    const malformed = txt.filter(looksLikeDmarc);
+    return { target, name, outcome: records.length === 0 ? 'none' : records.length > 1 ? 'multiple' : 'record', records, otherTxt: txt.length - records.length, ...(malformed.length > 0 ? { malformed } : {}) };
   } catch (e) {
     if (isDnsError(e) && (e.dnsCode === 'ENOTFOUND' || e.dnsCode === 'ENODATA')) return { target, name, outcome: 'none', records: [], otherTxt: 0 };
     return { target, name, outcome: 'error', records: [], otherTxt: 0, error: isDnsError(e) ? e.dnsCode : 'EBADRESP', message: (e as Error).message };
@@ -345,6 +407,7 @@ export async function discoverDmarc(domain: string, opts: DmarcOptions, memo: Lo
     out.domainExists = exists ?? null;
   }
   for (const l of lookups) {
+    for (const txt of l.malformed ?? []) (out.malformed ??= []).push(diagnoseMalformed(l.name, txt, l.target, mode));
     if (l.outcome === 'none') continue;
     if (l.outcome === 'error') {
       out.status = 'temperror';
@@ -552,6 +615,20 @@ export interface DmarcDetails {
   mode: DmarcMode;
   discovery: DmarcDiscovery;
   evaluation?: DmarcEvaluation;
+  /** Records written as DMARC that are broken (result permerror). */
+  broken?: BrokenDmarcRecord[];
+}
+
+/** A corrected version of a broken record: its valid tags kept, p= defaulting to none. */
+function suggestRecord(b: BrokenDmarcRecord, orgDomain: string, mode: DmarcMode): string {
+  const rec = parseDmarcRecord(b.discarded ? repairedVersion(b.text) : b.text, orgDomain, mode);
+  const parts = ['v=DMARC1', `p=${rec.p ?? 'none'}`];
+  if (rec.sp) parts.push(`sp=${rec.sp}`);
+  if (rec.tags.adkim && rec.adkim === 's') parts.push('adkim=s');
+  if (rec.tags.aspf && rec.aspf === 's') parts.push('aspf=s');
+  const rua = rec.rua.filter((u) => u.valid).map((u) => u.uri);
+  parts.push(`rua=${rua.length > 0 ? rua.join(',') : `mailto:dmarc-reports@${orgDomain}`}`);
+  return parts.join('; ');
 }
 
 /** Discovery, record validation, report destinations, and (optionally) the DMARC result. */
@@ -572,17 +649,27 @@ export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promi
   let status: CheckStatus = 'pass';
   let summary: string;
   const starter = `v=DMARC1; p=none; rua=mailto:dmarc-reports@${discovery.orgDomain}`;
+  // Records the owner wrote as DMARC that are broken: discarded ones (wrong version tag) and
+  // the record receivers read when it has errors. Either way the owner must fix the record in
+  // place; "no record" would make them publish a second one (two records void both).
+  const broken: BrokenDmarcRecord[] = [...(discovery.malformed ?? [])];
+  if (rec && (discovery.status === 'found' || discovery.status === 'invalid')) {
+    const problems = recordProblems(rec);
+    if (problems.length > 0 || discovery.status === 'invalid') broken.push({ name: `_dmarc.${discovery.recordDomain}`, text: rec.raw, problems: problems.length > 0 ? problems : ['it has neither a valid p= nor a valid rua='], discarded: discovery.status === 'invalid' });
+  }
   switch (discovery.status) {
     case 'none':
       status = 'fail';
       summary = `No DMARC record for ${d}${discovery.orgDomain !== d ? ` or its organizational domain ${discovery.orgDomain}` : ''}.`;
-      findings.push({ level: 'error', code: 'dmarc.no-record', message: `${summary} Gmail and Yahoo require DMARC from bulk senders and reject or junk unauthenticated mail (550 5.7.26); without it anyone can send as ${d}.`, fix: `Publish TXT _dmarc.${discovery.orgDomain} "${starter}", read the reports, then move to p=quarantine or p=reject.` });
+      if (broken.length === 0) findings.push({ level: 'error', code: 'dmarc.no-record', message: `${summary} Gmail and Yahoo require DMARC from bulk senders and reject or junk unauthenticated mail (550 5.7.26); without it anyone can send as ${d}.`, fix: `Publish TXT _dmarc.${discovery.orgDomain} "${starter}", read the reports, then move to p=quarantine or p=reject.` });
       break;
-    case 'multiple':
+    case 'multiple': {
       status = 'fail';
-      summary = `Several DMARC records at _dmarc.${discovery.recordDomain}: receivers ignore all of them.`;
-      findings.push({ level: 'error', code: 'dmarc.multiple-records', message: `${summary} (RFC 7489 §6.6.3, RFC 9989 §4.10)`, fix: `Keep exactly one TXT record starting with v=DMARC1 at _dmarc.${discovery.recordDomain}.` });
+      const texts = discovery.lookups.find((l) => l.target === discovery.recordDomain)?.records ?? [];
+      summary = `${texts.length || 'Several'} DMARC records at _dmarc.${discovery.recordDomain}: receivers ignore all of them.`;
+      findings.push({ level: 'error', code: 'dmarc.multiple-records', message: `${summary} (RFC 7489 §6.6.3, RFC 9989 §4.10)${texts.length > 0 ? ` Records: ${texts.map((t) => `"${t}"`).join(', ')}.` : ''}`, fix: `Keep exactly one TXT record starting with v=DMARC1 at _dmarc.${discovery.recordDomain}.` });
       break;
+    }
     case 'invalid':
       status = 'fail';
       summary = `The DMARC record at _dmarc.${discovery.recordDomain} is unusable: receivers apply no DMARC.`;
@@ -596,7 +683,27 @@ export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promi
       summary = `DMARC policy for ${d}: ${discovery.effectivePolicy}${discovery.effectivePolicy !== discovery.policy ? ` (${discovery.policy} in test mode)` : ''}${discovery.inherited ? ` (from _dmarc.${discovery.recordDomain}, ${discovery.policySource}=)` : ''}.`;
       break;
   }
-  if (rec) findings.push(...rec.findings);
+  if (broken.length > 0 && discovery.status !== 'temperror') {
+    status = 'fail';
+    const applies = discovery.status === 'found'
+      ? `receivers apply the policy ${discovery.effectivePolicy} of _dmarc.${discovery.recordDomain}`
+      : discovery.status === 'multiple' ? 'receivers apply no DMARC' : 'no DMARC policy applies to your mail';
+    const first = broken[0]!;
+    // The summary names each fault in a few words; the finding below has the full text.
+    const short = first.problems.map((x) => x.split(/: |; |, so | \(/)[0]!);
+    summary = `The DMARC record at ${first.name} is broken: ${short.slice(0, 2).join(', ')}${short.length > 2 ? ` (+${short.length - 2} more)` : ''}.`;
+    for (const b of broken) {
+      const consequence = b.discarded ? `Receivers discard it, so ${applies}.` : 'Receivers ignore the broken tags and use their defaults.';
+      findings.push({
+        level: 'error',
+        code: b.discarded ? 'dmarc.malformed-record' : 'dmarc.invalid-tags',
+        message: `${b.name} holds "${b.text}": ${b.problems.join('; ')}. ${consequence}`,
+        fix: `Correct this record in place, do not publish another (two DMARC records void both): e.g. "${suggestRecord(b, discovery.orgDomain, mode)}".`,
+      });
+    }
+  }
+  // The record's own tag errors are summed up in the broken-record finding above.
+  if (rec) findings.push(...rec.findings.filter((f) => f.level !== 'error' || f.code === 'dmarc.unusable' || !broken.some((b) => b.text === rec.raw)));
   if (rec && discovery.status === 'found') {
     if (discovery.inherited) {
       findings.push({ level: 'info', code: 'dmarc.inherited', message: `${d} has no DMARC record of its own; the record of ${discovery.recordDomain} applies to it through ${discovery.policySource}= (${discovery.policy}).` });
@@ -636,6 +743,9 @@ export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promi
   }
   if (status === 'pass' && findings.some((f) => f.level === 'warn' || f.level === 'error')) status = 'warn';
   if (status === 'pass') findings.unshift({ level: 'ok', code: 'dmarc.ok', message: `DMARC record found at _dmarc.${discovery.recordDomain}: p=${rec?.policy}.` });
-  const result = evaluation ? evaluation.result : discovery.status === 'found' ? 'found' : discovery.status === 'temperror' ? 'temperror' : discovery.status === 'none' ? 'none' : 'permerror';
-  return { check: 'dmarc', status, result, subject: d, summary, findings, details: { domain: d, mode, discovery, ...(evaluation ? { evaluation } : {}) }, queries };
+  // RFC 8601 §2.7.1: permerror is "a syntactically incorrect DMARC record", whatever the IP.
+  const result = discovery.status === 'temperror' ? 'temperror'
+    : broken.length > 0 || discovery.status === 'multiple' || discovery.status === 'invalid' ? 'permerror'
+      : evaluation ? evaluation.result : discovery.status === 'found' ? 'found' : 'none';
+  return { check: 'dmarc', status, result, subject: d, summary, findings, details: { domain: d, mode, discovery, ...(evaluation ? { evaluation } : {}), ...(broken.length > 0 ? { broken } : {}) }, queries };
 }

@@ -5,7 +5,7 @@
 // prints, never reads process.*, and DNS trouble is a result word (temperror), not an exception.
 import { withCache, withQueryLog, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import type { CheckStatus, CheckSummary, Finding } from './types.js';
-import { checkHost, isValidSpfDomain, type SpfCheckResult, type SpfResult } from './spf-eval.js';
+import { checkHost, isValidSpfDomain, spfIdentity, type SpfCheckResult, type SpfResult } from './spf-eval.js';
 import { SPF_LOOKUP_LIMIT, SPF_VOID_LIMIT } from './spf-record.js';
 import { parseIp } from './spf-ip.js';
 import { UsageError } from '../errors.js';
@@ -37,15 +37,21 @@ export interface SpfReportOptions {
   timeLimitMs?: number;
 }
 
-/** The report's result word: an RFC 7208 result when an IP was evaluated; without an IP,
- *  'valid' for a record tree with no error, otherwise none/permerror/temperror as an
- *  evaluation reaching the problem would return. */
-export type SpfReportWord = SpfResult | 'valid';
+/** The report's result: an RFC 7208 result word when an IP was evaluated; without an IP,
+ *  none/permerror/temperror as any evaluation would return, and null for a record tree with
+ *  no error (no IP, so no result). Record validity is SpfReportDetails.recordStatus. */
+export type SpfReportWord = SpfResult | null;
+
+/** The record tree on its own, IP or not: valid, none (no record), permerror (broken),
+ *  temperror (DNS failed). */
+export type SpfRecordStatus = 'valid' | 'none' | 'permerror' | 'temperror';
 
 export interface SpfReportDetails {
   domain: string;
   /** The "v=spf1" records at the domain (more than one is a permerror, §4.5). */
   records: string[];
+  /** The record tree's own verdict, independent of any IP. */
+  recordStatus: SpfRecordStatus;
   /** The include/redirect tree with each term's DNS cost (absent for a malformed domain). */
   tree?: SpfTreeNode;
   /** Worst-case DNS-querying terms and void lookups of the tree, against the §4.6.4 limits. */
@@ -85,12 +91,11 @@ function resultFix(r: SpfCheckResult): string | undefined {
   }
 }
 
+/** The MAIL FROM identity's sender (RFC 7208 §2.4, spfIdentity(): the function the RFC suite
+ *  tests); without a sender, the domain's own postmaster; a null sender without a HELO name
+ *  falls back to the domain too. */
 function normalizeSender(sender: string | undefined, domain: string, helo: string | undefined): string {
-  if (sender === undefined) return `postmaster@${domain}`;
-  const s = sender.trim().replace(/^<(.*)>$/, '$1');
-  // §2.4: for a null reverse-path the MAIL FROM identity is postmaster@<HELO>.
-  if (s === '') return `postmaster@${helo ?? domain}`;
-  return s;
+  return spfIdentity(sender ?? `postmaster@${domain}`, helo)?.sender ?? `postmaster@${domain}`;
 }
 
 /**
@@ -104,18 +109,19 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
   const resolve = withCache(withQueryLog(opts.resolve, queries));
   const d = domain.trim().replace(/\.$/, '');
   const findings: Finding[] = [];
-  const details: SpfReportDetails = { domain: d, records: [], lookups: { count: 0, limit: SPF_LOOKUP_LIMIT, void: 0, voidLimit: SPF_VOID_LIMIT } };
+  const details: SpfReportDetails = { domain: d, records: [], recordStatus: 'none', lookups: { count: 0, limit: SPF_LOOKUP_LIMIT, void: 0, voidLimit: SPF_VOID_LIMIT } };
   const valid = isValidSpfDomain(d);
 
   // The walk and the evaluations run at once and share one cache: a report costs about one
   // round trip per include level, not one per term.
   const sender = normalizeSender(opts.sender, d, opts.helo);
   const common = { resolve, ...(opts.helo ? { helo: opts.helo } : {}), ...(opts.receiver ? { receiver: opts.receiver } : {}), ...(opts.now ? { now: opts.now } : {}), ...(opts.timeLimitMs ? { timeLimitMs: opts.timeLimitMs } : {}) };
-  const heloDomain = opts.helo !== undefined && isValidSpfDomain(opts.helo) ? opts.helo : undefined;
+  // §2.3: the HELO identity, only for a multi-label domain name (never an address literal).
+  const heloId = opts.helo !== undefined && isValidSpfDomain(opts.helo) ? spfIdentity(undefined, opts.helo) : null;
   const [walk, evaluation, heloEvaluation] = await Promise.all([
     valid ? walkSpf(d, { resolve }) : undefined,
     opts.ip !== undefined ? checkHost(opts.ip, d, sender, common) : undefined,
-    opts.ip !== undefined && heloDomain ? checkHost(opts.ip, heloDomain, `postmaster@${heloDomain}`, common) : undefined,
+    opts.ip !== undefined && heloId ? checkHost(opts.ip, heloId.domain, heloId.sender, common) : undefined,
   ]);
 
   let word: SpfReportWord;
@@ -138,8 +144,9 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
         message: `${walk.lookups} of ${SPF_LOOKUP_LIMIT} DNS-querying terms, ${walk.voids} of ${SPF_VOID_LIMIT} void lookups (RFC 7208 §4.6.4)`,
       });
     }
-    word = walk.verdict === 'ok' ? 'valid' : walk.verdict;
+    word = walk.verdict === 'ok' ? null : walk.verdict;
   }
+  details.recordStatus = word ?? 'valid';
 
   if (evaluation) {
     details.evaluation = evaluation;
@@ -175,12 +182,12 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
     status = RESULT_STATUS[evaluation.result];
     if (status === 'pass' && hasWarn) status = 'warn';
   } else {
-    status = word === 'valid' ? (hasWarn ? 'warn' : 'pass') : RESULT_STATUS[word as SpfResult];
+    status = word === null ? (hasWarn ? 'warn' : 'pass') : RESULT_STATUS[word];
   }
 
   const summary = evaluation
     ? `SPF ${evaluation.result} for ${evaluation.ip} at ${d}: ${evaluation.comment}`
-    : word === 'valid'
+    : word === null
       ? `SPF record of ${d} is valid: ${details.lookups.count} of ${SPF_LOOKUP_LIMIT} DNS lookups, ${details.lookups.void} of ${SPF_VOID_LIMIT} void lookups`
       : `SPF of ${d}: ${word}: ${findings.find((f) => f.level === 'error' || f.level === 'warn')?.message ?? word}`;
 

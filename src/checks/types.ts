@@ -22,8 +22,9 @@ export interface CheckSummary<D = unknown> {
   check: CheckName;
   status: CheckStatus;
   /** The check's own result word: an RFC 8601 word for spf/dkim/dmarc (pass, fail, softfail,
-   *  neutral, none, temperror, permerror), 'listed'/'clean' for dnsbl, 'pass'/'fail' for rdns. */
-  result: string;
+   *  neutral, none, temperror, permerror), 'listed'/'clean'/'error' for dnsbl, 'pass'/'fail' for
+   *  rdns; null when nothing was evaluated (SPF without a sending IP: see details.recordStatus). */
+  result: string | null;
   /** What was checked: an IP address or a domain. */
   subject: string;
   /** One line a person can act on. */

@@ -70,7 +70,8 @@ export function renderAuth(r: AuthResult, o: AuthRenderOptions): string {
   out.push(`${c.bold(`Sender authentication for ${r.domain}`)}  ${c.dim(context)}`, '');
 
   // SPF
-  out.push(header(o, 'SPF', r.spf));
+  // Without an IP there is no SPF result: the header shows the record's own status.
+  out.push(header(o, 'SPF', { status: r.spf.status, result: r.spf.result ?? `record ${r.spf.recordStatus}, no IP evaluated` }));
   out.push(wrap(p(r.spf.summary), o.width, '  '));
   if (r.spf.record) out.push(kv(o, 'record', p(r.spf.record)));
   if (r.spf.sender) out.push(kv(o, 'sender', p(r.spf.sender)));

@@ -158,7 +158,7 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
 function renderCheck(ch: CheckSummary, o: ProbeRenderOptions): string[] {
   const c = o.chalk;
   const colour = ch.status === 'pass' ? c.green : ch.status === 'fail' ? c.red : ch.status === 'warn' ? c.yellow : c.dim;
-  const out = [colour(`   ${ch.check.toUpperCase()} ${ch.subject}: ${ch.result} — ${ch.summary}`)];
+  const out = [colour(`   ${ch.check.toUpperCase()} ${ch.subject}: ${ch.result ?? 'not evaluated'} — ${ch.summary}`)];
   for (const f of ch.findings.filter((x) => x.level === 'error' || x.level === 'warn' || o.verbose)) {
     out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${f.message}${f.fix ? ` → ${f.fix}` : ''}`, o.width, '     '));
   }

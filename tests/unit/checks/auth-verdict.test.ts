@@ -30,12 +30,12 @@ const align = { mode: 'relaxed' as const, strict: false, aligned: false, candida
 const result = (txt: string): AuthResult => ({
   schemaVersion: 1,
   domain: 'example.com',
-  spf: { result: 'none', status: 'fail', summary: 'no SPF', explanation: null, record: null, sender: 'postmaster@example.com', domain: 'example.com', findings: [] },
+  spf: { result: 'none', recordStatus: 'none', status: 'fail', summary: 'no SPF', explanation: null, record: null, sender: 'postmaster@example.com', domain: 'example.com', findings: [] },
   dkim: [{ selector: 'x', status: 'invalid', keyType: null, keyBits: null, requested: true, record: txt, findings: [] }],
   dmarc: {
     mode: 'rfc9989', status: 'warn', result: 'found', summary: 'DMARC policy for example.com: none.', record: txt, recordDomain: 'example.com', inherited: false,
     policy: 'none', effectivePolicy: 'none', subdomainPolicy: 'none', orgDomain: 'example.com', orgDomainPsl: 'example.com', orgDomainTreeWalk: 'example.com',
-    adkim: 'r', aspf: 'r', pct: null, testing: false, rua: [], ruf: [], alignment: { spf: align, dkim: align },
+    adkim: 'r', aspf: 'r', pct: null, testing: false, rua: [], ruf: [], alignment: { spf: align, dkim: align }, brokenRecords: [],
     findings: [{ level: 'warn', code: 'dmarc.p-none', message: `evil ${txt}`, fix: 'do it' }],
   },
   checks: [c('spf', 'fail'), c('dkim', 'fail'), c('dmarc', 'warn')],

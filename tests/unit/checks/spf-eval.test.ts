@@ -161,9 +161,9 @@ describe('spfIdentity (§2.3, §2.4)', () => {
 });
 
 describe('spfReport', () => {
-  it('without an IP: the tree, each term\'s cost, the totals, and "valid"', async () => {
+  it('without an IP: the tree, each term\'s cost, the totals, no result word (null) and recordStatus valid', async () => {
     const s = await spfReport('example.com', { resolve: zoneResolver(base) });
-    expect(s).toMatchObject({ check: 'spf', result: 'valid', status: 'pass', subject: 'example.com' });
+    expect(s).toMatchObject({ check: 'spf', result: null, status: 'pass', subject: 'example.com' });
     expect(s.details.records).toEqual([base['example.com']!.TXT![0]]);
     expect(s.details.lookups).toEqual({ count: 3, limit: 10, void: 0, voidLimit: 2 });
     const t = s.details.tree!;
@@ -221,7 +221,7 @@ describe('spfReport', () => {
 
   it('warns (not fails) for a valid record with risks', async () => {
     const s = await spfReport('open.example', { resolve: zoneResolver({ 'open.example': { TXT: ['v=spf1 ptr +all'] } }) });
-    expect(s).toMatchObject({ result: 'valid', status: 'warn' });
+    expect(s).toMatchObject({ result: null, status: 'warn', details: { recordStatus: 'valid' } });
     expect(s.findings.map((f) => f.code)).toEqual(expect.arrayContaining(['spf.all-pass', 'spf.ptr-deprecated']));
   });
 });
