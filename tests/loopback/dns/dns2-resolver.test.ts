@@ -60,7 +60,7 @@ describe('dns2 resolver over loopback', () => {
   it('times out within its deadline when the server never answers', async () => {
     const t0 = Date.now();
     expect(await codeOf(resolver(300)('slow.example.test', 'A'))).toBe('ETIMEOUT');
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(Date.now() - t0).toBeLessThan(3_000); // 10x the deadline: bounded, with room for a loaded machine
   });
 
   it('retries a truncated answer over TCP on the same port', async () => {
@@ -76,7 +76,7 @@ describe('dns2 resolver over loopback', () => {
       const r = createDns2Resolver({ servers: [{ address: hang.address, port: hang.port }], timeoutMs: 400 });
       const t0 = Date.now();
       expect(await codeOf(r('example.test', 'A'))).toBe('ETIMEOUT');
-      expect(Date.now() - t0).toBeLessThan(1_500);
+      expect(Date.now() - t0).toBeLessThan(3_000);
       expect(hang.queries.map((q) => q.transport)).toEqual(['udp', 'tcp']);
     } finally {
       await hang.close();
