@@ -1,0 +1,300 @@
+// The decision logic of reply-text recognition: collects every piece of evidence a reply offers
+// (each matching pattern with its weight, the enhanced status code, the basic code at its stage)
+// and decides one reason by a documented decision list (README "Reply-text recognition"). It
+// returns the evidence with the decision. Pure: no I/O, never throws on peer text.
+import { extractFacts, zoneOperator, type ReplyFacts } from './reply-facts.js';
+import { D, getCatalog, type Catalog, type Compiled, type ProviderHint, type Reason } from './pattern-compiler.js';
+import { normalize, type ReplyInput } from './reply-normalize.js';
+import { wordsOf } from './word-index.js';
+
+/** One pattern that matched the text, as weighed by the decision. */
+export interface PatternEvidence {
+  id: string;
+  reason: Reason;
+  /** The pattern's priority plus the agreement bonuses of step 3. */
+  weight: number;
+  /** A weak cue (queue trailer, generic deferral): it only decides when nothing strong does. */
+  weak?: true;
+}
+
+/** What recognition weighed, and which of it decided (`decidedBy`). */
+export interface Evidence {
+  patterns: PatternEvidence[];
+  /** The enhanced status code's prior (RFC 3463 / IANA detail), with its weight. */
+  enhanced?: { code: string; reason: Reason; weight: number };
+  /** The basic code's prior at the stage it came at. */
+  basic?: { code: number; stage?: string; reason: Reason };
+  decidedBy: 'pattern' | 'enhanced' | 'basic' | 'positive' | 'none';
+}
+
+export interface TextClassification {
+  reason: Reason;
+  /** Who wrote the text: 'Gmail', 'Microsoft 365', 'Postfix', 'Spamhaus'... when it can be told. */
+  provider?: string;
+  /** The pattern that decided, when one did. */
+  patternId?: string;
+  meaning: string;
+  action: string;
+  /** The provider's own help or delisting page. */
+  reference?: string;
+  facts: ReplyFacts;
+  /** True when no text pattern of the decided reason matched: the reason comes from the codes. */
+  inferred: boolean;
+  /** From the reply class when a code is known: 5xx true, 4xx false. */
+  permanent: boolean | undefined;
+  evidence: Evidence;
+}
+
+// Step 3 bonuses: a phrase the codes agree with outranks one they do not.
+const AGREE_ENHANCED = 30;
+const AGREE_BASIC = 5;
+// Reasons that differ only in a detail the enhanced code states better than generic wording
+// ("message size exceeds ..." under 5.2.3 is the per-recipient limit, exceedlimit).
+const FAMILIES: Reason[][] = [
+  ['mesgtoobig', 'exceedlimit'],
+  ['userunknown', 'suspend'],
+];
+
+// Reasons a weak cue may still outrank (see PatternData.over): the search goes on past them.
+const OVERRIDABLE = new Set<Reason>(['networkerror', 'systemerror', 'greylisted']);
+
+function sameFamily(a: Reason, b: Reason): boolean {
+  return FAMILIES.some((f) => f.includes(a) && f.includes(b));
+}
+
+function providerHint(c: Catalog, lower: string, words: readonly string[], host: string | undefined, useIndex: boolean): ProviderHint | undefined {
+  const ids = useIndex ? c.hintIndex.candidates(lower, words) : Int32Array.from(c.hints.keys());
+  for (const id of ids) {
+    const h = c.hints[id];
+    if (h && matchesAny(h.res, lower)) return h;
+  }
+  if (host) {
+    const hl = host.toLowerCase();
+    return c.hints.find((h) => matchesAny(h.res, hl));
+  }
+  return undefined;
+}
+
+const enhancedMemo = new Map<string, { reason: Reason; weight: number } | null>();
+
+function enhancedPrior(c: Catalog, enhanced: string): { reason: Reason; weight: number } | undefined {
+  let v = enhancedMemo.get(enhanced);
+  if (v === undefined) {
+    v = null;
+    const [cls, subj, det] = enhanced.split('.');
+    for (const key of [`${cls}.${subj}.${det}`, `X.${subj}.${det}`, `${cls}.${subj}.*`, `X.${subj}.*`]) {
+      const r = c.enhanced.get(key.toUpperCase());
+      if (r) {
+        v = { reason: r.reason, weight: r.strong ? STRONG_CODE : 0 };
+        break;
+      }
+    }
+    // Codes come from peers: keep the memo bounded (the registry has a few hundred).
+    if (enhancedMemo.size < 4096) enhancedMemo.set(enhanced, v);
+  }
+  return v ?? undefined;
+}
+
+/** The weight of a strong enhanced code: above generic wording, below a provider's own text. */
+export const STRONG_CODE = 60;
+
+const basicMemo = new Map<string, Reason | null>();
+
+function basicReason(code: number, stage: string | undefined): Reason | undefined {
+  const memoKey = stage ? `${code} ${stage}` : String(code);
+  let v = basicMemo.get(memoKey);
+  if (v === undefined) {
+    v = null;
+    const s = String(code);
+    for (const key of [s, `${s[0]}xx`]) {
+      let any: Reason | undefined;
+      let staged: Reason | undefined;
+      for (const e of D.basicFallback) {
+        if (e.code.toLowerCase() !== key) continue;
+        if (!e.stages) any ??= e.reason;
+        else if (stage !== undefined && e.stages.includes(stage)) staged ??= e.reason;
+      }
+      const hit = staged ?? any;
+      if (hit) {
+        v = hit;
+        break;
+      }
+    }
+    if (basicMemo.size < 4096) basicMemo.set(memoKey, v);
+  }
+  return v ?? undefined;
+}
+
+function matchesAll(res: RegExp[], s: string): boolean {
+  for (const r of res) if (!r.test(s)) return false;
+  return true;
+}
+
+function matchesAny(res: RegExp[], s: string): boolean {
+  for (const r of res) if (r.test(s)) return true;
+  return false;
+}
+
+/** Who wrote the text, from its wording or the host name: looked up only when needed. */
+interface HintState { done: boolean; value: ProviderHint | undefined; c: Catalog; lower: string; words: readonly string[]; host: string | undefined; useIndex: boolean }
+
+function hintOf(h: HintState): ProviderHint | undefined {
+  if (!h.done) {
+    h.value = providerHint(h.c, h.lower, h.words, h.host, h.useIndex);
+    h.done = true;
+  }
+  return h.value;
+}
+
+interface Candidate { cp: Compiled; reason: Reason; overridden: boolean; weight: number }
+
+function textFor(reason: Reason, permanent: boolean | undefined): { meaning: string; action: string } {
+  const r = D.reasons[reason];
+  return { meaning: r.meaning, action: permanent === false && r.temporaryAction ? r.temporaryAction : r.action };
+}
+
+/**
+ * The decision list (first rule that applies decides):
+ *  1. A 2xx/3xx reply is positive: no reason.
+ *  2. Evidence: every pattern whose regexes, code, stage and provider guards match; the
+ *     enhanced code's prior (strong details such as X.1.1, X.2.2, X.3.4 weigh STRONG_CODE);
+ *     the basic code's prior at the stage.
+ *  3. Each pattern weighs its priority, +30 when a strong enhanced code names the same reason,
+ *     +5 when the basic code's prior does.
+ *  4. A strong pattern (not weak) or the strong enhanced code, whichever weighs most, decides
+ *     (ties: the pattern with the higher priority, then file order). When a generic pattern
+ *     wins but the strong code names a reason of the same family (mesgtoobig/exceedlimit,
+ *     userunknown/suspend), the code's reason is taken: it states the detail.
+ *  5. Only weak cues matched: a strong enhanced code decides, else the heaviest weak cue.
+ *  6. No pattern: the enhanced code's prior, then the basic code's at the stage, `inferred`.
+ *  7. Nothing: `undefined`.
+ */
+export function decide(input: ReplyInput, useIndex: boolean): TextClassification {
+  const c = getCatalog();
+  const n = normalize(input);
+  const lower = n.text.toLowerCase();
+  const words = wordsOf(lower);
+  const facts = extractFacts(n.text, lower, words);
+  const cls = n.code !== undefined ? Math.floor(n.code / 100) : n.enhanced ? Number(n.enhanced[0]) : undefined;
+  const permanent = cls === 5 ? true : cls === 4 ? false : undefined;
+  const hs: HintState = { done: false, value: undefined, c, lower, words, host: input.host, useIndex };
+  const evidence: Evidence = { patterns: [], decidedBy: 'none' };
+
+  if (cls === 2 || cls === 3) {
+    evidence.decidedBy = 'positive';
+    const out: TextClassification = {
+      reason: 'undefined',
+      meaning: 'The reply is positive: the server accepted the command.',
+      action: 'Nothing to fix.',
+      facts,
+      inferred: false,
+      permanent: undefined,
+      evidence,
+    };
+    const h = hintOf(hs);
+    if (h) out.provider = h.name;
+    return out;
+  }
+
+  let enh = n.enhanced ? enhancedPrior(c, n.enhanced) : undefined;
+  // An address code at MAIL FROM is about the sender (some servers send 5.1.1 for it).
+  if (enh && n.stage === 'mail' && (enh.reason === 'userunknown' || enh.reason === 'hostunknown')) enh = { reason: 'rejected', weight: enh.weight };
+  if (n.enhanced && enh && enh.reason !== 'undefined') evidence.enhanced = { code: n.enhanced, reason: enh.reason, weight: enh.weight };
+  const basic = n.code !== undefined ? basicReason(n.code, n.stage) : undefined;
+  if (n.code !== undefined && basic && basic !== 'undefined') {
+    evidence.basic = n.stage ? { code: n.code, stage: n.stage, reason: basic } : { code: n.code, reason: basic };
+  }
+  const strongCode = evidence.enhanced && evidence.enhanced.weight > 0 ? evidence.enhanced : undefined;
+
+  // Step 2-3: every matching pattern, weighed.
+  const cands: Candidate[] = [];
+  const ids = useIndex ? c.index.candidates(lower, words) : Int32Array.from(c.patterns.keys());
+  // Patterns come in descending priority, so once nothing left can outweigh what is already
+  // decided (the best pattern, or a strong code), the rest are not tested: the answer is the
+  // same and recognition stays as fast as first-match was. A path reason (networkerror,
+  // systemerror, greylisted) keeps looking for a weak cue that outranks it.
+  const maxBonus = (strongCode ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0);
+  let bar = strongCode ? strongCode.weight : -Infinity;
+  let lead: Candidate | undefined;
+  for (const id of ids) {
+    const cp = c.patterns[id];
+    if (!cp) continue;
+    const open = lead !== undefined && OVERRIDABLE.has(lead.reason);
+    if (cp.prio + maxBonus <= bar && !open) break;
+    const p = cp.p;
+    // This pattern's own bound: the code bonus only helps the reason the code names.
+    if (!open && cp.prio + (strongCode && (p.reason === strongCode.reason || p.stageReason) ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0) <= bar) continue;
+    if (cp.codes && n.code !== undefined && !cp.codes.test(String(n.code))) continue;
+    if (cp.enhanced && (n.enhanced === undefined || !cp.enhanced.test(n.enhanced))) continue;
+    if (cp.stages && n.stage && !cp.stages.has(n.stage)) continue;
+    if (p.needsProvider && hintOf(hs)?.name !== p.provider) continue;
+    if (!matchesAll(cp.res, lower) || !matchesAll(cp.all, lower) || matchesAny(cp.not, lower)) continue;
+    const override = n.stage ? p.stageReason?.[n.stage] : undefined;
+    const reason = override ?? p.reason;
+    let weight = cp.prio;
+    if (strongCode && strongCode.reason === reason) weight += AGREE_ENHANCED;
+    if (basic === reason) weight += AGREE_BASIC;
+    const k: Candidate = { cp, reason, overridden: override !== undefined, weight };
+    cands.push(k);
+    if (!p.weak && (!lead || weight > lead.weight)) lead = k;
+    if (lead && lead.weight > bar) bar = lead.weight;
+    evidence.patterns.push(p.weak ? { id: p.id, reason, weight, weak: true } : { id: p.id, reason, weight });
+  }
+
+  // Step 4-5.
+  let best: Candidate | undefined;
+  for (const k of cands) {
+    if (k.cp.p.weak) continue;
+    if (!best || k.weight > best.weight || (k.weight === best.weight && (k.cp.prio > best.cp.prio || (k.cp.prio === best.cp.prio && k.cp.order < best.cp.order)))) best = k;
+  }
+  // A weak cue still outranks the path reasons it names in `over` (a message that expired after
+  // refused connections expired; one that expired after "user unknown" did not).
+  if (best) {
+    const b = best;
+    const over = cands.filter((k) => k.cp.p.weak && k.cp.p.over?.includes(b.reason));
+    if (over.length) best = over.reduce((x, y) => (y.weight > x.weight ? y : x));
+  }
+  const strongWins = strongCode !== undefined && (best ? strongCode.weight > best.weight : true);
+  if (!best && !strongCode) {
+    for (const k of cands) if (!best || k.weight > best.weight || (k.weight === best.weight && k.cp.order < best.cp.order)) best = k;
+  }
+
+  let reason: Reason;
+  let winner: Candidate | undefined;
+  if (strongWins && strongCode) {
+    reason = strongCode.reason;
+    evidence.decidedBy = 'enhanced';
+  } else if (best) {
+    winner = best;
+    reason = best.reason;
+    evidence.decidedBy = 'pattern';
+    if (strongCode && !best.cp.p.provider && strongCode.reason !== reason && sameFamily(strongCode.reason, reason)) {
+      reason = strongCode.reason;
+      evidence.decidedBy = 'enhanced';
+    }
+  } else {
+    // Step 6-7: the codes alone.
+    reason = evidence.enhanced?.reason ?? evidence.basic?.reason ?? 'undefined';
+    evidence.decidedBy = evidence.enhanced ? 'enhanced' : evidence.basic ? 'basic' : 'none';
+  }
+
+  const textMatched = cands.some((k) => k.reason === reason && !k.cp.p.weak) || (winner !== undefined && winner.reason === reason);
+  const base = textFor(reason, permanent);
+  const own = winner && winner.reason === reason && !winner.overridden ? winner.cp.p : undefined;
+  const out: TextClassification = {
+    reason,
+    meaning: own?.meaning ?? base.meaning,
+    action: own?.action ?? base.action,
+    facts,
+    inferred: !textMatched && (n.code !== undefined || n.enhanced !== undefined),
+    permanent,
+    evidence,
+  };
+  if (winner && winner.reason === reason) out.patternId = winner.cp.p.id;
+  const zoneOp = own?.providerFromZone && facts.zones?.length ? facts.zones.map(zoneOperator).find(Boolean) : undefined;
+  const provider = own?.provider ?? zoneOp?.name ?? hintOf(hs)?.name;
+  if (provider) out.provider = provider;
+  const reference = own?.reference ?? zoneOp?.reference ?? (provider ? c.providerRefs.get(provider) : undefined);
+  if (reference) out.reference = reference;
+  return out;
+}

@@ -1,0 +1,168 @@
+// The pattern compiler of reply-text recognition: turns data/reply-patterns.json into regexes
+// (word-bounded unless `partial`), code and stage guards, provider hints and the two word
+// indexes, once per process. It decides nothing: decide-reason.ts weighs what matched.
+import data from '../../data/reply-patterns.json' with { type: 'json' };
+import { clearAnalysisMemos } from './regex-literals.js';
+import { WORD_CLASS } from './reply-facts.js';
+import { WordIndex } from './word-index.js';
+
+export type Reason =
+  | 'userunknown' | 'mailboxfull' | 'suspend' | 'hasmoved' | 'hostunknown' | 'notaccept' | 'rejected' | 'blocked'
+  | 'badreputation' | 'requireptr' | 'authfailure' | 'securityerror' | 'failedstarttls' | 'norelaying' | 'spamdetected'
+  | 'virusdetected' | 'policyviolation' | 'contenterror' | 'notcompliantrfc' | 'mesgtoobig' | 'exceedlimit' | 'toomanyconn'
+  | 'speeding' | 'systemerror' | 'systemfull' | 'syntaxerror' | 'networkerror' | 'expired' | 'filtered' | 'mailererror'
+  | 'greylisted' | 'undefined';
+
+export interface PatternData {
+  id: string;
+  reason: Reason;
+  provider?: string;
+  match: string[];
+  all?: string[];
+  not?: string[];
+  codes?: string[];
+  enhanced?: string[];
+  stages?: string[];
+  stageReason?: Partial<Record<string, Reason>>;
+  needsProvider?: boolean;
+  providerFromZone?: boolean;
+  partial?: boolean;
+  priority?: number;
+  /** A weak cue (a queue trailer, a generic "try later"): never outranks a strong one. */
+  weak?: boolean;
+  /** Reasons a weak cue still outranks (an expiry after network errors is an expiry). */
+  over?: Reason[];
+  meaning?: string;
+  action?: string;
+  reference?: string;
+  source: string;
+}
+
+export interface ReasonText { title: string; meaning: string; action: string; temporaryAction?: string }
+
+export interface PatternFile {
+  reasons: Record<Reason, ReasonText>;
+  providers: { name: string; hints: string[]; reference?: string }[];
+  patterns: PatternData[];
+  enhancedFallback: { code: string; reason: Reason; strong?: boolean }[];
+  basicFallback: { code: string; stages?: string[]; reason: Reason }[];
+}
+
+export const D = data as unknown as PatternFile;
+
+export const DEFAULT_PRIORITY = { provider: 50, generic: 30 };
+
+export interface Compiled {
+  p: PatternData;
+  /** The pattern's priority (explicit, or the default for provider and generic patterns). */
+  prio: number;
+  /** Position in data/reply-patterns.json: the last tie-break. */
+  order: number;
+  res: RegExp[];
+  all: RegExp[];
+  not: RegExp[];
+  codes?: RegExp;
+  enhanced?: RegExp;
+  stages?: Set<string>;
+}
+
+export interface ProviderHint { name: string; res: RegExp[]; reference?: string }
+
+export interface Catalog {
+  /** Patterns in descending priority (then file order): index ids are positions here. */
+  patterns: Compiled[];
+  index: WordIndex;
+  hints: ProviderHint[];
+  hintIndex: WordIndex;
+  providerRefs: Map<string, string>;
+  enhanced: Map<string, { reason: Reason; strong: boolean }>;
+  regexCount: number;
+}
+
+/** One regex for a list of alternatives, matching only at word boundaries unless `partial`. */
+function wrap(srcs: string[], partial = false): RegExp {
+  const body = srcs.map((s) => `(?:${s})`).join('|');
+  return new RegExp(partial ? body : `(?<![${WORD_CLASS}])(?:${body})(?![${WORD_CLASS}])`, 'i');
+}
+
+function codeSet(list: string[] | undefined, kind: 'basic' | 'enhanced'): RegExp | undefined {
+  if (!list || list.length === 0) return undefined;
+  const alts = list.map((c) => {
+    if (kind === 'basic') return c.replace(/x/gi, '[0-9]');
+    return c.split('.').map((part, k) => (k === 0 && /^x$/i.test(part) ? '[245]' : part === '*' ? '[0-9]{1,3}' : part)).join('\\.');
+  });
+  return new RegExp(`^(?:${alts.join('|')})$`, 'i');
+}
+
+let catalog: Catalog | undefined;
+
+function compile(): Catalog {
+  const sorted = D.patterns
+    .map((p, order) => ({ p, order, prio: p.priority ?? (p.provider ? DEFAULT_PRIORITY.provider : DEFAULT_PRIORITY.generic) }))
+    .sort((a, z) => z.prio - a.prio || a.order - z.order);
+  let regexCount = 0;
+  const patterns: Compiled[] = sorted.map(({ p, order, prio }) => {
+    const c: Compiled = {
+      p,
+      prio,
+      order,
+      res: [wrap(p.match, p.partial)],
+      all: (p.all ?? []).map((s) => wrap([s], p.partial)),
+      not: p.not?.length ? [wrap(p.not, p.partial)] : [],
+    };
+    regexCount += c.res.length + c.all.length + c.not.length;
+    const codes = codeSet(p.codes, 'basic');
+    if (codes) c.codes = codes;
+    const enh = codeSet(p.enhanced, 'enhanced');
+    if (enh) c.enhanced = enh;
+    if (p.stages) c.stages = new Set(p.stages);
+    return c;
+  });
+  const hints = D.providers.map((pr) => {
+    const h: ProviderHint = { name: pr.name, res: [wrap(pr.hints)] };
+    if (pr.reference) h.reference = pr.reference;
+    return h;
+  });
+  regexCount += hints.reduce((n, h) => n + h.res.length, 0);
+  const providerRefs = new Map<string, string>();
+  for (const h of hints) if (h.reference) providerRefs.set(h.name, h.reference);
+  return {
+    patterns,
+    index: new WordIndex(patterns.map((c) => ({ sources: c.p.match, partial: c.p.partial === true }))),
+    hints,
+    hintIndex: new WordIndex(D.providers.map((pr) => ({ sources: pr.hints, partial: false }))),
+    providerRefs,
+    enhanced: new Map(D.enhancedFallback.map((e) => [e.code.toUpperCase(), { reason: e.reason, strong: e.strong === true }])),
+    regexCount,
+  };
+}
+
+export function getCatalog(): Catalog {
+  if (!catalog) {
+    catalog = compile();
+    clearAnalysisMemos();
+  }
+  return catalog;
+}
+
+/**
+ * Compile the patterns and their index now (150-200 ms, once per process) instead of at the
+ * first classification: the probe calls it while its first DNS answer is on the way.
+ */
+export function prepareRecognition(): void {
+  getCatalog();
+}
+
+/** Size of the compiled catalog and of its prefilter, for tests and the benchmark. */
+export function recognitionStats(): { patterns: number; regexes: number; indexedWords: number; needles: number; needleList: string[]; alwaysTested: number; alwaysTestedIds: string[] } {
+  const c = getCatalog();
+  return {
+    patterns: c.patterns.length,
+    regexes: c.regexCount,
+    indexedWords: c.index.byWord.size,
+    needles: c.index.needles.length,
+    needleList: c.index.needles.map((n) => `${c.patterns[n.id]?.p.id ?? ''}:${n.needle}`),
+    alwaysTested: c.index.always.length,
+    alwaysTestedIds: c.index.always.map((id) => c.patterns[id]?.p.id ?? ''),
+  };
+}

@@ -1,0 +1,96 @@
+// Reply normalisation for recognition: reads the basic and enhanced codes and the SMTP stage
+// out of a reply or a mail-log line ("said: 550 5.1.1 ...", "(in reply to RCPT TO command)")
+// and returns the text with each line's codes removed and whitespace collapsed. Pure.
+
+/** What recognition is asked to read (see match-text.ts). */
+export interface ReplyInput {
+  code?: number;
+  enhanced?: string;
+  text: string;
+  /** 'banner' | 'ehlo' | 'helo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | ... */
+  stage?: string;
+  /** The replying host's name, when known (an MX name says who the provider is). */
+  host?: string;
+}
+
+// Replies are bounded before matching: recognition time stays linear in this, whatever a peer
+// or a log line holds (the reply reader already caps replies at 64 KiB).
+export const MAX_TEXT = 2048;
+
+// Input normalisation
+
+const LEAD_CODE = /^([2-5][0-9][0-9])(?:[ -]|$)\s*/;
+const LEAD_ENH = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$|[,;:])[,;:]?\s*/;
+const INNER_ENH = /(?:^|[\s(#])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s)\]:;,]|$)/;
+const SAID_CODE = /(?:said|to me|response):\s*([2-5][0-9][0-9])[ -](?:([245])\.([0-9]{1,3})\.([0-9]{1,3})\s)?/i;
+// In a log line the reply sits after a prefix; "550 5.1.1" (code and enhanced code of one class)
+// is distinctive enough to find it there.
+const CODE_PAIR = /(?:^|[\s:(])([245])([0-9][0-9])[ -]([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s,;:]|$)/;
+// Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<...>": the log names the stage.
+const STAGE_HINT =
+  /in reply to (rcpt to|rcpt|mail from|end of data|data|ehlo|helo|lhlo|starttls) command|after (rcpt to|mail from|end of data|data|ehlo|helo|initial connection)|(while receiving the initial server greeting)|reject: (rcpt|mail|data|end-of-message|ehlo|helo|connect) from/i;
+const STAGE_OF: Record<string, string> = {
+  'rcpt to': 'rcpt', rcpt: 'rcpt', 'mail from': 'mail', 'end of data': 'data', data: 'data',
+  ehlo: 'ehlo', helo: 'ehlo', lhlo: 'ehlo', starttls: 'starttls', 'initial connection': 'banner',
+  mail: 'mail', 'end-of-message': 'data', connect: 'banner',
+};
+const STAGE_ALIAS: Record<string, string> = { connect: 'banner', greeting: 'banner', lhlo: 'ehlo', 'mail from': 'mail', 'rcpt to': 'rcpt', bdat: 'data' };
+
+export interface ParsedReplyText { text: string; code?: number; enhanced?: string; stage?: string }
+
+type Normalized = ParsedReplyText;
+
+export function normalize(input: ReplyInput): Normalized {
+  let code = Number.isInteger(input.code) && (input.code as number) >= 200 && (input.code as number) <= 599 ? input.code : undefined;
+  let enhanced = input.enhanced && /^[245]\.[0-9]{1,3}\.[0-9]{1,3}$/.test(input.enhanced) ? input.enhanced : undefined;
+  const raw = (typeof input.text === 'string' ? input.text : '').slice(0, MAX_TEXT * 2);
+  const parts: string[] = [];
+  for (const rawLine of raw.includes('\n') ? raw.split('\n') : [raw]) {
+    let line = rawLine.trim();
+    const mc = LEAD_CODE.exec(line);
+    if (mc) {
+      code ??= Number(mc[1]);
+      line = line.slice(mc[0].length);
+    }
+    const me = LEAD_ENH.exec(line);
+    if (me) {
+      const e = `${me[1]}.${Number(me[2])}.${Number(me[3])}`;
+      if (code === undefined || String(code)[0] === me[1]) {
+        enhanced ??= e;
+        line = line.slice(me[0].length);
+      }
+    }
+    if (line) parts.push(line);
+  }
+  let text = parts.length === 1 ? (parts[0] as string) : parts.join(' ');
+  if (/\s\s|[\t\r\f\v\u00a0\u2000-\u200b\u3000]/.test(text)) text = text.replace(/\s+/g, ' ').trim();
+  if (text.length > MAX_TEXT) text = text.slice(0, MAX_TEXT);
+  if (code === undefined) {
+    const s = SAID_CODE.exec(text);
+    if (s) {
+      code = Number(s[1]);
+      if (s[2] && s[2] === String(code)[0]) enhanced ??= `${s[2]}.${Number(s[3])}.${Number(s[4])}`;
+    } else {
+      const p = CODE_PAIR.exec(text);
+      if (p && p[1] === p[3]) {
+        code = Number(`${p[1]}${p[2]}`);
+        enhanced ??= `${p[3]}.${Number(p[4])}.${Number(p[5])}`;
+      }
+    }
+  }
+  if (enhanced === undefined) {
+    const m = INNER_ENH.exec(text.slice(0, 200));
+    if (m && (code === undefined || String(code)[0] === m[1])) enhanced = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+  }
+  let stage = input.stage?.toLowerCase();
+  if (stage) stage = STAGE_ALIAS[stage] ?? stage;
+  else {
+    const h = STAGE_HINT.exec(text);
+    if (h) stage = h[3] ? 'banner' : STAGE_OF[(h[1] ?? h[2] ?? h[4] ?? '').toLowerCase()];
+  }
+  const out: Normalized = { text };
+  if (code !== undefined) out.code = code;
+  if (enhanced !== undefined) out.enhanced = enhanced;
+  if (stage) out.stage = stage;
+  return out;
+}

@@ -1,0 +1,178 @@
+// The word index of reply-text recognition: which patterns a text can possibly match, found
+// from the words it holds. Every branch of a pattern's regexes is indexed under words it can
+// only match as whole words (one word, or one per alternative of a mandatory group), or else
+// under a literal substring it always contains; a line is then tested only against the
+// patterns whose words or substrings it holds. Pure, no I/O; knows nothing of reasons.
+import { branchLiterals, NON_ASCII, splitTopLevel, WORD } from './regex-literals.js';
+
+/** The words of a lower-cased text, as the index knows them. */
+export function wordsOf(lower: string): string[] {
+  return lower.match(WORD) ?? [];
+}
+
+export interface IndexedItem { sources: string[]; partial: boolean }
+
+/** How one branch is found: by any of some whole words (cheapest), else by a literal substring. */
+type BranchKey = { anyOf: string[] } | { needle: string };
+
+// Words so common in replies that indexing a pattern under them would test it on most lines.
+const COMMON = new Set(
+  ('a an and are as at be been by can for from go has have in information is it more no not of on or our please see ' +
+    'the this that to visit was we with you your mail message email e-mail messages server user recipient recipients ' +
+    'address domain sender smtp service access denied rejected blocked invalid failed error ip host account mailbox ' +
+    'temporarily permanently delivery deliver sent send sending').split(' '),
+);
+
+/** Cost of finding a branch by these words: rare, specific words are cheap. */
+type Costs = (w: string) => number;
+
+/**
+ * The cheapest word set for a branch: a match always contains one of the set's words as a whole
+ * word. A direct word of the branch is a set of one; a mandatory group gives one word per
+ * alternative. Null when the branch has no such set.
+ */
+function branchWordSet(b: string, left: boolean, right: boolean, depth: number, cost: Costs): string[] | null {
+  const lit = branchLiterals(b, left, right);
+  let best: string[] | null = null;
+  let bestCost = Infinity;
+  for (const w of lit.words) {
+    if (w.length < 2) continue;
+    const c = cost(w);
+    if (c < bestCost) {
+      best = [w];
+      bestCost = c;
+    }
+  }
+  if (depth > 3) return best;
+  for (const g of lit.groups) {
+    const set: string[] = [];
+    let c = 0;
+    for (const alt of g.alts) {
+      const s = branchWordSet(alt, g.left, g.right, depth + 1, cost);
+      if (!s) {
+        c = Infinity;
+        break;
+      }
+      for (const w of s) {
+        if (!set.includes(w)) {
+          set.push(w);
+          c += cost(w);
+        }
+      }
+    }
+    if (c < bestCost) {
+      best = set;
+      bestCost = c;
+    }
+  }
+  return best;
+}
+
+/** Keys for each top-level branch of a regex source, or null when a branch has neither. */
+function branchKeys(src: string, cost: Costs): BranchKey[] | null {
+  const out: BranchKey[] = [];
+  for (const b of splitTopLevel(src)) {
+    const set = branchWordSet(b, true, true, 0, cost);
+    if (set) {
+      out.push({ anyOf: set });
+      continue;
+    }
+    const needle = [...branchLiterals(b).runs].sort((x, z) => z.length - x.length)[0];
+    if (!needle || needle.trim().length < 3) return null;
+    out.push({ needle });
+  }
+  return out;
+}
+
+/** Partial patterns (no word boundaries, e.g. Chinese) are found by a literal substring only. */
+function needleKeys(src: string): BranchKey[] | null {
+  const out: BranchKey[] = [];
+  for (const b of splitTopLevel(src)) {
+    const needle = [...branchLiterals(b).runs].sort((x, z) => z.length - x.length)[0];
+    if (!needle || needle.trim().length < 2) return null;
+    out.push({ needle });
+  }
+  return out;
+}
+
+/**
+ * Word → item ids (ids are positions in priority order), substring needles for branches without
+ * a whole word, and the items that must be tested on every text.
+ */
+
+export class WordIndex {
+  readonly byWord = new Map<string, number[]>();
+  readonly needles: { id: number; needle: string; nonAscii: boolean }[] = [];
+  readonly always: number[] = [];
+  private readonly stamp: Int32Array;
+  private readonly buf: Int32Array;
+  private gen = 0;
+
+  constructor(items: IndexedItem[]) {
+    this.stamp = new Int32Array(items.length);
+    this.buf = new Int32Array(items.length);
+    // How many patterns could use a word: the first pass counts, the second chooses rare words.
+    const freq = new Map<string, number>();
+    for (const it of items) {
+      if (it.partial) continue;
+      for (const src of it.sources) {
+        for (const b of splitTopLevel(src)) for (const w of new Set(branchLiterals(b).words)) freq.set(w, (freq.get(w) ?? 0) + 1);
+      }
+    }
+    const cost: Costs = (w) => (freq.get(w) ?? 0) + (COMMON.has(w) ? 1000 : 0) + (w.length < 3 ? 100 : 0);
+    items.forEach((it, id) => {
+      const keys = it.sources.map((src) => (it.partial ? needleKeys(src) : branchKeys(src, cost)));
+      if (!keys || keys.some((k) => k === null)) {
+        this.always.push(id);
+        return;
+      }
+      const words = new Set<string>();
+      const needles = new Set<string>();
+      for (const k of keys) {
+        for (const key of k ?? []) {
+          if ('needle' in key) needles.add(key.needle);
+          else for (const w of key.anyOf) words.add(w);
+        }
+      }
+      for (const w of words) {
+        const list = this.byWord.get(w);
+        if (list) list.push(id);
+        else this.byWord.set(w, [id]);
+      }
+      for (const needle of needles) this.needles.push({ id, needle, nonAscii: NON_ASCII.test(needle) });
+    });
+  }
+
+  /** Candidate ids in ascending (priority) order for a text, given lower-cased and as its words. */
+  candidates(lower: string, words: readonly string[]): Int32Array {
+    const g = ++this.gen;
+    const stamp = this.stamp;
+    const buf = this.buf;
+    let n = 0;
+    for (const w of words) {
+      const ids = this.byWord.get(w);
+      if (!ids) continue;
+      for (const id of ids) {
+        if (stamp[id] !== g) {
+          stamp[id] = g;
+          buf[n++] = id;
+        }
+      }
+    }
+    const ascii = !NON_ASCII.test(lower);
+    for (const nd of this.needles) {
+      if (stamp[nd.id] !== g && !(ascii && nd.nonAscii) && lower.includes(nd.needle)) {
+        stamp[nd.id] = g;
+        buf[n++] = nd.id;
+      }
+    }
+    for (const id of this.always) {
+      if (stamp[id] !== g) {
+        stamp[id] = g;
+        buf[n++] = id;
+      }
+    }
+    return buf.slice(0, n).sort();
+  }
+}
+

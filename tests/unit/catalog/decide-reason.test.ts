@@ -1,0 +1,115 @@
+// The decision list of reply-text recognition (src/catalog/decide-reason.ts): strong evidence
+// outranks weak cues, enhanced codes weigh as documented, bare texts fall back to the codes
+// with `inferred`, 421 texts keep their retry advice, and the evidence is returned.
+import { describe, expect, it } from 'vitest';
+import { classifyReply } from '../../../src/catalog/match-text.js';
+
+describe('precedence: a weak cue never outranks a strong one', () => {
+  const trailers = [
+    'Giving up on 192.0.2.1.',
+    'This message has been in the queue too long.',
+    "I'm not going to try again; this message has been in the queue too long.",
+    'retry timeout exceeded',
+    'Message expired after sitting in queue for 5 days.',
+  ];
+  const strong: [string, string][] = [
+    ['550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in local recipient table', 'userunknown'],
+    ['552 5.2.2 <bob@example.com>: mailbox full', 'mailboxfull'],
+    ['550 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org', 'blocked'],
+    ['552 5.3.4 Message size exceeds fixed limit', 'mesgtoobig'],
+  ];
+  for (const [reply, reason] of strong) {
+    for (const t of trailers) {
+      it(`${reason}: "${t}" before or after the reply`, () => {
+        expect(classifyReply({ text: `${t} ${reply}` }).reason).toBe(reason);
+        expect(classifyReply({ text: `${reply} ${t}` }).reason).toBe(reason);
+      });
+    }
+  }
+
+  it('lets the strong enhanced code decide when only a weak cue is in the text', () => {
+    const r = classifyReply({ text: 'Giving up on 192.0.2.1: 550 5.1.1 nope' });
+    expect(r).toMatchObject({ reason: 'userunknown', inferred: true });
+    expect(r.evidence.decidedBy).toBe('enhanced');
+  });
+
+  it('keeps an expiry that follows network trouble an expiry', () => {
+    expect(classifyReply({ text: '550 5.4.316 Message expired, connection refused(Socket error code 10061)' }).reason).toBe('expired');
+    expect(classifyReply({ text: "451 Sorry, I wasn't able to establish an SMTP connection. I'm not going to try again; this message has been in the queue too long." }).reason).toBe('expired');
+    expect(classifyReply({ text: 'Giving up on 192.0.2.9' }).reason).toBe('expired');
+  });
+});
+
+describe('enhanced status codes as evidence', () => {
+  it('reads X.2.3 as a per-recipient limit and X.3.4 as a message too big, whatever generic wording says', () => {
+    expect(classifyReply({ text: '552 5.2.3 Message size exceeds fixed maximum message size' }).reason).toBe('exceedlimit');
+    expect(classifyReply({ text: '552 5.3.4 Message size exceeds fixed maximum message size' }).reason).toBe('mesgtoobig');
+    expect(classifyReply({ text: '552 5.2.3 Message length exceeds administrative limit' }).reason).toBe('exceedlimit');
+  });
+
+  it('decides from a strong code over low-weight generic wording, and from the text over a misleading code', () => {
+    expect(classifyReply({ text: '550 5.2.1 mailbox unavailable' }).reason).toBe('suspend');
+    expect(classifyReply({ text: '452 4.2.2 over quota' }).reason).toBe('mailboxfull');
+    expect(classifyReply({ text: '552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]' }).reason).toBe('mailboxfull');
+  });
+
+  it('reads an address code at MAIL FROM as a refused sender', () => {
+    expect(classifyReply({ text: '550 5.1.1 <alice@example.org>: nope', stage: 'mail' }).reason).toBe('rejected');
+  });
+
+  it('exposes the evidence: matching patterns with weights, code priors, what decided', () => {
+    const r = classifyReply({ text: '550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in local recipient table', stage: 'rcpt' });
+    expect(r.evidence.decidedBy).toBe('pattern');
+    expect(r.evidence.enhanced).toMatchObject({ code: '5.1.1', reason: 'userunknown' });
+    expect(r.evidence.enhanced?.weight).toBeGreaterThan(0);
+    expect(r.evidence.patterns.map((p) => p.id)).toContain(r.patternId);
+    const win = r.evidence.patterns.find((p) => p.id === r.patternId);
+    for (const p of r.evidence.patterns) if (!p.weak) expect(p.weight).toBeLessThanOrEqual(win?.weight ?? 0);
+  });
+});
+
+describe('bare or nearly bare texts fall back to the code and stage, marked inferred', () => {
+  it('a lone code', () => {
+    expect(classifyReply({ text: '421' })).toMatchObject({ reason: 'systemerror', inferred: true, permanent: false });
+    expect(classifyReply({ text: '554', stage: 'banner' })).toMatchObject({ reason: 'blocked', inferred: true });
+    expect(classifyReply({ text: '552', stage: 'data' })).toMatchObject({ reason: 'mesgtoobig', inferred: true });
+    expect(classifyReply({ text: '421' }).evidence.decidedBy).toBe('basic');
+  });
+
+  it('a vague text with a code is inferred from the code; without one it stays undefined', () => {
+    expect(classifyReply({ text: '451 temporary failure' })).toMatchObject({ inferred: true, permanent: false });
+    expect(classifyReply({ text: '550 5.1.1 temporary failure' })).toMatchObject({ reason: 'userunknown', inferred: true });
+    expect(classifyReply({ text: 'temporary failure' })).toMatchObject({ reason: 'undefined', inferred: false });
+    expect(classifyReply({ text: 'temporary failure' }).patternId).toBeUndefined();
+  });
+
+  it('names what the short system texts say', () => {
+    expect(classifyReply({ text: 'Host not reachable' }).reason).toBe('networkerror');
+    expect(classifyReply({ text: '451 4.0.0 Operating system error' }).reason).toBe('systemerror');
+    expect(classifyReply({ text: '451 4.0.0 I/O error' }).reason).toBe('systemerror');
+  });
+});
+
+describe('421 texts', () => {
+  it('a shutting-down service is a temporary server problem, never "accepts no mail"', () => {
+    for (const text of ['421 4.3.2 Service shutting down', '421 4.3.2 System not accepting network messages', '421 mx.example.com Service not available, closing transmission channel', '421 4.3.2 shutting down']) {
+      const r = classifyReply({ text });
+      expect(r.reason, text).not.toBe('notaccept');
+      expect(r.permanent, text).toBe(false);
+      expect(r.action, text).not.toMatch(/do not retry/i);
+    }
+  });
+
+  it("Gmail's temporary unusual-rate deferral is a rate limit with retry advice", () => {
+    const text =
+      '421-4.7.0 [192.0.2.1 15] Our system has detected an unusual rate of\n421-4.7.0 unsolicited mail originating from your IP address. To protect our\n421-4.7.0 users from spam, mail sent from your IP address has been temporarily\n421-4.7.0 rate limited. Please visit\n421 4.7.0  https://support.google.com/mail/?p=UnsolicitedRateLimitError - gsmtp';
+    const r = classifyReply({ text });
+    expect(r).toMatchObject({ reason: 'speeding', provider: 'Gmail', permanent: false });
+    expect(r.action).toMatch(/retr/i);
+  });
+
+  it('a temporary refusal gets the temporary advice of its reason', () => {
+    expect(classifyReply({ text: '450 4.7.1 Client host rejected: too many connections from your host' }).action).not.toMatch(/do not retry/i);
+    expect(classifyReply({ text: '421 4.7.0 Too many concurrent SMTP connections; please try again later' }).action).toMatch(/retr/i);
+  });
+});
