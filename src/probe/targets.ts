@@ -3,7 +3,8 @@
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
 import { UsageError } from '../errors.js';
-import { checkDomain, checkMailbox } from '../smtp/command.js';
+import { checkDomain } from '../smtp/command.js';
+import { parseAddress } from '../verify/address.js';
 
 export type Target =
   | { kind: 'domain'; input: string; domain: string }
@@ -32,20 +33,23 @@ export function parseTarget(input: string): Target {
   if (/[\r\n\0]/.test(s)) throw new UsageError('the target contains a CR, LF or NUL character');
   const bare = s.replace(/^\[(.*)\]$/, '$1');
   if (net.isIP(bare)) return { kind: 'ip', input: s, ip: bare };
-  const at = s.lastIndexOf('@');
-  if (at !== -1) {
-    const local = s.slice(0, at);
-    if (local === '') throw new UsageError(`"${s}" has nothing before the @`);
-    const domain = normalizeDomain(s.slice(at + 1), 'domain of the address');
-    const address = `${local}@${domain}`;
-    try {
-      checkMailbox('address', address);
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+  if (s.includes('@') || /^mailto:/i.test(s)) {
+    // The same parser as verify: "Name <addr>", "mailto:addr", quoting, IDN, one error message.
+    const { address, local, domain } = recipientAddress(s, 'target');
     return { kind: 'address', input: s, address, local, domain };
   }
   return { kind: 'domain', input: s, domain: normalizeDomain(s) };
+}
+
+/**
+ * An address given by the user (target, --rcpt), parsed exactly as `verify` parses it; a
+ * UsageError names what is wrong. Address literals are refused: probe the IP itself instead.
+ */
+export function recipientAddress(input: string, what: string): { address: string; local: string; domain: string } {
+  const p = parseAddress(input);
+  if (!p.ok) throw new UsageError(`${what} "${input.trim()}" is not a valid address: ${p.error}`);
+  if (p.value.literal) throw new UsageError(`${what} "${input.trim()}" has an address literal; to probe that server, give its IP as the target (smtp-probe ${p.value.literal} --rcpt …)`);
+  return { address: p.value.address, local: p.value.local, domain: p.value.domain };
 }
 
 /** The recipient used when none is given: the address itself, else postmaster (RFC 5321 §4.5.1). */

@@ -121,11 +121,27 @@ function parseDomain(raw: string): { domain: string; unicode: string; literal?: 
   return { domain: ascii, unicode: ascii.includes('xn--') ? domainToUnicode(ascii) || ascii : ascii };
 }
 
-/** Parse one address as a person would type it. Never throws. */
+/** "mailto:bob@x?subject=hi" (RFC 6068) → "bob@x"; percent-escapes decoded; anything else as given. */
+function stripMailto(s: string): string | { error: string } {
+  const m = /^mailto:([^?#]*)(?:[?#].*)?$/i.exec(s);
+  if (!m) return s;
+  const to = m[1] ?? '';
+  if (to.includes(',')) return { error: 'the mailto: link names more than one address; give them one by one' };
+  try {
+    return decodeURIComponent(to);
+  } catch {
+    return { error: 'the mailto: link has a broken %-escape' };
+  }
+}
+
+/** Parse one address as a person would type it (also "Name <addr>" and "mailto:addr"). Never throws. */
 export function parseAddress(input: string): ParsedAddress {
   if (input.length > MAX_INPUT_CHARS) return fail(`the input is longer than ${MAX_INPUT_CHARS} characters, far beyond any address`);
   if (/[\r\n\0]/.test(input)) return fail('the address contains a CR, LF or NUL character');
-  const s = stripNameAddr(input.trim());
+  const unlinked = stripMailto(stripNameAddr(input.trim()));
+  if (typeof unlinked !== 'string') return fail(unlinked.error);
+  if (/[\r\n\0]/.test(unlinked)) return fail('the address contains a CR, LF or NUL character');
+  const s = stripNameAddr(unlinked.trim());
   if (s === '') return fail('the address is empty');
   if (CONTROL.test(s)) return fail('the address contains a control character');
   const parts = splitAtSign(s);

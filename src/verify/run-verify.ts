@@ -318,6 +318,11 @@ class Verifier {
     this.servers = new ServerSlots(o.perHost ?? DEFAULTS.perHost, DEFAULTS.maxDomains);
   }
 
+  /** Work that runs on its own (a DNS lookup, a worker): its failure ends the run, never unhandled. */
+  private spawn(p: Promise<void>): void {
+    p.catch((e: unknown) => this.fail(e));
+  }
+
   /** A bug inside a callback that has no caller to throw to: the run ends with it, it never goes unhandled. */
   private fail(e: unknown): void {
     this.inputError ??= e ?? new Error('internal error');
@@ -466,7 +471,7 @@ class Verifier {
       d = { domain, waiting: [], catchAll: this.lists.nonCatchAll.has(domain) ? false : null, probeTries: 0, probing: 0, parked: [] };
       this.domains.set(domain, d);
       this.evictDomains();
-      void this.resolveDomain(d, item.addr);
+      this.spawn(this.resolveDomain(d, item.addr));
     }
     if (!d.mailHosts) d.waiting.push(item);
     else this.dispatch(item, d);
@@ -623,7 +628,7 @@ class Verifier {
           if (s.notBefore > now) earliest = Math.min(earliest, s.notBefore);
           break; // a slot freed by any session schedules again
         }
-        void this.worker(h, first?.address);
+        this.spawn(this.worker(h, first?.address));
       }
       if (h.active >= wanted) this.ready.delete(h);
     }

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
 import { UsageError } from '../../errors.js';
 import type { PortSpec, ProbeOptions, ProbeResult } from '../../probe/run-probe.js';
+import { recipientAddress } from '../../probe/targets.js';
 import { checkDomain, checkMailbox } from '../../smtp/command.js';
 import { presentation, type CliContext, type Presentation } from '../context.js';
 import { exitCodeForVerdict } from '../exit-codes.js';
@@ -57,7 +58,8 @@ export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
     throw new UsageError((e as Error).message);
   }
   checkAddressFlag('--from', flags.from);
-  for (const r of flags.rcpt ?? []) checkAddressFlag('--rcpt', r);
+  // --rcpt goes through the same address parser as verify (mailto:, "Name <addr>", IDN).
+  const rcpts = flags.rcpt?.map((r) => recipientAddress(r, '--rcpt').address);
   const conn = connectionOptions(flags);
   return {
     ports: flags.port,
@@ -66,7 +68,7 @@ export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
     ...(conn.ca ? { ca: conn.ca } : {}),
     helo,
     from: flags.from,
-    ...(flags.rcpt ? { rcpts: flags.rcpt } : {}),
+    ...(rcpts ? { rcpts } : {}),
     ...(conn.family ? { family: conn.family } : {}),
     timeoutScale: flags.timeout,
     pipelining: flags.pipelining,

@@ -151,4 +151,30 @@ describe('verify under load', () => {
     expect(results[0]).toMatchObject({ verdict: 'undeliverable', mx: 'mx.two.test', skippedMx: [{ host: 'mx1.two.test' }] });
     expect(results[0]!.message).toMatch(/lower-preference.*mx1\.two\.test/);
   });
+
+  it('a callback that throws inside background work ends in an answer or an error of the run, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => { unhandled.push(e); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      world = await startWorld({ 'grey.test': { script: { users: ['a', 'b'], rules: [{ match: '^RCPT TO:<a@', reply: { lines: ['451 4.7.1 Greylisted'] }, times: 1 }] } } });
+      const list = ['a@grey.test', 'b@grey.test'];
+      const boom = (): never => { throw new Error('callback failed'); };
+      let error: unknown;
+      const results: VerifyResult[] = [];
+      try {
+        const { verify } = await import('../../../src/verify/run-verify.js');
+        for await (const r of verify(list, world.options({ waitGreylistMs: 30, onEvent: boom }))) results.push(r);
+      } catch (e) {
+        error = e;
+      }
+      // Either every address got an answer, or the run itself reported the error.
+      if (error === undefined) expectEachOnce(results, list);
+      else expect(String(error)).toMatch(/callback failed/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

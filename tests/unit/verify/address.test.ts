@@ -149,3 +149,13 @@ describe('parseAddress: properties', () => {
     }), { numRuns: 200 });
   });
 });
+
+describe('mailto: links', () => {
+  it('are read as the address they name (RFC 6068), query dropped, escapes decoded', () => {
+    expect(parseAddress('mailto:alice@lab.test')).toMatchObject({ ok: true, value: { address: 'alice@lab.test' } });
+    expect(parseAddress('MailTo:a%2Bb@Lab.Test?subject=x')).toMatchObject({ ok: true, value: { address: 'a+b@lab.test' } });
+    expect(parseAddress('<mailto:bob@lab.test>')).toMatchObject({ ok: true, value: { address: 'bob@lab.test' } });
+    expect(parseAddress('mailto:a@x.test,b@x.test')).toMatchObject({ ok: false, error: expect.stringMatching(/more than one address/) });
+    expect(parseAddress('mailto:a%0D%0ARCPT@x.test')).toMatchObject({ ok: false, error: expect.stringMatching(/CR, LF or NUL/) });
+  });
+});
