@@ -6,8 +6,20 @@ import type { CliContext } from './context.js';
 import type { Io } from './io.js';
 import { ExitCode } from './exit-codes.js';
 import { SmtpProbeError, UsageError } from '../errors.js';
+import { printableLines } from '../report/printable.js';
+import { guardWritable } from './safe-output.js';
 
-export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+export async function runCli(argv: readonly string[], rawIo: Io): Promise<number> {
+  // Everything a command writes to stdout passes the terminal guard (safe-output.ts).
+  const stdout = guardWritable(rawIo.stdout);
+  try {
+    return await runGuarded(argv, { ...rawIo, stdout });
+  } finally {
+    await stdout.flushAndEnd();
+  }
+}
+
+async function runGuarded(argv: readonly string[], io: Io): Promise<number> {
   const ctx: CliContext = { io, exitCode: ExitCode.ok };
   const program = createProgram(ctx);
   const verbose = argv.includes('--verbose') || argv.includes('-v');
@@ -25,14 +37,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`smtp-probe: ${e.message}\n`);
+      io.stderr.write(`smtp-probe: ${printableLines(e.message)}\n`);
       return ExitCode.usage;
     }
     if (io.signal.aborted) return ExitCode.interrupted;
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = printableLines(e instanceof Error ? e.message : String(e));
     io.stderr.write(`smtp-probe: internal error: ${msg}${verbose ? '' : ' (run with --verbose for details)'}\n`);
-    if (verbose && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
-    if (e instanceof SmtpProbeError && verbose && e.cause) io.stderr.write(`cause: ${String(e.cause)}\n`);
+    if (verbose && e instanceof Error && e.stack) io.stderr.write(`${printableLines(e.stack)}\n`);
+    if (e instanceof SmtpProbeError && verbose && e.cause) io.stderr.write(`cause: ${printableLines(String(e.cause))}\n`);
     return ExitCode.internal;
   }
 }

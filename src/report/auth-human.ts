@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AuthResult } from '../checks/auth.js';
 import type { CheckStatus, CheckSummary, Finding } from '../checks/types.js';
-import { printable } from '../smtp/reply-parser.js';
+import { printable } from './printable.js';
 import { wrap } from './wrap.js';
 
 export interface AuthRenderOptions { chalk: ChalkInstance; width: number; verbose?: boolean; quiet?: boolean }
@@ -67,7 +67,7 @@ export function renderAuth(r: AuthResult, o: AuthRenderOptions): string {
     r.from !== undefined ? `MAIL FROM <${p(r.from ?? '')}>` : '',
     r.helo ? `HELO ${p(r.helo)}` : '',
   ].filter(Boolean).join(' · ');
-  out.push(`${c.bold(`Sender authentication for ${r.domain}`)}  ${c.dim(context)}`, '');
+  out.push(`${c.bold(`Sender authentication for ${p(r.domain)}`)}  ${c.dim(context)}`, '');
 
   // SPF
   // Without an IP there is no SPF result: the header shows the record's own status.
@@ -97,8 +97,8 @@ export function renderAuth(r: AuthResult, o: AuthRenderOptions): string {
   out.push(wrap(p(dm.summary), o.width, '  '));
   if (dm.record) out.push(kv(o, `record at _dmarc.${p(dm.recordDomain)}`, p(dm.record)));
   if (dm.policy) {
-    const pol = dm.effectivePolicy && dm.effectivePolicy !== dm.policy ? `${dm.policy} (test mode: receivers apply ${dm.effectivePolicy})` : dm.policy;
-    out.push(kv(o, 'policy for this domain', `${pol}${dm.subdomainPolicy ? ` · subdomains without a record: ${dm.subdomainPolicy}` : ''}`));
+    const pol = dm.effectivePolicy && dm.effectivePolicy !== dm.policy ? `${p(dm.policy)} (test mode: receivers apply ${p(dm.effectivePolicy)})` : p(dm.policy);
+    out.push(kv(o, 'policy for this domain', `${pol}${dm.subdomainPolicy ? ` · subdomains without a record: ${p(dm.subdomainPolicy)}` : ''}`));
     out.push(kv(o, 'alignment', `DKIM ${dm.adkim === 's' ? 'strict' : 'relaxed'}, SPF ${dm.aspf === 's' ? 'strict' : 'relaxed'}`));
   }
   out.push(kv(o, 'organizational domain', `${p(dm.orgDomain)} ${c.dim(`(${dm.mode === 'rfc9989' ? 'RFC 9989 DNS tree walk' : 'Public Suffix List, RFC 7489'}${dm.orgDomainPsl !== dm.orgDomain ? `; the PSL says ${p(dm.orgDomainPsl)}` : ''})`)}`));

@@ -4,7 +4,7 @@
 // list's server cannot put escape sequences on the user's terminal.
 import type { ChalkInstance } from 'chalk';
 import type { BlocklistResult, HealthResult, ZoneHealth, ZoneResult } from '../checks/dnsbl.js';
-import { printable } from '../smtp/reply-parser.js';
+import { printable } from './printable.js';
 import { wrap } from './wrap.js';
 
 export interface BlocklistRenderOptions {
@@ -89,7 +89,7 @@ export function renderBlocklist(r: BlocklistResult, o: BlocklistRenderOptions): 
   const c0 = r.counts;
   const head = `Blocklist check of ${printable(r.subject)} (${kindLabel(r.subjectKind)}): ${c0.checked} lists asked${c0.notApplicable > 0 ? `, ${c0.notApplicable} not applicable` : ''}`;
   const out: string[] = [c.bold(head)];
-  if (r.registeredDomain) out.push(c.dim(wrap(`Lists of registered domains were asked about ${r.registeredDomain}.`, o.width)));
+  if (r.registeredDomain) out.push(c.dim(wrap(`Lists of registered domains were asked about ${printable(r.registeredDomain)}.`, o.width)));
   if (r.subjectNote) out.push(c.yellow(wrap(printable(r.subjectNote), o.width)));
   out.push('');
   for (const z of shown) out.push(...renderZone(z, zoneWidth, o));
@@ -105,7 +105,7 @@ export function renderBlocklist(r: BlocklistResult, o: BlocklistRenderOptions): 
   for (const z of r.zones) if (z.note) notes.set(z.note, [...(notes.get(z.note) ?? []), z.zone]);
   for (const [note, zs] of notes) {
     out.push('');
-    out.push(c.yellow(wrap(`Note (${zs.join(', ')}): ${note}`, o.width)));
+    out.push(c.yellow(wrap(`Note (${printable(zs.join(', '))}): ${note}`, o.width)));
   }
   out.push('', summary);
   return `${out.join('\n')}\n`;

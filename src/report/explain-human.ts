@@ -6,6 +6,7 @@ import type { CodeExplanation, EnhancedExplanation, Explanation } from '../catal
 import type { ReplyFacts } from '../catalog/reply-facts.js';
 import type { Comparison } from '../catalog/compare.js';
 import { label } from '../catalog/i18n.js';
+import { printable } from './printable.js';
 import { wrap } from './wrap.js';
 
 export interface RenderOptions { chalk: ChalkInstance; width: number; lang: Lang }
@@ -77,7 +78,7 @@ export function factItems(f: ReplyFacts | undefined, o: RenderOptions): string[]
   if (f.retryAfterSeconds !== undefined) items.push(`${labelOr(o, 'facts.retry', 'retry after')} ${f.retryAfterSeconds} s`);
   for (const a of f.addresses ?? []) items.push(a);
   for (const u of f.urls ?? []) items.push(u);
-  return items;
+  return items.map(printable);
 }
 
 /** What the reply text says beyond its codes: reason, provider, facts, meaning and fix. */
@@ -90,7 +91,7 @@ export function renderRecognitionSection(x: Explanation, o: RenderOptions): stri
     wrap(r.meaning, o.width, '  '),
     ...section(o, 'fix', r.action),
   ];
-  if (x.provider) out.push(`  ${o.chalk.bold(`${label(o.lang, 'provider')}:`)} ${x.provider}${r.reference ? o.chalk.dim(` — ${r.reference}`) : ''}`);
+  if (x.provider) out.push(`  ${o.chalk.bold(`${label(o.lang, 'provider')}:`)} ${printable(x.provider)}${r.reference ? o.chalk.dim(` — ${r.reference}`) : ''}`);
   else if (r.reference) out.push(o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${r.reference}`));
   const facts = factItems(x.facts, o);
   if (facts.length) out.push(`  ${o.chalk.bold(`${label(o.lang, 'facts')}:`)}`, wrap(facts.join(' · '), o.width, '    '));
@@ -102,7 +103,7 @@ export function renderExplanation(x: Explanation, o: RenderOptions): string {
   if (x.reply) {
     for (const [i, line] of x.reply.lines.entries()) {
       const sep = i === x.reply.lines.length - 1 ? ' ' : '-';
-      out.push(o.chalk.dim(`<- ${x.reply.code}${sep}${x.reply.enhanced ? `${x.reply.enhanced} ` : ''}${line}`));
+      out.push(o.chalk.dim(`<- ${x.reply.code}${sep}${x.reply.enhanced ? `${x.reply.enhanced} ` : ''}${printable(line)}`));
     }
     out.push('');
     const rec = renderRecognitionSection(x, o);

@@ -1,7 +1,8 @@
 // Human rendering of a probe: the transcript (-> sent, <- received; ~> and <~ inside TLS,
 // as swaks marks them), per-step milliseconds, replies coloured by class, the explanation
 // under each reply (short by default, full with --verbose), TLS facts, warnings, checks and
-// the verdict. Pure: data in, string out; server text was made printable by the parser.
+// the verdict. Pure: data in, string out; every peer- or DNS-supplied value goes through
+// printable() (p/pl below), so no name, record or reply can drive the terminal.
 import type { ChalkInstance } from 'chalk';
 import type { Lang } from '../catalog/data.js';
 import { label } from '../catalog/i18n.js';
@@ -11,6 +12,7 @@ import type { ProbeResult } from '../probe/run-probe.js';
 import type { Verdict } from '../probe/verdict.js';
 import type { TlsFacts } from '../smtp/tls-facts.js';
 import { colourForClass } from './explain-human.js';
+import { printable as p, printableLines as pl } from './printable.js';
 import { wrap } from './wrap.js';
 
 export interface ProbeRenderOptions { chalk: ChalkInstance; width: number; lang: Lang; verbose: boolean; quiet: boolean }
@@ -35,17 +37,17 @@ function renderTls(t: TlsFacts, o: ProbeRenderOptions): string[] {
   const parts = [`${t.protocol ?? 'TLS'} ${t.cipher}`];
   const lines: string[] = [];
   if (leaf) {
-    const cn = /CN=([^,]+)/.exec(leaf.subject)?.[1] ?? leaf.subject;
-    const issuer = /CN=([^,]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer;
+    const cn = p(/CN=([^,]+)/.exec(leaf.subject)?.[1] ?? leaf.subject);
+    const issuer = p(/CN=([^,]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer);
     parts.push(`certificate ${cn}, issued by ${issuer}, valid until ${leaf.validTo.slice(0, 10)} (${leaf.daysLeft} days left)`);
   }
-  const trust = t.trusted ? c.green('trusted') : c.red(`NOT trusted: ${t.trustError ?? 'unknown reason'}`);
-  const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(`matches ${t.checkedName}`) : c.red(`does NOT match ${t.checkedName}`);
+  const trust = t.trusted ? c.green('trusted') : c.red(`NOT trusted: ${p(t.trustError ?? 'unknown reason')}`);
+  const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(`matches ${p(t.checkedName ?? '')}`) : c.red(`does NOT match ${p(t.checkedName ?? '')}`);
   lines.push(wrap(`TLS: ${parts.join(' · ')} · ${trust}${name ? ` · ${name}` : ''}`, o.width, '     '));
   if (o.verbose && leaf) {
-    lines.push(c.dim(`       subject: ${leaf.subject}`));
-    lines.push(c.dim(`       names: ${leaf.subjectAltNames.join(', ') || '(none)'}`));
-    lines.push(c.dim(`       chain: ${t.chain.map((x) => /CN=([^,]+)/.exec(x.subject)?.[1] ?? x.subject).join(' → ')}`));
+    lines.push(c.dim(`       subject: ${p(leaf.subject)}`));
+    lines.push(c.dim(`       names: ${p(leaf.subjectAltNames.join(', ')) || '(none)'}`));
+    lines.push(c.dim(`       chain: ${t.chain.map((x) => p(/CN=([^,]+)/.exec(x.subject)?.[1] ?? x.subject)).join(' → ')}`));
   }
   if (t.expired) lines.push(c.red('     the certificate has EXPIRED: senders that verify certificates will not deliver over TLS'));
   else if (leaf && leaf.daysLeft < 14) lines.push(c.yellow(`     the certificate expires in ${leaf.daysLeft} days`));
@@ -70,17 +72,17 @@ function renderExplanation(x: StepExplanation, o: ProbeRenderOptions): string[] 
     if (x.code >= 400) out.push(wrap(`${label(o.lang, 'fix')}: ${x.enhanced?.fix ?? x.fix}`, o.width, `${ind}  `));
   }
   if (r && x.code >= 400) {
-    const who = r.provider ? ` · ${label(o.lang, 'provider')}: ${r.provider}` : '';
+    const who = r.provider ? ` · ${label(o.lang, 'provider')}: ${p(r.provider)}` : '';
     out.push(c.bold(`${ind}${label(o.lang, 'reason')}: ${r.reason}${r.inferred ? ` ${label(o.lang, 'inferred')}` : ''}${who}`));
     if (o.verbose && !r.inferred) out.push(wrap(r.meaning, o.width, `${ind}  `));
     out.push(wrap(`→ ${r.action}`, o.width, `${ind}  `));
     const f = r.facts;
     const facts = [
-      ...(f.zones ?? []).map((z) => `blocklist ${z}`),
-      ...(f.ips ?? []).map((ip) => `IP ${ip}`),
-      ...(f.providerCodes ?? []).map((p) => `code ${p}`),
+      ...(f.zones ?? []).map((z) => `blocklist ${p(z)}`),
+      ...(f.ips ?? []).map((ip) => `IP ${p(ip)}`),
+      ...(f.providerCodes ?? []).map((pc) => `code ${p(pc)}`),
       ...(f.retryAfterSeconds !== undefined ? [`retry after ${f.retryAfterSeconds} s`] : []),
-      ...(f.urls ?? []),
+      ...(f.urls ?? []).map(p),
     ];
     if (facts.length > 0) out.push(c.dim(wrap(`${label(o.lang, 'facts')}: ${facts.join(' · ')}`, o.width, `${ind}  `)));
     if (r.reference) out.push(c.dim(`${ind}  ${r.reference}`));
@@ -104,8 +106,8 @@ function renderReply(step: AnnotatedStep, o: ProbeRenderOptions): string[] {
   const paint = colourForClass(c, String(r.code));
   const out = r.lines.map((l, i) => {
     const sep = i === r.lines.length - 1 ? ' ' : '-';
-    const enh = i === 0 && r.enhanced ? `${r.enhanced} ` : '';
-    return `${arrow(step, 'in')} ${paint(`${r.code}${sep}${enh}${l}`)}${i === r.lines.length - 1 ? ms(c, step.ms) : ''}`;
+    const enh = i === 0 && r.enhanced ? `${p(r.enhanced)} ` : '';
+    return `${arrow(step, 'in')} ${paint(`${r.code}${sep}${enh}${p(l)}`)}${i === r.lines.length - 1 ? ms(c, step.ms) : ''}`;
   });
   if (r.code === 250 && step.stage === 'ehlo' && !o.verbose && r.lines.length > 4) {
     // The extension list is summarised below the EHLO reply; keep the transcript short.
@@ -117,56 +119,56 @@ function renderReply(step: AnnotatedStep, o: ProbeRenderOptions): string[] {
 function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOptions): string[] {
   const c = o.chalk;
   const pref = r.mailHosts.hosts.find((h) => h.name === s.host)?.preference;
-  const title = `${s.host}${s.host === s.address ? '' : ` [${s.address}]`}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}${s.tlsMode === 'implicit' ? ' implicit TLS' : ''}`;
+  const title = `${p(s.host)}${s.host === s.address ? '' : ` [${p(s.address)}]`}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}${s.tlsMode === 'implicit' ? ' implicit TLS' : ''}`;
   const out: string[] = [c.bold(`── ${title} ${'─'.repeat(Math.max(3, o.width - title.length - 4))}`)];
   const steps = s.steps;
   const lastEhlo = [...steps].reverse().find((x) => x.stage === 'ehlo' && x.reply?.code === 250);
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as AnnotatedStep;
     if (step.stage === 'connect') {
-      out.push(step.failure ? c.red(`   connect failed: ${step.failure.message}`) : c.dim(`   connected from ${s.localAddress ?? '?'}${s.tlsMode === 'implicit' ? ' (TLS from the first byte)' : ''}`) + ms(c, step.ms));
+      out.push(step.failure ? c.red(`   connect failed: ${pl(step.failure.message)}`) : c.dim(`   connected from ${p(s.localAddress ?? '?')}${s.tlsMode === 'implicit' ? ' (TLS from the first byte)' : ''}`) + ms(c, step.ms));
       if (s.tlsMode === 'implicit' && s.tls && !step.failure) out.push(...renderTls(s.tls, o));
       continue;
     }
     if (step.stage === 'tls-handshake') {
-      if (step.failure) out.push(c.red(`   TLS handshake failed: ${step.failure.message}`));
+      if (step.failure) out.push(c.red(`   TLS handshake failed: ${pl(step.failure.message)}`));
       else if (s.tls) out.push(...renderTls(s.tls, o));
       continue;
     }
     // A pipelined flight: every command of it first, then the replies in order (RFC 2920).
     const flight: AnnotatedStep[] = [step];
     while (step.pipelined && steps[i + 1]?.pipelined) flight.push(steps[++i] as AnnotatedStep);
-    for (const f of flight) if (f.sent) out.push(`${arrow(f, 'out')} ${f.sent}`);
+    for (const f of flight) if (f.sent) out.push(`${arrow(f, 'out')} ${p(f.sent)}`);
     for (const f of flight) {
       out.push(...renderReply(f, o));
       if (f.explanation) out.push(...renderExplanation(f.explanation, o));
-      if (f.failure) out.push(c.red(`   ${f.failure.message}`));
+      if (f.failure) out.push(c.red(`   ${pl(f.failure.message)}`));
       // The extension list that counts is the last EHLO's (after STARTTLS, the plaintext one is void).
       if (f === lastEhlo && s.extensions) {
-        const kw = Object.entries(s.extensions.keywords).map(([k, v]) => (v.length ? `${k} ${v.join(' ')}` : k));
+        const kw = Object.entries(s.extensions.keywords).map(([k, v]) => p(v.length ? `${k} ${v.join(' ')}` : k));
         if (kw.length > 0) out.push(c.dim(wrap(`extensions: ${kw.join(', ')}`, o.width, '     ')));
       }
     }
   }
-  for (const n of s.notes) out.push(c.yellow(`   ! ${n}`));
+  for (const n of s.notes) out.push(c.yellow(`   ! ${pl(n)}`));
   const oc = s.outcome;
   const colour = oc.kind === 'ok' ? c.green : oc.kind === 'deferred' || oc.kind === 'timeout' ? c.yellow : c.red;
-  out.push(colour(wrap(`=> ${oc.message}`, o.width, '   ').trimStart()));
+  out.push(colour(wrap(`=> ${pl(oc.message)}`, o.width, '   ').trimStart()));
   return out;
 }
 
 function renderCheck(ch: CheckSummary, o: ProbeRenderOptions): string[] {
   const c = o.chalk;
   const colour = ch.status === 'pass' ? c.green : ch.status === 'fail' ? c.red : ch.status === 'warn' ? c.yellow : c.dim;
-  const out = [colour(`   ${ch.check.toUpperCase()} ${ch.subject}: ${ch.result ?? 'not evaluated'} — ${ch.summary}`)];
+  const out = [colour(`   ${ch.check.toUpperCase()} ${p(ch.subject)}: ${p(ch.result ?? 'not evaluated')} — ${p(ch.summary)}`)];
   for (const f of ch.findings.filter((x) => x.level === 'error' || x.level === 'warn' || o.verbose)) {
-    out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${f.message}${f.fix ? ` → ${f.fix}` : ''}`, o.width, '     '));
+    out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${pl(f.message)}${f.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '));
   }
   return out;
 }
 
 export function renderVerdict(v: Verdict, o: ProbeRenderOptions): string {
-  return verdictColour(o.chalk, v)(o.chalk.bold(v.line));
+  return verdictColour(o.chalk, v)(o.chalk.bold(pl(v.line)));
 }
 
 export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
@@ -174,29 +176,29 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   if (o.quiet) return `${renderVerdict(r.verdict, o)}\n`;
   const out: string[] = [];
   const e = r.envelope;
-  out.push(c.bold(`smtp-probe ${r.target.input}`) + c.dim(` — port ${e.ports.map((p) => `${p.port}${p.implicitTls ? '/tls' : ''}`).join(',')}, HELO ${e.helo}, MAIL FROM:<${e.from}>, RCPT TO ${e.rcpts.join(', ')}`));
+  out.push(c.bold(`smtp-probe ${p(r.target.input)}`) + c.dim(` — port ${e.ports.map((x) => `${x.port}${x.implicitTls ? '/tls' : ''}`).join(',')}, HELO ${p(e.helo)}, MAIL FROM:<${p(e.from)}>, RCPT TO ${p(e.rcpts.join(', '))}`));
   const mh = r.mailHosts;
-  if (mh.kind === 'mx') out.push(`MX ${mh.domain}: ${mh.hosts.map((h) => `${h.preference} ${h.name}${h.addresses.length ? ` [${h.addresses.join(', ')}]` : ' (no address)'}`).join(' · ')}`);
-  else if (mh.kind === 'implicit') out.push(`${mh.hosts[0]?.name ?? mh.domain}: ${mh.notes[0] ?? 'probed directly'} [${mh.hosts[0]?.addresses.join(', ')}]`);
-  else if (mh.kind === 'null-mx') out.push(c.red(`MX ${mh.domain}: null MX (RFC 7505) — this domain accepts no mail`));
-  else if (mh.error) out.push(c.red(`DNS: ${mh.error.message}`));
+  if (mh.kind === 'mx') out.push(`MX ${p(mh.domain)}: ${mh.hosts.map((h) => `${h.preference} ${p(h.name)}${h.addresses.length ? ` [${p(h.addresses.join(', '))}]` : ' (no address)'}`).join(' · ')}`);
+  else if (mh.kind === 'implicit') out.push(`${p(mh.hosts[0]?.name ?? mh.domain)}: ${pl(mh.notes[0] ?? 'probed directly')} [${p(mh.hosts[0]?.addresses.join(', ') ?? '')}]`);
+  else if (mh.kind === 'null-mx') out.push(c.red(`MX ${p(mh.domain)}: null MX (RFC 7505) — this domain accepts no mail`));
+  else if (mh.error) out.push(c.red(`DNS: ${pl(mh.error.message)}`));
   out.push('');
   for (const s of r.sessions) out.push(...renderSession(s, r, o), '');
   if (r.checks.length > 0) {
-    out.push(c.bold(`Checks (is it me?)${r.checksTrigger ? c.dim(` — after ${r.checksTrigger}`) : ''}`));
-    out.push(r.sendingIp ? c.dim(`   sending IP ${r.sendingIp.ip} (${r.sendingIp.detail})`) : c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
+    out.push(c.bold(`Checks (is it me?)${r.checksTrigger ? c.dim(` — after ${pl(r.checksTrigger)}`) : ''}`));
+    out.push(r.sendingIp ? c.dim(`   sending IP ${p(r.sendingIp.ip)} (${pl(r.sendingIp.detail)})`) : c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
     for (const ch of r.checks) out.push(...renderCheck(ch, o));
     out.push('');
   }
   const warnings = [...r.warnings, ...r.verdict.warnings];
   if (warnings.length > 0) {
-    for (const w of warnings) out.push(c.yellow(wrap(`! ${w}`, o.width, '  ').replace(/^ {2}/, '')));
+    for (const w of warnings) out.push(c.yellow(wrap(`! ${pl(w)}`, o.width, '  ').replace(/^ {2}/, '')));
     out.push('');
   }
   if (r.verdict.recipients.length > 1) {
-    for (const rc of r.verdict.recipients) out.push(`   ${rc.address}: ${rc.status}${rc.reply ? ` (${rc.reply.code}${rc.reply.enhanced ? ` ${rc.reply.enhanced}` : ''})` : ''}`);
+    for (const rc of r.verdict.recipients) out.push(`   ${p(rc.address)}: ${rc.status}${rc.reply ? ` (${rc.reply.code}${rc.reply.enhanced ? ` ${p(rc.reply.enhanced)}` : ''})` : ''}`);
   }
   out.push(renderVerdict(r.verdict, o));
-  if (r.verdict.cause) out.push(c.bold(wrap(`likely cause: ${r.verdict.cause}`, o.width)));
+  if (r.verdict.cause) out.push(c.bold(wrap(`likely cause: ${pl(r.verdict.cause)}`, o.width)));
   return `${out.join('\n')}\n`;
 }

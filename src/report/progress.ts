@@ -3,6 +3,7 @@
 import type { Io } from '../cli/io.js';
 import type { ProbeEvent } from '../probe/run-probe.js';
 import { STAGE_LABEL } from '../smtp/stages.js';
+import { printable } from './printable.js';
 
 export interface Progress {
   onEvent: (e: ProbeEvent) => void;
@@ -13,9 +14,9 @@ const NONE: Progress = { onEvent: () => {}, stop: () => {} };
 
 export function describeEvent(e: ProbeEvent): string {
   switch (e.type) {
-    case 'resolve': return `looking up the mail hosts of ${e.target}`;
+    case 'resolve': return `looking up the mail hosts of ${printable(e.target)}`;
     case 'checks': return 'running the sender-side checks (blocklists, SPF, DKIM, DMARC, reverse DNS)';
-    case 'stage': return `${e.host}[${e.address}]:${e.port}: ${STAGE_LABEL[e.stage]}`;
+    case 'stage': return `${printable(e.host)}[${printable(e.address)}]:${e.port}: ${STAGE_LABEL[e.stage]}`;
   }
 }
 

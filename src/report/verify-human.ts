@@ -2,7 +2,7 @@
 // in bulk, the progress line (stderr) and the closing summary. Pure: data in, string out;
 // colours from the Chalk handed in. Peer and DNS text goes through printable() first.
 import type { ChalkInstance } from 'chalk';
-import { printable } from '../smtp/reply-parser.js';
+import { printable } from './printable.js';
 import type { VerdictKind, VerifyResult } from '../verify/verdict.js';
 import { wrap } from './wrap.js';
 

@@ -2,6 +2,7 @@
 // size), strict grammar (3 digits, then '-' or space/EOL), enhanced codes kept only when
 // their class matches the reply (Postfix smtp_chat.c). Never throws on peer input: trouble
 // is an event. Text is made printable before anyone sees it (no terminal escapes).
+import { printable } from '../report/printable.js';
 
 /** RFC 5321 §4.5.3.1.5 says 512 octets per reply line; we allow 8x before calling it hostile. */
 export const MAX_LINE_BYTES = 4096;
@@ -26,13 +27,8 @@ export type ReaderEvent =
 
 const REPLY_LINE = /^([2-5][0-9][0-9])([ -]|$)(.*)$/s;
 const ENHANCED = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$)/;
-// C0 controls (tab excepted), DEL and C1 controls: ESC and CSI would reach the terminal.
-const UNPRINTABLE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
-
-/** Replace every control or escape character by '?', tabs by a space (Postfix printable()). */
-export function printable(s: string): string {
-  return s.replace(/\t/g, ' ').replace(UNPRINTABLE, '?');
-}
+// The project's one terminal cleaning (controls, escapes, bidi); kept importable from here.
+export { printable };
 
 /** The enhanced code at the start of `text` if its class equals `code`'s class. */
 export function extractEnhanced(code: number, text: string): string | undefined {

@@ -58,10 +58,11 @@ export class ReplyLineGrouper {
 }
 
 async function explainStdin(ctx: CliContext, p: Presentation, stage: string | undefined): Promise<void> {
-  const [{ classifyReply, parseReplyText, reasonTitle }, { colourForClass, factItems }, { label }] = await Promise.all([
+  const [{ classifyReply, parseReplyText, reasonTitle }, { colourForClass, factItems }, { label }, { printable }] = await Promise.all([
     import('../../catalog/match-text.js'),
     import('../../report/explain-human.js'),
     import('../../catalog/i18n.js'),
+    import('../../report/printable.js'),
   ]);
   const out = ctx.io.stdout;
   const ro = { chalk: p.chalk, width: p.width, lang: p.lang };
@@ -94,8 +95,9 @@ async function explainStdin(ctx: CliContext, p: Presentation, stage: string | un
     const paint = colourForClass(p.chalk, parsed.code !== undefined ? String(parsed.code) : parsed.enhanced ?? '5');
     const codes = [parsed.code, parsed.enhanced].filter((v) => v !== undefined).join(' ');
     const facts = factItems(c.facts, ro).filter((f) => !/^https?:/.test(f));
-    const head = `${String(r.line).padStart(6)}  ${paint(c.reason.padEnd(15))} ${(c.provider ?? '-').padEnd(18)} ${codes.padEnd(10)}`;
-    const tail = facts.length ? facts.join(' · ') : parsed.text;
+    const head = `${String(r.line).padStart(6)}  ${paint(c.reason.padEnd(15))} ${printable(c.provider ?? '-').padEnd(18)} ${printable(codes).padEnd(10)}`;
+    // Input lines are echoed: cleaned like any peer text (a log line may carry escapes).
+    const tail = printable(facts.length ? facts.join(' · ') : parsed.text);
     // On a terminal a line fits the width; into a pipe or file it stays whole, for grep.
     const room = ctx.io.stdoutIsTTY ? Math.max(20, p.width - 53) : Infinity;
     await write(`${head} ${tail.length > room ? `${tail.slice(0, room - 1)}…` : tail}${c.inferred ? p.chalk.dim(` ${label(p.lang, 'inferred')}`) : ''}\n`);

@@ -14,6 +14,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { parseDuration, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { defaultHelo } from './probe.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
+import { printable, printableLines } from '../../report/printable.js';
 
 export interface VerifyFlags extends ResolverFlags, ConnectionFlags {
   file?: string;
@@ -220,9 +221,9 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     resolve,
     signal: io.signal,
     onEvent: (e: import('../../verify/run-verify.js').VerifyEvent): void => {
-      if (e.type === 'warning') io.stderr.write(`smtp-probe: WARNING: ${e.message}\n`);
-      else if (e.type === 'note' && p.verbose) io.stderr.write(`smtp-probe: ${e.host ? `${e.host}: ` : ''}${e.message}\n`);
-      else if (e.type === 'session' && p.verbose) io.stderr.write(`smtp-probe: ${e.open ? 'connected to' : 'left'} ${e.host}[${e.address}]\n`);
+      if (e.type === 'warning') io.stderr.write(`smtp-probe: WARNING: ${printableLines(e.message)}\n`);
+      else if (e.type === 'note' && p.verbose) io.stderr.write(`smtp-probe: ${e.host ? `${printable(e.host)}: ` : ''}${printableLines(e.message)}\n`);
+      else if (e.type === 'session' && p.verbose) io.stderr.write(`smtp-probe: ${e.open ? 'connected to' : 'left'} ${printable(e.host)}[${printable(e.address)}]\n`);
     },
   };
   checkVerifyOptions(options);

@@ -1,0 +1,49 @@
+// The CLI's last line of defence for stdout: every chunk a command writes passes through
+// terminalSafe(), so a peer- or DNS-supplied character a renderer forgot to clean still cannot
+// drive the terminal (JSON output keeps its value: the escapes are JSON's own). Back-pressure
+// is kept (write() returns false until the inner stream drains); errors stay the inner's.
+import type { Writable as WritableType } from 'node:stream';
+import { Writable } from 'node:stream';
+import { terminalSafe } from '../report/printable.js';
+
+export interface GuardedWritable extends WritableType {
+  /** Ends the guard; resolves when everything written was handed to the inner stream. */
+  flushAndEnd(): Promise<void>;
+}
+
+/** Calls `done` once, on the first of drain / error / close of `s`. */
+function onceWritable(s: WritableType, done: () => void): void {
+  const fire = (): void => {
+    s.off('drain', fire);
+    s.off('error', fire);
+    s.off('close', fire);
+    done();
+  };
+  s.on('drain', fire);
+  s.on('error', fire);
+  s.on('close', fire);
+}
+
+export function guardWritable(inner: WritableType): GuardedWritable {
+  const w = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _enc, cb) {
+      const text = terminalSafe(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      try {
+        // The inner stream's own error handling applies (EPIPE in main.ts); we only move on.
+        if (inner.write(text) || inner.destroyed) cb();
+        else onceWritable(inner, () => cb());
+      } catch {
+        cb();
+      }
+    },
+  }) as unknown as GuardedWritable;
+  w.on('error', () => {});
+  w.flushAndEnd = () => new Promise<void>((resolve) => {
+    if (w.writableFinished || w.destroyed) return resolve();
+    w.once('finish', () => resolve());
+    w.once('close', () => resolve());
+    w.end();
+  });
+  return w;
+}
