@@ -10,6 +10,7 @@ export interface ConnectionFlags {
   tls: 'auto' | 'require' | 'none';
   tlsVerify?: boolean;
   caFile?: string;
+  /** Scale of the stage deadlines: --timeout over the 30 s default (60s → 2). */
   timeout: number;
   ipv4?: boolean;
   ipv6?: boolean;
@@ -21,7 +22,7 @@ export function addConnectionFlags(cmd: Command): Command {
     .addOption(new Option('--tls <mode>', 'STARTTLS: auto (when offered), require (fail without it), none').choices(['auto', 'require', 'none']).default('auto'))
     .option('--tls-verify', 'fail when the certificate is not trusted or does not match the host name')
     .option('--ca-file <path>', 'extra trusted CA certificates (PEM), e.g. a private CA')
-    .addOption(new Option('--timeout <factor|duration>', 'patience: a factor for every stage deadline (2 = twice as long) or the banner wait (60s)').argParser(parseTimeout).default(1, '1: banner 30s, each command 30s'))
+    .addOption(new Option('--timeout <duration>', 'how long to wait for the banner and each reply; connect (1/3 of it), TLS (1/2), RSET, QUIT and the whole run scale with it').argParser(parseTimeout).default(1, '30s'))
     .option('-4, --ipv4', 'connect over IPv4 only')
     .option('-6, --ipv6', 'connect over IPv6 only')
     .option('--no-pipelining', 'send MAIL and RCPT one by one even when PIPELINING is offered');

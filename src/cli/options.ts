@@ -23,14 +23,18 @@ export function parseDuration(value: string): number {
   return ms;
 }
 
-/** --timeout: a factor for the stage table (2 = twice as patient), or the banner wait as a duration (60s). */
+/**
+ * --timeout DURATION: how long to wait for the banner and for each reply (the stage table's
+ * 30 s base); every other deadline scales with it. Returns that scale (60s → 2). A bare number
+ * was once a factor: refused, with the duration it meant, rather than read two ways.
+ */
 export function parseTimeout(value: string): number {
-  if (/^\d+(\.\d+)?$/.test(value.trim())) {
-    const f = Number(value);
-    if (!(f > 0 && f <= 100)) throw new InvalidArgumentError(`--timeout factor "${value}" must be more than 0 and at most 100`);
-    return f;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) {
+    const meant = Number(v) * (STAGE_TIMEOUT_MS.banner / 1000);
+    throw new InvalidArgumentError(`"${value}" has no unit: give a duration such as 60s or 2m (the wait for each reply; a bare number used to be a factor: ${v} meant ${Number(meant.toFixed(3))}s)`);
   }
-  return parseDuration(value) / STAGE_TIMEOUT_MS.banner;
+  return parseDuration(v) / STAGE_TIMEOUT_MS.banner;
 }
 
 export function parseIp(value: string): string {

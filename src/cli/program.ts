@@ -8,8 +8,13 @@ import { probeCommand } from './commands/probe.js';
 import { demoCommand } from './commands/demo.js';
 import { authCommand } from './commands/auth.js';
 import { verifyCommand } from './commands/verify.js';
+import { completionCommand, manCommand } from './commands/reference.js';
 import { VERSION } from '../version.js';
 import { collectResolver, parseDuration } from './options.js';
+import { firstWord, suggestCommands } from './suggest.js';
+
+/** The command a bare target runs. */
+export const DEFAULT_COMMAND = 'probe';
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('smtp-probe')
@@ -36,7 +41,11 @@ export function createProgram(ctx: CliContext): Command {
   program.addCommand(demoCommand(ctx));
   program.addCommand(authCommand(ctx));
   program.addCommand(verifyCommand(ctx));
+  program.addCommand(manCommand(ctx, DEFAULT_COMMAND));
+  program.addCommand(completionCommand(ctx, DEFAULT_COMMAND));
   for (const c of program.commands) {
+    // A command's --help lists the global flags too: they work after the command name.
+    c.configureHelp({ showGlobalOptions: true });
     c.exitOverride().configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
@@ -60,4 +69,21 @@ Exit codes: 0 ok, 1 internal error, 2 usage error, 3 network, 4 timeout,
 5 rejected, 6 no such recipient, 7 temporary failure, 8 a check found a problem, 130 interrupted.`,
   );
   return program;
+}
+
+/**
+ * "unknown command" with a suggestion when the first word is not a command but a likely typo of
+ * one (suggest.ts says which words can be); undefined when argv is fine for commander.
+ */
+export function mistypedCommand(program: Command, argv: readonly string[]): string | undefined {
+  const def = program.commands.find((c) => c.name() === DEFAULT_COMMAND);
+  const options = [...program.options, ...(def?.options ?? [])];
+  const takesValue = (flag: string): boolean => options.some((o) => (o.long === flag || o.short === flag) && (o.required || o.optional));
+  const first = firstWord(argv, takesValue);
+  if (!first) return undefined;
+  const names = [...program.commands.map((c) => c.name()), 'help'];
+  const near = suggestCommands(first.word, names);
+  if (near.length === 0) return undefined;
+  const fixed = [program.name(), ...argv.map((a, i) => (i === first.index ? near[0] : a))].join(' ');
+  return `unknown command "${first.word}"; did you mean ${near.map((n) => `"${n}"`).join(' or ')}? (${fixed})`;
 }

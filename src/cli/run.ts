@@ -1,7 +1,7 @@
 // Runs the program against an Io and returns the exit code: the single catch-all.
 // Usage errors → one line, exit 2. Anything unexpected → one line (stack with --verbose), exit 1.
 import { CommanderError } from 'commander';
-import { createProgram } from './program.js';
+import { createProgram, mistypedCommand } from './program.js';
 import type { CliContext } from './context.js';
 import type { Io } from './io.js';
 import { ExitCode } from './exit-codes.js';
@@ -26,6 +26,12 @@ async function runGuarded(argv: readonly string[], io: Io): Promise<number> {
   if (argv.length === 0) {
     // No target and no command: what a person needs first is the overview, not an error.
     program.outputHelp();
+    return ExitCode.usage;
+  }
+  // A bare target is a probe, so commander would take "verfy" for a host name: catch typos first.
+  const typo = mistypedCommand(program, argv);
+  if (typo) {
+    io.stderr.write(`smtp-probe: ${typo}\n`);
     return ExitCode.usage;
   }
   try {

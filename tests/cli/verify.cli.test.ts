@@ -24,7 +24,7 @@ beforeAll(async () => {
     'grey.test': { script: { rules: [{ match: '^RCPT', reply: { lines: ['451 4.7.1 Greylisted, please try again in 60 seconds'] } }] } },
     'slow.test': { script: { users: Array.from({ length: 2000 }, (_, i) => `s${i}`) }, opts: { replyDelayMs: 10 } },
   });
-  base = ['verify', '--resolver', `${world.dns.address}:${world.dns.port}`, '--port', String(world.port), '--helo', 'verify.example.net', '--timeout', '0.2'];
+  base = ['verify', '--resolver', `${world.dns.address}:${world.dns.port}`, '--port', String(world.port), '--helo', 'verify.example.net', '--timeout', '6s'];
 });
 afterAll(async () => {
   await world?.close();
