@@ -40,6 +40,18 @@ export interface ParsedReplyText { text: string; code?: number; enhanced?: strin
 
 type Normalized = ParsedReplyText;
 
+const prefixMemo = new Map<number, RegExp>();
+
+/** The repeated "550-5.7.26 " / "550 5.7.26 " line prefixes of one reply inside a text. */
+function innerPrefix(code: number): RegExp {
+  let re = prefixMemo.get(code);
+  if (!re) {
+    re = new RegExp(`(^|\\s)${code}(?:-|\\s(?=[245]\\.[0-9]))(?:[245]\\.[0-9]{1,3}\\.[0-9]{1,3}\\s+)?`, 'g');
+    prefixMemo.set(code, re);
+  }
+  return re;
+}
+
 export function normalize(input: ReplyInput): Normalized {
   let code = Number.isInteger(input.code) && (input.code as number) >= 200 && (input.code as number) <= 599 ? input.code : undefined;
   let enhanced = input.enhanced && /^[245]\.[0-9]{1,3}\.[0-9]{1,3}$/.test(input.enhanced) ? input.enhanced : undefined;
@@ -82,6 +94,9 @@ export function normalize(input: ReplyInput): Normalized {
     const m = INNER_ENH.exec(text.slice(0, 200));
     if (m && (code === undefined || String(code)[0] === m[1])) enhanced = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
   }
+  // A log line carries a multi-line reply on one line ("said: 550-5.7.26 a 550-5.7.26 b 550
+  // 5.7.26 c"): the repeated line prefixes go, so wording that spans two lines reads whole.
+  if (code !== undefined && text.includes(`${code}-`)) text = text.replace(innerPrefix(code), '$1');
   let stage = input.stage?.toLowerCase();
   if (stage) stage = STAGE_ALIAS[stage] ?? stage;
   else {

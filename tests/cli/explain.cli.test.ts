@@ -14,16 +14,16 @@ describe('smtp-probe explain (built bin)', () => {
     const r = await runBin(['explain', '550-5.1.1 <bob@example.com>: Recipient address rejected: User unknown', '--json']);
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ schemaVersion: 1, kind: 'reply', code: '550', class: '5xx' });
+    expect(j).toMatchObject({ schemaVersion: 1, kind: 'reply', code: 550, class: '5xx', enhanced: '5.1.1', reason: 'userunknown' });
     for (const k of ['name', 'description', 'when', 'fix']) expect(typeof j[k]).toBe('string');
-    expect(j.enhanced).toMatchObject({ code: '5.1.1' });
+    expect(j.enhancedExplanation).toMatchObject({ code: '5.1.1' });
   });
   it('compares two codes, in the language from LANG', async () => {
     const r = await runBin(['explain', '220', '554'], { env: { LANG: 'vi_VN.UTF-8' } });
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Sự khác biệt chính');
     const j = JSON.parse((await runBin(['explain', '220', '554', '--json', '--lang', 'tr'])).stdout);
-    expect(j).toMatchObject({ kind: 'comparison', lang: 'tr', a: { code: '220' }, b: { code: '554' } });
+    expect(j).toMatchObject({ kind: 'comparison', lang: 'tr', a: { code: 220 }, b: { code: 554 } });
     expect(j.differences.length).toBeGreaterThan(2);
   });
   it('exits 2 with one line and suggestions for a code outside 2xx-5xx; explains an uncatalogued one by its class', async () => {

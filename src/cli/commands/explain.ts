@@ -18,17 +18,25 @@ const STAGES = ['banner', 'ehlo', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'd
 /** One unit of input: a single line, or the lines of one multi-line reply, with its first line number. */
 export interface InputReply { line: number; text: string }
 
+/** Whether a "NNN-..." line already holds its reply's last line ("... NNN text"), as a log line does. */
+function selfContained(line: string, code: string): boolean {
+  return new RegExp(`\\s${code}(?: |$)`).test(line.slice(line.indexOf(code) + 4));
+}
+
 /**
- * Groups lines into replies as they come: "550-a", "550-b", "550 c" become one reply; any other
- * line is one reply by itself. An unfinished multi-line reply ends at a blank or foreign line.
+ * Groups lines into items as they come. One input line is one item; lines are joined only when
+ * they are the continuation lines of one reply: "550-a", "550-b", then "550 c" (same code). A
+ * line that carries a whole multi-line reply (a Postfix log line "… said: 550-5.7.26 a
+ * 550-5.7.26 b 550 5.7.26 c") is one item. An unfinished reply ends at any other line.
  */
 export class ReplyLineGrouper {
   private pending: { code: string; lines: string[]; first: number } | null = null;
 
-  /** Feeds one line; returns the replies it completes (zero, one or two). */
+  /** Feeds one line; returns the items it completes (zero, one or two). */
   push(line: string, lineNo: number): InputReply[] {
     const out: InputReply[] = [];
-    const cont = CONTINUATION.exec(line);
+    let cont = CONTINUATION.exec(line);
+    if (cont && selfContained(line, cont[1] as string)) cont = null;
     const fin = cont ? null : FINAL.exec(line);
     if (this.pending) {
       const code = (cont ?? fin)?.[1];
@@ -58,8 +66,9 @@ export class ReplyLineGrouper {
 }
 
 async function explainStdin(ctx: CliContext, p: Presentation, stage: string | undefined): Promise<void> {
-  const [{ classifyReply, parseReplyText, reasonTitle }, { colourForClass, factItems }, { label }, { printable }] = await Promise.all([
+  const [{ classifyReply, parseReplyText }, { lineJson }, { colourForClass, factItems }, { label }, { printable }] = await Promise.all([
     import('../../catalog/match-text.js'),
+    import('../../catalog/explain-json.js'),
     import('../../report/explain-human.js'),
     import('../../catalog/i18n.js'),
     import('../../report/printable.js'),
@@ -75,20 +84,7 @@ async function explainStdin(ctx: CliContext, p: Presentation, stage: string | un
     const parsed = parseReplyText(input);
     const c = classifyReply(input);
     if (p.json) {
-      const o: Record<string, unknown> = { schemaVersion: 1, line: r.line, input: r.text };
-      if (parsed.code !== undefined) o.code = parsed.code;
-      if (parsed.enhanced) o.enhanced = parsed.enhanced;
-      if (parsed.stage) o.stage = parsed.stage;
-      o.reason = c.reason;
-      o.title = reasonTitle(c.reason);
-      if (c.provider) o.provider = c.provider;
-      o.inferred = c.inferred;
-      if (c.permanent !== undefined) o.permanent = c.permanent;
-      o.meaning = c.meaning;
-      o.action = c.action;
-      if (c.reference) o.reference = c.reference;
-      if (c.patternId) o.patternId = c.patternId;
-      o.facts = c.facts;
+      const o = lineJson(r, parsed, c);
       await write(`${JSON.stringify(o)}\n`);
       return;
     }
@@ -148,18 +144,19 @@ Examples:
         return;
       }
       if (opts.stage !== undefined) throw new UsageError('--stage goes with "explain -" (replies read from standard input)');
-      const [{ explainInput }, { compareCodes }, render] = await Promise.all([
+      const [{ explainInput }, { compareCodes }, render, json] = await Promise.all([
         import('../../catalog/explain.js'),
         import('../../catalog/compare.js'),
         import('../../report/explain-human.js'),
+        import('../../catalog/explain-json.js'),
       ]);
       const ro = { chalk: p.chalk, width: p.width, lang: p.lang };
       if (second !== undefined) {
         const c = compareCodes(first, second, p.lang);
-        ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, ...c }, null, 2)}\n` : render.renderComparison(c, ro));
+        ctx.io.stdout.write(p.json ? `${JSON.stringify(json.comparisonJson(c), null, 2)}\n` : render.renderComparison(c, ro));
         return;
       }
       const x = explainInput(first, p.lang);
-      ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, ...x }, null, 2)}\n` : render.renderExplanation(x, ro));
+      ctx.io.stdout.write(p.json ? `${JSON.stringify(json.explanationJson(x), null, 2)}\n` : render.renderExplanation(x, ro));
     });
 }

@@ -1,5 +1,5 @@
 // The JSON contract of `smtp-probe explain --json`: every output explainInput and
-// compareCodes can produce (with the schemaVersion the CLI adds) validates against
+// compareCodes can produce, mapped as the CLI prints it (src/catalog/explain-json.ts), validates against
 // data/schema/explanation.schema.json, and the schema refuses outputs that break the contract.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -9,15 +9,18 @@ import { ROOT } from '../../helpers/cli.js';
 import { ENHANCED, LANGS, REPLY_CODES } from '../../../src/catalog/data.js';
 import { explainInput } from '../../../src/catalog/explain.js';
 import { compareCodes } from '../../../src/catalog/compare.js';
+import { comparisonJson, explanationJson } from '../../../src/catalog/explain-json.js';
+import type { Explanation } from '../../../src/catalog/explain.js';
 import { BASIC_CODES } from './iana-registry.js';
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'data', 'schema', 'explanation.schema.json'), 'utf8')) as object;
 const ajv = new Ajv2020.default({ allErrors: true, strict: true, strictTypes: false, strictRequired: false });
 const validate = ajv.compile(schema);
 
-/** What the CLI prints: the object with schemaVersion first, through JSON (undefined dropped). */
+/** What the CLI prints: the object mapped to the JSON contract, schemaVersion first. */
 function asCliJson(x: object): Record<string, unknown> {
-  return JSON.parse(JSON.stringify({ schemaVersion: 1, ...x })) as Record<string, unknown>;
+  if ((x as { kind?: string }).kind === 'comparison') return comparisonJson(x as Parameters<typeof comparisonJson>[0]);
+  return explanationJson(x as Explanation);
 }
 
 function expectValid(x: object, what: string): void {
@@ -83,8 +86,8 @@ describe('the schema refuses outputs that break the contract', () => {
       expectInvalid(rest, `code without ${f}`);
     }
     expectInvalid({ ...code, fix: '' }, 'empty fix');
-    const { title: _t, ...enhNoTitle } = enhanced.enhanced as Record<string, unknown>;
-    expectInvalid({ ...enhanced, enhanced: enhNoTitle }, 'enhanced without title');
+    const { title: _t, ...enhNoTitle } = enhanced.enhancedExplanation as Record<string, unknown>;
+    expectInvalid({ ...enhanced, enhancedExplanation: enhNoTitle }, 'enhanced without title');
     const { reply: _r, ...replyWithoutReply } = reply;
     expectInvalid(replyWithoutReply, 'kind reply without the parsed reply');
   });
@@ -100,7 +103,11 @@ describe('the schema refuses outputs that break the contract', () => {
     expectInvalid({ ...code, reason: 'nosuchreason' }, 'reason outside the vocabulary');
   });
   it('accepts the reply-text recognition fields that kind reply carries', () => {
-    expect(validate({ ...reply, reason: 'userunknown', provider: 'Postfix', facts: { ip: '192.0.2.1' } }), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...reply, reason: 'userunknown', provider: 'Postfix', facts: { ips: ['192.0.2.1'] } }), JSON.stringify(validate.errors)).toBe(true);
+    expect(reply).toMatchObject({ code: 550, enhanced: '5.1.1', reason: 'userunknown', recognition: { inferred: false } });
+    expectInvalid({ ...reply, code: '550' }, 'code as a string');
+    expectInvalid({ ...reply, reason: { name: 'userunknown' } }, 'reason as an object');
+    expectInvalid({ ...reply, enhanced: { code: '5.1.1' } }, 'enhanced as an object');
   });
   it('a comparison has two codes, four or more differences and one use line per code', () => {
     expectInvalid({ ...cmp, whenToUse: [(cmp.whenToUse as string[])[0]] }, 'one use line');
