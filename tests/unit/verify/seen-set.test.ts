@@ -41,9 +41,11 @@ describe('SeenSet', () => {
     gc(); // the tables outgrown on the way are garbage now
     const held = process.memoryUsage().arrayBuffers - before;
     // 2^21 slots (a million at load <= 0.7) of two Uint32 = 16 MiB (a Set<string> of the same
-    // addresses measured ~135 MB of heap on Node 20).
-    expect(held).toBeGreaterThanOrEqual(15.5 * 2 ** 20);
-    expect(held).toBeLessThanOrEqual(18 * 2 ** 20);
+    // addresses measured ~135 MB of heap on Node 20). The reading is process-wide: buffers of
+    // earlier tests in this worker that the gc() frees count against it, so the floor is loose;
+    // a table kept in strings instead would hold almost no ArrayBuffer memory at all.
+    expect(held).toBeGreaterThanOrEqual(12 * 2 ** 20);
+    expect(held).toBeLessThanOrEqual(20 * 2 ** 20);
     expect(s.has('0.person@domain0.example')).toBe(true); // keeps `s` alive until measured
   });
 });
