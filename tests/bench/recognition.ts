@@ -14,7 +14,7 @@ const TOTAL = 400_000;
 
 function corpusLines(): string[] {
   const out: string[] = [];
-  for (const f of ['corpus.tsv', 'train.tsv', 'holdout.tsv']) {
+  for (const f of ['train.tsv', 'holdout.tsv']) {
     let text = '';
     try {
       text = readFileSync(join(ROOT, 'fixtures', 'replies', f), 'utf8');

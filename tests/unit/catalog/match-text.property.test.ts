@@ -9,7 +9,7 @@ import { ROOT } from '../../helpers/cli.js';
 import { classifyReply, classifyReplyUnindexed, REASONS, type ReplyInput } from '../../../src/catalog/match-text.js';
 import { extractFacts } from '../../../src/catalog/reply-facts.js';
 
-const corpus = readFileSync(join(ROOT, 'fixtures', 'replies', 'corpus.tsv'), 'utf8')
+const corpus = readFileSync(join(ROOT, 'fixtures', 'replies', 'train.tsv'), 'utf8')
   .split('\n')
   .filter((l) => l && !l.startsWith('#'))
   .map((l) => (l.split('\t')[4] ?? '').replace(/\\n/g, '\n'));

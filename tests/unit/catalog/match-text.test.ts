@@ -1,6 +1,8 @@
-// Reply-text recognition measured on fixtures/replies/corpus.tsv (documented replies of providers
-// and MTAs): prints the accuracy per reason and fails below 95 %. Focused tests pin the fallback
-// to codes, stage sensitivity, fact extraction, multilingual wording and the data's hygiene.
+// Reply-text recognition measured on the reply corpus, kept in two parts by source: the training
+// part (fixtures/replies/train.tsv, the sources the patterns were written from) must be 95 % right;
+// the held-out part (holdout.tsv, whole documents no pattern was written from) is measured and
+// printed separately, with a floor. Focused tests pin the fallback to codes, stage sensitivity,
+// fact extraction, multilingual wording and the data's hygiene.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,8 +20,8 @@ import { extractFacts } from '../../../src/catalog/reply-facts.js';
 
 interface Row { reason: Reason; provider: string; stage?: string; source: string; reply: string }
 
-function loadCorpus(): Row[] {
-  const text = readFileSync(join(ROOT, 'fixtures', 'replies', 'corpus.tsv'), 'utf8');
+function loadCorpus(file = 'train.tsv'): Row[] {
+  const text = readFileSync(join(ROOT, 'fixtures', 'replies', file), 'utf8');
   return text
     .split('\n')
     .filter((l) => l.trim() !== '' && !l.startsWith('#'))
@@ -33,6 +35,33 @@ function loadCorpus(): Row[] {
 
 const input = (r: Row): ReplyInput => (r.stage ? { text: r.reply, stage: r.stage } : { text: r.reply });
 const rows = loadCorpus();
+const held = loadCorpus('holdout.tsv');
+
+// The held-out part's floor. The goal is 0.90; see fixtures/replies/SOURCE.md for the measured
+// figure and why it is below: the floor guards against regressions, it does not claim the goal.
+const HOLDOUT_FLOOR = 0.7;
+
+describe('held-out part of the corpus (sources no pattern was written from)', () => {
+  it('shares no source with the training part and covers at least 20 documents', () => {
+    const trainSources = new Set(rows.map((r) => r.source));
+    for (const r of held) expect(trainSources.has(r.source), r.source).toBe(false);
+    expect(new Set(held.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
+    expect(held.length).toBeGreaterThanOrEqual(100);
+  });
+
+  it(`is classified at least ${HOLDOUT_FLOOR * 100} % right (printed with its misses)`, () => {
+    let ok = 0;
+    const misses: string[] = [];
+    for (const r of held) {
+      const got = classifyReply(input(r));
+      if (got.reason === r.reason) ok++;
+      else misses.push(`  ${r.reason} <- ${got.reason} ${r.reply.slice(0, 100)}`);
+    }
+    const share = ok / held.length;
+    console.log([`held-out part: ${ok}/${held.length} (${(100 * share).toFixed(1)} %) over ${new Set(held.map((r) => r.source)).size} documents`, ...misses].join('\n'));
+    expect(share).toBeGreaterThanOrEqual(HOLDOUT_FLOOR);
+  });
+});
 
 describe('reply corpus', () => {
   it('has at least 300 sourced lines over at least 20 reasons and 15 providers or programs', () => {
@@ -122,9 +151,11 @@ describe('fallback to the codes', () => {
   });
 
   it('does not call a bare "rejected" an unknown user', () => {
-    for (const text of ['550 rejected', '550 Message rejected', '550 5.7.1 Rejected', '554 Transaction failed', '550 Requested action not taken: mailbox unavailable']) {
+    for (const text of ['550 rejected', '550 Message rejected', '550 5.7.1 Rejected', '554 Transaction failed', '450 Requested mail action not taken: mailbox unavailable']) {
       expect(classifyReply({ text }).reason, text).not.toBe('userunknown');
     }
+    // Exchange's legacy wording for a missing mailbox, permanent at RCPT (sisimai reads it so too).
+    expect(classifyReply({ text: '550 Requested action not taken: mailbox unavailable' }).reason).toBe('userunknown');
   });
 
   it('reads codes from the text when they are not given, and says nothing is inferred without codes', () => {
