@@ -17,8 +17,8 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export function exitCodeForVerdict(kind: string): ExitCodeValue {
   switch (kind) {
     case 'accepted': case 'auth-required': return ExitCode.ok;
-    case 'no-such-user': return ExitCode.noSuchUser;
-    case 'rejected': case 'null-mx': return ExitCode.rejected;
+    case 'no-such-user': case 'no-such-domain': return ExitCode.noSuchUser;
+    case 'rejected': case 'null-mx': case 'not-for-this-server': return ExitCode.rejected;
     case 'deferred': return ExitCode.temporary;
     case 'timeout': return ExitCode.timeout;
     default: return ExitCode.network; // network, tls, protocol, dns

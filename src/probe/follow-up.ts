@@ -8,7 +8,9 @@ import { checkRdns } from '../checks/rdns.js';
 import type { CheckSummary } from '../checks/types.js';
 import type { Resolve } from '../dns/resolver.js';
 import type { AnnotatedSession } from './annotate.js';
-import { findSendingIp, type SendingIp } from './sending-ip.js';
+import { searchSendingIp, type SendingIp } from './sending-ip.js';
+import { isAddressLiteral } from '../checks/auth.js';
+import { requiresAuthentication } from './verdict.js';
 
 export type ChecksWhen = 'auto' | 'always' | 'never';
 
@@ -34,8 +36,10 @@ export interface FollowUp {
   trigger: string;
 }
 
-/** Reasons that are about the recipient, not the sender: checking the sender explains nothing. */
-const RECIPIENT_REASONS = new Set(['userunknown', 'mailboxfull', 'hasmoved', 'suspend', 'mesgtoobig']);
+/** Reasons that are about the recipient or the server's role, not the sender: checking the
+ *  sender explains nothing (a relay denial means the server does not take mail for that
+ *  domain; hostunknown/notaccept: the recipient's domain takes no mail). */
+const RECIPIENT_REASONS = new Set(['userunknown', 'mailboxfull', 'hasmoved', 'suspend', 'mesgtoobig', 'norelaying', 'hostunknown', 'notaccept']);
 const IP_REASONS = new Set(['blocked', 'badreputation', 'spamdetected', 'toomanyconn', 'speeding']);
 const AUTH_REASONS = new Set(['authfailure', 'securityerror']);
 
@@ -49,6 +53,8 @@ function pointersOf(sessions: readonly AnnotatedSession[]): Pointers {
       const rec = step.explanation?.recognition;
       if (!r || r.code < 500 || !rec) continue;
       if (RECIPIENT_REASONS.has(rec.reason)) continue;
+      // A submission port asking for AUTH is healthy: nothing about the sender to check.
+      if (requiresAuthentication(s.port, r)) continue;
       // A reason guessed from the code alone points nowhere: then every check runs.
       if (!rec.inferred) p.reasons.add(rec.reason);
       p.texts.push(r.text);
@@ -61,10 +67,24 @@ function pointersOf(sessions: readonly AnnotatedSession[]): Pointers {
   return p;
 }
 
-/** The domain whose SPF/DKIM/DMARC the receiver judged: MAIL FROM's, or HELO's for the null sender. */
-function senderDomain(from: string, helo: string): string | undefined {
+/** The domain whose SPF/DKIM/DMARC the receiver judged: MAIL FROM's, or HELO's for the null
+ *  sender; or why there is none (an address literal, a HELO that is not a domain name). */
+function senderDomain(from: string, helo: string): { domain?: string; why?: string } {
+  const which = from === '' ? `the null sender's HELO name ${helo}` : `the MAIL FROM domain of ${from}`;
   const d = from === '' ? helo : from.slice(from.lastIndexOf('@') + 1);
-  return d.includes('.') ? d.toLowerCase() : undefined;
+  if (isAddressLiteral(d)) return { why: `${which} is an address literal: address literals have no SPF record and no DMARC` };
+  if (!d.includes('.')) return { why: `${which} is not a domain name (no dot), so it has no SPF record or DMARC to check` };
+  return { domain: d.toLowerCase() };
+}
+
+/** A check that was not run, in the shape of the others, so no output can drop it silently. */
+function skippedCheck(check: CheckSummary['check'], subject: string, reason: string, fix: string): CheckSummary {
+  return {
+    check, status: 'info', result: 'skipped', subject,
+    summary: `skipped: ${reason}`,
+    findings: [{ level: 'warn', code: `${check}.skipped`, message: `${check === 'dnsbl' ? 'blocklist' : check === 'rdns' ? 'reverse-DNS' : check.toUpperCase()} check skipped: ${reason}`, fix }],
+    details: { skipped: true, reason }, queries: [],
+  };
 }
 
 export async function runFollowUp(sessions: readonly AnnotatedSession[], o: FollowUpOptions, d: FollowUpDeps): Promise<FollowUp | undefined> {
@@ -74,38 +94,64 @@ export async function runFollowUp(sessions: readonly AnnotatedSession[], o: Foll
   const trigger = ptr.trigger ?? '--checks always';
 
   const named = ptr.ips.find((ip) => sessions.every((s) => s.address !== ip));
-  const sendingIp: SendingIp | undefined = o.ip
-    ? { ip: o.ip, source: 'flag', detail: 'given with --ip' }
+  const search = o.ip
+    ? { found: { ip: o.ip, source: 'flag' as const, detail: 'given with --ip' }, misses: [] }
     : named
-      ? { ip: named, source: 'server-reply', detail: 'named in the rejection' }
-      : await findSendingIp({ sessions, ...(d.resolverAt ? { whoami: { resolve: d.resolve, resolverAt: d.resolverAt } } : {}) });
+      ? { found: { ip: named, source: 'server-reply' as const, detail: 'named in the rejection' }, misses: [] }
+      : await searchSendingIp({ sessions, ...(d.resolverAt ? { whoami: { resolve: d.resolve, resolverAt: d.resolverAt } } : {}) });
+  const sendingIp: SendingIp | undefined = search.found;
 
   // What the words point at; with no pointer (or --checks always), everything.
   const reasons = ptr.reasons;
   const pointed = ptr.zones.length > 0 || [...reasons].some((r) => IP_REASONS.has(r) || AUTH_REASONS.has(r) || r === 'requireptr');
-  const wantBlocklists = !pointed || ptr.zones.length > 0 || [...reasons].some((r) => IP_REASONS.has(r));
-  const wantAuth = !pointed || [...reasons].some((r) => AUTH_REASONS.has(r));
-  const wantRdns = !pointed || reasons.has('requireptr') || [...reasons].some((r) => IP_REASONS.has(r));
+  const all = !pointed || o.when === 'always';
+  const wantBlocklists = all || ptr.zones.length > 0 || [...reasons].some((r) => IP_REASONS.has(r));
+  const wantAuth = all || [...reasons].some((r) => AUTH_REASONS.has(r));
+  const wantRdns = all || reasons.has('requireptr') || [...reasons].some((r) => IP_REASONS.has(r));
 
-  const domain = senderDomain(o.from, o.helo);
+  const sd = senderDomain(o.from, o.helo);
+  const domain = sd.domain;
   const jobs: Promise<CheckSummary[]>[] = [];
+  const skipped: CheckSummary[] = [];
+  // Without the sending IP the IP checks cannot run: say which, why (each source's own
+  // error), and what to do; then run what needs no IP (SPF record, DMARC of the sender).
+  const noIp = `the sending IP is unknown: ${search.misses.join('; ')}`;
+  const zonesNamed = ptr.zones.length > 0 ? ` (the server named ${ptr.zones.join(', ')})` : '';
+  if (!sendingIp && wantBlocklists) {
+    skipped.push(skippedCheck('dnsbl', 'sending IP unknown', `${noIp}${zonesNamed}`, 'give your public sending IP with --ip <ip>, or run smtp-probe blocklist <ip> (the IP your mail server sends from)'));
+  }
+  if (!sendingIp && wantRdns) {
+    skipped.push(skippedCheck('rdns', 'sending IP unknown', noIp, 'give your public sending IP with --ip <ip>, or run smtp-probe auth <domain> --ip <ip>'));
+  }
   if (sendingIp && wantBlocklists) {
     // A list the server named (by zone or by name, "Spamhaus") goes first: it is the one
     // that refused us. A zone we do not know is asked too; retired lists are not.
-    const named = zonesNamedIn(ptr.texts.join('\n'));
-    const known = new Set([...named.zones, ...ZONES].map((z) => z.zone).concat(named.retired.map((r) => r.zone)));
+    const namedZones = zonesNamedIn(ptr.texts.join('\n'));
+    const known = new Set([...namedZones.zones, ...ZONES].map((z) => z.zone).concat(namedZones.retired.map((r) => r.zone)));
     const unknown = ptr.zones.filter((z) => !known.has(z));
-    jobs.push(checkBlocklists(sendingIp.ip, { resolve: d.resolve, zones: [...named.zones, ...ZONES], extraZones: unknown }).then((r) => [blocklistSummary(r)]));
+    jobs.push(checkBlocklists(sendingIp.ip, { resolve: d.resolve, zones: [...namedZones.zones, ...ZONES], extraZones: unknown }).then((r) => [blocklistSummary(r)]));
   }
-  if (domain && wantAuth) {
+  // The IP-free part of SPF/DMARC runs whenever the IP is unknown, whatever the words say.
+  const runAuth = wantAuth || !sendingIp;
+  if (domain && runAuth) {
     jobs.push(checkAuth(domain, {
       resolve: d.resolve, from: o.from, helo: o.helo,
       ...(sendingIp ? { ip: sendingIp.ip } : {}),
       ...(o.selectors ? { selectors: o.selectors } : {}),
-    }).then((a) => a.checks.filter((c) => c.check !== 'rdns' || wantRdns)));
-  } else if (sendingIp && wantRdns) {
+    }).then((a) => a.checks.filter((c) => (c.check !== 'rdns' || wantRdns) && (wantAuth || c.check === 'spf' || c.check === 'dmarc'))));
+  } else if (!domain && runAuth) {
+    skipped.push(skippedCheck('spf', o.from === '' ? o.helo : o.from, sd.why ?? 'no sender domain', 'probe with --from you@your-domain (the envelope sender your mail server uses), or run smtp-probe auth <your-domain>'));
+    skipped.push(skippedCheck('dmarc', o.from === '' ? o.helo : o.from, sd.why ?? 'no sender domain', 'probe with --from you@your-domain, or run smtp-probe auth <your-domain>'));
+  }
+  if (!(domain && runAuth) && sendingIp && wantRdns) {
     jobs.push(checkRdns(sendingIp.ip, { resolve: d.resolve, helo: o.helo }).then((c) => [c]));
   }
-  const checks = (await Promise.all(jobs)).flat();
+  // A check that throws keeps its reason; it never takes the probe down.
+  const settled = await Promise.all(jobs.map((j) => j.catch((e: unknown): CheckSummary[] => [{
+    check: 'spf', status: 'error', result: 'temperror', subject: domain ?? sendingIp?.ip ?? '',
+    summary: `the sender-side checks could not finish: ${e instanceof Error ? e.message : String(e)}`,
+    findings: [{ level: 'warn', code: 'checks.internal', message: e instanceof Error ? e.message : String(e) }], details: { error: String(e) }, queries: [],
+  }])));
+  const checks = [...settled.flat(), ...skipped];
   return { checks, ...(sendingIp ? { sendingIp } : {}), trigger };
 }

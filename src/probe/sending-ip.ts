@@ -39,39 +39,67 @@ export interface WhoAmIDeps {
   resolverAt: (ip: string) => Resolve;
 }
 
+export interface WhoAmIAnswer { ip?: string; via?: string; /** Why each source gave no address. */ failures: string[] }
+
 /**
  * Ask authoritative servers that answer with the asker's address: Google's
  * o-o.myaddr.l.google.com TXT at ns1.google.com, then OpenDNS's myip.opendns.com A at
- * resolver1.opendns.com. Undefined when neither answers.
+ * resolver1.opendns.com. Without an address, `failures` says why each source gave none.
  */
-export async function whoAmI(d: WhoAmIDeps): Promise<{ ip: string; via: string } | undefined> {
+export async function whoAmI(d: WhoAmIDeps): Promise<WhoAmIAnswer> {
   const attempts: { server: string; name: string; type: 'TXT' | 'A'; via: string }[] = [
     { server: 'ns1.google.com', name: 'o-o.myaddr.l.google.com', type: 'TXT', via: 'o-o.myaddr.l.google.com TXT at ns1.google.com' },
     { server: 'resolver1.opendns.com', name: 'myip.opendns.com', type: 'A', via: 'myip.opendns.com A at resolver1.opendns.com' },
   ];
+  const failures: string[] = [];
   for (const a of attempts) {
+    let step = `the address of ${a.server}`;
     try {
       const [serverIp] = await d.resolve(a.server, 'A');
-      if (!serverIp) continue;
+      if (!serverIp) {
+        failures.push(`${a.via}: ${a.server} has no address`);
+        continue;
+      }
+      step = a.via;
       const answers = await d.resolverAt(serverIp)(a.name, a.type);
       const ip = answers.map((x) => x.trim()).find((x) => net.isIP(x));
-      if (ip) return { ip, via: a.via };
-    } catch {
-      // the next source, or none
+      if (ip) return { ip, via: a.via, failures };
+      failures.push(`${a.via}: the answer held no IP address`);
+    } catch (e) {
+      // Kept, not swallowed: the user needs to know why the IP could not be found.
+      failures.push(`${a.via}: ${step === a.via ? '' : `looking up ${step} failed: `}${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return undefined;
+  return { failures };
+}
+
+export interface SendingIpSearch {
+  found?: SendingIp;
+  /** Why each source gave no IP, in the order tried (empty when found at once). */
+  misses: string[];
+}
+
+/** Every source in order; without an IP, the reason each one gave none. */
+export async function searchSendingIp(o: { flag?: string; sessions: readonly SessionResult[]; whoami?: WhoAmIDeps }): Promise<SendingIpSearch> {
+  if (o.flag) return { found: { ip: o.flag, source: 'flag', detail: 'given with --ip' }, misses: [] };
+  const misses: string[] = [];
+  const named = ipFromServerReplies(o.sessions);
+  if (named) return { found: { ip: named.ip, source: 'server-reply', detail: `${named.host} named it in its reply` }, misses };
+  misses.push('no server named the client address in its replies');
+  if (o.whoami) {
+    const w = await whoAmI(o.whoami);
+    if (w.ip) return { found: { ip: w.ip, source: 'dns-whoami', detail: `DNS who-am-I lookup (${w.via})` }, misses };
+    misses.push(`the DNS who-am-I lookup failed (${w.failures.join('; ')})`);
+  } else {
+    misses.push('no DNS who-am-I lookup was made');
+  }
+  const locals = [...new Set(o.sessions.map((s) => s.localAddress).filter((a): a is string => a !== undefined))];
+  const local = locals.find((a) => isPublicIp(a));
+  if (local) return { found: { ip: local, source: 'local-address', detail: 'the local address of the connection (no NAT in between)' }, misses };
+  misses.push(locals.length > 0 ? `the local address ${locals.join(', ')} is not public (a NAT or proxy sits in between)` : 'no connection was made, so there is no local address');
+  return { misses };
 }
 
 export async function findSendingIp(o: { flag?: string; sessions: readonly SessionResult[]; whoami?: WhoAmIDeps }): Promise<SendingIp | undefined> {
-  if (o.flag) return { ip: o.flag, source: 'flag', detail: 'given with --ip' };
-  const named = ipFromServerReplies(o.sessions);
-  if (named) return { ip: named.ip, source: 'server-reply', detail: `${named.host} named it in its reply` };
-  if (o.whoami) {
-    const w = await whoAmI(o.whoami);
-    if (w) return { ip: w.ip, source: 'dns-whoami', detail: `DNS who-am-I lookup (${w.via})` };
-  }
-  const local = o.sessions.map((s) => s.localAddress).find((a): a is string => a !== undefined && isPublicIp(a));
-  if (local) return { ip: local, source: 'local-address', detail: 'the local address of the connection (no NAT in between)' };
-  return undefined;
+  return (await searchSendingIp(o)).found;
 }

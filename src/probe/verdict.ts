@@ -10,7 +10,11 @@ import type { Target } from './targets.js';
 
 export type VerdictKind =
   | 'accepted' | 'auth-required' | 'no-such-user' | 'rejected' | 'deferred'
-  | 'timeout' | 'network' | 'tls' | 'protocol' | 'null-mx' | 'dns';
+  | 'timeout' | 'network' | 'tls' | 'protocol' | 'null-mx' | 'dns'
+  /** The domain does not exist (authoritative NXDOMAIN) or has no mail host at all: exit 6, as in verify. */
+  | 'no-such-domain'
+  /** The server does not take mail for the recipient's domain (relay denied): not about the sender. */
+  | 'not-for-this-server';
 
 export type RecipientStatus = 'accepted' | 'no-such-user' | 'rejected' | 'deferred' | 'not-tried';
 
@@ -46,6 +50,8 @@ export interface VerdictInput {
 }
 
 const SUBMISSION_PORTS = new Set([587, 465]);
+/** Reply-text reasons that say nothing about the sender's IP or domain. */
+const NOT_ABOUT_SENDER = new Set(['userunknown', 'mailboxfull', 'hasmoved', 'suspend', 'mesgtoobig', 'norelaying', 'hostunknown', 'notaccept']);
 
 function replyTag(r: { code: number; enhanced?: string } | undefined): string {
   return r ? `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''}` : '';
@@ -70,10 +76,40 @@ function skipped(s: AnnotatedSession): boolean {
   return false;
 }
 
+// "Authentication required", "must authenticate", "SMTP AUTH required", "sender must login", …
+const AUTH_WORDS = /\bauth(?:enticat\w*)?\b|\blog ?in\b|\bsign ?in\b|\bSASL\b/i;
+const RELAY_WORDS = /\brelay/i;
+const POLICY_WORDS = /\bblock|\blisted\b|\bblacklist|\bspam|\breputation|\bRBL\b|\bDNSBL\b/i;
+
+/**
+ * A submission port (587, 465) refusing MAIL/RCPT until the client authenticates: the healthy
+ * state of a submission service, not a rejection. 530 (RFC 4954), 5.7.0/5.7.1/5.5.1/5.7.57 or
+ * any 5xx worded as "authentication required"; with AUTH offered, a relay denial means the
+ * same (Postfix submission: permit_sasl_authenticated, reject → "554 5.7.1 Relay access denied").
+ * The probe never sends AUTH, so an AUTH that was tried and failed (535) cannot be the cause.
+ */
+export function requiresAuthentication(port: number, r: { code: number; enhanced?: string; text: string } | undefined, authOffered = false): boolean {
+  if (!r || r.code < 500 || !SUBMISSION_PORTS.has(port)) return false;
+  if (r.code === 535) return false;
+  if (r.code === 530) return true;
+  if (AUTH_WORDS.test(r.text)) return true;
+  // A refusal of the client itself (blocklist, reputation, spam) is a rejection on any port.
+  if (POLICY_WORDS.test(r.text)) return false;
+  if (authOffered && (RELAY_WORDS.test(r.text) || r.enhanced === '5.7.1' || r.enhanced === '5.7.0')) return true;
+  return r.enhanced === '5.7.0';
+}
+
 function isAuthRequired(s: AnnotatedSession): boolean {
+  if (s.outcome.stage !== 'mail' && s.outcome.stage !== 'rcpt') return false;
+  return requiresAuthentication(s.port, s.outcome.reply, (s.extensions?.auth.length ?? 0) > 0);
+}
+
+/** "Relay access denied", "5.7.1 relaying denied", "we do not relay": the server does not take
+ *  mail for the recipient's domain. The reply-text reason norelaying, or its words. */
+function isRelayDenial(s: AnnotatedSession): boolean {
   const r = s.outcome.reply;
-  if (!r || !SUBMISSION_PORTS.has(s.port)) return false;
-  return r.code === 530 || r.enhanced === '5.7.0' || s.outcome.reason === 'securityerror' && /auth/i.test(r.text);
+  if (!r || s.outcome.stage !== 'rcpt' || r.code < 500) return false;
+  return s.outcome.reason === 'norelaying' || /\brelay(?:ing)?\b.*\b(?:denied|not (?:permitted|allowed)|prohibited|refused)|\b(?:not|don'?t|do not|cannot|won'?t) relay|\brelay access/i.test(r.text);
 }
 
 function recipientsOf(s: AnnotatedSession | undefined, rcpts: string[]): RecipientVerdict[] {
@@ -113,7 +149,15 @@ function decidingLine(kind: VerdictKind, s: AnnotatedSession, input: VerdictInpu
       return `all ${recipients.length} recipients accepted ${where}`;
     }
     case 'auth-required':
-      return `${s.host}:${s.port} is a submission service and asks for authentication before it takes mail (${tag}), as it should; this says nothing about mailboxes — probe port 25 for that`;
+      return `${s.host}:${s.port}: submission requires authentication (as it should): ${s.outcome.stage === 'mail' ? 'MAIL FROM' : 'RCPT TO'} is refused without AUTH (${tag})${(s.extensions?.auth.length ?? 0) > 0 ? `; AUTH ${s.extensions?.auth.join(' ')} offered${s.tlsMode === 'none' ? '' : ' over TLS'}` : ''}. This says nothing about mailboxes — probe port 25 for that`;
+    case 'not-for-this-server': {
+      const rc = recipients.find((r) => r.status === 'rejected')?.address ?? who;
+      const dom = rc.slice(rc.lastIndexOf('@') + 1);
+      const targetHint = input.target.kind === 'domain' && input.mailHosts.kind === 'mx'
+        ? `${s.host} is an MX of ${input.mailHosts.domain} yet refuses mail for it: check its relay_domains/accepted domains`
+        : `probe the domain whose mail it handles (smtp-probe <domain>), or name a recipient there with --rcpt user@<domain>`;
+      return `${s.host} does not take mail for ${dom}: it refused ${rc} as relaying (${tag} ${where}). This is about the server's role, not your IP, SPF, DKIM or DMARC; ${targetHint}`;
+    }
     case 'no-such-user':
       return `${recipients.find((r) => r.status === 'no-such-user')?.address ?? who}: no such mailbox (${tag} ${where})`;
     case 'rejected':
@@ -131,7 +175,12 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (mailHosts.kind === 'null-mx') {
     return { ...base, kind: 'null-mx', line: `${mailHosts.domain} publishes a null MX (RFC 7505): it accepts no mail at all, so every message to it bounces` };
   }
-  if (mailHosts.kind === 'dns-error' || mailHosts.kind === 'no-mail-host') {
+  // An authoritative answer that the domain does not exist (NXDOMAIN), or exists without any
+  // mail host, is a fact about the recipient, not a network failure: exit 6, as verify says.
+  if (mailHosts.kind === 'no-mail-host' || mailHosts.kind === 'dns-error' && mailHosts.error?.code === 'ENOTFOUND' && mailHosts.hosts.length === 0) {
+    return { ...base, kind: 'no-such-domain', line: `${mailHosts.domain}: ${mailHosts.error?.message ?? 'no mail host found'}; mail to it bounces (no recipient there can exist)` };
+  }
+  if (mailHosts.kind === 'dns-error') {
     return { ...base, kind: 'dns', line: `${mailHosts.domain}: ${mailHosts.error?.message ?? 'no mail host found'}` };
   }
   const primary = ports[0]?.port ?? 25;
@@ -140,7 +189,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (!decider) return { ...base, kind: 'network', line: `${mailHosts.domain}: no mail host address could be probed` };
 
   let kind = OUTCOME_KIND[decider.outcome.kind] ?? 'protocol';
-  if ((kind === 'rejected') && isAuthRequired(decider)) kind = 'auth-required';
+  if (kind === 'rejected' && isAuthRequired(decider)) kind = 'auth-required';
+  else if (kind === 'rejected' && isRelayDenial(decider)) kind = 'not-for-this-server';
   const recipients = recipientsOf(decider, rcpts);
   const warnings: string[] = [];
 
@@ -149,6 +199,16 @@ export function decideVerdict(input: VerdictInput): Verdict {
     if (s === decider || s.outcome.kind === 'ok' || s.outcome.kind === decider.outcome.kind && s.outcome.reply?.code === decider.outcome.reply?.code) continue;
     const pref = mailHosts.hosts.find((h) => h.name === s.host)?.preference;
     warnings.push(`${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}: ${s.outcome.message}`);
+  }
+  // A backup MX that accepts recipients the primary refuses as unknown: it takes mail for any
+  // address and bounces it later (backscatter), and asking it about recipients says nothing.
+  const unknownHere = recipients.filter((r) => r.status === 'no-such-user');
+  for (const s of candidates) {
+    if (s === decider || unknownHere.length === 0) continue;
+    const accepted = unknownHere.filter((r) => s.rcpts.some((x) => x.address === r.address && x.reply && x.reply.code >= 200 && x.reply.code < 300));
+    if (accepted.length === 0) continue;
+    const pref = mailHosts.hosts.find((h) => h.name === s.host)?.preference;
+    warnings.push(`${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''} accepts ${accepted.map((r) => r.address).join(', ')}, which ${hostLabel(decider)} refuses as unknown: this backup MX takes mail for any address and bounces it later (backscatter to forged senders), and recipient checks against it are unreliable; give it the primary's recipient list (e.g. Postfix relay_recipient_maps) or remove it`);
   }
   // Port 25 blocked on the way out: every host timed out or was unreachable at connect.
   if (primary === 25 && candidates.length > 0 && candidates.every((s) => s.outcome.stage === 'connect' && (s.outcome.kind === 'timeout' || s.outcome.kind === 'network' && /unreachable/.test(s.outcome.message)))) {
@@ -165,7 +225,9 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const line = decidingLine(kind, decider, input, recipients);
   const verdict: Verdict = { kind, line, host: decider.host, address: decider.address, port: decider.port, recipients, warnings };
   const failed = input.checks.filter((c) => c.status === 'fail');
-  if (failed.length > 0 && (kind === 'rejected' || kind === 'deferred')) {
+  // A cause is named only for refusals about the sender: never for an unknown recipient, a
+  // relay denial, or a submission port asking for AUTH (SPF/DKIM/DMARC are not why).
+  if (failed.length > 0 && (kind === 'rejected' || kind === 'deferred') && !NOT_ABOUT_SENDER.has(decider.outcome.reason ?? '')) {
     verdict.cause = failed.map((c) => c.summary.replace(/\.$/, '')).join('; ');
   }
   return verdict;

@@ -159,6 +159,11 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
 
 function renderCheck(ch: CheckSummary, o: ProbeRenderOptions): string[] {
   const c = o.chalk;
+  if (ch.result === 'skipped') {
+    // A skipped check is named with its reason and what to do: never a silent step.
+    const f = ch.findings[0];
+    return [c.yellow(wrap(`   ${pl(f?.message ?? ch.summary)}${f?.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '))];
+  }
   const colour = ch.status === 'pass' ? c.green : ch.status === 'fail' ? c.red : ch.status === 'warn' ? c.yellow : c.dim;
   const out = [colour(`   ${ch.check.toUpperCase()} ${p(ch.subject)}: ${p(ch.result ?? 'not evaluated')} — ${p(ch.summary)}`)];
   for (const f of ch.findings.filter((x) => x.level === 'error' || x.level === 'warn' || o.verbose)) {
@@ -186,7 +191,9 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   for (const s of r.sessions) out.push(...renderSession(s, r, o), '');
   if (r.checks.length > 0) {
     out.push(c.bold(`Checks (is it me?)${r.checksTrigger ? c.dim(` — after ${pl(r.checksTrigger)}`) : ''}`));
-    out.push(r.sendingIp ? c.dim(`   sending IP ${p(r.sendingIp.ip)} (${pl(r.sendingIp.detail)})`) : c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
+    const skippedIp = r.checks.some((ch) => ch.result === 'skipped' && ch.subject === 'sending IP unknown');
+    if (r.sendingIp) out.push(c.dim(`   sending IP ${p(r.sendingIp.ip)} (${pl(r.sendingIp.detail)})`));
+    else if (!skippedIp) out.push(c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
     for (const ch of r.checks) out.push(...renderCheck(ch, o));
     out.push('');
   }

@@ -119,14 +119,16 @@ describe('mail hosts and the deciding host', () => {
   });
 
   it('DNS failures are distinct and explained', async () => {
-    const cases: [string, RegExp][] = [
-      ['missing.test', /does not exist \(NXDOMAIN\)/],
-      ['nothing.test', /no MX record and no address record/],
-      ['servfail.test', /SERVFAIL/],
+    // An authoritative "does not exist" / "no mail host" is about the recipient (exit 6);
+    // only a DNS failure is 'dns' (exit 3).
+    const cases: [string, RegExp, string][] = [
+      ['missing.test', /does not exist \(NXDOMAIN\)/, 'no-such-domain'],
+      ['nothing.test', /no MX record and no address record/, 'no-such-domain'],
+      ['servfail.test', /SERVFAIL/, 'dns'],
     ];
-    for (const [domain, msg] of cases) {
+    for (const [domain, msg, kind] of cases) {
       const r = await runProbe(domain, opts(port), deps(dns));
-      expect(r.verdict.kind, domain).toBe('dns');
+      expect(r.verdict.kind, domain).toBe(kind);
       expect(r.verdict.line, domain).toMatch(msg);
     }
     const r = await runProbe('noaddr.test', opts(port), deps(dns));

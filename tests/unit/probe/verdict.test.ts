@@ -57,4 +57,39 @@ describe('decideVerdict', () => {
     const v = decideVerdict({ ...input([]), mailHosts: { ...hosts, kind: 'null-mx', hosts: [] } });
     expect(v.kind).toBe('null-mx');
   });
+
+  describe('submission ports asking for AUTH are healthy (the class, not one reply)', () => {
+    const refuse = (port: number, code: number, enhanced: string | undefined, text: string, auth = ['PLAIN', 'LOGIN']): AnnotatedSession => ({
+      ...session('mx1.ex.test', port, { kind: 'rejected', stage: 'rcpt', message: 'refused', reply: { code, ...(enhanced ? { enhanced } : {}), lines: [text], text } }),
+      extensions: { keywords: {}, pipelining: true, starttls: true, auth, smtputf8: false, eightBitMime: false } as unknown as AnnotatedSession['extensions'],
+    });
+    const healthy: [number, string | undefined, string][] = [
+      [530, '5.7.0', 'Authentication required'],
+      [530, '5.5.1', 'Authentication Required. Learn more at https://support.google.com/mail'],
+      [554, '5.7.1', '<bob@ex.test>: Relay access denied'],
+      [550, '5.7.1', 'Client does not have permissions to send as this sender'.replace('sender', 'sender (must authenticate)')],
+      [553, '5.7.1', 'Sender must login first'],
+      [550, undefined, 'SMTP AUTH is required for relaying'],
+      [554, '5.7.57', 'Client not authenticated to send mail'],
+    ];
+    for (const [code, enh, text] of healthy) {
+      it(`587 ${code} ${enh ?? ''} ${text}: auth-required, and no warning under --port all`, () => {
+        expect(decideVerdict(input([refuse(587, code, enh, text)], [587])).kind).toBe('auth-required');
+        const v = decideVerdict(input([accepted('mx1.ex.test'), accepted('mx2.ex.test'), refuse(587, code, enh, text)], [25, 587]));
+        expect(v.warnings).toEqual([]);
+      });
+    }
+    it('a policy refusal on 587 (blocklisted IP) is still a rejection', () => {
+      expect(decideVerdict(input([refuse(587, 554, '5.7.1', 'Service unavailable; client host blocked using zen.spamhaus.org')], [587])).kind).toBe('rejected');
+    });
+    it('a failed AUTH (535) is not health', () => {
+      expect(decideVerdict(input([refuse(587, 535, '5.7.8', 'Authentication credentials invalid')], [587])).kind).toBe('rejected');
+    });
+    it('a relay denial on port 25 is "not for this server", exit 5, with no cause blamed', () => {
+      const s = refuse(25, 554, '5.7.1', '<bob@ex.test>: Relay access denied', []);
+      const v = decideVerdict({ ...input([s]), checks: [{ check: 'spf', status: 'fail', result: 'fail', subject: 'x', summary: 'SPF fail', findings: [], details: {}, queries: [] }] });
+      expect(v.kind).toBe('not-for-this-server');
+      expect(v.cause).toBeUndefined();
+    });
+  });
 });
