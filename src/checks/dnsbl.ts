@@ -67,13 +67,39 @@ export interface BlocklistCounts {
   notApplicable: number;
 }
 
+/** Lists that could not answer, grouped by one cause (a DNS error code or an error answer). */
+export interface FailureGroup {
+  /** The DNS error code (EREFUSED, ESERVFAIL, ETIMEOUT, …) or the error answer's reason (public-resolver, over-quota, …). */
+  cause: string;
+  count: number;
+  zones: string[];
+  /** One line: "the resolver refused 33 of 34 queries". */
+  message: string;
+  fix: string;
+}
+
+/**
+ * "Clean" needs enough lists to have answered: at least half of the lists asked (block lists
+ * and allow-lists alike). Below that the verdict is "could not check" (exit 3), never clean:
+ * through a resolver that the big lists refuse, "not listed" would only mean "not answered".
+ */
+export const MIN_ANSWERED_SHARE = 0.5;
+
 export interface BlocklistResult {
   subject: string;
   subjectKind: Subject['kind'];
   /** Domain lists that hold registered domains only were asked about this name. */
   registeredDomain?: string;
-  /** listed: on at least one block list · clean: on none · error: no zone could be checked. */
+  /** listed: on at least one block list · clean: on none, with at least MIN_ANSWERED_SHARE of
+   *  the lists answering · error: could not check (too few lists answered to judge). */
   verdict: 'listed' | 'clean' | 'error';
+  /** The lists that could not answer, one group per cause, largest first. */
+  failures: FailureGroup[];
+  /** For a domain: false when DNS says it does not exist (NXDOMAIN), null when unknown. The
+   *  lists may still hold it; not listed + not existing is exit 6 in the CLI, as in probe/verify. */
+  subjectExists?: boolean | null;
+  /** Lists that answered (listed or clean) and the share needed for a "clean" verdict. */
+  answered: { count: number; of: number; needed: number };
   /** One line a person can act on. */
   summary: string;
   subjectNote?: string;
@@ -251,16 +277,51 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function summaryLine(subject: string, c: BlocklistCounts, listedOn: readonly string[], allowedBy: readonly string[], noted: readonly string[]): string {
+const OWN_RESOLVER_FIX = 'query through your own recursive resolver (--resolver IP of a resolver you run): Spamhaus, SURBL, URIBL and others refuse public and shared resolvers such as 8.8.8.8';
+
+/** One line per cause, with the remedy: not one block per list. */
+export function groupFailures(zones: readonly ZoneResult[], asked: number): FailureGroup[] {
+  const groups = new Map<string, ZoneResult[]>();
+  for (const z of zones) {
+    if ((z.status !== 'error' && z.status !== 'timeout') || !z.problem) continue;
+    const key = z.problem.code;
+    groups.set(key, [...(groups.get(key) ?? []), z]);
+  }
+  const out: FailureGroup[] = [];
+  for (const [cause, zs] of groups) {
+    const n = zs.length;
+    const of = `${n} of ${asked}`;
+    const addresses = [...new Set(zs.map((z) => z.problem?.address).filter((a): a is string => Boolean(a)))];
+    let message: string;
+    let fix = zs[0]!.problem!.fix;
+    switch (cause) {
+      case 'EREFUSED': message = `the resolver refused ${of} queries`; fix = OWN_RESOLVER_FIX; break;
+      case 'ESERVFAIL': message = `the resolver answered SERVFAIL to ${of} queries (it could not get an answer from the lists, or they refuse it)`; fix = `try again later; if it persists, ${OWN_RESOLVER_FIX}`; break;
+      case 'ETIMEOUT': message = `${of} queries timed out`; fix = `try --dns-timeout 10s; some lists silently drop queries from public resolvers, so ${OWN_RESOLVER_FIX}`; break;
+      case 'ECONNREFUSED': message = `the resolver could not be reached for ${of} queries`; fix = 'check --resolver (or the system\'s resolver)'; break;
+      case 'public-resolver': case 'refused': message = `${of} lists answered with their "query refused" code${addresses.length ? ` (${addresses.join(', ')})` : ''} instead of a listing: they refuse queries from public or open resolvers`; fix = OWN_RESOLVER_FIX; break;
+      case 'over-quota': message = `${of} lists answered "over quota"${addresses.length ? ` (${addresses.join(', ')})` : ''}: your resolver sends them too many queries`; fix = `${OWN_RESOLVER_FIX}, or register for the list's data service`; break;
+      default: message = `${of} queries failed: ${zs[0]!.problem!.message.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase())}`;
+    }
+    out.push({ cause, count: n, zones: zs.map((z) => z.zone), message, fix });
+  }
+  return out.sort((a, b) => b.count - a.count);
+}
+
+function summaryLine(subject: string, c: BlocklistCounts, listedOn: readonly string[], allowedBy: readonly string[], noted: readonly string[], failures: readonly FailureGroup[], tooFew: boolean): string {
   const failed = c.error + c.timeout;
-  const failedNote = failed > 0 ? ` (${plural(failed, 'list')} could not be checked)` : '';
+  const cause = failures.map((f) => `${f.message}: ${f.fix}`).join('; ');
+  const failedNote = failed > 0 ? ` (${plural(failed, 'list')} could not be checked: ${failures.map((f) => f.message).join('; ')})` : '';
   const allowNote = (allowedBy.length > 0 ? ` It is on ${plural(allowedBy.length, 'allow-list')} (${allowedBy.join(', ')}), which is good.` : '')
     + (noted.length > 0 ? ` ${plural(noted.length, 'list')} noted it without blocking (${noted.join(', ')}).` : '');
   if (c.checked === 0) return `No list in the selection can check ${subject}.`;
-  if (failed === c.checked) return `None of the ${plural(c.checked, 'list')} could be checked for ${subject}: every query failed (see the errors above).`;
+  if (failed === c.checked) return `None of the ${plural(c.checked, 'list')} could be checked for ${subject}: ${cause}.`;
   if (listedOn.length > 0) {
     const shown = listedOn.length > 5 ? `${listedOn.slice(0, 5).join(', ')}, …` : listedOn.join(', ');
     return `${subject} is listed on ${listedOn.length} of the ${plural(c.checked - failed, 'list')} checked: ${shown}${failedNote}.${allowNote}`;
+  }
+  if (tooFew) {
+    return `Could not check ${subject}: only ${c.checked - failed} of ${plural(c.checked, 'list')} answered, too few to say it is not listed (${cause}).`;
   }
   return `${subject} is not listed on any of the ${plural(c.checked - failed, 'list')} checked${failedNote}.${allowNote}`;
 }
@@ -277,23 +338,36 @@ export async function checkBlocklists(subject: string, opts: CheckBlocklistsOpti
   const queries: DnsQueryLog[] = [];
   const resolve = withQueryLog(opts.resolve, queries, now);
   const t0 = now();
+  // A domain's own existence, asked beside the lists (one query, same round trip).
+  const existsP: Promise<boolean | null> | undefined = s.kind === 'domain'
+    ? resolve(s.value, 'A').then(() => true, (e: unknown) => (isDnsError(e) ? (e.dnsCode === 'ENOTFOUND' ? false : e.dnsCode === 'ENODATA' ? true : null) : null))
+    : undefined;
   const results = await Promise.all(zones.map(async (z) => {
     const r = await checkZone(s, z, resolve, { publicResolver: opts.publicResolver, now });
     opts.onResult?.(r);
     return r;
   }));
+  const exists = existsP ? await existsP : undefined;
   const counts = countsOf(results);
   const listedOn = results.filter((r) => r.status === 'listed' && r.effect === 'block').map((r) => r.zone);
   const allowedBy = results.filter((r) => r.status === 'listed' && r.effect === 'allow').map((r) => r.zone);
   const failed = counts.error + counts.timeout;
-  const verdict = listedOn.length > 0 ? 'listed' : counts.checked > 0 && failed === counts.checked ? 'error' : 'clean';
+  const answered = counts.checked - failed;
+  const needed = Math.ceil(counts.checked * MIN_ANSWERED_SHARE);
+  const tooFew = counts.checked > 0 && answered < needed;
+  const verdict = listedOn.length > 0 ? 'listed' : tooFew ? 'error' : 'clean';
+  const failures = groupFailures(results, counts.checked);
   const ip = s.kind === 'domain' ? undefined : s.value;
   return {
     subject: s.value,
     subjectKind: s.kind,
     ...(s.kind === 'domain' && s.registered !== s.value ? { registeredDomain: s.registered } : {}),
     verdict,
-    summary: summaryLine(s.value, counts, listedOn, allowedBy, results.filter((r) => r.status === 'listed' && r.effect === 'neutral').map((r) => r.zone)),
+    summary: summaryLine(s.value, counts, listedOn, allowedBy, results.filter((r) => r.status === 'listed' && r.effect === 'neutral').map((r) => r.zone), failures, tooFew)
+      + (exists === false ? ` ${s.value} does not exist in DNS (NXDOMAIN).` : ''),
+    failures,
+    ...(exists !== undefined ? { subjectExists: exists } : {}),
+    answered: { count: answered, of: counts.checked, needed },
     ...(ip && isNonPublicAddress(ip) ? { subjectNote: `${ip} is a private, loopback or documentation address: public lists do not hold such addresses, so "clean" says nothing about your public sending address.` } : {}),
     counts,
     listedOn,
@@ -431,11 +505,10 @@ function listingFinding(r: ZoneResult): Finding {
 /** The blocklist result in the shape every check reports in (probe `checks`, exit code 8). */
 export function blocklistSummary(r: BlocklistResult): CheckSummary<BlocklistResult> {
   const findings: Finding[] = [];
-  for (const z of r.zones) {
-    if (z.status === 'listed') findings.push(listingFinding(z));
-    else if ((z.status === 'error' || z.status === 'timeout') && z.problem) {
-      findings.push({ level: 'warn', code: z.status === 'timeout' ? 'dnsbl.timeout' : 'dnsbl.query-error', message: `${z.zone}: ${z.problem.message}`, fix: z.problem.fix });
-    }
+  for (const z of r.zones) if (z.status === 'listed') findings.push(listingFinding(z));
+  // One finding per cause of failure (with its lists), not one per list.
+  for (const g of r.failures) {
+    findings.push({ level: 'warn', code: g.cause === 'ETIMEOUT' ? 'dnsbl.timeout' : 'dnsbl.query-error', message: `${g.message} (${g.zones.length > 6 ? `${g.zones.slice(0, 6).join(', ')}, …` : g.zones.join(', ')})`, fix: g.fix });
   }
   if (r.subjectNote) findings.push({ level: 'info', code: 'dnsbl.non-public-address', message: r.subjectNote });
   const status = r.verdict === 'listed' ? 'fail' : r.verdict === 'error' ? 'error' : r.counts.listedNeutral > 0 ? 'warn' : 'pass';

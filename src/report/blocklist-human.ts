@@ -17,6 +17,8 @@ export interface BlocklistRenderOptions {
 }
 
 const TAG_WIDTH = 10;
+/** From this many lists failing the same way, they share one line. */
+const GROUP_AT = 3;
 const INDENT = ' '.repeat(TAG_WIDTH);
 
 /** Listed first (problems, then information, then good news), then failures, clean, not asked. */
@@ -92,7 +94,15 @@ export function renderBlocklist(r: BlocklistResult, o: BlocklistRenderOptions): 
   if (r.registeredDomain) out.push(c.dim(wrap(`Lists of registered domains were asked about ${printable(r.registeredDomain)}.`, o.width)));
   if (r.subjectNote) out.push(c.yellow(wrap(printable(r.subjectNote), o.width)));
   out.push('');
-  for (const z of shown) out.push(...renderZone(z, zoneWidth, o));
+  // A cause shared by several lists is one line (with its remedy), not one block per list;
+  // --verbose shows every list's own error.
+  const grouped = new Set(o.verbose ? [] : r.failures.filter((g) => g.count >= GROUP_AT).flatMap((g) => g.zones));
+  for (const z of shown) if (!grouped.has(z.zone)) out.push(...renderZone(z, zoneWidth, o));
+  for (const g of o.verbose ? [] : r.failures.filter((x) => x.count >= GROUP_AT)) {
+    out.push(`${(g.cause === 'ETIMEOUT' ? c.yellow : c.yellow)(`${(g.cause === 'ETIMEOUT' ? 'TIMEOUT' : 'ERROR').padEnd(TAG_WIDTH)}`)}${printable(`${g.count} lists: ${g.message}`)}`);
+    out.push(detail(`What to do: ${g.fix}`, o, c.cyan));
+    out.push(detail(`Lists: ${g.zones.length > 8 ? `${g.zones.slice(0, 8).join(', ')}, … (--verbose shows each)` : g.zones.join(', ')}`, o, c.dim));
+  }
   const hidden = r.zones.filter((z) => z.status === 'not-applicable');
   if (!o.verbose && hidden.length > 0) {
     const keyed = hidden.filter((z) => z.reason?.startsWith('needs a key'));

@@ -32,8 +32,10 @@ Several lists (Spamhaus, SURBL, URIBL, DNSWL) refuse queries that come through p
 resolvers such as 8.8.8.8 and answer with error codes instead; those are reported as
 errors, never as listings. Query through your own resolver (--resolver) for real answers.
 
-Exit codes: 0 not listed, 8 listed on a block list (allow-lists do not count; with --health:
-a zone is dead or lists everything), 3 every zone failed with DNS errors, 2 bad input.`,
+Exit codes: 0 not listed (at least half of the lists answered), 8 listed on a block list
+(allow-lists do not count; with --health: a zone is dead or lists everything), 3 could not
+check (fewer than half of the lists answered: the output says why, once per cause), 6 the
+domain does not exist (and no list has it), 2 bad input.`,
     )
     .action(async (target: string | undefined, _opts: unknown, cmd: Command) => {
       const p = presentation(ctx, cmd);
@@ -68,6 +70,8 @@ a zone is dead or lists everything), 3 every zone failed with DNS errors, 2 bad 
         publicResolver: servers.some((s) => dnsbl.isPublicResolver(s.address)),
       });
       ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'check', ...r }, null, 2)}\n` : render.renderBlocklist(r, ro));
-      ctx.exitCode = r.verdict === 'listed' ? ExitCode.checkFailed : r.verdict === 'error' ? ExitCode.network : ExitCode.ok;
+      // The README's table: listed 8; could not check 3; a domain that does not exist 6 (as in
+      // probe, verify and auth); otherwise 0.
+      ctx.exitCode = r.verdict === 'listed' ? ExitCode.checkFailed : r.verdict === 'error' ? ExitCode.network : r.subjectExists === false ? ExitCode.noSuchUser : ExitCode.ok;
     });
 }
