@@ -3,7 +3,7 @@
 // CLI turns into an exit code. Holds the JSON contract (schemaVersion 1, documented in
 // data/schema/auth-result.schema.json). Returns plain data; never prints, never exits.
 import net from 'node:net';
-import { withCache, type Resolve } from '../dns/resolver.js';
+import { isDnsError, withCache, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
 import { checkDkim, isValidDomainName, isValidSelector, type DkimDetails, type DkimKeyType, type DkimSelectorStatus } from './dkim.js';
 import { checkDmarc, type AlignmentCheck, type BrokenDmarcRecord, type DmarcDetails, type DmarcMode, type DmarcPolicy, type ReportUri } from './dmarc.js';
@@ -97,8 +97,9 @@ export interface AuthRdns {
 }
 
 export interface AuthVerdict {
-  /** fail: some check found a problem (exit 8) · error: DNS failed for every check (exit 3). */
-  status: 'pass' | 'warn' | 'fail' | 'error';
+  /** fail: some check found a problem (exit 8) · error: DNS failed for every check (exit 3) ·
+   *  no-such-domain: the domain does not exist, authoritative NXDOMAIN (exit 6). */
+  status: 'pass' | 'warn' | 'fail' | 'error' | 'no-such-domain';
   problems: CheckName[];
   line: string;
 }
@@ -221,6 +222,9 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
     ? spfForAlignment(spfP, d, { domain: spfDomain, sender: id.sender }, ip, helo, resolve)
     : Promise.resolve(undefined);
   const spfIds = alignP.then((a) => (a && spfDomain ? [{ domain: spfDomain, result: a.result }] : []));
+  // Does the domain exist at all? An authoritative NXDOMAIN is a fact about the input (exit 6
+  // in every command), not a DNS failure; asked beside the checks, through the same cache.
+  const existsP = resolve(d, 'A').then(() => true, (e: unknown) => (isDnsError(e) ? (e.dnsCode === 'ENOTFOUND' ? false : e.dnsCode === 'ENODATA' ? true : null) : null));
   const [spf, dkim, dmarc, rdns, align] = await Promise.all([
     spfP,
     checkDkim(d, { resolve, selectors: opts.selectors }).catch((e: unknown) => { if (e instanceof UsageError) throw e; return crashed('dkim', d, e); }),
@@ -290,7 +294,9 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
       findings: dmarc.findings,
     },
     checks,
-    verdict: authVerdict(d, checks),
+    verdict: (await existsP) === false
+      ? { status: 'no-such-domain', problems: [], line: `${d} does not exist in DNS (NXDOMAIN): no mail can legitimately come from it, and its SPF, DKIM and DMARC records cannot exist. Check the spelling.` }
+      : authVerdict(d, checks),
   };
   if (rdns) {
     result.rdns = {

@@ -57,7 +57,7 @@ function queryLines(o: AuthRenderOptions, c: CheckSummary | undefined): string[]
 
 export function renderAuth(r: AuthResult, o: AuthRenderOptions): string {
   const c = o.chalk;
-  const verdictColour = r.verdict.status === 'fail' ? c.red.bold : r.verdict.status === 'error' ? c.magenta : r.verdict.status === 'warn' ? c.yellow : c.green;
+  const verdictColour = r.verdict.status === 'fail' || r.verdict.status === 'no-such-domain' ? c.red.bold : r.verdict.status === 'error' ? c.magenta : r.verdict.status === 'warn' ? c.yellow : c.green;
   const verdict = verdictColour(wrap(p(r.verdict.line), o.width));
   if (o.quiet) return `${verdict}\n`;
   const check = (name: string): CheckSummary | undefined => r.checks.find((x) => x.check === name);

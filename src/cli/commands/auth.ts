@@ -56,7 +56,7 @@ of the DKIM-Signature header of a message you sent and pass it with --dkim-selec
 
 Exit codes: 0 nothing wrong found, 8 a check found a problem (SPF fail/permerror, no or
 broken DMARC, an unusable DKIM key, no or unconfirmed reverse DNS), 3 DNS failed for
-every check, 2 bad input.`,
+every check, 6 the domain does not exist (NXDOMAIN), 2 bad input.`,
     )
     .action(async (domain: string, _opts: unknown, cmd: Command) => {
       const p = presentation(ctx, cmd);
@@ -77,6 +77,7 @@ every check, 2 bad input.`,
       ctx.io.stdout.write(p.json
         ? `${JSON.stringify({ schemaVersion, command: 'auth', ...rest }, null, 2)}\n`
         : render.renderAuth(result, { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet }));
-      ctx.exitCode = result.verdict.status === 'fail' ? ExitCode.checkFailed : result.verdict.status === 'error' ? ExitCode.network : ExitCode.ok;
+      ctx.exitCode = result.verdict.status === 'fail' ? ExitCode.checkFailed : result.verdict.status === 'error' ? ExitCode.network
+        : result.verdict.status === 'no-such-domain' ? ExitCode.noSuchUser : ExitCode.ok;
     });
 }
