@@ -186,7 +186,7 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
   if (tags.p === undefined) {
     findings.push({ level: 'error', code: 'dmarc.no-p', message: 'The record has no p= tag (the policy).', fix: 'Add p=none to start monitoring, then p=quarantine or p=reject.' });
   } else if (!(rec.p = asPolicy(tags.p))) {
-    findings.push({ level: 'error', code: 'dmarc.bad-p', message: `p=${tags.p} is not a policy (none, quarantine, reject).`, fix: 'Use p=none, p=quarantine or p=reject.' });
+    findings.push({ level: 'error', code: 'dmarc.bad-p', message: tags.p.trim() === '' ? 'p= is empty: the record states no policy (none, quarantine or reject).' : `p=${tags.p} is not a policy (none, quarantine, reject).`, fix: 'Use p=none, p=quarantine or p=reject.' });
   }
   if (list.tags[1] && list.tags[1].name !== 'p' && rec.p) {
     findings.push({ level: 'info', code: 'dmarc.p-not-second', message: 'p= does not come right after v=DMARC1; RFC 7489\'s grammar puts it there and a few old receivers insist.', fix: 'Write v=DMARC1; p=... first.' });

@@ -138,7 +138,13 @@ export async function runFollowUp(sessions: readonly AnnotatedSession[], o: Foll
       resolve: d.resolve, from: o.from, helo: o.helo,
       ...(sendingIp ? { ip: sendingIp.ip } : {}),
       ...(o.selectors ? { selectors: o.selectors } : {}),
-    }).then((a) => a.checks.filter((c) => (c.check !== 'rdns' || wantRdns) && (wantAuth || c.check === 'spf' || c.check === 'dmarc'))));
+    }).then((a) => {
+      const out = a.checks.filter((c) => (c.check !== 'rdns' || wantRdns) && (wantAuth || c.check === 'spf' || c.check === 'dmarc'));
+      // SPF judged the record only: say why no IP was evaluated, with the sources' own errors.
+      const spf = out.find((c) => c.check === 'spf');
+      if (!sendingIp && spf) spf.findings.push({ level: 'warn', code: 'spf.no-ip', message: `SPF was not evaluated for the sending IP: ${noIp}`, fix: 'give your public sending IP with --ip <ip> (or run smtp-probe auth <domain> --ip <ip>)' });
+      return out;
+    }));
   } else if (!domain && runAuth) {
     skipped.push(skippedCheck('spf', o.from === '' ? o.helo : o.from, sd.why ?? 'no sender domain', 'probe with --from you@your-domain (the envelope sender your mail server uses), or run smtp-probe auth <your-domain>'));
     skipped.push(skippedCheck('dmarc', o.from === '' ? o.helo : o.from, sd.why ?? 'no sender domain', 'probe with --from you@your-domain, or run smtp-probe auth <your-domain>'));

@@ -34,6 +34,7 @@ const BROKEN: Record<string, [string, RegExp]> = {
   'dup.test': ['v=DMARC1; p=reject; p=none', /appears more than once/],
   'badrua.test': ['v=DMARC1; p=reject; rua=dmarc@badrua.test', /not a URI/],
   'nop.test': ['v=DMARC1; adkim=s', /no p= tag/],
+  'emptyp.test': ['v=DMARC1; p=; rua=mailto:d@emptyp.test', /p= is empty/],
 };
 
 const zone: Zone = {
