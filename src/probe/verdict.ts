@@ -77,7 +77,9 @@ function skipped(s: AnnotatedSession): boolean {
 }
 
 // "Authentication required", "must authenticate", "SMTP AUTH required", "sender must login", …
-const AUTH_WORDS = /\bauth(?:enticat\w*)?\b|\blog ?in\b|\bsign ?in\b|\bSASL\b/i;
+const AUTH_WORDS = /\bauth(?:entication)?\s+(?:is\s+)?required|\brequires?\s+auth(?:entication)?|\bmust\s+(?:first\s+)?(?:authenticate|log ?in|sign ?in)|\bnot\s+authenticated|\bauthenticate\s+first|\bplease\s+(?:authenticate|log ?in)|\bSMTP\s+AUTH\b|\blog ?in\s+(?:first|required)|\bSASL\b/i;
+/** Authentication of the message (SPF/DKIM/DMARC), not of the client: never "AUTH required". */
+const MESSAGE_AUTH_WORDS = /\b(?:SPF|DKIM|DMARC)\b/i;
 const RELAY_WORDS = /\brelay/i;
 const POLICY_WORDS = /\bblock|\blisted\b|\bblacklist|\bspam|\breputation|\bRBL\b|\bDNSBL\b/i;
 
@@ -91,6 +93,7 @@ const POLICY_WORDS = /\bblock|\blisted\b|\bblacklist|\bspam|\breputation|\bRBL\b
 export function requiresAuthentication(port: number, r: { code: number; enhanced?: string; text: string } | undefined, authOffered = false): boolean {
   if (!r || r.code < 500 || !SUBMISSION_PORTS.has(port)) return false;
   if (r.code === 535) return false;
+  if (MESSAGE_AUTH_WORDS.test(r.text)) return false;
   if (r.code === 530) return true;
   if (AUTH_WORDS.test(r.text)) return true;
   // A refusal of the client itself (blocklist, reputation, spam) is a rejection on any port.
@@ -109,7 +112,7 @@ function isAuthRequired(s: AnnotatedSession): boolean {
 function isRelayDenial(s: AnnotatedSession): boolean {
   const r = s.outcome.reply;
   if (!r || s.outcome.stage !== 'rcpt' || r.code < 500) return false;
-  return s.outcome.reason === 'norelaying' || /\brelay(?:ing)?\b.*\b(?:denied|not (?:permitted|allowed)|prohibited|refused)|\b(?:not|don'?t|do not|cannot|won'?t) relay|\brelay access/i.test(r.text);
+  return s.outcome.reason === 'norelaying' || /\brelay(?:ing)?\b.*\b(?:denied|not (?:permitted|allowed)|prohibited|refused)|\b(?:not|don'?t|do not|cannot|won'?t|unable to) relay|\brelay access|\bnon-accepted domain/i.test(r.text);
 }
 
 function recipientsOf(s: AnnotatedSession | undefined, rcpts: string[]): RecipientVerdict[] {

@@ -82,6 +82,13 @@ describe('decideVerdict', () => {
     it('a policy refusal on 587 (blocklisted IP) is still a rejection', () => {
       expect(decideVerdict(input([refuse(587, 554, '5.7.1', 'Service unavailable; client host blocked using zen.spamhaus.org')], [587])).kind).toBe('rejected');
     });
+    it('a refusal about the message\'s SPF/DKIM/DMARC on 587 is not "AUTH required"', () => {
+      expect(decideVerdict(input([refuse(587, 550, '5.7.26', 'Unauthenticated email from x.test is not accepted due to domain\'s DMARC policy')], [587])).kind).toBe('rejected');
+      expect(decideVerdict(input([refuse(587, 550, '5.7.23', 'SPF authentication failed for x.test')], [587])).kind).toBe('rejected');
+    });
+    it('Exchange\'s "Unable to relay recipient in non-accepted domain" on 25 is not-for-this-server', () => {
+      expect(decideVerdict(input([refuse(25, 550, '5.7.54', 'SMTP; Unable to relay recipient in non-accepted domain', [])])).kind).toBe('not-for-this-server');
+    });
     it('a failed AUTH (535) is not health', () => {
       expect(decideVerdict(input([refuse(587, 535, '5.7.8', 'Authentication credentials invalid')], [587])).kind).toBe('rejected');
     });
