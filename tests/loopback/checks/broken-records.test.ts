@@ -8,6 +8,7 @@ import type { Resolve } from '../../../src/dns/resolver.js';
 import { startZoneServer, type Zone, type ZoneServer } from '../../../src/demo/zone-dns-server.js';
 import { checkDmarc } from '../../../src/checks/dmarc.js';
 import { checkAuth } from '../../../src/checks/auth.js';
+import { spfIdentity, spfReport } from '../../../src/checks/spf.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -189,4 +190,21 @@ describe('failure reasons are kept', () => {
     const r = await checkAuth('ok.test', { resolve: hostile, ip: '192.0.2.1', from: 'bounce@esp.test' });
     expect(r.dmarc.findings.find((f) => f.code === 'dmarc.spf-undecided')?.message).toMatch(/not an array/);
   });
+});
+
+describe('production takes the SPF identity from spfIdentity() (the function the RFC 7208 suite drives)', () => {
+  const cases: [string | undefined, string | undefined][] = [
+    [undefined, 'mail.ok.test'], ['', 'mail.ok.test'], ['<bob@ok.test>', undefined], ['bob@ok.test', 'mail.ok.test'], ['ok.test', undefined], ['<>', 'mail.ok.test'],
+  ];
+  for (const [from, helo] of cases) {
+    it(`MAIL FROM ${JSON.stringify(from)} HELO ${JSON.stringify(helo)}`, async () => {
+      const id = spfIdentity(from ?? 'postmaster@ok.test', helo);
+      const a = await checkAuth('ok.test', { resolve: resolve(), ip: '192.0.2.1', ...(from !== undefined ? { from } : {}), ...(helo ? { helo } : {}) });
+      expect(a.spf.sender).toBe(id?.sender);
+      expect(a.spf.domain).toBe(id?.domain.toLowerCase());
+      const r = await spfReport('ok.test', { resolve: resolve(), ip: '192.0.2.1', ...(from !== undefined ? { sender: from } : {}), ...(helo ? { helo } : {}) });
+      expect(r.details.evaluation?.sender).toBe(id?.sender);
+      if (helo) expect(r.details.heloEvaluation?.sender).toBe(spfIdentity(undefined, helo)?.sender);
+    });
+  }
 });
