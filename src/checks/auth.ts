@@ -235,6 +235,9 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
   if (align?.reason && align.result === 'temperror') {
     dmarc.findings.push({ level: 'warn', code: 'dmarc.spf-undecided', message: `SPF alignment could not be decided: ${align.reason}` });
   }
+  if (helo && isAddressLiteral(helo) && !literal) {
+    spf.findings.push({ level: 'info', code: 'spf.helo-literal', message: `HELO ${helo} is an address literal: there is no SPF HELO identity to check (RFC 7208 §2.3 checks only a multi-label domain name), and address literals have no DMARC` });
+  }
   if (literal) {
     const why = `${literal} is an address literal, not a domain: it has no SPF record (RFC 7208 §2.3 checks only a multi-label domain name) and no DMARC record, so neither is looked up`;
     spf.findings.push({ level: 'info', code: 'spf.address-literal', message: why, fix: 'send with a MAIL FROM (or HELO name) in a domain you control, so receivers can authenticate it' });

@@ -159,6 +159,14 @@ describe('address literals: no SPF HELO identity, no DMARC lookups', () => {
     expect(r.spf.domain).toBeNull();
   });
 
+  it('a MAIL FROM domain with HELO [192.0.2.1]: the HELO identity is said to be skipped, nothing bracketed is asked', async () => {
+    const before = server.queries.length;
+    const r = await checkAuth('ok.test', { resolve: resolve(), ip: '192.0.2.1', from: 'bob@ok.test', helo: '[192.0.2.1]' });
+    expect(server.queries.slice(before).map((q) => q.name).filter((n) => /[[\]]/.test(n))).toEqual([]);
+    expect(r.spf.findings.map((f) => f.code)).toContain('spf.helo-literal');
+    expect(r.spf.result).toBe('pass');
+  });
+
   it('MAIL FROM user@[192.0.2.1]: the same', async () => {
     const before = server.queries.length;
     const r = await checkAuth('ok.test', { resolve: resolve(), ip: '192.0.2.1', from: 'bob@[192.0.2.1]' });
