@@ -78,12 +78,12 @@ function senderDomain(from: string, helo: string): { domain?: string; why?: stri
 }
 
 /** A check that was not run, in the shape of the others, so no output can drop it silently. */
-function skippedCheck(check: CheckSummary['check'], subject: string, reason: string, fix: string): CheckSummary {
+function skippedCheck(check: CheckSummary['check'], subject: string, reason: string, fix: string, sendingIpUnknown?: string): CheckSummary {
   return {
     check, status: 'info', result: 'skipped', subject,
     summary: `skipped: ${reason}`,
     findings: [{ level: 'warn', code: `${check}.skipped`, message: `${check === 'dnsbl' ? 'blocklist' : check === 'rdns' ? 'reverse-DNS' : check.toUpperCase()} check skipped: ${reason}`, fix }],
-    details: { skipped: true, reason }, queries: [],
+    details: { skipped: true, reason, ...(sendingIpUnknown ? { sendingIpUnknown } : {}) }, queries: [],
   };
 }
 
@@ -118,10 +118,10 @@ export async function runFollowUp(sessions: readonly AnnotatedSession[], o: Foll
   const noIp = `the sending IP is unknown: ${search.misses.join('; ')}`;
   const zonesNamed = ptr.zones.length > 0 ? ` (the server named ${ptr.zones.join(', ')})` : '';
   if (!sendingIp && wantBlocklists) {
-    skipped.push(skippedCheck('dnsbl', 'sending IP unknown', `${noIp}${zonesNamed}`, 'give your public sending IP with --ip <ip>, or run smtp-probe blocklist <ip> (the IP your mail server sends from)'));
+    skipped.push(skippedCheck('dnsbl', 'sending IP unknown', `${noIp}${zonesNamed}`, 'give your public sending IP with --ip <ip>, or run smtp-probe blocklist <ip> (the IP your mail server sends from)', noIp));
   }
   if (!sendingIp && wantRdns) {
-    skipped.push(skippedCheck('rdns', 'sending IP unknown', noIp, 'give your public sending IP with --ip <ip>, or run smtp-probe auth <domain> --ip <ip>'));
+    skipped.push(skippedCheck('rdns', 'sending IP unknown', noIp, 'give your public sending IP with --ip <ip>, or run smtp-probe auth <domain> --ip <ip>', noIp));
   }
   if (sendingIp && wantBlocklists) {
     // A list the server named (by zone or by name, "Spamhaus") goes first: it is the one

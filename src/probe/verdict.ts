@@ -50,6 +50,11 @@ export interface VerdictInput {
 }
 
 const SUBMISSION_PORTS = new Set([587, 465]);
+/** The checks that can explain a refusal, by its reply-text reason (absent: any check). */
+const CAUSE_CHECKS: Record<string, readonly string[]> = {
+  blocked: ['dnsbl', 'rdns'], badreputation: ['dnsbl', 'rdns'], spamdetected: ['dnsbl'], toomanyconn: ['dnsbl'], speeding: ['dnsbl'],
+  requireptr: ['rdns'], authfailure: ['spf', 'dkim', 'dmarc'], securityerror: ['spf', 'dkim', 'dmarc'],
+};
 /** Reply-text reasons that say nothing about the sender's IP or domain. */
 const NOT_ABOUT_SENDER = new Set(['userunknown', 'mailboxfull', 'hasmoved', 'suspend', 'mesgtoobig', 'norelaying', 'hostunknown', 'notaccept']);
 
@@ -227,11 +232,19 @@ export function decideVerdict(input: VerdictInput): Verdict {
 
   const line = decidingLine(kind, decider, input, recipients);
   const verdict: Verdict = { kind, line, host: decider.host, address: decider.address, port: decider.port, recipients, warnings };
-  const failed = input.checks.filter((c) => c.status === 'fail');
-  // A cause is named only for refusals about the sender: never for an unknown recipient, a
-  // relay denial, or a submission port asking for AUTH (SPF/DKIM/DMARC are not why).
-  if (failed.length > 0 && (kind === 'rejected' || kind === 'deferred') && !NOT_ABOUT_SENDER.has(decider.outcome.reason ?? '')) {
-    verdict.cause = failed.map((c) => c.summary.replace(/\.$/, '')).join('; ');
+  // A cause is named only for refusals about the sender (never for an unknown recipient, a
+  // relay denial, or a submission port asking for AUTH), and only from the checks the words
+  // point at: a blocklist refusal is never blamed on DMARC that was checked for context.
+  const reason = decider.outcome.reason ?? '';
+  if ((kind === 'rejected' || kind === 'deferred') && !NOT_ABOUT_SENDER.has(reason)) {
+    const relevant = CAUSE_CHECKS[reason];
+    const pointed = input.checks.filter((c) => !relevant || relevant.includes(c.check));
+    const failed = pointed.filter((c) => c.status === 'fail');
+    const skippedHere = pointed.filter((c) => c.result === 'skipped');
+    if (failed.length > 0) verdict.cause = failed.map((c) => c.summary.replace(/\.$/, '')).join('; ');
+    else if (skippedHere.length > 0) {
+      verdict.cause = `not determined: the ${skippedHere.map((c) => (c.check === 'dnsbl' ? 'blocklist' : c.check === 'rdns' ? 'reverse-DNS' : c.check.toUpperCase())).join(' and ')} check${skippedHere.length > 1 ? 's' : ''} the reply points at could not run (${skippedHere[0]!.check === 'dnsbl' || skippedHere[0]!.check === 'rdns' ? 'the sending IP is unknown: give it with --ip' : 'see the checks above'})`;
+    }
   }
   return verdict;
 }

@@ -157,19 +157,33 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
   return out;
 }
 
-function renderCheck(ch: CheckSummary, o: ProbeRenderOptions): string[] {
+function renderCheck(ch: CheckSummary, o: ProbeRenderOptions, ipWhy?: string): string[] {
   const c = o.chalk;
+  // The reason the sending IP is unknown is printed once above the checks, not in each line.
+  const once = (s: string): string => (ipWhy ? s.split(ipWhy).join('the sending IP is unknown (see above)') : s);
   if (ch.result === 'skipped') {
     // A skipped check is named with its reason and what to do: never a silent step.
     const f = ch.findings[0];
-    return [c.yellow(wrap(`   ${pl(f?.message ?? ch.summary)}${f?.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '))];
+    return [c.yellow(wrap(`   ${pl(once(f?.message ?? ch.summary))}${f?.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '))];
   }
   const colour = ch.status === 'pass' ? c.green : ch.status === 'fail' ? c.red : ch.status === 'warn' ? c.yellow : c.dim;
   const out = [colour(`   ${ch.check.toUpperCase()} ${p(ch.subject)}: ${p(ch.result ?? 'not evaluated')} — ${p(ch.summary)}`)];
   for (const f of ch.findings.filter((x) => x.level === 'error' || x.level === 'warn' || o.verbose)) {
-    out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${pl(f.message)}${f.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '));
+    out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${pl(once(f.message))}${f.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '));
   }
   return out;
+}
+
+/** Why the follow-up found no sending IP (each source's error), as the checks carry it. */
+function sendingIpUnknown(checks: readonly CheckSummary[]): string | undefined {
+  for (const ch of checks) {
+    const d = ch.details as { sendingIpUnknown?: unknown } | undefined;
+    if (typeof d?.sendingIpUnknown === 'string') return d.sendingIpUnknown;
+    const f = ch.findings.find((x) => x.code === 'spf.no-ip');
+    const m = f && /^SPF was not evaluated for the sending IP: (.*)$/s.exec(f.message);
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
 }
 
 export function renderVerdict(v: Verdict, o: ProbeRenderOptions): string {
@@ -191,10 +205,11 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   for (const s of r.sessions) out.push(...renderSession(s, r, o), '');
   if (r.checks.length > 0) {
     out.push(c.bold(`Checks (is it me?)${r.checksTrigger ? c.dim(` — after ${pl(r.checksTrigger)}`) : ''}`));
-    const skippedIp = r.checks.some((ch) => ch.result === 'skipped' && ch.subject === 'sending IP unknown');
+    const ipWhy = r.sendingIp ? undefined : sendingIpUnknown(r.checks);
     if (r.sendingIp) out.push(c.dim(`   sending IP ${p(r.sendingIp.ip)} (${pl(r.sendingIp.detail)})`));
-    else if (!skippedIp) out.push(c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
-    for (const ch of r.checks) out.push(...renderCheck(ch, o));
+    else if (ipWhy) out.push(c.yellow(wrap(`   ${pl(ipWhy)}`, o.width, '     ')));
+    else out.push(c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
+    for (const ch of r.checks) out.push(...renderCheck(ch, o, ipWhy));
     out.push('');
   }
   const warnings = [...r.warnings, ...r.verdict.warnings];

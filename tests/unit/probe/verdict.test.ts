@@ -92,6 +92,13 @@ describe('decideVerdict', () => {
     it('a failed AUTH (535) is not health', () => {
       expect(decideVerdict(input([refuse(587, 535, '5.7.8', 'Authentication credentials invalid')], [587])).kind).toBe('rejected');
     });
+    it('a blocklist refusal is never blamed on a failing DMARC check run for context', () => {
+      const s = { ...refuse(25, 554, '5.7.1', 'Client host blocked using zen.spamhaus.org', []), outcome: { kind: 'rejected' as const, stage: 'rcpt' as const, message: 'refused', reason: 'blocked' as const, reply: { code: 554, enhanced: '5.7.1', lines: ['x'], text: 'Client host blocked using zen.spamhaus.org' } } };
+      const dmarc = { check: 'dmarc' as const, status: 'fail' as const, result: 'permerror', subject: 'x', summary: 'DMARC broken', findings: [], details: {}, queries: [] };
+      expect(decideVerdict({ ...input([s]), checks: [dmarc] }).cause).toBeUndefined();
+      const listed = { ...dmarc, check: 'dnsbl' as const, result: 'listed', summary: 'listed on zen.spamhaus.org' };
+      expect(decideVerdict({ ...input([s]), checks: [dmarc, listed] }).cause).toBe('listed on zen.spamhaus.org');
+    });
     it('a relay denial on port 25 is "not for this server", exit 5, with no cause blamed', () => {
       const s = refuse(25, 554, '5.7.1', '<bob@ex.test>: Relay access denied', []);
       const v = decideVerdict({ ...input([s]), checks: [{ check: 'spf', status: 'fail', result: 'fail', subject: 'x', summary: 'SPF fail', findings: [], details: {}, queries: [] }] });
