@@ -211,12 +211,20 @@ export function decideVerdict(input: VerdictInput): Verdict {
   // A backup MX that accepts recipients the primary refuses as unknown: it takes mail for any
   // address and bounces it later (backscatter), and asking it about recipients says nothing.
   const unknownHere = recipients.filter((r) => r.status === 'no-such-user');
+  const refusedHere = recipients.filter((r) => r.status === 'rejected' && r.reason !== 'norelaying');
   for (const s of candidates) {
-    if (s === decider || unknownHere.length === 0) continue;
-    const accepted = unknownHere.filter((r) => s.rcpts.some((x) => x.address === r.address && x.reply && x.reply.code >= 200 && x.reply.code < 300));
-    if (accepted.length === 0) continue;
+    if (s === decider) continue;
+    const acceptedBy = (rs: RecipientVerdict[]) => rs.filter((r) => s.rcpts.some((x) => x.address === r.address && x.reply && x.reply.code >= 200 && x.reply.code < 300));
     const pref = mailHosts.hosts.find((h) => h.name === s.host)?.preference;
-    warnings.push(`${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''} accepts ${accepted.map((r) => r.address).join(', ')}, which ${hostLabel(decider)} refuses as unknown: this backup MX takes mail for any address and bounces it later (backscatter to forged senders), and recipient checks against it are unreliable; give it the primary's recipient list (e.g. Postfix relay_recipient_maps) or remove it`);
+    const label = `${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}`;
+    const unknown = acceptedBy(unknownHere);
+    if (unknown.length > 0) {
+      warnings.push(`${label} accepts ${unknown.map((r) => r.address).join(', ')}, which ${hostLabel(decider)} refuses as unknown: this backup MX takes mail for any address and bounces it later (backscatter to forged senders), and recipient checks against it are unreliable; give it the primary's recipient list (e.g. Postfix relay_recipient_maps) or remove it`);
+    }
+    const refused = acceptedBy(refusedHere);
+    if (refused.length > 0) {
+      warnings.push(`${label} accepts ${refused.map((r) => r.address).join(', ')}, which ${hostLabel(decider)} refuses (${refused.map((r) => replyTag(r.reply)).join(', ')}): mail the primary refuses gets in through this backup MX (spammers use weaker backup MXes), or bounces later; give it the primary's checks`);
+    }
   }
   // Port 25 blocked on the way out: every host timed out or was unreachable at connect.
   if (primary === 25 && candidates.length > 0 && candidates.every((s) => s.outcome.stage === 'connect' && (s.outcome.kind === 'timeout' || s.outcome.kind === 'network' && /unreachable/.test(s.outcome.message)))) {
@@ -241,7 +249,11 @@ export function decideVerdict(input: VerdictInput): Verdict {
     const pointed = input.checks.filter((c) => !relevant || relevant.includes(c.check));
     const failed = pointed.filter((c) => c.status === 'fail');
     const skippedHere = pointed.filter((c) => c.result === 'skipped');
+    const erred = pointed.filter((c) => c.status === 'error' && c.result !== 'skipped');
     if (failed.length > 0) verdict.cause = failed.map((c) => c.summary.replace(/\.$/, '')).join('; ');
+    else if (erred.length > 0) {
+      verdict.cause = `not determined: ${erred.map((c) => c.summary.replace(/\.$/, '')).join('; ')}`;
+    }
     else if (skippedHere.length > 0) {
       verdict.cause = `not determined: the ${skippedHere.map((c) => (c.check === 'dnsbl' ? 'blocklist' : c.check === 'rdns' ? 'reverse-DNS' : c.check.toUpperCase())).join(' and ')} check${skippedHere.length > 1 ? 's' : ''} the reply points at could not run (${skippedHere[0]!.check === 'dnsbl' || skippedHere[0]!.check === 'rdns' ? 'the sending IP is unknown: give it with --ip' : 'see the checks above'})`;
     }

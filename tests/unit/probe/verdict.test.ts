@@ -92,6 +92,17 @@ describe('decideVerdict', () => {
     it('a failed AUTH (535) is not health', () => {
       expect(decideVerdict(input([refuse(587, 535, '5.7.8', 'Authentication credentials invalid')], [587])).kind).toBe('rejected');
     });
+    it('a backup MX accepting what the primary refuses for policy is flagged too', () => {
+      const p = { ...refuse(25, 554, '5.7.1', 'Recipient address rejected: Access denied', []), rcpts: [{ address: 'bob@ex.test', accepted: false, reply: { code: 554, enhanced: '5.7.1', lines: ['x'], text: 'Recipient address rejected: Access denied' } }] };
+      const v = decideVerdict(input([p, accepted('mx2.ex.test')]));
+      expect(v.kind).toBe('rejected');
+      expect(v.warnings.join('\n')).toMatch(/mx2\.ex\.test.*\(MX 20\) accepts bob@ex\.test, which mx1\.ex\.test.* refuses \(554 5\.7\.1\): mail the primary refuses gets in through this backup MX/);
+    });
+    it('a blocklist check that could not decide makes the cause "not determined", never clean', () => {
+      const s = { ...refuse(25, 554, '5.7.1', 'Client host blocked', []), outcome: { kind: 'rejected' as const, stage: 'rcpt' as const, message: 'refused', reason: 'blocked' as const, reply: { code: 554, enhanced: '5.7.1', lines: ['x'], text: 'Client host blocked' } } };
+      const bl = { check: 'dnsbl' as const, status: 'error' as const, result: 'error', subject: '203.0.113.9', summary: 'Could not check 203.0.113.9: only 1 of 34 lists answered', findings: [], details: {}, queries: [] };
+      expect(decideVerdict({ ...input([s]), checks: [bl] }).cause).toBe('not determined: Could not check 203.0.113.9: only 1 of 34 lists answered');
+    });
     it('a blocklist refusal is never blamed on a failing DMARC check run for context', () => {
       const s = { ...refuse(25, 554, '5.7.1', 'Client host blocked using zen.spamhaus.org', []), outcome: { kind: 'rejected' as const, stage: 'rcpt' as const, message: 'refused', reason: 'blocked' as const, reply: { code: 554, enhanced: '5.7.1', lines: ['x'], text: 'Client host blocked using zen.spamhaus.org' } } };
       const dmarc = { check: 'dmarc' as const, status: 'fail' as const, result: 'permerror', subject: 'x', summary: 'DMARC broken', findings: [], details: {}, queries: [] };
