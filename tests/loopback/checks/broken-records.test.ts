@@ -141,6 +141,12 @@ describe('auth: spf.result holds only RFC 7208 words; validity has its own field
     }
   });
 
+  it('the schema refuses any other spf.result word (such as the old "valid")', async () => {
+    const r = JSON.parse(JSON.stringify(await checkAuth('ok.test', { resolve: resolve() }))) as { spf: { result: unknown } };
+    r.spf.result = 'valid';
+    expect(validate(r)).toBe(false);
+  });
+
   it('no record: none / none', async () => {
     const r = await checkAuth('two.test', { resolve: resolve() });
     expect(r.spf).toMatchObject({ result: 'none', recordStatus: 'none' });
