@@ -170,7 +170,13 @@ interface Parked { item: Item; reply: Reply; mx: string; skipped: SkippedMx[]; h
 interface Candidate { mx: MailHost; address: string; bad: number }
 
 /** An open session, the server slot it holds, and the better mail hosts that could not be used. */
-interface Connected { session: SmtpSession; slot: string | undefined; skipped: SkippedMx[] }
+interface Connected {
+  session: SmtpSession;
+  slot: string | undefined;
+  skipped: SkippedMx[];
+  /** RCPT replies this connection has carried: a hang-up after some is the server's per-connection limit. */
+  answered: number;
+}
 
 /** Catch-all probes per domain before its accepts are answered with the status unknown. */
 const MAX_PROBES = 3;
@@ -780,7 +786,7 @@ class Verifier {
         h.failures.delete(c.mx.name);
         this.servers.worked(c.address);
         this.o.onEvent?.({ type: 'session', host: c.mx.name, address: c.address, open: true });
-        return { session: s, slot: held, skipped: this.betterHostsSkipped(h, c.mx) };
+        return { session: s, slot: held, skipped: this.betterHostsSkipped(h, c.mx), answered: 0 };
       }
       await s.close();
       const o = s.result.outcome;
@@ -938,10 +944,11 @@ class Verifier {
           this.stats.rcpts += probeRcpts.length;
           this.stats.catchAllProbes += probeRcpts.length;
           this.probeAnswers(probes, ptx, 0);
+          c.answered += ptx.rcpts.filter((r) => r.reply !== undefined).length;
           lead = [];
           for (const d of probes) this.releaseParked(d);
           if (!s.usable) {
-            this.requeue(h, asked, whyUnanswered(ptx, mx, ptx.outcome.reply?.code === 421 ? ptx.outcome.reply : undefined), mx, false);
+            this.requeue(h, asked, whyUnanswered(ptx, mx, ptx.outcome.reply?.code === 421 ? ptx.outcome.reply : undefined), mx, false, c.answered);
             return 'broken';
           }
         }
@@ -989,12 +996,16 @@ class Verifier {
    * must not fail a whole batch). `progress` says whether the transaction answered anything;
    * maxAttempts transactions in a row without progress fail the host's queue. `why` is the
    * reason of these addresses (a 421 with its text, or the lost connection), never another's reply.
+   * When the connection had answered RCPTs before it broke, the hang-up is the server's limit per
+   * connection (Postfix's smtpd_hard_error_limit), not the fault of the address it fell on: nobody
+   * is charged, so an address that keeps landing at the limit is never failed for it.
    */
-  private requeue(h: HostState, items: Item[], why: Outcome, mx: string, progress: boolean): void {
+  private requeue(h: HostState, items: Item[], why: Outcome, mx: string, progress: boolean, connectionAnswered = 0): void {
     if (this.stopping || items.length === 0) return; // unanswered: counted as pending, verified again on --resume
     const max = this.o.maxAttempts ?? DEFAULTS.maxAttempts;
     const [first, ...rest] = items as [Item, ...Item[]];
-    first.attempts++;
+    if (connectionAnswered > 0) progress = true;
+    else first.attempts++;
     let put = items;
     if (first.attempts >= max) {
       this.finish(first, decideSession(why, mx, 1));
@@ -1021,7 +1032,7 @@ class Verifier {
       if (!mail || mail.code === 421) {
         // The connection failed before the sender was answered (or the server is closing).
         const why = whyUnanswered(tx, mx, mail);
-        this.requeue(h, items, why, mx, false);
+        this.requeue(h, items, why, mx, false, c.answered);
         if (why.reply?.code === 421) this.backOff(h, `${mx} closed the session (421)`);
         return 'closing';
       }
@@ -1041,6 +1052,8 @@ class Verifier {
       }
       const answered = sorted.answered;
       if (answered.length > 0) h.backoffMs = 0;
+      const answeredBefore = c.answered;
+      c.answered += answered.length + tx.rcpts.slice(0, lead).filter((r) => r.reply !== undefined).length;
 
       // Catch-all: a refused real address proves the domain does not accept everything.
       for (const { item, reply } of answered) {
@@ -1061,7 +1074,7 @@ class Verifier {
         this.decideAnswered(h, item, reply, d, mx, c.skipped);
       }
       if (sorted.unanswered.length > 0) {
-        this.requeue(h, sorted.unanswered, sorted.why, mx, answered.length > 0);
+        this.requeue(h, sorted.unanswered, sorted.why, mx, answered.length > 0, answeredBefore + answered.length);
         if (sorted.closing && answered.length === 0) this.backOff(h, `${mx} closed the session (${sorted.closing.code})`);
       }
     } finally {

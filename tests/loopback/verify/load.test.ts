@@ -87,6 +87,19 @@ describe('verify under load', () => {
     expect(wrong.map((r) => `${r.address} ${r.verdict}/${r.reason}: ${r.message}`)).toEqual([]);
   });
 
+  it('a hang-up at the per-connection limit is nobody\'s attempt: the address it fell on is asked again, even at --max-attempts 1', async () => {
+    const list = users(30).map((u) => `${u}@limit.test`);
+    const exist = new Set(users(30).filter((_, i) => i % 2 === 0));
+    // Every connection: two RCPTs answered, the third gets 421 and the server hangs up.
+    world = await startWorld({
+      'limit.test': { script: { users: [...exist], rules: [{ match: '^RCPT', afterPerConnection: 2, reply: { lines: ['421 4.7.0 limit.test Error: too many errors'], close: 'end' } }] } },
+    });
+    const { results } = await world.run(list, { perHost: 1, batchSize: 3, catchAllCheck: false, maxAttempts: 1, backoffMs: 5 });
+    expectEachOnce(results, list);
+    const wrong = results.filter((r) => r.verdict !== (exist.has(r.address.split('@')[0]!) ? 'deliverable' : 'undeliverable'));
+    expect(wrong.map((r) => `${r.address} ${r.verdict}/${r.reason}: ${r.message}`)).toEqual([]);
+  });
+
   it('a server that always hangs up with 421 at RCPT: unknown with the 421 text, not "lost connection"', async () => {
     world = await startWorld({ 'down.test': { script: { rules: [{ match: '^RCPT', reply: { lines: ['421 4.3.2 down.test Service shutting down for maintenance'], close: 'end' } }] } } });
     const { results } = await world.run(['a@down.test', 'b@down.test'], { backoffMs: 10, maxBackoffMs: 20 });
