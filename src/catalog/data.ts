@@ -14,6 +14,11 @@ export interface LocalizedFields {
   when?: string;
   fix?: string;
   operatorFix?: string;
+  /** Comparison facts (basic codes): who acts, whether a retry helps, causes, when to use it. */
+  actor?: string;
+  retry?: string;
+  causes?: string;
+  use?: string;
 }
 
 export interface ReplyCodeEntry {
@@ -26,6 +31,12 @@ export interface ReplyCodeEntry {
   operatorFix?: string;
   stages: string[];
   stageNotes?: Record<string, string>;
+  /** The stages the code typically comes at, for comparisons. */
+  mainStages?: string[];
+  actor?: string;
+  retry?: string;
+  causes?: string;
+  use?: string;
   /** A real reply line with this code, as servers write it (shown untranslated: the server's words). */
   example?: string;
   source: string;

@@ -43,13 +43,19 @@ export function explanationJson(x: Explanation): Json {
   return JSON.parse(JSON.stringify(out)) as Json;
 }
 
-/** `explain <a> <b> --json`: the comparison, with both codes as integers. */
-export function comparisonJson(c: { a: Partial<CodeExplanation>; b: Partial<CodeExplanation> } & object): Json {
-  const a: Json = {};
-  const b: Json = {};
-  codeJson(c.a, a);
-  codeJson(c.b, b);
-  return JSON.parse(JSON.stringify({ schemaVersion: 1, ...c, a, b })) as Json;
+/** `explain <a> <b> [more…] --json`: the comparison, with every code as an integer. */
+export function comparisonJson(
+  c: { a: Partial<CodeExplanation>; b: Partial<CodeExplanation>; codes?: Partial<CodeExplanation>[]; table?: { code: string }[] } & object,
+): Json {
+  const asJson = (x: Partial<CodeExplanation>): Json => {
+    const o: Json = {};
+    codeJson(x, o);
+    return o;
+  };
+  const out: Json = { schemaVersion: 1, ...c, a: asJson(c.a), b: asJson(c.b) };
+  if (c.codes) out.codes = c.codes.map(asJson);
+  if (c.table) out.table = c.table.map((r) => ({ ...r, code: Number(r.code) }));
+  return JSON.parse(JSON.stringify(out)) as Json;
 }
 
 /** `explain - --json`: one object per input item (a line, or the continuation lines of one reply). */

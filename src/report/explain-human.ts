@@ -119,21 +119,33 @@ export function renderExplanation(x: Explanation, o: RenderOptions): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Table rows with columns padded to the widest cell; the last column wraps under itself. */
+function renderTable(rows: string[][], width: number): string[] {
+  const len = (t: string): number => [...t].length;
+  const cols = rows[0]?.length ?? 0;
+  const w = Array.from({ length: cols - 1 }, (_, i) => Math.max(...rows.map((r) => len(r[i] ?? ''))));
+  return rows.map((r) => {
+    const prefix = `  ${r.slice(0, -1).map((cell, i) => cell + ' '.repeat((w[i] ?? 0) - len(cell))).join('  ')}  `;
+    const pad = ' '.repeat(len(prefix));
+    return wrap(r[cols - 1] ?? '', width, pad).replace(pad, prefix).trimEnd();
+  });
+}
+
 export function renderComparison(c: Comparison, o: RenderOptions): string {
-  const out: string[] = [
-    o.chalk.bold(c.title),
-    wrap(c.summary, o.width),
-    '',
-    ...renderCodeSection(c.a, o),
-    '',
-    ...renderCodeSection(c.b, o),
-    '',
+  const out: string[] = [o.chalk.bold(wrap(c.title, o.width)), wrap(c.summary, o.width), ''];
+  for (const x of c.codes) out.push(...renderCodeSection(x, o), '');
+  // The facts that tell the codes apart, one row per code.
+  const head = ['table.code', 'table.class', 'table.retry', 'table.actor'].map((k) => label(o.lang, k));
+  const [first, ...rest] = renderTable([head, ...c.table.map((r) => [r.code, r.class, r.retryShort, r.actorShort])], o.width);
+  out.push(o.chalk.bold(label(o.lang, 'comparisonTable')), o.chalk.dim(first ?? ''), ...rest, '');
+  out.push(
     o.chalk.bold(label(o.lang, 'keyDifferences')),
     // Hanging indent: continuation lines line up under the text, not under the number.
     ...c.differences.map((d, i) => wrap(`${i + 1}. ${d}`, o.width, '     ').replace(/^ {5}/, '  ')),
     '',
     o.chalk.bold(label(o.lang, 'whenToUseWhich')),
     ...c.whenToUse.map((w) => wrap(`• ${w}`, o.width, '    ').replace(/^ {4}/, '  ')),
-  ];
+    ...fallbackLine(c.fallback, o),
+  );
   return `${out.join('\n')}\n`;
 }

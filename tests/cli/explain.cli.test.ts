@@ -26,6 +26,18 @@ describe('smtp-probe explain (built bin)', () => {
     expect(j).toMatchObject({ kind: 'comparison', lang: 'tr', a: { code: 220 }, b: { code: 554 } });
     expect(j.differences.length).toBeGreaterThan(2);
   });
+  it('compares several codes in one table, in text and in JSON', async () => {
+    const r = await runBin(['explain', '220', '250', '500', '550', '554']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('At a glance');
+    expect(r.stdout).toMatch(/^ {2}554 +5xx/m);
+    const j = JSON.parse((await runBin(['explain', '220', '250', '500', '550', '554', '--json', '--lang', 'hi'])).stdout);
+    expect(j).toMatchObject({ kind: 'comparison', lang: 'hi' });
+    expect(j.table.map((x: { code: number }) => x.code)).toEqual([220, 250, 500, 550, 554]);
+    expect(j.fallback).toBeUndefined();
+    const dup = await runBin(['explain', '550', '550']);
+    expect(dup.status).toBe(2);
+  });
   it('exits 2 with one line and suggestions for a code outside 2xx-5xx; explains an uncatalogued one by its class', async () => {
     const r = await runBin(['explain', '699']);
     expect(r.status).toBe(2);

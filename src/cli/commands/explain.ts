@@ -1,4 +1,4 @@
-// `smtp-probe explain <code|x.y.z|"reply text"|-> [second]`: catalog lookups, the comparison page,
+// `smtp-probe explain <code|x.y.z|"reply text"|-> [more...]`: catalog lookups, the comparison of two or more codes,
 // and `-`: reply lines from standard input (a mail log, bounces), one classification per line,
 // streamed. The catalog is imported lazily so other commands do not pay for it.
 import { Command } from 'commander';
@@ -119,7 +119,7 @@ export function explainCommand(ctx: CliContext): Command {
   return new Command('explain')
     .description('explain a reply code (550), an enhanced status code (5.7.26) or a whole reply text; two codes give a comparison; - reads replies from stdin')
     .argument('<code>', 'reply code, enhanced status code, quoted reply text, or - to classify reply lines from stdin')
-    .argument('[second]', 'a second reply code to compare with the first')
+    .argument('[more...]', 'more reply codes: two or more codes give a comparison (explain 220 250 500 550 554)')
     .option('--stage <stage>', 'with -: the SMTP stage the replies came at (banner, ehlo, mail, rcpt, data)')
     .addHelpText(
       'after',
@@ -129,11 +129,13 @@ Examples:
   smtp-probe explain 5.7.26
   smtp-probe explain "550-5.1.1 <bob@example.com>: Recipient address rejected: User unknown"
   smtp-probe explain 220 554            compare two codes
+  smtp-probe explain 220 250 500 550 554   a comparison table of several codes
   smtp-probe explain 421 --lang fr --json
   grep 'said: [45]' /var/log/mail.log | smtp-probe explain -          one line per reply
   smtp-probe explain - --json < replies.txt                            JSON Lines`,
     )
-    .action(async (first: string, second: string | undefined, opts: { stage?: string }, cmd: Command) => {
+    .action(async (first: string, more: string[], opts: { stage?: string }, cmd: Command) => {
+      const second = more.length > 0 ? more[0] : undefined;
       const p = presentation(ctx, cmd);
       if (first === '-') {
         if (second !== undefined) throw new UsageError('"explain -" reads replies from standard input and takes no second argument');
@@ -144,7 +146,7 @@ Examples:
         return;
       }
       if (opts.stage !== undefined) throw new UsageError('--stage goes with "explain -" (replies read from standard input)');
-      const [{ explainInput }, { compareCodes }, render, json] = await Promise.all([
+      const [{ explainInput }, { compareMany }, render, json] = await Promise.all([
         import('../../catalog/explain.js'),
         import('../../catalog/compare.js'),
         import('../../report/explain-human.js'),
@@ -152,7 +154,7 @@ Examples:
       ]);
       const ro = { chalk: p.chalk, width: p.width, lang: p.lang };
       if (second !== undefined) {
-        const c = compareCodes(first, second, p.lang);
+        const c = compareMany([first, ...more], p.lang);
         ctx.io.stdout.write(p.json ? `${JSON.stringify(json.comparisonJson(c), null, 2)}\n` : render.renderComparison(c, ro));
         return;
       }

@@ -8,7 +8,7 @@ import { Chalk } from 'chalk';
 import glossaryJson from '../../../data/glossary.json' with { type: 'json' };
 import { ENHANCED, LABELS, LANGS, REPLY_CODES, type Lang } from '../../../src/catalog/data.js';
 import { explainCode, explainEnhanced, explainInput } from '../../../src/catalog/explain.js';
-import { compareCodes } from '../../../src/catalog/compare.js';
+import { compareCodes, compareMany } from '../../../src/catalog/compare.js';
 import { renderComparison, renderExplanation } from '../../../src/report/explain-human.js';
 
 const plain = new Chalk({ level: 0 });
@@ -206,7 +206,40 @@ describe('what the seed pages say, and a real example under every basic code', (
   });
 });
 
-// Enhanced codes: every field in every language is asserted once the translations are complete
-// (explain-accuracy.test.ts checks meanwhile that each English string is named in `fallback`).
-export const ENHANCED_FIELDS = ['title', 'description', 'when', 'fix', 'operatorFix'] as const;
-export { explainEnhanced };
+describe('every field of every enhanced code, class and subject exists in every language', () => {
+  for (const e of ENHANCED.codes) {
+    it(e.code, () => {
+      const [, s, d] = e.code.split('.');
+      const code = `${e.classes?.[0] ?? '5'}.${s}.${d}`;
+      for (const lang of OTHER) {
+        const x = explainEnhanced(code, lang);
+        expect(x.fallback, `${code} ${lang}: fields in English`).toBeUndefined();
+        for (const f of ['title', 'description', 'when', 'fix', 'operatorFix'] as const) {
+          if (e[f] === undefined) continue;
+          expect(x[f], `${code} ${lang} ${f}`).toBeTruthy();
+          expect(x[f], `${code} ${lang} ${f} is not the English text`).not.toBe(e[f]);
+        }
+      }
+    });
+  }
+  it('classes and subjects', () => {
+    for (const c of [...ENHANCED.classes, ...ENHANCED.subjects]) {
+      for (const lang of OTHER) {
+        for (const f of ['title', 'description'] as const) {
+          const t = c.i18n?.[lang]?.[f];
+          expect(t, `${'class' in c ? c.class : c.subject} ${lang} ${f}`).toBeTruthy();
+          expect(t).not.toBe(c[f]);
+        }
+      }
+    }
+  });
+  it('the comparison facts of every basic code, and every comparison, need no English fallback', () => {
+    for (const e of REPLY_CODES) {
+      for (const f of ['actor', 'retry', 'causes', 'use'] as const) {
+        expect(e[f], `${e.code} ${f}`).toBeTruthy();
+        for (const lang of OTHER) expect(e.i18n?.[lang]?.[f], `${e.code} ${lang} ${f}`).toBeTruthy();
+      }
+    }
+    for (const lang of OTHER) expect(compareMany(REPLY_CODES.slice(0, 8).map((e) => e.code), lang).fallback).toBeUndefined();
+  });
+});
