@@ -32,6 +32,8 @@ export function explanationJson(x: Explanation): Json {
     const rec: Json = { title: reason.title, meaning: reason.meaning, action: reason.action, inferred: reason.inferred };
     if (reason.reference) rec.reference = reason.reference;
     if (reason.patternId) rec.patternId = reason.patternId;
+    // The reason's texts exist in English only so far: named, never a silent switch of language.
+    if (reason.fallback) rec.fallback = reason.fallback;
     if (reply) {
       const t = classifyReply({ code: reply.code, text: reply.text, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}) });
       rec.evidence = t.evidence;

@@ -7,6 +7,7 @@ import { Chalk } from 'chalk';
 import { ENHANCED, LABELS, LANGS, REPLY_CODES, type Lang } from '../../../src/catalog/data.js';
 import { explainCode, explainEnhanced, explainInput, explainReply } from '../../../src/catalog/explain.js';
 import { label } from '../../../src/catalog/i18n.js';
+import { explanationJson } from '../../../src/catalog/explain-json.js';
 import { renderExplanation } from '../../../src/report/explain-human.js';
 import { UsageError } from '../../../src/errors.js';
 
@@ -167,6 +168,9 @@ describe('a string in English under another language is named, never silent', ()
     expect(x.reason?.fallback).toEqual(['title', 'meaning', 'action']);
     expect(renderExplanation(x, ro('fr'))).toContain(label('fr', 'fallbackNote', { fields: ['title', 'meaning', 'action'].map((f) => label('fr', f)).join(', ') }));
     expect(explainInput('550 5.1.1 User unknown', 'en').reason?.fallback).toBeUndefined();
+    // --json says so too, beside the reason's texts.
+    expect(explanationJson(x).recognition).toMatchObject({ fallback: ['title', 'meaning', 'action'] });
+    expect((explanationJson(explainInput('550 5.1.1 User unknown', 'en')).recognition as object)).not.toHaveProperty('fallback');
   });
 });
 
