@@ -18,7 +18,9 @@ export interface StepExplanation {
   fix: string;
   stageNote?: string;
   learnMore: string;
-  enhanced?: { code: string; title: string; description: string; fix: string; learnMore: string };
+  /** The enhanced status code, as a string like every command's JSON has it ("5.7.26"). */
+  enhanced?: string;
+  enhancedExplanation?: { code: string; title: string; description: string; fix: string; learnMore: string };
   /** What the server's words say (4xx/5xx only). */
   recognition?: TextClassification;
 }
@@ -49,7 +51,8 @@ export function explainStepReply(reply: Reply, stage: string, lang: Lang): StepE
   };
   if (x.stageNote) out.stageNote = x.stageNote;
   if (x.enhanced) {
-    out.enhanced = { code: x.enhanced.code, title: x.enhanced.title, description: x.enhanced.description, fix: x.enhanced.fix, learnMore: x.enhanced.learnMore };
+    out.enhanced = x.enhanced.code;
+    out.enhancedExplanation = { code: x.enhanced.code, title: x.enhanced.title, description: x.enhanced.description, fix: x.enhanced.fix, learnMore: x.enhanced.learnMore };
   }
   if (reply.code >= 400) {
     out.recognition = classifyReply({ code: reply.code, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}), text: reply.text, stage });

@@ -59,7 +59,7 @@ function renderExplanation(x: StepExplanation, o: ProbeRenderOptions): string[] 
   const paint = colourForClass(c, x.class);
   const ind = '     ';
   const out: string[] = [];
-  const head = `${paint(`${x.code} ${x.name}`)}${x.enhanced ? ` · ${paint(`${x.enhanced.code} ${x.enhanced.title}`)}` : ''}`;
+  const head = `${paint(`${x.code} ${x.name}`)}${x.enhancedExplanation ? ` · ${paint(`${x.enhancedExplanation.code} ${x.enhancedExplanation.title}`)}` : ''}`;
   const r = x.recognition;
   if (!o.verbose) {
     const text = r && r.reason !== 'undefined' && !r.inferred ? r.meaning : firstSentence(x.summary);
@@ -68,8 +68,8 @@ function renderExplanation(x: StepExplanation, o: ProbeRenderOptions): string[] 
     out.push(`${ind}${head}`);
     if (x.stageNote) out.push(wrap(`${label(o.lang, 'stageNote')}: ${x.stageNote}`, o.width, `${ind}  `));
     out.push(wrap(`${label(o.lang, 'description')}: ${x.description}`, o.width, `${ind}  `));
-    if (x.enhanced) out.push(wrap(`${x.enhanced.code}: ${x.enhanced.description}`, o.width, `${ind}  `));
-    if (x.code >= 400) out.push(wrap(`${label(o.lang, 'fix')}: ${x.enhanced?.fix ?? x.fix}`, o.width, `${ind}  `));
+    if (x.enhancedExplanation) out.push(wrap(`${x.enhancedExplanation.code}: ${x.enhancedExplanation.description}`, o.width, `${ind}  `));
+    if (x.code >= 400) out.push(wrap(`${label(o.lang, 'fix')}: ${x.enhancedExplanation?.fix ?? x.fix}`, o.width, `${ind}  `));
   }
   if (r && x.code >= 400) {
     const who = r.provider ? ` · ${label(o.lang, 'provider')}: ${p(r.provider)}` : '';

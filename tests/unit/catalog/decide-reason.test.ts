@@ -83,10 +83,17 @@ describe('bare or nearly bare texts fall back to the code and stage, marked infe
     expect(classifyReply({ text: 'temporary failure' }).patternId).toBeUndefined();
   });
 
-  it('names what the short system texts say', () => {
-    expect(classifyReply({ text: 'Host not reachable' }).reason).toBe('networkerror');
-    expect(classifyReply({ text: '451 4.0.0 Operating system error' }).reason).toBe('systemerror');
-    expect(classifyReply({ text: '451 4.0.0 I/O error' }).reason).toBe('systemerror');
+  it('reads short system texts by their code and stage, never by a guessed pattern', () => {
+    for (const text of ['Host not reachable', 'Operating system error', 'temporary failure', 'I/O error']) {
+      const bare = classifyReply({ text });
+      expect(bare, text).toMatchObject({ reason: 'undefined', inferred: false });
+      expect(bare.patternId, text).toBeUndefined();
+      const coded = classifyReply({ text: `451 4.0.0 ${text}` });
+      expect(coded, text).toMatchObject({ reason: 'systemerror', inferred: true, permanent: false });
+      expect(coded.evidence.decidedBy, text).toBe('basic');
+      expect(classifyReply({ text: `421 ${text}` }), text).toMatchObject({ reason: 'systemerror', inferred: true });
+      expect(classifyReply({ text: `554 ${text}`, stage: 'banner' }), text).toMatchObject({ reason: 'blocked', inferred: true });
+    }
   });
 });
 

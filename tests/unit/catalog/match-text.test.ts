@@ -144,7 +144,8 @@ describe('fallback to the codes', () => {
 
   it('falls back to the basic code when the enhanced code says nothing', () => {
     expect(classifyReply({ code: 421, text: '' })).toMatchObject({ reason: 'systemerror', inferred: true, permanent: false });
-    expect(classifyReply({ code: 451, text: 'Error' })).toMatchObject({ reason: 'undefined', inferred: true, permanent: false });
+    // RFC 5321 §4.2.3: 451 is "local error in processing", a temporary server-side problem.
+    expect(classifyReply({ code: 451, text: 'Error' })).toMatchObject({ reason: 'systemerror', inferred: true, permanent: false });
     expect(classifyReply({ code: 450, enhanced: '4.0.0', text: 'x' })).toMatchObject({ reason: 'undefined', inferred: true, permanent: false });
     expect(classifyReply({ code: 551, text: '' })).toMatchObject({ reason: 'hasmoved', inferred: true });
     expect(classifyReply({ code: 535, text: '' })).toMatchObject({ reason: 'securityerror', inferred: true });
