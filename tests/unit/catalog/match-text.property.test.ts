@@ -101,3 +101,30 @@ describe('classifyReply on arbitrary input', () => {
     expect(worst).toBeLessThan(1000);
   });
 });
+
+describe('the evidence returned with every classification', () => {
+  const decided = new Set(['pattern', 'enhanced', 'basic', 'positive', 'none']);
+  it('is well formed and agrees with the answer', () => {
+    fc.assert(
+      fc.property(arbInput, (inp) => {
+        const r = classifyReply(inp);
+        const e = r.evidence;
+        expect(decided.has(e.decidedBy)).toBe(true);
+        for (const p of e.patterns) {
+          expect(REASONS).toContain(p.reason);
+          expect(Number.isFinite(p.weight)).toBe(true);
+        }
+        if (r.patternId !== undefined) {
+          expect(e.decidedBy).toBe('pattern');
+          expect(e.patterns.map((p) => p.id)).toContain(r.patternId);
+        }
+        if (e.decidedBy === 'enhanced') expect(e.enhanced?.reason).toBe(r.reason);
+        if (e.decidedBy === 'basic') expect(e.basic?.reason).toBe(r.reason);
+        if (e.decidedBy === 'none') expect(r.reason).toBe('undefined');
+        // The reason comes from the codes alone exactly when no pattern of it matched.
+        if (r.inferred) expect(e.patterns.some((p) => p.reason === r.reason && !p.weak)).toBe(false);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
