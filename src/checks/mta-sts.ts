@@ -135,6 +135,20 @@ export interface MtaStsDeps {
   sessions?: SessionTls[];
 }
 
+/** The one-line summary's words for each problem (the findings carry the evidence). */
+const SHORT: Readonly<Record<string, string>> = {
+  'mta-sts.txt-without-policy': 'a TXT record but no policy',
+  'mta-sts.policy-without-txt': 'a policy but no TXT record',
+  'mta-sts.policy-bad-certificate': "the policy host's certificate is refused",
+  'mta-sts.policy-redirect': 'the policy URL redirects',
+  'mta-sts.policy-too-large': 'the policy is larger than 64 KiB',
+  'mta-sts.bad-txt': 'the TXT record is not valid',
+  'mta-sts.bad-policy': 'the policy is not valid',
+  'mta-sts.mx-not-covered': 'an MX is not covered by the policy',
+  'mta-sts.session-not-verified': 'a session was not TLS-verified',
+  'mta-sts.short-max-age': 'max_age is under a day',
+};
+
 const norm = (s: string): string => s.toLowerCase().replace(/\.$/, '');
 
 async function txtRecords(resolve: Resolve, name: string): Promise<{ records: string[]; dnsError?: DnsErrorCode }> {
@@ -269,9 +283,10 @@ export async function checkMtaSts(domainIn: string, deps: MtaStsDeps): Promise<M
       : findings.some((f) => f.level === 'warn') ? 'warn'
         : txtValid && policyValid ? 'ok' : 'none';
   if (status === 'ok') findings.push({ level: 'ok', code: 'mta-sts.ok', message: `policy id ${txt.id}, mode ${policy.mode}, max_age ${policy.maxAge}; every MX is covered${sessions.length ? ' and every probed session was TLS-verified' : ''}` });
+  const problems = [...new Set(findings.filter((f) => f.level === 'error' || f.level === 'warn').map((f) => SHORT[f.code] ?? f.code))];
   const summary = status === 'ok' ? `mode ${policy.mode}, every MX covered`
     : status === 'none' ? 'not published'
       : status === 'error' ? 'could not be decided (DNS trouble)'
-        : (errors[0] ?? findings.find((f) => f.level === 'warn'))?.message ?? '';
+        : `${policy.mode ? `mode ${policy.mode}: ` : ''}${problems.join('; ')}`;
   return { domain, status, summary, txt, policy, mxCoverage, sessions, findings, queries };
 }

@@ -15,6 +15,7 @@ import { decideVerdict, type Verdict } from './verdict.js';
 import { heloWarnings } from './helo.js';
 import type { FollowUp } from './follow-up.js';
 import type { SendingIp } from './sending-ip.js';
+import type { DomainSecurity } from './domain-security.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 /** Sessions open at once; MX hosts × ports beyond this wait their turn. */
@@ -53,6 +54,8 @@ export interface ProbeDeps {
   signal?: AbortSignal;
   /** The sender-side follow-up: given the sessions, the checks that explain a rejection. */
   followUp?: (sessions: AnnotatedSession[]) => Promise<FollowUp | undefined>;
+  /** MTA-STS and TLS-RPT of a domain target (domain-security.ts), beside the follow-up. */
+  security?: (domain: string, mailHosts: MailHosts, sessions: AnnotatedSession[]) => Promise<DomainSecurity>;
 }
 
 export type ProbeEvent = { type: 'resolve'; target: string } | SessionEvent | { type: 'checks' };
@@ -70,6 +73,8 @@ export interface ProbeResult {
   checksTrigger?: string;
   /** The IP the checks judged, and where it came from. */
   sendingIp?: SendingIp;
+  /** MTA-STS and TLS-RPT, for a domain target with mail hosts. */
+  security?: DomainSecurity;
   verdict: Verdict;
   startedAt: string;
   ms: number;
@@ -92,6 +97,21 @@ async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => P
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** `p`'s value, or undefined once `deadlineAt` (epoch ms) passes or Ctrl-C comes; a rejection counts as undefined. */
+function beforeDeadline<T>(p: Promise<T>, deadlineAt: number, signal?: AbortSignal): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const late = new Promise<undefined>((r) => {
+    timer = setTimeout(() => r(undefined), Math.max(0, deadlineAt - Date.now()));
+    onAbort = () => r(undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([p.catch(() => undefined), late]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  });
 }
 
 export async function runProbe(input: string | Target, o: ProbeOptions, deps: ProbeDeps): Promise<ProbeResult> {
@@ -171,6 +191,10 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     startedAt,
     ms: 0,
   };
+  // Bounded by the run deadline: a policy host that never answers cannot hold the result.
+  const securityP = deps.security && target.kind === 'domain' && (mailHosts.kind === 'mx' || mailHosts.kind === 'implicit') && !deps.signal?.aborted
+    ? beforeDeadline(deps.security(target.domain, mailHosts, sessions), runDeadline, deps.signal)
+    : undefined;
   if (deps.followUp && !deps.signal?.aborted) {
     deps.onEvent?.({ type: 'checks' });
     const f = await deps.followUp(sessions);
@@ -181,6 +205,9 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
       result.verdict = decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: result.checks });
     }
   }
+  const security = await securityP;
+  if (security) result.security = security;
+  else if (securityP && !deps.signal?.aborted) result.warnings.push('the MTA-STS and TLS-RPT checks did not finish before the run deadline');
   result.ms = deps.now() - t0;
   return result;
 }

@@ -12,6 +12,7 @@ import type { ProbeResult } from '../probe/run-probe.js';
 import type { Verdict } from '../probe/verdict.js';
 import type { TlsFacts } from '../smtp/tls-facts.js';
 import { colourForClass } from './explain-human.js';
+import { renderSecurity } from './security-human.js';
 import { printable as p, printableLines as pl } from './printable.js';
 import { wrap } from './wrap.js';
 
@@ -212,6 +213,7 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
     for (const ch of r.checks) out.push(...renderCheck(ch, o, ipWhy));
     out.push('');
   }
+  if (r.security) out.push(...renderSecurity(r.security, o), '');
   const warnings = [...r.warnings, ...r.verdict.warnings];
   if (warnings.length > 0) {
     for (const w of warnings) out.push(c.yellow(wrap(`! ${pl(w)}`, o.width, '  ').replace(/^ {2}/, '')));

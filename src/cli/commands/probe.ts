@@ -20,6 +20,8 @@ export interface ProbeFlags extends ResolverFlags, ConnectionFlags {
   checks: 'auto' | 'always' | 'never';
   ip?: string;
   dkimSelector?: string[];
+  /** --no-mta-sts: skip MTA-STS and TLS-RPT for a domain target. */
+  mtaSts: boolean;
 }
 
 /** "25", "25,587,465", "all", "2525/tls", "2587/plain" → ports (465 is implicit TLS). */
@@ -95,7 +97,8 @@ export function addProbeFlags(cmd: Command): Command {
     .option('--helo <name>', 'EHLO/HELO name (default: this machine\'s host name; use its real FQDN)')
     .addOption(new Option('--checks <when>', 'sender-side checks: auto (after a 5xx), always, never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--ip <ip>', 'the sending IP to check (default: what the server saw, or a DNS who-am-I lookup)', parseIp)
-    .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable)', collect);
+    .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable)', collect)
+    .option('--no-mta-sts', 'skip the MTA-STS and TLS-RPT checks of a domain target');
 }
 
 export function probeCommand(ctx: CliContext): Command {
@@ -122,12 +125,14 @@ Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
       const { parseTarget } = await import('../../probe/targets.js');
       const t = parseTarget(target);
       const resolve = await resolverFromFlags(flags);
-      const [{ runProbe }, { connectTransport }, { createProgress }, { runFollowUp }, { createDns2Resolver }] = await Promise.all([
+      const [{ runProbe }, { connectTransport }, { createProgress }, { runFollowUp }, { createDns2Resolver }, { runDomainSecurity }, { createPolicyFetch, lookupWith, POLICY_FETCH_TIMEOUT_MS }] = await Promise.all([
         import('../../probe/run-probe.js'),
         import('../../smtp/transport.js'),
         import('../../report/progress.js'),
         import('../../probe/follow-up.js'),
         import('../../dns/dns2-resolver.js'),
+        import('../../probe/domain-security.js'),
+        import('../../checks/policy-fetch.js'),
       ]);
       const followUp = (sessions: Parameters<typeof runFollowUp>[0]) => runFollowUp(
         sessions,
@@ -135,10 +140,16 @@ Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
         // The who-am-I lookup asks authoritative servers directly, never through recursion.
         { resolve, resolverAt: (ip: string) => createDns2Resolver({ servers: [{ address: ip, port: 53 }], timeoutMs: flags.dnsTimeout ?? 3_000 }) },
       );
+      const security = flags.mtaSts === false ? undefined : async (domain: string, mailHosts: Parameters<typeof runDomainSecurity>[1], sessions: Parameters<typeof runDomainSecurity>[2]) => {
+        // The policy host is looked up through the same resolver as the MX hosts (--dns).
+        const fetchPolicy = createPolicyFetch({ lookup: lookupWith(resolve), ...(options.ca ? { ca: options.ca } : {}), timeoutMs: POLICY_FETCH_TIMEOUT_MS * options.timeoutScale });
+        return runDomainSecurity(domain, mailHosts, sessions, { resolve, fetchPolicy, judgeSessions: options.tlsMode !== 'none' });
+      };
       const progress = await createProgress(ctx.io, !p.json && !p.quiet);
       try {
         const result = await runProbe(t, options, {
           resolve, connect: connectTransport, now: () => Date.now(), onEvent: progress.onEvent, signal: ctx.io.signal, followUp,
+          ...(security ? { security } : {}),
         });
         progress.stop();
         if (ctx.io.signal.aborted) {
