@@ -16,7 +16,7 @@ import { classifyReply } from '../catalog/match-text.js';
 import { createDns2Resolver, DEFAULT_DNS_TIMEOUT_MS } from '../dns/dns2-resolver.js';
 import { systemServers } from '../dns/system-servers.js';
 import { heloWarnings } from '../probe/helo.js';
-import { parseAddress, type MailAddress } from './address.js';
+import { parseAddress, type MailAddress, type ParsedAddress } from './address.js';
 import { addressFlags, domainFlags, flagLists, impersonatedOperator, type AddressFlags, type ExtraLists, type FlagLists } from './flags.js';
 import { DEFAULT_MAX_ENTRIES, SeenSet } from './seen-set.js';
 import { sortReplies, whyUnanswered } from './replies.js';
@@ -135,12 +135,19 @@ export interface VerifyRun extends AsyncIterable<VerifyResult> {
   batches(): AsyncIterable<VerifyResult[]>;
 }
 
+/** One input entry with where it came from; `error` when the line itself was unusable (cut, undecodable, empty cell). */
+export interface InputItem { text: string; line?: number; error?: string }
+
+type InputEntry = string | InputItem;
+
 /** Addresses one by one, or in arrays (a chunk of lines read at once): both stream. */
-export type VerifyInput = AsyncIterable<string | readonly string[]> | Iterable<string | readonly string[]>;
+export type VerifyInput = AsyncIterable<InputEntry | readonly InputEntry[]> | Iterable<InputEntry | readonly InputEntry[]>;
 
 interface Item {
   addr: MailAddress;
   input: string;
+  /** The input line (file or stdin), reported with the result. */
+  line?: number;
   attempts: number;
   /** The greylisted answer, kept while waiting to ask again. */
   greylisted?: VerifyResult;
@@ -358,11 +365,13 @@ class Verifier {
     this.wakeMain();
   }
 
-  private result(item: Pick<Item, 'addr' | 'input'>, d: Decision): VerifyResult {
+  private result(item: Pick<Item, 'addr' | 'input' | 'line'>, d: Decision): VerifyResult {
     const input = item.input.trim();
     const dom = this.domains.get(item.addr.domain);
     const df = dom ? (dom.flags ??= domainFlags(item.addr, this.lists)) : domainFlags(item.addr, this.lists);
-    return resultOf(item.addr.address, input !== item.addr.address ? input : undefined, d, addressFlags(item.addr, this.lists, df));
+    const r = resultOf(item.addr.address, input !== item.addr.address ? input : undefined, d, addressFlags(item.addr, this.lists, df));
+    if (item.line !== undefined) r.line = item.line;
+    return r;
   }
 
   private finish(item: Item, d: Decision): void {
@@ -419,10 +428,10 @@ class Verifier {
 
   private async pump(addresses: VerifyInput): Promise<void> {
     try {
-      for await (const raw of addresses as AsyncIterable<string | readonly string[]>) {
+      for await (const raw of addresses as AsyncIterable<InputEntry | readonly InputEntry[]>) {
         if (this.stopping) break;
-        if (typeof raw === 'string') this.take(raw);
-        else for (const a of raw) this.take(a);
+        if (Array.isArray(raw)) for (const a of raw as readonly InputEntry[]) this.take(a);
+        else this.take(raw as InputEntry);
         // The memory bound: no more than readAhead addresses in the air (answered ones included until consumed).
         while (!this.stopping && this.inFlight + this.out.length >= this.readAhead) {
           await new Promise<void>((r) => { this.roomWaiter = r; });
@@ -437,17 +446,13 @@ class Verifier {
     }
   }
 
-  private take(raw: string): void {
+  private take(raw: string | InputItem): void {
     this.stats.read++;
-    const p = parseAddress(raw);
-    if (!p.ok) {
-      this.inFlight++;
-      this.emit(resultOf(raw.trim(), undefined, decideSyntax(p.error), { role: false, disposable: false, free: false }));
-      return;
-    }
-    // What parses also passes the command formatter's checks (a property the unit tests
-    // assert), so no batch can fail on one address's syntax.
-    const key = p.value.address;
+    const text = typeof raw === 'string' ? raw : raw.text;
+    const line = typeof raw === 'string' ? undefined : raw.line;
+    const p: ParsedAddress = typeof raw !== 'string' && raw.error !== undefined ? { ok: false, error: raw.error } : parseAddress(text);
+    // The key of an answer: the address, or for what is not one, the text as reported.
+    const key = p.ok ? p.value.address : text.trim();
     if (this.resumeSet?.has(key)) {
       this.stats.resumed++;
       return;
@@ -459,10 +464,23 @@ class Verifier {
       }
       this.stats.dedupeFull = this.seen.full;
     }
+    if (!p.ok) {
+      this.inFlight++;
+      const why = line !== undefined && !/^line \d/.test(p.error) ? `line ${line}: ${p.error}` : p.error;
+      const r = resultOf(key, undefined, decideSyntax(why), { role: false, disposable: false, free: false });
+      if (line !== undefined) r.line = line;
+      this.emit(r);
+      return;
+    }
+    // What parses also passes the command formatter's checks (a property the unit tests
+    // assert), so no batch can fail on one address's syntax.
     this.inFlight++;
     this.stats.pending = this.inFlight;
-    this.route({ addr: p.value, input: raw, attempts: 0 });
+    const item: Item = { addr: p.value, input: text, attempts: 0 };
+    if (line !== undefined) item.line = line;
+    this.route(item);
   }
+
 
   // ---- Domains: MX lookup once per domain (bounded cache), then the host group. ----
 

@@ -26,6 +26,8 @@ export interface VerifyResult {
   address: string;
   /** The input as given, when it differs from `address`. */
   input?: string;
+  /** The line of the input file (or stdin) it came from. */
+  line?: number;
   verdict: VerdictKind;
   reason: VerifyReason;
   /** true: the domain accepted a random address too; false: it refused one (or never accepts all); null: not known. */

@@ -107,7 +107,7 @@ describe('bulk', () => {
     const r = await runBin([...base, '--csv', '-'], { input: 'bob@users.test\nnobody@users.test\n' });
     expect(r.status).toBe(0);
     const rows = r.stdout.trim().split('\r\n');
-    expect(rows[0]).toBe('address,verdict,reason,catch_all,mx,code,enhanced,text,role,disposable,free,temporary,message');
+    expect(rows[0]).toBe('address,verdict,reason,catch_all,mx,code,enhanced,text,role,disposable,free,temporary,message,line');
     expect(rows.slice(1).map((l) => l.split(',').slice(0, 3).join(',')).sort()).toEqual(['bob@users.test,deliverable,accepted', 'nobody@users.test,undeliverable,userunknown']);
   });
 

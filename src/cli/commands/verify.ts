@@ -3,7 +3,7 @@
 // stderr, a summary at the end. Ctrl-C: what is answered is written, exit 130. One address:
 // the exit code is its verdict's; several or a file: 0 when the run completed.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -66,9 +66,85 @@ export function parseRate(v: string): number {
   return Number(m[1]) / per;
 }
 
-/** Write with backpressure: a slow pipe slows the run instead of filling memory. */
-async function writeOut(w: Writable, s: string): Promise<void> {
-  if (!w.write(s)) await new Promise<void>((resolve) => { w.once('drain', resolve); w.once('error', () => resolve()); });
+/**
+ * Write with backpressure: a slow pipe slows the run instead of filling memory. Both
+ * listeners are removed whichever fires (none pile up on a slow pipe), and a write error
+ * (a closed pipe, a full disk) ends the run with its own message instead of being swallowed.
+ */
+export async function writeOut(w: Writable, s: string): Promise<void> {
+  if (w.write(s)) return;
+  await new Promise<void>((resolve, reject) => {
+    const done = (e?: Error): void => {
+      w.off('drain', onDrain);
+      w.off('error', onError);
+      w.off('close', onClose);
+      if (e) reject(e);
+      else resolve();
+    };
+    const onDrain = (): void => done();
+    const onError = (e: Error): void => done(new OutputError(`cannot write the results: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e }));
+    const onClose = (): void => done(new OutputError('cannot write the results: the output was closed'));
+    w.on('drain', onDrain);
+    w.on('error', onError);
+    w.on('close', onClose);
+  });
+}
+
+/** The output could not be written: what was written stays, and the run stops (exit 3). */
+export class OutputError extends Error {}
+
+/**
+ * Before a resume: cut a torn last line off the resume file (everything after its last line
+ * break: the previous run died mid-write), and tell whether standard output is that same file.
+ */
+async function prepareResume(path: string, stdout: Writable): Promise<{ removed: number; size: number; sameAsStdout: boolean }> {
+  let fh;
+  try {
+    fh = await open(path, 'r+');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { removed: 0, size: 0, sameAsStdout: false };
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return { removed: 0, size: 0, sameAsStdout: false }; // read-only: linesOfFile reads it as it is
+    throw new UsageError(`cannot read --resume ${path}: ${code ?? (e as Error).message}`);
+  }
+  try {
+    const st = await fh.stat();
+    let size = st.size;
+    let removed = 0;
+    if (size > 0) {
+      // Look back for the last line break, a block at a time.
+      const block = Buffer.alloc(64 * 1024);
+      let end = size;
+      let lastNl = -1;
+      while (end > 0 && lastNl < 0) {
+        const start = Math.max(0, end - block.length);
+        const { bytesRead } = await fh.read(block, 0, end - start, start);
+        const i = block.subarray(0, bytesRead).lastIndexOf(10);
+        if (i >= 0) lastNl = start + i;
+        if (lastNl < 0 && end === size && bytesRead > 0 && block[bytesRead - 1] === 10) lastNl = size - 1;
+        end = start;
+      }
+      const keep = lastNl + 1;
+      if (keep < size) {
+        await fh.truncate(keep);
+        removed = size - keep;
+        size = keep;
+      }
+    }
+    const fd = (stdout as { fd?: unknown }).fd;
+    let sameAsStdout = false;
+    if (typeof fd === 'number') {
+      try {
+        const out = fstatSync(fd);
+        sameAsStdout = out.dev === st.dev && out.ino === st.ino;
+      } catch {
+        sameAsStdout = false;
+      }
+    }
+    return { removed, size, sameAsStdout };
+  } finally {
+    await fh.close();
+  }
 }
 
 /** The lines of a previous run's output; a missing file is an empty one (the first run). */
@@ -244,18 +320,29 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     }
     const extract = input.createLineExtractor(flags.column !== undefined ? { column: flags.column } : {});
     const src = stream;
+    type Entry = import('../../verify/run-verify.js').InputItem;
+    const entries = (xs: import('../../verify/input.js').ExtractedLine[], batch: Entry[]): void => {
+      // A bad line is reported with its reason and line number, never dropped.
+      for (const x of xs) batch.push(x.kind === 'bad' ? { text: x.text, line: x.line, error: x.error } : { text: x.text, line: x.line });
+    };
     addresses = (async function* () {
       // A chunk of lines at a time: one promise per chunk, not per line.
       for await (const lines of input.readLineBatches(src as AsyncIterable<Buffer>)) {
-        const batch: string[] = [];
-        for (const l of lines) {
-          const x = extract(l);
-          if (x.kind !== 'skip') batch.push(x.text); // a bad line is reported as not an address
-        }
+        const batch: Entry[] = [];
+        for (const l of lines) entries(extract(l), batch);
         if (batch.length > 0) yield batch;
       }
+      const rest: Entry[] = [];
+      entries(extract.flush(), rest);
+      if (rest.length > 0) yield rest;
     })();
   }
+  // A resume file whose last line was cut (SIGKILL, full disk) is repaired first, so the
+  // answers appended after it (--resume out >> out) start on a line of their own.
+  const resumeState = flags.resume ? await prepareResume(flags.resume, io.stdout) : undefined;
+  if (resumeState?.removed) io.stderr.write(`smtp-probe: ${flags.resume}: removed a cut last line (${resumeState.removed} bytes); that address is verified again\n`);
+  // Appending to the resume file itself (>>): its CSV header is already there.
+  const appendingToResume = resumeState?.sameAsStdout === true && resumeState.size > 0;
   const skip = flags.resume
     ? (async function* () {
       for await (const line of linesOfFile(flags.resume as string)) {
@@ -287,7 +374,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
   const run = verify(addresses, { ...options, ...(skip ? { skip } : {}) });
   let first: VerifyResult | undefined;
   try {
-    if (flags.csv) await writeOut(io.stdout, csvHeader());
+    if (flags.csv && !appendingToResume) await writeOut(io.stdout, csvHeader());
     for await (const batch of run.batches()) {
       let text = '';
       for (const r of batch) {
@@ -300,6 +387,12 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
       }
       await writeOut(io.stdout, text);
     }
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    // The output is gone (closed pipe, full disk): say so once; what was written stays.
+    io.stderr.write(`smtp-probe: ${e.message}\n`);
+    ctx.exitCode = ExitCode.internal;
+    return;
   } finally {
     uncap();
     if (timer) clearInterval(timer);

@@ -15,9 +15,9 @@ function extractAll(text: string, o: Parameters<typeof createLineExtractor>[0] =
   const ex = createLineExtractor(o);
   const out: string[] = [];
   text.split('\n').forEach((t, i) => {
-    const x = ex({ text: t, line: i + 1, cut: false });
-    if (x.kind !== 'skip') out.push(x.kind === 'bad' ? `BAD:${x.error}` : x.text);
+    for (const x of ex({ text: t, line: i + 1, cut: false })) out.push(x.kind === 'bad' ? `BAD:${x.error}` : x.text);
   });
+  for (const x of ex.flush()) out.push(x.kind === 'bad' ? `BAD:${x.error}` : x.text);
   return out;
 }
 

@@ -40,7 +40,7 @@ describe('verify renderers', () => {
     expect(renderVerifyProgress({ done: 1, verdicts: { deliverable: 1, undeliverable: 0, risky: 0, unknown: 0 }, ms: 100 }, 20)).toHaveLength(19);
   });
   it('CSV: a header and quoted rows; text that would be a formula is defused', () => {
-    expect(csvHeader()).toBe('address,verdict,reason,catch_all,mx,code,enhanced,text,role,disposable,free,temporary,message\r\n');
+    expect(csvHeader()).toBe('address,verdict,reason,catch_all,mx,code,enhanced,text,role,disposable,free,temporary,message,line\r\n');
     const row = csvRow(resultOf('a@x.test', undefined, decideRcpt(reply(550, '=HYPERLINK("x"), "quoted"'), null, 'mx'), { role: false, disposable: false, free: false }));
     expect(row).toContain(',"\'=HYPERLINK(""x""), ""quoted""",');
     const syn = csvRow(resultOf('+bad', undefined, decideSyntax('no @'), { role: false, disposable: false, free: false }));
