@@ -11,13 +11,13 @@ export interface GuardedWritable extends WritableType {
   flushAndEnd(): Promise<void>;
 }
 
-/** Calls `done` once, on the first of drain / error / close of `s`. */
-function onceWritable(s: WritableType, done: () => void): void {
-  const fire = (): void => {
+/** Calls `done` once, on the first of drain / error / close of `s` (with the error, if any). */
+function onceWritable(s: WritableType, done: (e?: Error) => void): void {
+  const fire = (e?: unknown): void => {
     s.off('drain', fire);
     s.off('error', fire);
     s.off('close', fire);
-    done();
+    done(e instanceof Error ? e : undefined);
   };
   s.on('drain', fire);
   s.on('error', fire);
@@ -32,13 +32,16 @@ export function guardWritable(inner: WritableType): GuardedWritable {
       try {
         // The inner stream's own error handling applies (EPIPE in main.ts); we only move on.
         if (inner.write(text) || inner.destroyed) cb();
-        else onceWritable(inner, () => cb());
+        // A write error (ENOSPC…) reaches the writer through the guard (verify reports it).
+        else onceWritable(inner, (e) => cb(e));
       } catch {
         cb();
       }
     },
   }) as unknown as GuardedWritable;
   w.on('error', () => {});
+  // Whoever needs to know which file stdout is (verify --resume appending to it) sees the inner fd.
+  (w as unknown as { fd?: unknown }).fd = (inner as unknown as { fd?: unknown }).fd;
   w.flushAndEnd = () => new Promise<void>((resolve) => {
     if (w.writableFinished || w.destroyed) return resolve();
     w.once('finish', () => resolve());

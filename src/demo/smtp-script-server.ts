@@ -44,6 +44,8 @@ export interface SmtpScript {
   /** Local parts (or whole addresses) that exist; others get 550 5.1.1. */
   users?: string[];
   catchAll?: boolean;
+  /** Local parts matching this regular expression exist too (large populations, for benchmarks). */
+  userPattern?: string;
   rules?: ScriptRule[];
   /** Close the connection as soon as it opens. */
   closeOnConnect?: 'end' | 'reset';
@@ -82,6 +84,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const ruleUses = new Map<ScriptRule, number>();
   const state = { connections: 0, open: 0, maxOpen: 0 };
   const hostname = script.hostname ?? 'mx.script.test';
+  const userPattern = script.userPattern !== undefined ? new RegExp(script.userPattern, 'i') : undefined;
 
   // One server context for all connections (parsing the key per connection is slow).
   let secureContext: tls.SecureContext | undefined;
@@ -204,7 +207,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
           const addr = /<([^>]*)>/.exec(line)?.[1] ?? '';
           const local = addr.split('@')[0] ?? '';
           const users = script.users ?? [];
-          if (script.catchAll || users.includes(addr) || users.includes(local)) return send({ lines: ['250 2.1.5 Ok'] });
+          if (script.catchAll || users.includes(addr) || users.includes(local) || userPattern?.test(local)) return send({ lines: ['250 2.1.5 Ok'] });
           return send({ lines: [`550 5.1.1 <${addr}>: Recipient address rejected: User unknown in local recipient table`] });
         }
         case 'RSET': return send({ lines: ['250 2.0.0 Ok'] });

@@ -18,7 +18,7 @@ beforeAll(async () => {
     'users.test': { script: { users: Array.from({ length: 50 }, (_, i) => `u${i}`) } },
     'grey.test': { script: { users: ['g1', 'g2'], rules: [{ match: '^RCPT TO:<g1@', reply: { lines: ['451 4.7.1 Greylisted'] }, times: 1 }] } },
   });
-  base = ['verify', '--resolver', `${world.dns.address}:${world.dns.port}`, '--port', String(world.port), '--helo', 'verify.example.net', '--timeout', '0.2'];
+  base = ['verify', '--resolver', `${world.dns.address}:${world.dns.port}`, '--port', String(world.port), '--helo', 'verify.example.net', '--timeout', '6s'];
 });
 afterAll(async () => {
   await world?.close();
