@@ -1,248 +1,44 @@
-// Recipient verification for one address or millions: streamed in, checked (syntax, dedupe,
-// resume), resolved per domain, grouped by mail host, asked in batches of RCPT on reused sessions
-// (RSET between, bounded concurrency and rate, back-off, reconnects, a catch-all probe per domain,
-// greylist retries); results stream out as known, memory bounded by the read-ahead window.
-// Never sends DATA, never prints; DNS, sockets and clock come in as options.
-import { randomBytes } from 'node:crypto';
+// Recipient verification for one address or millions, along the data's way: intake.ts reads
+// (syntax, dedupe, resume); state.ts holds the domain routing and host-queue records; here the
+// MX resolution per domain, the host queue's scheduling (per-server limits in servers.ts,
+// back-off, rate) and the host workers (batches of RCPT on reused sessions, the catch-all probe
+// that gates a domain's accepts, requeue after hang-ups, greylist retries); replies.ts maps a
+// transaction's replies back to its addresses and result.ts shapes the output. Never sends DATA,
+// never prints; DNS, sockets and clock come in as options.
 import net from 'node:net';
-import { UsageError } from '../errors.js';
-import { resolveMailHosts, type Family, type MailHost, type MailHosts } from '../dns/mail-hosts.js';
+import { resolveMailHosts, type MailHost, type MailHosts } from '../dns/mail-hosts.js';
 import type { Resolve } from '../dns/resolver.js';
-import { checkDomain, checkMailbox } from '../smtp/command.js';
 import type { Reply } from '../smtp/reply-parser.js';
-import { openSession, type Outcome, type SmtpSession, type TlsMode, type TransactionResult } from '../smtp/session.js';
+import { openSession, type Outcome, type TransactionResult } from '../smtp/session.js';
 import { connectTransport, type Connect, type Transport } from '../smtp/transport.js';
 import { classifyReply } from '../catalog/match-text.js';
 import { createDns2Resolver, DEFAULT_DNS_TIMEOUT_MS } from '../dns/dns2-resolver.js';
 import { systemServers } from '../dns/system-servers.js';
 import { heloWarnings } from '../probe/helo.js';
-import { parseAddress, type MailAddress, type ParsedAddress } from './address.js';
-import { addressFlags, domainFlags, flagLists, impersonatedOperator, type AddressFlags, type ExtraLists, type FlagLists } from './flags.js';
+import type { MailAddress } from './address.js';
+import { addressFlags, domainFlags, flagLists, type FlagLists } from './flags.js';
 import { DEFAULT_MAX_ENTRIES, SeenSet } from './seen-set.js';
+import { Intake } from './intake.js';
 import { sortReplies, whyUnanswered } from './replies.js';
+import { resultOf } from './result.js';
 import { ServerSlots } from './servers.js';
 import {
-  decideDns, decideMail, decideNoUtf8, decideRcpt, decideSession, decideSyntax,
-  refusesUnknownUsers, VERIFY_SCHEMA_VERSION, viaBackup, type Decision, type SkippedMx, type VerdictKind, type VerifyResult,
+  boundedCache, candidatesOf, MAX_PROBES, newHostState, putItem, queued, shiftItem,
+  type Connected, type DomainState, type HostState, type Item,
+} from './state.js';
+import {
+  decideDns, decideMail, decideNoUtf8, decideRcpt, decideSession,
+  refusesUnknownUsers, viaBackup, type Decision, type SkippedMx, type VerifyResult,
 } from './verdict.js';
+import {
+  checkVerifyOptions, DEFAULTS, randomLocalPart,
+  type InputEntry, type VerifyInput, type VerifyOptions, type VerifyRun, type VerifyStats,
+} from './options.js';
 
-export const DEFAULTS = {
-  port: 25,
-  /** RFC 5321 §4.5.3.1.8 lets servers stop at 100 recipients; 50 stays well inside every limit seen. */
-  batchSize: 50,
-  concurrency: 10,
-  perHost: 2,
-  /** RCPT TO per second per mail host; 0 = no limit beyond the round trips. */
-  ratePerHost: 0,
-  /** Addresses read but not yet answered: the memory bound of a bulk run. */
-  readAhead: 2_000,
-  /** Times an address is put back after a dropped connection before it is "unknown". */
-  maxAttempts: 3,
-  /** A worker with an empty queue waits this long for more addresses before it QUITs. */
-  lingerMs: 250,
-  /** First back-off after "too many connections" (doubles, up to maxBackoffMs). */
-  backoffMs: 2_000,
-  maxBackoffMs: 60_000,
-  /** A host that could not be reached is not tried again for this long (its addresses fail at once). */
-  downForMs: 300_000,
-  /** After Ctrl-C, transactions under way get this long to finish before connections are cut. */
-  abortGraceMs: 1_500,
-  /** Domains whose MX answer and catch-all status are remembered. */
-  maxDomains: 20_000,
-} as const;
-
-/** Submission ports: RCPT there without AUTH says nothing about mailboxes (RFC 6409 §4.3). */
-export const SUBMISSION_PORTS: ReadonlySet<number> = new Set([587, 465]);
-
-export interface VerifyOptions extends ExtraLists {
-  /** EHLO name: this host's real FQDN. Names of big providers are refused (impersonation). */
-  helo: string;
-  /** MAIL FROM; '' (default) is the null sender <>. Never the address being verified. */
-  from?: string;
-  port?: number;
-  tlsMode?: TlsMode;
-  tlsVerify?: boolean;
-  ca?: string;
-  family?: Family;
-  /** Multiplies every SMTP stage deadline. */
-  timeoutScale?: number;
-  pipelining?: boolean;
-  /** One extra RCPT to a random local part per domain (default true). */
-  catchAllCheck?: boolean;
-  /** At most this many RCPT TO per transaction (catch-all probe included). */
-  batchSize?: number;
-  /** Connections open at once, overall. */
-  concurrency?: number;
-  /** Connections open at once to one mail host. */
-  perHost?: number;
-  /** RCPT TO per second to one mail host (0: unlimited). */
-  ratePerHost?: number;
-  /** Greylisted addresses are asked once more after this many ms (0: off). */
-  waitGreylistMs?: number;
-  /** Skip repeated addresses (default true); exact up to dedupeLimit distinct addresses. */
-  dedupe?: boolean;
-  dedupeLimit?: number;
-  readAhead?: number;
-  maxAttempts?: number;
-  /** Addresses already answered (a previous run's output): skipped. */
-  skip?: Iterable<string> | AsyncIterable<string>;
-  /** Tuning and test hooks (ms). */
-  lingerMs?: number;
-  backoffMs?: number;
-  maxBackoffMs?: number;
-  abortGraceMs?: number;
-
-  // Side effects (defaults: the system's resolver through dns2, real sockets, Date.now).
-  resolve?: Resolve;
-  connect?: Connect;
-  now?: () => number;
-  signal?: AbortSignal;
-  onEvent?: (e: VerifyEvent) => void;
-  /** Random bytes for the catch-all local part (tests pass a fixed source). */
-  randomBytes?: (n: number) => Buffer;
-}
-
-export type VerifyEvent =
-  | { type: 'session'; host: string; address: string; open: boolean }
-  /** Something the user must hear about even without --verbose (a HELO that is not a FQDN). */
-  | { type: 'warning'; message: string }
-  | { type: 'note'; host?: string; message: string };
-
-export interface VerifyStats {
-  /** Lines/items taken from the input. */
-  read: number;
-  /** Results produced, by verdict. */
-  verdicts: Record<VerdictKind, number>;
-  /** Skipped as repeats of an earlier input line. */
-  duplicates: number;
-  /** Skipped because the resume file already answered them. */
-  resumed: number;
-  /** SMTP connections opened (TCP connects that succeeded). */
-  connections: number;
-  transactions: number;
-  /** RCPT TO commands sent (catch-all probes included). */
-  rcpts: number;
-  catchAllProbes: number;
-  /** Addresses read and not yet answered (Ctrl-C leaves these unanswered). */
-  pending: number;
-  /** The dedupe table reached its cap: later repeats were not detected. */
-  dedupeFull: boolean;
-}
-
-export interface VerifyRun extends AsyncIterable<VerifyResult> {
-  readonly stats: VerifyStats;
-  /** The same results, as arrays of those ready at once: fewer promises per result in bulk runs. */
-  batches(): AsyncIterable<VerifyResult[]>;
-}
-
-/** One input entry with where it came from; `error` when the line itself was unusable (cut, undecodable, empty cell). */
-export interface InputItem { text: string; line?: number; error?: string }
-
-type InputEntry = string | InputItem;
-
-/** Addresses one by one, or in arrays (a chunk of lines read at once): both stream. */
-export type VerifyInput = AsyncIterable<InputEntry | readonly InputEntry[]> | Iterable<InputEntry | readonly InputEntry[]>;
-
-interface Item {
-  addr: MailAddress;
-  input: string;
-  /** The input line (file or stdin), reported with the result. */
-  line?: number;
-  attempts: number;
-  /** The greylisted answer, kept while waiting to ask again. */
-  greylisted?: VerifyResult;
-}
-
-interface DomainState {
-  domain: string;
-  mailHosts?: MailHosts;
-  /** The mail hosts with a usable address, in preference order. */
-  usable?: MailHost[];
-  failure?: Decision;
-  hostKey?: string;
-  waiting: Item[];
-  catchAll: boolean | null;
-  /** Catch-all probes sent (each to the same random local part, so a greylisted one can pass later). */
-  probeTries: number;
-  /** Probes taken into a transaction and not yet answered (one at a time per domain). */
-  probing: number;
-  probeAddress?: string;
-  /** Accepted recipients waiting for the catch-all answer before they get a verdict. */
-  parked: Parked[];
-  flags?: Omit<AddressFlags, 'role'>;
-}
-
-interface Parked { item: Item; reply: Reply; mx: string; skipped: SkippedMx[]; host: HostState }
-
-interface Candidate { mx: MailHost; address: string; bad: number }
-
-/** An open session, the server slot it holds, and the better mail hosts that could not be used. */
-interface Connected {
-  session: SmtpSession;
-  slot: string | undefined;
-  skipped: SkippedMx[];
-  /** RCPT replies this connection has carried: a hang-up after some is the server's per-connection limit. */
-  answered: number;
-}
-
-/** Catch-all probes per domain before its accepts are answered with the status unknown. */
-const MAX_PROBES = 3;
-
-interface HostState {
-  key: string;
-  hosts: MailHost[];
-  queue: Item[];
-  head: number;
-  delayed: number;
-  active: number;
-  maxActive: number;
-  notBefore: number;
-  backoffMs: number;
-  batchSize: number;
-  rateNextAt: number;
-  failedConnects: number;
-  /** "Too many connections" greetings in a row with no other session open to that server. */
-  busyStrikes: number;
-  /** Why each mail host (by name) could not be used the last time (for answers from a backup MX). */
-  failures: Map<string, string>;
-  /** Transactions in a row that broke without a single answer. */
-  fruitless: number;
-  /** The last connect failure and when the host counts as down until. */
-  down?: { until: number; decision: Decision };
-  /** Addresses (ip:port) that failed to connect recently: tried last. */
-  badAddresses: Map<string, number>;
-  wake: (() => void)[];
-}
-
-
-/** A local part no real mailbox has: 24 lower-case letters and digits, starting with a letter. */
-export function randomLocalPart(bytes: (n: number) => Buffer = randomBytes): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const b = bytes(24);
-  let s = alphabet[(b[0] ?? 0) % 26] ?? 'x';
-  for (let i = 1; i < 24; i++) s += alphabet[(b[i] ?? 0) % 36];
-  return s;
-}
-
-/** Refuse options that would make the run impolite or meaningless, before any I/O. */
-export function checkVerifyOptions(o: VerifyOptions): void {
-  try {
-    checkDomain('--helo', o.helo);
-    checkMailbox('--from', o.from ?? '');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const op = impersonatedOperator(o.helo);
-  if (op) throw new UsageError(`the HELO name "${o.helo}" belongs to ${op}: announcing yourself as a big provider is impersonation and gets the sending IP blocklisted; use this host's own FQDN`);
-  const port = o.port ?? DEFAULTS.port;
-  if (SUBMISSION_PORTS.has(port)) {
-    throw new UsageError(`port ${port} is a submission port: without AUTH a server there refuses or accepts every RCPT the same way, which says nothing about mailboxes; verify on port 25 (the MX port)`);
-  }
-  for (const [name, v, min] of [['batch size', o.batchSize, 1], ['concurrency', o.concurrency, 1], ['per-host', o.perHost, 1], ['read-ahead', o.readAhead, 1], ['rate', o.ratePerHost, 0]] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= min)) throw new UsageError(`${name} must be a number ≥ ${min}`);
-  }
-  if ((o.batchSize ?? DEFAULTS.batchSize) > 100) throw new UsageError('at most 100 recipients per transaction: RFC 5321 §4.5.3.1.8 lets servers refuse more');
-}
+export {
+  checkVerifyOptions, DEFAULTS, randomLocalPart, SUBMISSION_PORTS,
+  type InputItem, type VerifyEvent, type VerifyInput, type VerifyOptions, type VerifyRun, type VerifyStats,
+} from './options.js';
 
 /**
  * Verify addresses. Results come as they are known (not in input order). Ctrl-C (signal):
@@ -274,21 +70,6 @@ export async function verifyOne(address: string, options: VerifyOptions): Promis
   return first;
 }
 
-/** Remember answers (A, AAAA, MX) for the run, at most `max` names: MX hosts shared by many domains are looked up once. */
-function boundedCache(resolve: Resolve, max: number): Resolve {
-  const cache = new Map<string, Promise<unknown>>();
-  return (<T extends Parameters<Resolve>[1]>(name: string, type: T) => {
-    const key = `${type} ${name.toLowerCase()}`;
-    let p = cache.get(key);
-    if (!p) {
-      p = resolve(name, type);
-      p.catch(() => cache.delete(key)); // failures are asked again next time
-      cache.set(key, p);
-      if (cache.size > max) cache.delete(cache.keys().next().value as string);
-    }
-    return p;
-  }) as Resolve;
-}
 
 class Verifier {
   readonly stats: VerifyStats = {
@@ -299,8 +80,7 @@ class Verifier {
   private readonly lists: FlagLists;
   private readonly from: string;
   private readonly batchMax: number;
-  private readonly seen: SeenSet | undefined;
-  private resumeSet: SeenSet | undefined;
+  private readonly intake: Intake;
   private readonly domains = new Map<string, DomainState>();
   private readonly hosts = new Map<string, HostState>();
   private out: VerifyResult[] = [];
@@ -327,7 +107,7 @@ class Verifier {
     this.lists = flagLists(o);
     this.from = o.from ?? '';
     this.batchMax = o.batchSize ?? DEFAULTS.batchSize;
-    this.seen = o.dedupe === false ? undefined : new SeenSet(o.dedupeLimit ?? DEFAULT_MAX_ENTRIES);
+    this.intake = new Intake(this.stats, o.dedupe === false ? undefined : new SeenSet(o.dedupeLimit ?? DEFAULT_MAX_ENTRIES));
     this.servers = new ServerSlots(o.perHost ?? DEFAULTS.perHost, DEFAULTS.maxDomains);
   }
 
@@ -385,7 +165,7 @@ class Verifier {
     signal?.addEventListener('abort', onAbort, { once: true });
     for (const w of heloWarnings(this.o.helo)) this.o.onEvent?.({ type: 'warning', message: w });
     try {
-      if (this.o.skip) await this.loadSkip(this.o.skip);
+      if (this.o.skip) await this.intake.loadSkip(this.o.skip);
       const pump = this.pump(addresses);
       for (;;) {
         if (this.out.length > 0) {
@@ -417,14 +197,6 @@ class Verifier {
     }
   }
 
-  private async loadSkip(skip: Iterable<string> | AsyncIterable<string>): Promise<void> {
-    const set = new SeenSet(DEFAULT_MAX_ENTRIES);
-    for await (const a of skip as AsyncIterable<string>) {
-      const p = parseAddress(a);
-      set.add(p.ok ? p.value.address : a.trim());
-    }
-    this.resumeSet = set;
-  }
 
   private async pump(addresses: VerifyInput): Promise<void> {
     try {
@@ -446,39 +218,13 @@ class Verifier {
     }
   }
 
-  private take(raw: string | InputItem): void {
-    this.stats.read++;
-    const text = typeof raw === 'string' ? raw : raw.text;
-    const line = typeof raw === 'string' ? undefined : raw.line;
-    const p: ParsedAddress = typeof raw !== 'string' && raw.error !== undefined ? { ok: false, error: raw.error } : parseAddress(text);
-    // The key of an answer: the address, or for what is not one, the text as reported.
-    const key = p.ok ? p.value.address : text.trim();
-    if (this.resumeSet?.has(key)) {
-      this.stats.resumed++;
-      return;
-    }
-    if (this.seen) {
-      if (!this.seen.add(key)) {
-        this.stats.duplicates++;
-        return;
-      }
-      this.stats.dedupeFull = this.seen.full;
-    }
-    if (!p.ok) {
-      this.inFlight++;
-      const why = line !== undefined && !/^line \d/.test(p.error) ? `line ${line}: ${p.error}` : p.error;
-      const r = resultOf(key, undefined, decideSyntax(why), { role: false, disposable: false, free: false });
-      if (line !== undefined) r.line = line;
-      this.emit(r);
-      return;
-    }
-    // What parses also passes the command formatter's checks (a property the unit tests
-    // assert), so no batch can fail on one address's syntax.
+  private take(raw: InputEntry): void {
+    const t = this.intake.take(raw);
+    if (t.kind === 'skip') return;
     this.inFlight++;
     this.stats.pending = this.inFlight;
-    const item: Item = { addr: p.value, input: text, attempts: 0 };
-    if (line !== undefined) item.line = line;
-    this.route(item);
+    if (t.kind === 'bad') this.emit(t.result);
+    else this.route(t.item);
   }
 
 
@@ -567,12 +313,7 @@ class Verifier {
 
   private newHost(key: string, hosts: MailHost[]): HostState {
     this.evictHosts();
-    return {
-      key, hosts, queue: [], head: 0, delayed: 0, active: 0,
-      maxActive: this.o.perHost ?? DEFAULTS.perHost,
-      notBefore: 0, backoffMs: 0, batchSize: this.batchMax, rateNextAt: 0, failedConnects: 0, busyStrikes: 0, fruitless: 0,
-      badAddresses: new Map(), failures: new Map(), wake: [],
-    };
+    return newHostState(key, hosts, this.o.perHost ?? DEFAULTS.perHost, this.batchMax);
   }
 
   private evictHosts(): void {
@@ -580,49 +321,19 @@ class Verifier {
     if (this.hosts.size < max) return;
     for (const [k, h] of this.hosts) {
       if (this.hosts.size < max) break;
-      if (h.active === 0 && h.delayed === 0 && this.queued(h) === 0 && h.notBefore < this.now) this.hosts.delete(k);
+      if (h.active === 0 && h.delayed === 0 && queued(h) === 0 && h.notBefore < this.now) this.hosts.delete(k);
     }
   }
 
-  private queued(h: HostState): number {
-    return h.queue.length - h.head;
-  }
 
   private enqueue(h: HostState, item: Item, front = false): void {
-    if (front) {
-      if (h.head > 0) h.queue[--h.head] = item;
-      else h.queue.unshift(item);
-    } else h.queue.push(item);
+    putItem(h, item, front);
     const w = h.wake.shift();
     if (w) w();
     else this.schedule(h);
   }
 
-  private shiftItem(h: HostState): Item | undefined {
-    if (h.head >= h.queue.length) return undefined;
-    const item = h.queue[h.head];
-    h.queue[h.head++] = undefined as unknown as Item;
-    if (h.head > 1024 && h.head * 2 > h.queue.length) {
-      h.queue = h.queue.slice(h.head);
-      h.head = 0;
-    }
-    return item;
-  }
 
-  /** The addresses of a host group in the order they are tried: preference, then recent failures last. */
-  private candidates(h: HostState): Candidate[] {
-    const now = this.now;
-    const out: Candidate[] = [];
-    for (const mx of h.hosts) {
-      for (const address of mx.addresses) {
-        if (this.o.family && net.isIP(address) !== this.o.family) continue;
-        const until = h.badAddresses.get(address) ?? 0;
-        out.push({ mx, address, bad: until > now ? 1 : 0 });
-      }
-    }
-    // Addresses that failed a moment ago go last (stable: preference order otherwise).
-    return out.sort((a, b) => a.bad - b.bad);
-  }
 
   /** Start workers where work waits, within the limits. Only hosts with queued work are looked at. */
   private schedule(host?: HostState): void {
@@ -633,7 +344,7 @@ class Verifier {
     let earliest = Infinity;
     for (const h of this.ready) {
       if (this.activeWorkers >= limit) break;
-      const q = this.queued(h);
+      const q = queued(h);
       if (q === 0) {
         this.ready.delete(h);
         continue;
@@ -644,7 +355,7 @@ class Verifier {
       }
       // One connection per batch waiting, up to the per-host limit: a single address uses one.
       const wanted = Math.min(h.maxActive, Math.ceil(q / h.batchSize));
-      const first = this.candidates(h)[0];
+      const first = candidatesOf(h, this.o.family, this.now)[0];
       while (h.active < wanted && this.activeWorkers < limit) {
         // --per-host is per server address: the slot is taken on the address tried first.
         if (first && !this.servers.acquire(first.address, now)) {
@@ -707,7 +418,7 @@ class Verifier {
     this.activeWorkers++;
     let held = slot;
     try {
-      while (!this.stopping && this.queued(h) > 0) {
+      while (!this.stopping && queued(h) > 0) {
         if (h.notBefore > this.now) break; // the scheduler starts a worker again after the back-off
         const c = await this.connectHost(h, held);
         held = c?.slot;
@@ -724,7 +435,7 @@ class Verifier {
       if (held !== undefined) this.servers.release(held);
       h.active--;
       this.activeWorkers--;
-      if (this.queued(h) > 0) this.ready.add(h);
+      if (queued(h) > 0) this.ready.add(h);
       // A freed server slot may let another host group start.
       this.schedule();
       this.wakeMain();
@@ -732,7 +443,7 @@ class Verifier {
   }
 
   private failQueue(h: HostState, d: Decision): void {
-    for (let item = this.shiftItem(h); item; item = this.shiftItem(h)) this.finish(item, d);
+    for (let item = shiftItem(h); item; item = shiftItem(h)) this.finish(item, d);
   }
 
   private trackedConnect: Connect = async (to, deadlineAt) => {
@@ -764,7 +475,7 @@ class Verifier {
    */
   private async connectHost(h: HostState, slot: string | undefined): Promise<Connected | undefined> {
     const now = this.now;
-    const candidates = this.candidates(h);
+    const candidates = candidatesOf(h, this.o.family, this.now);
     let held = slot;
     let last: { outcome: Outcome; mx: string } | undefined;
     let tried = 0;
@@ -878,7 +589,7 @@ class Verifier {
    * server that hangs up after N recipients still answers it).
    */
   private async takeBatch(h: HostState): Promise<{ items: Item[]; probes: DomainState[] }> {
-    if (this.queued(h) === 0 && !this.inputDone && !this.stopping) {
+    if (queued(h) === 0 && !this.inputDone && !this.stopping) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           const i = h.wake.indexOf(done);
@@ -902,7 +613,7 @@ class Verifier {
       const probe = d !== undefined && this.gated(d) && d.probing === 0 && d.probeTries < MAX_PROBES;
       // With room for the item only (--batch 1), the probe goes in a transaction of its own.
       if (probe && items.length + probes.length + 2 > max && items.length > 0) break;
-      this.shiftItem(h);
+      shiftItem(h);
       items.push(next);
       if (probe) {
         d.probing++; // one probe per domain at a time, whichever session sends it
@@ -1009,21 +720,22 @@ class Verifier {
   }
 
   /**
-   * Put back what a broken transaction left unanswered, in order, at the front. Only the first
-   * of them is charged an attempt: the others waited behind it (one slow or poisonous address
-   * must not fail a whole batch). `progress` says whether the transaction answered anything;
-   * maxAttempts transactions in a row without progress fail the host's queue. `why` is the
-   * reason of these addresses (a 421 with its text, or the lost connection), never another's reply.
-   * When the connection had answered RCPTs before it broke, the hang-up is the server's limit per
-   * connection (Postfix's smtpd_hard_error_limit), not the fault of the address it fell on: nobody
-   * is charged, so an address that keeps landing at the limit is never failed for it.
+   * Put back what a broken transaction left unanswered, in order, at the front. When the
+   * transaction answered others first (`progress`: a server that hangs up after N recipients),
+   * nobody is charged; otherwise only the first is charged an attempt: the others waited behind
+   * it (one slow or poisonous address must not fail a whole batch). maxAttempts transactions in a
+   * row without progress fail the host's queue. `why` is the reason of these addresses (a 421
+   * with its text, or the lost connection), never another address's reply. When the connection
+   * had answered RCPTs before it broke (`connectionAnswered`, earlier transactions included), the
+   * hang-up is the server's limit per connection (Postfix's smtpd_hard_error_limit), not the
+   * fault of the address it fell on: nobody is charged.
    */
   private requeue(h: HostState, items: Item[], why: Outcome, mx: string, progress: boolean, connectionAnswered = 0): void {
     if (this.stopping || items.length === 0) return; // unanswered: counted as pending, verified again on --resume
     const max = this.o.maxAttempts ?? DEFAULTS.maxAttempts;
     const [first, ...rest] = items as [Item, ...Item[]];
     if (connectionAnswered > 0) progress = true;
-    else first.attempts++;
+    if (!progress) first.attempts++;
     let put = items;
     if (first.attempts >= max) {
       this.finish(first, decideSession(why, mx, 1));
@@ -1174,16 +886,4 @@ class Verifier {
   }
 }
 
-/** A result with its keys in the documented order (address, verdict, reason first). */
-export function resultOf(address: string, input: string | undefined, d: Decision, flags: AddressFlags): VerifyResult {
-  const r: VerifyResult = {
-    schemaVersion: VERIFY_SCHEMA_VERSION, address, ...(input !== undefined ? { input } : {}),
-    verdict: d.verdict, reason: d.reason, catchAll: d.catchAll, mx: d.mx, reply: d.reply, flags,
-    message: d.message, temporary: d.temporary, stage: d.stage,
-  };
-  if (d.retryAfterSeconds !== undefined) r.retryAfterSeconds = d.retryAfterSeconds;
-  if (d.provider !== undefined) r.provider = d.provider;
-  if (d.greylistRetried) r.greylistRetried = true;
-  if (d.skippedMx !== undefined && d.skippedMx.length > 0) r.skippedMx = d.skippedMx;
-  return r;
-}
+export { resultOf } from './result.js';
