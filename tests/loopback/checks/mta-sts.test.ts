@@ -22,11 +22,15 @@ const CA = read('ca.pem');
 
 const GOOD = 'version: STSv1\r\nmode: enforce\r\nmx: mx1.sts.test\r\nmx: *.backup.sts.test\r\nmax_age: 604800\r\n';
 /** Host header → how the policy server answers. */
-const routes: Record<string, { status?: number; body?: string; type?: string; headers?: Record<string, string> }> = {
+const routes: Record<string, { status?: number; body?: string; type?: string; headers?: Record<string, string>; drip?: { bytes: number; everyMs: number } }> = {
+  // Hostile policy hosts: an endless chunked body (no Content-Length), and one byte at a time.
+  'mta-sts.stream.test': { drip: { bytes: 8192, everyMs: 1 } },
+  'mta-sts.slow.test': { drip: { bytes: 1, everyMs: 100 } },
   'mta-sts.sts.test': { body: GOOD },
   'mta-sts.uncovered.test': { body: 'version: STSv1\nmode: enforce\nmx: mx1.uncovered.test\nmax_age: 86400\n' },
   'mta-sts.notxt.test': { body: GOOD },
   'mta-sts.redirect.test': { status: 301, headers: { Location: 'https://elsewhere.test/.well-known/mta-sts.txt' } },
+  'mta-sts.html.test': { body: GOOD, type: 'text/html' },
   'mta-sts.big.test': { body: `version: STSv1\nmode: testing\nmax_age: 86400\n${'mx: mx.big.test\n'.repeat(6000)}` },
 };
 
@@ -55,6 +59,14 @@ const zone = (): Zone => ({
   'badcert.test': { MX: [{ exchange: 'mx.badcert.test', priority: 10 }] },
   '_mta-sts.badcert.test': { TXT: ['v=STSv1; id=4'] },
   'mta-sts.badcert.test': { A: ['127.0.0.1'] },
+  'html.test': { MX: [{ exchange: 'mx1.sts.test', priority: 10 }] },
+  '_mta-sts.html.test': { TXT: ['v=STSv1; id=8'] },
+  'mta-sts.html.test': { A: ['127.0.0.1'] },
+  'gone.test': { MX: [{ exchange: 'mx1.sts.test', priority: 10 }] },
+  '_mta-sts.gone.test': { TXT: ['v=STSv1; id=9'] },
+  'mta-sts.gone.test': { A: ['127.0.0.1'] },
+  'mta-sts.stream.test': { A: ['127.0.0.1'] },
+  'mta-sts.slow.test': { A: ['127.0.0.1'] },
   'plain.test': { MX: [{ exchange: 'mx.plain.test', priority: 10 }] },
   '_mta-sts.twice.test': { TXT: ['v=STSv1; id=5', 'v=STSv1; id=6'] },
   'twice.test': { MX: [{ exchange: 'mx.twice.test', priority: 10 }] },
@@ -72,6 +84,12 @@ function listen(cert: string, key: string): Promise<https.Server> {
     const r = routes[host];
     if (!r || req.url !== '/.well-known/mta-sts.txt') { res.writeHead(404).end('not found'); return; }
     res.writeHead(r.status ?? 200, { 'Content-Type': r.type ?? 'text/plain; charset=utf-8', ...(r.headers ?? {}) });
+    if (r.drip) {
+      const { bytes, everyMs } = r.drip;
+      const t = setInterval(() => res.write('x'.repeat(bytes)), everyMs);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
     res.end(r.body ?? '');
   });
   return new Promise((ok) => s.listen(0, '127.0.0.1', () => ok(s)));
@@ -160,6 +178,17 @@ describe('MTA-STS over loopback DNS and HTTPS', () => {
     expect(codes(r)).toEqual(['error mta-sts.policy-too-large']);
   });
 
+  it('stops reading an endless body at 64 KiB, and a dripping one at the deadline', async () => {
+    const f = fetcher();
+    const endless = await f('mta-sts.stream.test', '/.well-known/mta-sts.txt');
+    expect(endless).toMatchObject({ ok: false, kind: 'too-large' });
+    const t0 = Date.now();
+    const slow = await fetcher(good, { ca: CA, timeoutMs: 800 })('mta-sts.slow.test', '/.well-known/mta-sts.txt');
+    expect(slow).toMatchObject({ ok: false, kind: 'timeout' });
+    // The deadline bounds the whole fetch, not the gap between bytes (which is 100 ms here).
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('does not follow a redirect', async () => {
     hits.length = 0;
     const r = await run('redirect.test');
@@ -191,6 +220,15 @@ describe('MTA-STS over loopback DNS and HTTPS', () => {
     const twice = await run('twice.test');
     expect(twice.status).toBe('fail');
     expect(codes(twice)).toContain('error mta-sts.bad-txt');
+  });
+
+  it('names a policy served as text/html, and a policy URL answering 404', async () => {
+    const html = await checkMtaSts('html.test', { resolve: resolve(), fetchPolicy: fetcher() });
+    expect(html.policy.errors).toEqual(['the media type is "text/html", not text/plain']);
+    expect(codes(html)).toEqual(['error mta-sts.bad-policy']);
+    const gone = await checkMtaSts('gone.test', { resolve: resolve(), fetchPolicy: fetcher() });
+    expect(gone.policy.failure).toMatchObject({ kind: 'http', status: 404 });
+    expect(codes(gone)).toEqual(['error mta-sts.txt-without-policy']);
   });
 
   it('a fetch that never completes ends at its deadline', async () => {

@@ -72,3 +72,26 @@ describe('_smtp._tls record (RFC 8460 §3)', () => {
     expect(parseTlsRpt('v=TLSRPTv1; rua=mailto:nobody').errors[0]).toContain('not a mail address');
   });
 });
+
+describe('policy round trip', () => {
+  it('any well-formed policy reads back as written, in any line order, CRLF or LF', () => {
+    const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+    const host = fc.tuple(fc.boolean(), fc.array(label, { minLength: 1, maxLength: 3 }), label)
+      .map(([wild, ls, tld]) => `${wild ? '*.' : ''}${ls.join('.')}.${tld}`);
+    const policy = fc.record({
+      mode: fc.constantFrom('enforce', 'testing', 'none') as fc.Arbitrary<'enforce' | 'testing' | 'none'>,
+      maxAge: fc.integer({ min: 0, max: 31_557_600 }),
+      mx: fc.array(host, { minLength: 1, maxLength: 5 }),
+      eol: fc.constantFrom('\r\n', '\n'),
+      reverse: fc.boolean(),
+    });
+    fc.assert(fc.property(policy, (p) => {
+      const lines = ['version: STSv1', `mode: ${p.mode}`, ...p.mx.map((m) => `mx: ${m}`), `max_age: ${p.maxAge}`];
+      const text = (p.reverse ? [...lines].reverse() : lines).join(p.eol) + p.eol;
+      const r = parseStsPolicy(text);
+      expect(r.errors).toEqual([]);
+      expect(r).toMatchObject({ version: 'STSv1', mode: p.mode, maxAge: p.maxAge });
+      expect(r.mx).toEqual(p.reverse ? [...p.mx].reverse() : p.mx);
+    }), { numRuns: 200 });
+  });
+});
