@@ -20,14 +20,34 @@ export function describeEvent(e: ProbeEvent): string {
   }
 }
 
-/** A spinner when stderr is a terminal and the user wants one; otherwise nothing at all. */
+/** A terminal width ora can divide by: a positive number of columns. */
+function usableColumns(stream: NodeJS.WriteStream): boolean {
+  return typeof stream.columns === 'number' && Number.isFinite(stream.columns) && stream.columns > 0;
+}
+
+/**
+ * A spinner when stderr is a terminal with a width and the user wants one; otherwise nothing.
+ * A terminal that reports 0 columns (`script`, some CI pseudo-terminals) gets no spinner: ora
+ * divides by the width and would clear Infinity lines, forever.
+ */
 export async function createProgress(io: Io, enabled: boolean): Promise<Progress> {
-  if (!enabled || !io.stderrIsTTY) return NONE;
+  const stream = io.stderr as NodeJS.WriteStream;
+  if (!enabled || !io.stderrIsTTY || !usableColumns(stream)) return NONE;
   const { default: ora } = await import('ora'); // loaded only when a spinner is shown
   // discardStdin false: ora would otherwise pause stdin, which `verify` reads (ora#209).
-  const spinner = ora({ stream: io.stderr as NodeJS.WriteStream, discardStdin: false }).start('starting');
+  const spinner = ora({ stream, discardStdin: false }).start('starting');
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    stream.off?.('resize', onResize);
+    spinner.stop();
+  };
+  // Node updates columns and emits 'resize' in one step, before ora's next frame can run.
+  const onResize = (): void => { if (!usableColumns(stream)) stop(); };
+  stream.on?.('resize', onResize);
   return {
-    onEvent: (e) => { spinner.text = describeEvent(e); },
-    stop: () => spinner.stop(),
+    onEvent: (e) => { if (!stopped) spinner.text = describeEvent(e); },
+    stop,
   };
 }
