@@ -82,11 +82,12 @@ export async function probe(target: string, options: ProbeApiOptions = {}): Prom
     connect: connectTransport,
     now: () => Date.now(),
     ...(options.signal ? { signal: options.signal } : {}),
-    followUp: (sessions) => runFollowUp(sessions, {
+    // The checks' DNS goes through ctx: the run deadline bounds it.
+    followUp: (sessions, ctx) => runFollowUp(sessions, {
       when: options.checks ?? 'auto', from: o.from, helo: o.helo,
       ...(options.ip ? { ip: options.ip } : {}),
       ...(options.dkimSelectors ? { selectors: options.dkimSelectors } : {}),
-    }, { resolve, resolverAt: (ip) => createDns2Resolver({ servers: [{ address: ip, port: 53 }], timeoutMs: 3_000 }) }),
+    }, { resolve: ctx.resolve, resolverAt: (ip) => ctx.bound(createDns2Resolver({ servers: [{ address: ip, port: 53 }], timeoutMs: 3_000 })) }),
   });
 }
 

@@ -1,7 +1,8 @@
 // A DNS server on loopback that answers from a zone object, for the demo and the tests.
 // It behaves like a small recursive resolver: CNAME chains are followed inside the zone,
 // absent names are NXDOMAIN, present names without the type are NODATA. It can delay,
-// truncate (forcing TCP), SERVFAIL, REFUSE or drop answers, per name or for everything.
+// truncate (forcing TCP), SERVFAIL, REFUSE or drop answers, per name or for everything, and
+// forge them (an answer for another question or owner name, then perhaps the true one).
 // UDP and TCP listen on the SAME port (dns2's TCP fallback reuses the UDP port number).
 import dns2, { type Packet as DnsPacket } from 'dns2';
 import type net from 'node:net';
@@ -24,6 +25,10 @@ export interface ZoneEntry {
   /** Trouble for this name: for every type, or only for `faultTypes`. */
   fault?: ZoneFault;
   faultTypes?: ZoneType[];
+  /** Answer with a forgery: the question section naming `question`, and/or the answer records
+   *  owned by `owner` (with `records`' data when given); `thenTrue` (UDP) sends the true answer
+   *  right after it, as a real server would while a spoofer races it. */
+  spoof?: { question?: string; owner?: string; records?: ZoneEntry; thenTrue?: boolean };
 }
 
 /** Names are matched case-insensitively, without a trailing dot; '*.example.com' is a wildcard. */
@@ -153,6 +158,18 @@ export async function startZoneServer(zone: Zone, opts: ZoneServerOptions = {}):
     const a = answer(table, q.name, type);
     if (a.drop || (transport === 'tcp' && opts.dropTcp)) return;
     if (opts.delayMs) await sleep(opts.delayMs);
+    const spoof = lookupEntry(table, norm(q.name))?.spoof;
+    if (spoof) {
+      const forged = Packet.createResponseFromRequest(request);
+      forged.header.ra = 1;
+      if (spoof.question) forged.questions = [{ ...q, name: spoof.question }];
+      const owner = spoof.owner ?? norm(q.name);
+      const data = spoof.records ? recordsOf(owner, type as ZoneType, spoof.records) : (a.records as { name: string }[]).map((r) => ({ ...r, name: owner }));
+      forged.answers.push(...(data as DnsPacket['answers']));
+      reply(send, forged);
+      if (!spoof.thenTrue || transport === 'tcp') return;
+      await sleep(20);
+    }
     response.header.rcode = a.rcode;
     response.header.ra = 1;
     if (transport === 'udp' && (a.truncate || opts.truncateAll)) {

@@ -1,11 +1,13 @@
-// The wire side of the Resolve contract, over dns2 (random query IDs, a fresh UDP socket
-// per query, answers from the wrong source dropped). dns2 is never given its default
-// public servers: the caller passes the system's or --resolver. Every query has a deadline,
-// including the TCP retry after a truncated answer, which we do ourselves because dns2's
-// TCP client has no timeout. rcode → DnsError code, so callers branch on codes.
+// The wire side of the Resolve contract, over dns2's packet codec: random query IDs, a fresh
+// UDP socket per query, and an answer is taken only if it answers the question — from the
+// server asked, with our ID, our question (name compared case-insensitively, RFC 4343; type;
+// class) and answer records owned by the name or its CNAME chain; anything else is dropped
+// and we keep listening, as for a wrong ID. dns2 is never given its default public servers.
+// Every query has a deadline (the TCP retry after truncation too) and can be aborted.
 import dns2, { type Packet as DnsPacket } from 'dns2';
+import dgram from 'node:dgram';
 import net from 'node:net';
-import { DnsError, type DnsErrorCode, type RecordMap, type Resolve, type RRType } from './resolver.js';
+import { DEADLINE_REASON, DnsError, type DnsErrorCode, type LookupOptions, type RecordMap, type Resolve, type RRType } from './resolver.js';
 
 const { Packet } = dns2;
 
@@ -20,28 +22,140 @@ export interface Dns2ResolverOptions {
 export const DEFAULT_DNS_TIMEOUT_MS = 5_000;
 const MAX_TCP_MESSAGE = 65_535;
 
-type Raw = DnsPacket & { header: { rcode: number; tc: number }; answers: Record<string, unknown>[] };
+type Raw = DnsPacket & {
+  header: { id: number; qr: number; rcode: number; tc: number };
+  questions: { name: string; type: number; class: number }[];
+  answers: Record<string, unknown>[];
+};
+
+const TYPE_DNAME = 39;
+const lower = (n: unknown): string => String(n ?? '').toLowerCase().replace(/\.$/, '');
+
+/** The asked name and every name its CNAME records in `p` lead to (in any order, bounded). */
+function ownerChain(p: Raw, qname: string): Set<string> {
+  const chain = new Set([lower(qname)]);
+  for (let grew = true, hops = 0; grew && hops < 16; hops++) {
+    grew = false;
+    for (const a of p.answers) {
+      if (a.type === Packet.TYPE.CNAME && chain.has(lower(a.name)) && !chain.has(lower(a.domain))) {
+        chain.add(lower(a.domain));
+        grew = true;
+      }
+    }
+  }
+  return chain;
+}
+
+/**
+ * Why `p` does not answer (qname, type), or undefined when it does: a reply (QR set) to our one
+ * question, every answer record owned by the name or its CNAME chain (a DNAME by an ancestor).
+ */
+export function answerMismatch(p: Raw, qname: string, type: RRType): string | undefined {
+  if (!p.header.qr) return 'not a response';
+  const q = p.questions[0];
+  if (p.questions.length !== 1 || !q) return `${p.questions.length} questions in the answer`;
+  if (lower(q.name) !== lower(qname) || q.type !== Packet.TYPE[type] || q.class !== Packet.CLASS.IN) {
+    return `the answer is for ${Packet.typeName(q.type)} ${lower(q.name) || '(root)'}, not for ${type} ${lower(qname)}`;
+  }
+  const chain = ownerChain(p, qname);
+  for (const a of p.answers) {
+    const owner = lower(a.name);
+    if (chain.has(owner)) continue;
+    if (a.type === TYPE_DNAME && [...chain].some((n) => n.endsWith(`.${owner}`))) continue;
+    return `an answer record for ${owner || '(root)'}, a name that was not asked`;
+  }
+  return undefined;
+}
+
+function newQuery(name: string, type: RRType): { id: number; msg: Buffer } {
+  const q = new Packet();
+  q.header.id = Packet.uuid();
+  q.header.rd = 1;
+  q.questions.push({ name, type: Packet.TYPE[type], class: Packet.CLASS.IN } as never);
+  return { id: q.header.id, msg: q.toBuffer() };
+}
+
+const timedOut = (): Error => Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+const aborted = (): Error => Object.assign(new Error(DEADLINE_REASON), { code: 'EABORTED' });
+
+/**
+ * One query over UDP. A datagram from another address or port, that does not parse, carries
+ * another ID, or does not answer our question is dropped, and we keep listening (a forged
+ * answer cannot pre-empt the real one); what was last dropped is told on timeout.
+ */
+function queryUdp(server: DnsServerAddress, name: string, type: RRType, deadlineAt: number, signal?: AbortSignal): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const { id, msg } = newQuery(name, type);
+    const socket = dgram.createSocket(net.isIPv6(server.address) ? 'udp6' : 'udp4');
+    let lastDropped = '';
+    let settled = false;
+    const done = (err: Error | null, p?: Raw): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('message');
+      socket.on('error', () => {});
+      try { socket.close(); } catch { /* already closed */ }
+      if (err) reject(err);
+      else resolve(p as Raw);
+    };
+    const onAbort = (): void => done(aborted());
+    const timer = setTimeout(() => done(Object.assign(timedOut(), lastDropped ? { message: `timed out (dropped: ${lastDropped})` } : {})), Math.max(1, deadlineAt - Date.now()));
+    if (signal?.aborted) return done(aborted());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('message', (m: Buffer, rinfo: dgram.RemoteInfo) => {
+      if (rinfo.port !== server.port || rinfo.address !== server.address) {
+        lastDropped = `a datagram from ${rinfo.address}:${rinfo.port}`;
+        return;
+      }
+      let p: Raw;
+      try {
+        p = Packet.parse(m) as Raw;
+      } catch (e) {
+        lastDropped = `an answer that could not be decoded (${(e as Error).message})`;
+        return;
+      }
+      if (p.header.id !== id) {
+        lastDropped = `an answer with another query ID (${p.header.id})`;
+        return;
+      }
+      const wrong = answerMismatch(p, name, type);
+      if (wrong) {
+        lastDropped = `an answer to another question: ${wrong}`;
+        return;
+      }
+      done(null, p);
+    });
+    socket.on('error', (e) => done(e));
+    socket.send(msg, server.port, server.address, (e) => { if (e) done(e); });
+  });
+}
 
 /** One query over TCP (RFC 1035 §4.2.2 two-byte length framing), bounded by `deadlineAt`. */
-function queryTcp(server: DnsServerAddress, name: string, type: RRType, deadlineAt: number): Promise<Raw> {
+function queryTcp(server: DnsServerAddress, name: string, type: RRType, deadlineAt: number, signal?: AbortSignal): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    const q = new Packet();
-    q.header.id = Packet.uuid();
-    q.header.rd = 1;
-    q.questions.push({ name, type: Packet.TYPE[type], class: Packet.CLASS.IN } as never);
-    const msg = q.toBuffer();
+    const q = newQuery(name, type);
+    const msg = q.msg;
     const framed = Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 0xff]), msg]);
     const socket = net.connect({ host: server.address, port: server.port });
     let buf = Buffer.alloc(0);
+    let settled = false;
     const done = (err: Error | null, p?: Raw): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.removeAllListeners('data');
       socket.on('error', () => {});
       socket.destroy();
       if (err) reject(err);
       else resolve(p as Raw);
     };
+    const onAbort = (): void => done(aborted());
     const timer = setTimeout(() => done(Object.assign(new Error('TCP query timed out'), { code: 'ETIMEDOUT' })), Math.max(0, deadlineAt - Date.now()));
+    if (signal?.aborted) return done(aborted());
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('connect', () => socket.write(framed));
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
@@ -51,7 +165,10 @@ function queryTcp(server: DnsServerAddress, name: string, type: RRType, deadline
       if (buf.length < 2 + len) return;
       try {
         const p = Packet.parse(buf.subarray(2, 2 + len)) as Raw;
-        if (p.header.id !== q.header.id) return done(new Error('TCP answer with the wrong query id'));
+        if (p.header.id !== q.id) return done(new Error('TCP answer with the wrong query id'));
+        // One answer per connection: one that answers another question is a broken server's.
+        const wrong = answerMismatch(p, name, type);
+        if (wrong) return done(new Error(`TCP answer to another question: ${wrong}`));
         done(null, p);
       } catch (e) {
         done(e as Error);
@@ -62,18 +179,10 @@ function queryTcp(server: DnsServerAddress, name: string, type: RRType, deadline
   });
 }
 
-async function queryServer(server: DnsServerAddress, name: string, type: RRType, deadlineAt: number): Promise<Raw> {
-  const remaining = Math.max(1, deadlineAt - Date.now());
-  const udp = Packet.TYPE[type] === undefined ? undefined : dns2.UDPClient({
-    dns: server.address,
-    port: server.port,
-    socketType: net.isIPv6(server.address) ? 'udp6' : 'udp4',
-    timeout: remaining,
-    retryOverTCP: false, // we retry over TCP ourselves, with a deadline
-  });
-  if (!udp) throw new DnsError('EFORMERR', name, type, `unsupported record type ${type}`);
-  const p = (await udp(name, type)) as Raw;
-  if (p.header.tc) return queryTcp(server, name, type, deadlineAt);
+async function queryServer(server: DnsServerAddress, name: string, type: RRType, deadlineAt: number, signal?: AbortSignal): Promise<Raw> {
+  if (Packet.TYPE[type] === undefined) throw new DnsError('EFORMERR', name, type, `unsupported record type ${type}`);
+  const p = await queryUdp(server, name, type, deadlineAt, signal);
+  if (p.header.tc) return queryTcp(server, name, type, deadlineAt, signal);
   return p;
 }
 
@@ -88,10 +197,11 @@ function rcodeError(rcode: number): DnsErrorCode | null {
   }
 }
 
-/** Answer records of the asked type (a recursive answer may carry the CNAME chain first). */
-function extract<T extends RRType>(p: Raw, type: T): RecordMap[T] {
+/** Answer records of the asked type owned by the name or its CNAME chain (checked before). */
+function extract<T extends RRType>(p: Raw, qname: string, type: T): RecordMap[T] {
   const code = Packet.TYPE[type];
-  const rrs = p.answers.filter((a) => a.type === code);
+  const chain = ownerChain(p, qname);
+  const rrs = p.answers.filter((a) => a.type === code && chain.has(lower(a.name)));
   switch (type) {
     case 'A': case 'AAAA':
       return rrs.map((a) => String(a.address)) as RecordMap[T];
@@ -116,7 +226,7 @@ function extract<T extends RRType>(p: Raw, type: T): RecordMap[T] {
 export function createDns2Resolver(opts: Dns2ResolverOptions): Resolve {
   if (opts.servers.length === 0) throw new Error('createDns2Resolver: no DNS servers given');
   const timeoutMs = opts.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS;
-  return async <T extends RRType>(name: string, type: T): Promise<RecordMap[T]> => {
+  return async <T extends RRType>(name: string, type: T, lookup?: LookupOptions): Promise<RecordMap[T]> => {
     const qname = name.replace(/\.$/, '');
     const deadlineAt = Date.now() + timeoutMs;
     let last: DnsError = new DnsError('ETIMEOUT', qname, type);
@@ -127,10 +237,11 @@ export function createDns2Resolver(opts: Dns2ResolverOptions): Resolve {
       const share = Date.now() + Math.max(1, Math.floor(left / (opts.servers.length - i)));
       let p: Raw;
       try {
-        p = await queryServer(server, qname, type, share);
+        p = await queryServer(server, qname, type, share, lookup?.signal);
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (e instanceof DnsError) throw e;
+        if (code === 'EABORTED') throw new DnsError('ETIMEOUT', qname, type, `${type} ${qname}: not answered: ${DEADLINE_REASON}`);
         last = code === 'ETIMEDOUT' || /timed out/i.test(String((e as Error).message))
           ? new DnsError('ETIMEOUT', qname, type)
           : code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
@@ -144,7 +255,7 @@ export function createDns2Resolver(opts: Dns2ResolverOptions): Resolve {
         continue;
       }
       if (err) throw new DnsError(err, qname, type);
-      const records = extract(p, type);
+      const records = extract(p, qname, type);
       if (records.length === 0) throw new DnsError('ENODATA', qname, type);
       return records;
     }

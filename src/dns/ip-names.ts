@@ -48,3 +48,31 @@ export function isPublicIp(ip: string): boolean {
   return !NON_PUBLIC.check(ip, v === 4 ? 'ipv4' : 'ipv6');
 }
 
+
+// Addresses that are not somewhere else: this machine, nowhere, or only the local link.
+const LOCAL_KIND: readonly (readonly [string, number, 'ipv4' | 'ipv6', string])[] = [
+  ['127.0.0.0', 8, 'ipv4', 'loopback: this machine'],
+  ['0.0.0.0', 32, 'ipv4', 'unspecified: "this host" on connect, i.e. this machine'],
+  ['0.0.0.0', 8, 'ipv4', '"this network" (RFC 1122), not a host anywhere'],
+  ['169.254.0.0', 16, 'ipv4', 'link-local: only the local link'],
+  ['::1', 128, 'ipv6', 'loopback: this machine'],
+  ['::', 128, 'ipv6', 'unspecified: "this host" on connect, i.e. this machine'],
+  ['fe80::', 10, 'ipv6', 'link-local: only the local link'],
+];
+
+/**
+ * Why dialling `ip` would not reach the domain's mail server (loopback, unspecified, link-local,
+ * also as an IPv4-mapped IPv6 address); undefined for any other address.
+ */
+export function localAddressKind(ip: string): string | undefined {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
+  const v = net.isIP(mapped ?? ip);
+  if (!v) return undefined;
+  for (const [a, p, family, what] of LOCAL_KIND) {
+    if ((family === 'ipv4') !== (v === 4)) continue;
+    const b = new net.BlockList();
+    b.addSubnet(a, p, family);
+    if (b.check(mapped ?? ip, family)) return what;
+  }
+  return undefined;
+}

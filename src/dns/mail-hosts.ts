@@ -3,6 +3,7 @@
 // §5.1), each host's addresses (A and AAAA in parallel, -4/-6 respected), within limits
 // that are reported (Postfix: 5 addresses per MX). Pure evaluation over a Resolve.
 import net from 'node:net';
+import { localAddressKind } from './ip-names.js';
 import { DNS_ERROR_TEXT, isDnsError, type DnsErrorCode, type Resolve } from './resolver.js';
 
 export const MAX_MX_HOSTS = 10;
@@ -82,15 +83,29 @@ export async function resolveAddresses(name: string, o: MailHostOptions): Promis
   return { addresses, error: firstError ?? { code: 'ENODATA', message: `${name} has no address` } };
 }
 
+/**
+ * Notes for addresses DNS gave that are not the domain's server at all (loopback, unspecified,
+ * link-local): they are still dialled (tests probe loopback on purpose), with a warning.
+ */
+export function localAddressNotes(addresses: readonly string[]): string[] {
+  const notes: string[] = [];
+  for (const a of addresses) {
+    const kind = localAddressKind(a);
+    if (kind) notes.push(`resolves to ${a} (${kind}): probing it tests this machine, not the domain`);
+  }
+  return notes;
+}
+
 async function hostFor(name: string, preference: number | null, o: MailHostOptions, max: number): Promise<MailHost> {
   const notes: string[] = [];
   if (net.isIP(name)) {
     // RFC 5321 §5.1: an MX must name a host, not an address; senders differ on what they do.
-    notes.push(`the MX record names an IP address (${name}) instead of a host name; many senders refuse to use it`);
+    notes.push(`the MX record names an IP address (${name}) instead of a host name; many senders refuse to use it`, ...localAddressNotes([name]));
     return { name, preference, addresses: [name], omittedAddresses: 0, notes };
   }
   const r = await resolveAddresses(name, o);
   const host: MailHost = { name, preference, addresses: r.addresses.slice(0, max), omittedAddresses: Math.max(0, r.addresses.length - max), notes };
+  notes.push(...localAddressNotes(host.addresses));
   if (r.error) host.error = r.error;
   return host;
 }

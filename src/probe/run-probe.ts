@@ -1,10 +1,11 @@
 // The probe: target → mail hosts → one SMTP session per host and port (concurrently,
 // bounded) → replies explained → verdict. Returns a plain, JSON-safe ProbeResult; never
-// prints. Side effects (DNS, sockets, clock, progress) come in as deps.
+// prints. Side effects (DNS, sockets, clock, progress) come in as deps. One deadline bounds the
+// whole run: MX lookups, sessions and the follow-up checks (what it cut is named in warnings).
 import net from 'node:net';
 import type { Lang } from '../catalog/data.js';
 import { resolveHost, resolveMailHosts, type Family, type MailHosts } from '../dns/mail-hosts.js';
-import type { Resolve } from '../dns/resolver.js';
+import { DEADLINE_REASON, withDeadline, type DeadlineResolve, type Resolve } from '../dns/resolver.js';
 import type { CheckSummary } from '../checks/types.js';
 import { runSession, type SessionEvent, type SessionResult, type TlsMode } from '../smtp/session.js';
 import type { Connect, Transport } from '../smtp/transport.js';
@@ -52,11 +53,23 @@ export interface ProbeDeps {
   random?: () => number;
   /** Ctrl-C: open connections are closed and no new session starts. */
   signal?: AbortSignal;
-  /** The sender-side follow-up: given the sessions, the checks that explain a rejection. */
-  followUp?: (sessions: AnnotatedSession[]) => Promise<FollowUp | undefined>;
+  /** The sender-side follow-up: given the sessions, the checks that explain a rejection. It must
+   *  do its DNS through `ctx.resolve` (or `ctx.bound(other)`), which the run deadline bounds. */
+  followUp?: (sessions: AnnotatedSession[], ctx: FollowUpContext) => Promise<FollowUp | undefined>;
   /** MTA-STS and TLS-RPT of a domain target (domain-security.ts), beside the follow-up. */
   security?: (domain: string, mailHosts: MailHosts, sessions: AnnotatedSession[]) => Promise<DomainSecurity>;
 }
+
+export interface FollowUpContext {
+  /** deps.resolve under the run deadline. */
+  resolve: Resolve;
+  /** Puts another resolver (the who-am-I lookup's) under the same deadline. */
+  bound: (resolve: Resolve) => Resolve;
+  deadlineAt: number;
+}
+
+/** Time the follow-up gets past the run deadline to turn its cut lookups into results. */
+export const FOLLOW_UP_GRACE_MS = 1_000;
 
 export type ProbeEvent = { type: 'resolve'; target: string } | SessionEvent | { type: 'checks' };
 
@@ -89,13 +102,21 @@ export function portSpec(port: number, mode?: 'tls' | 'plain'): PortSpec {
 async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++;
-      out[i] = await fn(items[i] as T);
+      try {
+        out[i] = await fn(items[i] as T);
+      } catch (e) {
+        failed = true; // a bug: start nothing more, and let the rest finish before reporting
+        throw e;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const err = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (err) throw err.reason;
   return out;
 }
 
@@ -120,8 +141,16 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
   const target = typeof input === 'string' ? parseTarget(input) : input;
   const rcpts = o.rcpts && o.rcpts.length > 0 ? o.rcpts : [defaultRecipient(target)];
   const runDeadline = Date.now() + RUN_TIMEOUT_MS * o.timeoutScale;
+  // Every lookup of the run (MX, addresses, the checks') counts against the run deadline.
+  const deadlines: DeadlineResolve[] = [];
+  const bound = (r: Resolve): Resolve => {
+    const d = withDeadline(r, runDeadline);
+    deadlines.push(d);
+    return d.resolve;
+  };
+  const resolve = bound(deps.resolve);
   const hostOpts = {
-    resolve: deps.resolve,
+    resolve,
     ...(o.family ? { family: o.family } : {}),
     ...(deps.random ? { random: deps.random } : {}),
     ...(o.maxHosts ? { maxHosts: o.maxHosts } : {}),
@@ -144,70 +173,113 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     }
     return r;
   };
-  deps.signal?.addEventListener('abort', () => { for (const t of open) t.close(); }, { once: true });
-
-  // One session per host and port; within a host, the next address only when the
-  // previous one could not be reached (what a sending MTA does).
-  const jobs = mailHosts.hosts.flatMap((host) => o.ports.map((p) => ({ host, p })));
-  const sessionsPerJob = await pool(jobs, MAX_CONCURRENT_SESSIONS, async ({ host, p }) => {
-    const out: SessionResult[] = [];
-    for (const address of host.addresses) {
-      if (deps.signal?.aborted) break;
-      if (o.family && net.isIP(address) !== o.family) continue;
-      const s = await runSession(
-        {
-          host: host.name, address, port: p.port, implicitTls: p.implicitTls,
-          tlsMode: o.tlsMode, tlsVerify: o.tlsVerify,
-          tls: o.ca ? { ca: o.ca } : {},
-          helo: o.helo, from: o.from, rcpts, timeoutScale: o.timeoutScale, runDeadline,
-          ...(o.pipelining === false ? { pipelining: false } : {}),
-        },
-        { connect, now: deps.now, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) },
-      );
-      out.push(s);
-      if (!(s.outcome.stage === 'connect' && (s.outcome.kind === 'network' || s.outcome.kind === 'timeout'))) break;
-    }
-    return out;
-  });
-  const sessions = sessionsPerJob.flat().map((s) => annotateSession(s, o.lang));
-
-  const warnings = [...heloWarnings(o.helo), ...mailHosts.notes];
-  if (mailHosts.omittedHosts > 0) warnings.push(`${mailHosts.omittedHosts} more MX host(s) were not probed (limit ${mailHosts.limits.maxHosts})`);
-  for (const h of mailHosts.hosts) {
-    warnings.push(...h.notes.map((n) => `${h.name}: ${n}`));
-    if (h.omittedAddresses > 0) warnings.push(`${h.name} has ${h.omittedAddresses} more address(es) than the ${mailHosts.limits.maxAddressesPerHost} probed`);
-    if (h.error && h.addresses.length === 0) warnings.push(`${h.name}: ${h.error.message}`);
+  const onAbort = (): void => { for (const t of open) t.close(); };
+  deps.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await probeHosts();
+  } finally {
+    // One signal may serve many probes (a library caller, verify): leave nothing attached.
+    deps.signal?.removeEventListener('abort', onAbort);
   }
 
-  const result: ProbeResult = {
-    schemaVersion: PROBE_SCHEMA_VERSION,
-    target,
-    mailHosts,
-    envelope: { helo: o.helo, from: o.from, rcpts, ports: o.ports, tlsMode: o.tlsMode },
-    sessions,
-    warnings,
-    checks: [],
-    verdict: decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: [] }),
-    startedAt,
-    ms: 0,
-  };
-  // Bounded by the run deadline: a policy host that never answers cannot hold the result.
-  const securityP = deps.security && target.kind === 'domain' && (mailHosts.kind === 'mx' || mailHosts.kind === 'implicit') && !deps.signal?.aborted
-    ? beforeDeadline(deps.security(target.domain, mailHosts, sessions), runDeadline, deps.signal)
-    : undefined;
-  if (deps.followUp && !deps.signal?.aborted) {
+  async function probeHosts(): Promise<ProbeResult> {
+
+    // One session per host and port; within a host, the next address only when the
+    // previous one could not be reached (what a sending MTA does).
+    const jobs = mailHosts.hosts.flatMap((host) => o.ports.map((p) => ({ host, p })));
+    const sessionsPerJob = await pool(jobs, MAX_CONCURRENT_SESSIONS, async ({ host, p }) => {
+      const out: SessionResult[] = [];
+      for (const address of host.addresses) {
+        if (deps.signal?.aborted) break;
+        if (o.family && net.isIP(address) !== o.family) continue;
+        const s = await runSession(
+          {
+            host: host.name, address, port: p.port, implicitTls: p.implicitTls,
+            tlsMode: o.tlsMode, tlsVerify: o.tlsVerify,
+            tls: o.ca ? { ca: o.ca } : {},
+            helo: o.helo, from: o.from, rcpts, timeoutScale: o.timeoutScale, runDeadline,
+            ...(o.pipelining === false ? { pipelining: false } : {}),
+          },
+          { connect, now: deps.now, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) },
+        );
+        out.push(s);
+        if (!(s.outcome.stage === 'connect' && (s.outcome.kind === 'network' || s.outcome.kind === 'timeout'))) break;
+      }
+      return out;
+    });
+    const sessions = sessionsPerJob.flat().map((s) => annotateSession(s, o.lang));
+
+    const warnings = [...heloWarnings(o.helo), ...mailHosts.notes];
+    if (mailHosts.omittedHosts > 0) warnings.push(`${mailHosts.omittedHosts} more MX host(s) were not probed (limit ${mailHosts.limits.maxHosts})`);
+    for (const h of mailHosts.hosts) {
+      warnings.push(...h.notes.map((n) => `${h.name}: ${n}`));
+      if (h.omittedAddresses > 0) warnings.push(`${h.name} has ${h.omittedAddresses} more address(es) than the ${mailHosts.limits.maxAddressesPerHost} probed`);
+      if (h.error && h.addresses.length === 0) warnings.push(`${h.name}: ${h.error.message}`);
+    }
+
+    const result: ProbeResult = {
+      schemaVersion: PROBE_SCHEMA_VERSION,
+      target,
+      mailHosts,
+      envelope: { helo: o.helo, from: o.from, rcpts, ports: o.ports, tlsMode: o.tlsMode },
+      sessions,
+      warnings,
+      checks: [],
+      verdict: decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: [] }),
+      startedAt,
+      ms: 0,
+    };
+    // Bounded by the run deadline: a policy host that never answers cannot hold the result.
+    const securityP = deps.security && target.kind === 'domain' && (mailHosts.kind === 'mx' || mailHosts.kind === 'implicit') && !deps.signal?.aborted
+      ? beforeDeadline(deps.security(target.domain, mailHosts, sessions), runDeadline, deps.signal)
+      : undefined;
+    if (deps.followUp && !deps.signal?.aborted) {
+      const f = await followUpWithin(deps.followUp, sessions, warnings);
+      if (f) {
+        result.checks = f.checks;
+        result.checksTrigger = f.trigger;
+        if (f.sendingIp) result.sendingIp = f.sendingIp;
+        result.verdict = decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: result.checks });
+      }
+    }
+    const security = await securityP;
+    if (security) result.security = security;
+    else if (securityP && !deps.signal?.aborted) result.warnings.push(`the MTA-STS and TLS-RPT checks did not finish: ${DEADLINE_REASON}`);
+    const cut = deadlines.reduce((n, d) => n + d.skipped(), 0);
+    if (cut > 0) warnings.push(`${cut} DNS lookup(s) were not made or not awaited: ${DEADLINE_REASON} (${Math.round((RUN_TIMEOUT_MS * o.timeoutScale) / 1000)} s; --timeout scales it); a check that needed them is incomplete`);
+    result.ms = deps.now() - t0;
+    return result;
+  }
+
+  /** The follow-up under the run deadline (plus a short grace) and Ctrl-C; its failure is a warning. */
+  async function followUpWithin(run: NonNullable<ProbeDeps['followUp']>, sessions: AnnotatedSession[], warnings: string[]): Promise<FollowUp | undefined> {
+    if (Date.now() >= runDeadline) {
+      warnings.push(`sender-side checks skipped: ${DEADLINE_REASON}`);
+      return undefined;
+    }
     deps.onEvent?.({ type: 'checks' });
-    const f = await deps.followUp(sessions);
-    if (f) {
-      result.checks = f.checks;
-      result.checksTrigger = f.trigger;
-      if (f.sendingIp) result.sendingIp = f.sendingIp;
-      result.verdict = decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: result.checks });
+    let timer: NodeJS.Timeout | undefined;
+    let onStop: (() => void) | undefined;
+    const stop = new Promise<{ stopped: 'deadline' | 'interrupted' }>((resolveStop) => {
+      timer = setTimeout(() => resolveStop({ stopped: 'deadline' }), Math.max(0, runDeadline - Date.now()) + FOLLOW_UP_GRACE_MS);
+      onStop = () => resolveStop({ stopped: 'interrupted' });
+      deps.signal?.addEventListener('abort', onStop, { once: true });
+    });
+    const work = run(sessions, { resolve, bound, deadlineAt: runDeadline }).then(
+      (f) => ({ f }),
+      (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+    );
+    try {
+      const r = await Promise.race([work, stop]);
+      if ('f' in r) return r.f;
+      if ('error' in r) warnings.push(`the sender-side checks failed: ${r.error}`);
+      else if (r.stopped === 'deadline') warnings.push(`sender-side checks skipped: ${DEADLINE_REASON} before they finished`);
+      else warnings.push('sender-side checks skipped: interrupted');
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      if (onStop) deps.signal?.removeEventListener('abort', onStop);
     }
   }
-  const security = await securityP;
-  if (security) result.security = security;
-  else if (securityP && !deps.signal?.aborted) result.warnings.push('the MTA-STS and TLS-RPT checks did not finish before the run deadline');
-  result.ms = deps.now() - t0;
-  return result;
 }
+

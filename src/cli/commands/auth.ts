@@ -6,6 +6,7 @@ import { presentation, type CliContext, type GlobalFlags } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { UsageError } from '../../errors.js';
+import { AUTH_DEADLINE_MS, commandDeadline, deadlineNote } from '../deadline.js';
 
 interface AuthFlags { ip?: string; from?: string; helo?: string; dkimSelector?: string[]; dmarcMode?: 'rfc9989' | 'rfc7489' }
 
@@ -54,6 +55,9 @@ Examples:
 DKIM selectors cannot be listed from DNS: common ones are tried; find yours in the s= tag
 of the DKIM-Signature header of a message you sent and pass it with --dkim-selector.
 
+The whole report has a deadline of ${AUTH_DEADLINE_MS / 1000} s (each lookup also has --dns-timeout);
+lookups it cuts are named in the output.
+
 Exit codes: 0 nothing wrong found, 8 a check found a problem (SPF fail/permerror, no or
 broken DMARC, an unusable DKIM key, no or unconfirmed reverse DNS), 3 DNS failed for
 every check, 6 the domain does not exist (NXDOMAIN), 2 bad input.`,
@@ -65,8 +69,10 @@ every check, 6 the domain does not exist (NXDOMAIN), 2 bad input.`,
       const helo = flags.helo === undefined ? undefined : parseHelo(flags.helo);
       if (CONTROL.test(domain)) throw new UsageError(`"${domain.replace(/[\u0000-\u001f\u007f]/g, '?')}" is not a domain name`);
       const [{ checkAuth }, render] = await Promise.all([import('../../checks/auth.js'), import('../../report/auth-human.js')]);
+      // One total deadline for the whole report, however deep the SPF include chain.
+      const deadline = commandDeadline(await resolverFromFlags(flags), AUTH_DEADLINE_MS);
       const result = await checkAuth(domain, {
-        resolve: await resolverFromFlags(flags),
+        resolve: deadline.resolve,
         ...(flags.ip ? { ip: flags.ip } : {}),
         ...(from !== undefined ? { from } : {}),
         ...(helo ? { helo } : {}),
@@ -74,9 +80,10 @@ every check, 6 the domain does not exist (NXDOMAIN), 2 bad input.`,
         ...(flags.dmarcMode ? { dmarcMode: flags.dmarcMode } : {}),
       });
       const { schemaVersion, ...rest } = result;
+      const dl = deadline.report();
       ctx.io.stdout.write(p.json
-        ? `${JSON.stringify({ schemaVersion, command: 'auth', ...rest }, null, 2)}\n`
-        : render.renderAuth(result, { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet }));
+        ? `${JSON.stringify({ schemaVersion, command: 'auth', ...rest, deadline: dl }, null, 2)}\n`
+        : render.renderAuth(result, { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet }) + deadlineNote(dl, p.chalk));
       ctx.exitCode = result.verdict.status === 'fail' ? ExitCode.checkFailed : result.verdict.status === 'error' ? ExitCode.network
         : result.verdict.status === 'no-such-domain' ? ExitCode.noSuchUser : ExitCode.ok;
     });

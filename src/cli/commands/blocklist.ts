@@ -6,6 +6,7 @@ import { presentation, type CliContext, type GlobalFlags } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { collect, resolverFromFlags, serversFromFlags, type ResolverFlags } from '../options.js';
 import { UsageError } from '../../errors.js';
+import { BLOCKLIST_DEADLINE_MS, commandDeadline, deadlineNote } from '../deadline.js';
 
 interface BlocklistFlags { zone?: string[]; zonesOnly?: boolean; health?: boolean }
 
@@ -32,6 +33,9 @@ Several lists (Spamhaus, SURBL, URIBL, DNSWL) refuse queries that come through p
 resolvers such as 8.8.8.8 and answer with error codes instead; those are reported as
 errors, never as listings. Query through your own resolver (--resolver) for real answers.
 
+The whole run has a deadline of ${BLOCKLIST_DEADLINE_MS / 1000} s (each lookup also has --dns-timeout);
+zones it cuts are reported as timeouts, and the output says so.
+
 Exit codes: 0 not listed (at least half of the lists answered), 8 listed on a block list
 (allow-lists do not count; with --health: a zone is dead or lists everything), 3 could not
 check (fewer than half of the lists answered: the output says why, once per cause), 6 the
@@ -47,12 +51,15 @@ domain does not exist (and no list has it), 2 bad input.`,
       // Validate the zones before any DNS traffic: bad input exits 2 without a query.
       dnsbl.selectZones(zoneOpts);
       const servers = serversFromFlags(flags);
-      const resolve = await resolverFromFlags(flags);
+      // One total deadline for the run (every zone, its TXT, the self-test's two questions).
+      const deadline = commandDeadline(await resolverFromFlags(flags), BLOCKLIST_DEADLINE_MS);
+      const resolve = deadline.resolve;
       const ro = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet };
 
       if (flags.health) {
         const h = await dnsbl.checkZoneHealth({ resolve, ...zoneOpts });
-        ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'health', ...h }, null, 2)}\n` : render.renderBlocklistHealth(h, ro));
+        const dl = deadline.report();
+        ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'health', ...h, deadline: dl }, null, 2)}\n` : render.renderBlocklistHealth(h, ro) + deadlineNote(dl, p.chalk));
         const tested = h.counts.total - h.counts.notApplicable;
         ctx.exitCode = h.counts.dead + h.counts.listsEverything > 0 ? ExitCode.checkFailed
           : tested > 0 && h.counts.error + h.counts.timeout === tested ? ExitCode.network : ExitCode.ok;
@@ -69,7 +76,8 @@ domain does not exist (and no list has it), 2 bad input.`,
         ...zoneOpts,
         publicResolver: servers.some((s) => dnsbl.isPublicResolver(s.address)),
       });
-      ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'check', ...r }, null, 2)}\n` : render.renderBlocklist(r, ro));
+      const dl = deadline.report();
+      ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'check', ...r, deadline: dl }, null, 2)}\n` : render.renderBlocklist(r, ro) + deadlineNote(dl, p.chalk));
       // The README's table: listed 8; could not check 3; a domain that does not exist 6 (as in
       // probe, verify and auth); otherwise 0.
       ctx.exitCode = r.verdict === 'listed' ? ExitCode.checkFailed : r.verdict === 'error' ? ExitCode.network : r.subjectExists === false ? ExitCode.noSuchUser : ExitCode.ok;

@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
 import { UsageError } from '../../errors.js';
-import type { PortSpec, ProbeOptions, ProbeResult } from '../../probe/run-probe.js';
+import type { PortSpec, ProbeDeps, ProbeOptions, ProbeResult } from '../../probe/run-probe.js';
 import { recipientAddress } from '../../probe/targets.js';
 import { checkDomain, checkMailbox } from '../../smtp/command.js';
 import { presentation, type CliContext, type Presentation } from '../context.js';
@@ -134,11 +134,12 @@ Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
         import('../../probe/domain-security.js'),
         import('../../checks/policy-fetch.js'),
       ]);
-      const followUp = (sessions: Parameters<typeof runFollowUp>[0]) => runFollowUp(
+      const followUp: NonNullable<ProbeDeps['followUp']> = (sessions, fctx) => runFollowUp(
         sessions,
         { when: flags.checks, from: options.from, helo: options.helo, ...(flags.ip ? { ip: flags.ip } : {}), ...(flags.dkimSelector ? { selectors: flags.dkimSelector } : {}) },
-        // The who-am-I lookup asks authoritative servers directly, never through recursion.
-        { resolve, resolverAt: (ip: string) => createDns2Resolver({ servers: [{ address: ip, port: 53 }], timeoutMs: flags.dnsTimeout ?? 3_000 }) },
+        // The who-am-I lookup asks authoritative servers directly, never through recursion;
+        // all the checks' DNS runs under the probe's run deadline (fctx).
+        { resolve: fctx.resolve, resolverAt: (ip: string) => fctx.bound(createDns2Resolver({ servers: [{ address: ip, port: 53 }], timeoutMs: flags.dnsTimeout ?? 3_000 })) },
       );
       const security = flags.mtaSts === false ? undefined : async (domain: string, mailHosts: Parameters<typeof runDomainSecurity>[1], sessions: Parameters<typeof runDomainSecurity>[2]) => {
         // The policy host is looked up through the same resolver as the MX hosts (--dns).

@@ -44,8 +44,8 @@ const probe = (rcpt: string, fu: Partial<FollowUpOptions> = {}, from = 'me@sende
   const o: ProbeOptions = { ports: [{ port: mx.port, implicitTls: false }], tlsMode: 'auto', tlsVerify: false, helo: 'probe.sender.fu.test', from, rcpts: [rcpt], timeoutScale: 1, lang: 'en' };
   return runProbe('fu.test', o, {
     resolve, connect: connectTransport, now: () => Date.now(),
-    followUp: (sessions) => runFollowUp(sessions, { when: 'auto', from, helo: o.helo, ...fu }, {
-      resolve,
+    followUp: (sessions, ctx) => runFollowUp(sessions, { when: 'auto', from, helo: o.helo, ...fu }, {
+      resolve: ctx.resolve,
       // Every "authoritative server" of the who-am-I lookup is the loopback zone server.
       resolverAt: () => resolve,
     }),

@@ -1,0 +1,28 @@
+// The total deadlines of the check commands (`auth`, `blocklist`; the probe has its run
+// deadline), and how a run that reached one says so: a JSON field and one warning line.
+// Each lookup keeps its own --dns-timeout; this bounds the whole command, whatever the chain.
+import type { ChalkInstance } from 'chalk';
+import { DEADLINE_REASON, withDeadline, type DeadlineResolve, type Resolve } from '../dns/resolver.js';
+
+/** `auth`: SPF (up to 10 sequential lookups and their includes), DKIM, DMARC, reverse DNS. */
+export const AUTH_DEADLINE_MS = 30_000;
+/** `blocklist`: every zone is asked at once; a listing asks for its TXT too. */
+export const BLOCKLIST_DEADLINE_MS = 20_000;
+
+export interface DeadlineReport { ms: number; reached: boolean; lookupsCut: number }
+
+export interface CommandDeadline {
+  resolve: Resolve;
+  report(): DeadlineReport;
+}
+
+export function commandDeadline(resolve: Resolve, ms: number): CommandDeadline {
+  const d: DeadlineResolve = withDeadline(resolve, Date.now() + ms);
+  return { resolve: d.resolve, report: () => ({ ms, reached: d.skipped() > 0, lookupsCut: d.skipped() }) };
+}
+
+/** The warning under a human report when the deadline cut lookups; '' otherwise. */
+export function deadlineNote(r: DeadlineReport, c: ChalkInstance): string {
+  if (!r.reached) return '';
+  return `${c.yellow(`! ${DEADLINE_REASON} (${r.ms / 1000} s in all): ${r.lookupsCut} DNS lookup(s) were not made or not awaited; the checks that needed them are incomplete (reported as DNS timeouts).`)}\n`;
+}
