@@ -20,6 +20,11 @@ export interface ReplySpec {
   endless?: string;
   /** After replying 220 to STARTTLS: never complete the handshake. */
   hangTls?: boolean;
+  /**
+   * Sent after this reply without waiting for a command (a stray reply, a flood): its own
+   * delayMs counts from this reply, and commands that arrive meanwhile wait behind it.
+   */
+  then?: ReplySpec;
 }
 
 export interface ScriptRule {
@@ -72,6 +77,15 @@ export interface ScriptServer {
   connections: number;
   /** The most connections that were open at once. */
   maxOpen: number;
+  /** The SNI each TLS handshake asked for ('' when none was sent), in order. */
+  sni: string[];
+  /** Connections whose socket has closed (the client hung up or we did). */
+  closedConnections: number;
+  /**
+   * Errors thrown while answering (a bad rule in a test): the connection gets a 421 at
+   * once instead of silence, and tests see the error here instead of a timeout.
+   */
+  errors: Error[];
   close(): Promise<void>;
 }
 
@@ -82,7 +96,9 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const sockets = new Set<net.Socket>();
   const received: string[] = [];
   const ruleUses = new Map<ScriptRule, number>();
-  const state = { connections: 0, open: 0, maxOpen: 0 };
+  const state = { connections: 0, open: 0, maxOpen: 0, closed: 0 };
+  const errors: Error[] = [];
+  const sni: string[] = [];
   const hostname = script.hostname ?? 'mx.script.test';
   const userPattern = script.userPattern !== undefined ? new RegExp(script.userPattern, 'i') : undefined;
 
@@ -104,7 +120,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
       if (counted) state.open--;
       counted = false;
     };
-    raw.on('close', () => { sockets.delete(raw); leave(); });
+    raw.on('close', () => { sockets.delete(raw); leave(); state.closed++; });
     raw.on('error', () => {});
     raw.setNoDelay(true); // replies are small; Nagle would add a delayed-ACK wait to pipelined flights
     if (script.closeOnConnect === 'reset') return void raw.resetAndDestroy();
@@ -149,6 +165,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         sock.end();
         dead = true;
       }
+      if (spec.then) await send(spec.then, Date.now());
     };
 
     const upgrade = (): void => {
@@ -157,6 +174,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
       if (!opts.tls) return;
       const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: serverContext() });
       secure.on('error', () => {});
+      secure.once('secure', () => sni.push(typeof secure.servername === 'string' ? secure.servername : ''));
       secure.on('data', onData);
       sock = secure;
       inTls = true;
@@ -218,6 +236,13 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
       }
     };
 
+    // Never silence: the test learns the error, the client gets a reply instead of a timeout.
+    const failed = (e: unknown): void => {
+      errors.push(e instanceof Error ? e : new Error(String(e)));
+      if (!dead && sock.writable) sock.end(`421 4.3.0 scripted server error: ${String(e instanceof Error ? e.message : e).replace(/[\r\n]/g, ' ')}\r\n`);
+      dead = true;
+    };
+
     function onData(chunk: Buffer): void {
       buf += chunk.toString('latin1');
       if (buf.length > 64 * 1024) return void raw.destroy();
@@ -229,7 +254,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         if (/^QUIT\b/i.test(line)) leave();
         const wasTls = inTls;
         const at = Date.now();
-        chain = chain.then(() => { lineArrivedAt = at; return respond(line); }).catch(() => {});
+        chain = chain.then(() => { lineArrivedAt = at; return respond(line); }).catch(failed);
         // After STARTTLS the rest of the plaintext buffer must not be read as commands.
         if (/^STARTTLS/i.test(line) && !wasTls) {
           chain = chain.then(() => undefined);
@@ -242,12 +267,13 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
       sock.on('data', onData);
       if (script.banner === null) return;
       const banner = overLimit ? script.maxConnections?.banner : script.banner;
-      chain = chain.then(() => send(banner ?? { lines: [`220 ${hostname} ESMTP scripted`] }));
+      chain = chain.then(() => send(banner ?? { lines: [`220 ${hostname} ESMTP scripted`] })).catch(failed);
     };
 
     if (script.implicitTls && opts.tls) {
       const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: serverContext() });
       secure.on('error', () => {});
+      secure.once('secure', () => sni.push(typeof secure.servername === 'string' ? secure.servername : ''));
       sock = secure;
       inTls = true;
       secure.once('secure', greet);
@@ -264,11 +290,16 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     address,
     port,
     received,
+    errors,
+    sni,
     get connections() {
       return state.connections;
     },
     get maxOpen() {
       return state.maxOpen;
+    },
+    get closedConnections() {
+      return state.closed;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -32,6 +32,8 @@ export interface ProbeOptions {
   tlsVerify: boolean;
   /** Extra trusted CA certificates (PEM), from --ca-file. */
   ca?: string;
+  /** --tls-name: the identity every certificate must carry, and the SNI sent. */
+  tlsName?: string;
   helo: string;
   /** MAIL FROM; '' is the null sender. */
   from: string;
@@ -196,7 +198,7 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
           {
             host: host.name, address, port: p.port, implicitTls: p.implicitTls,
             tlsMode: o.tlsMode, tlsVerify: o.tlsVerify,
-            tls: o.ca ? { ca: o.ca } : {},
+            tls: { ...(o.ca ? { ca: o.ca } : {}), ...(o.tlsName ? { servername: o.tlsName } : {}) },
             helo: o.helo, from: o.from, rcpts, timeoutScale: o.timeoutScale, runDeadline,
             ...(o.pipelining === false ? { pipelining: false } : {}),
           },

@@ -43,7 +43,9 @@ function renderTls(t: TlsFacts, o: ProbeRenderOptions): string[] {
     parts.push(`certificate ${cn}, issued by ${issuer}, valid until ${leaf.validTo.slice(0, 10)} (${leaf.daysLeft} days left)`);
   }
   const trust = t.trusted ? c.green('trusted') : c.red(`NOT trusted: ${p(t.trustError ?? 'unknown reason')}`);
-  const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(`matches ${p(t.checkedName ?? '')}`) : c.red(`does NOT match ${p(t.checkedName ?? '')}`);
+  // Which identity was checked: the host name, the IP of an IP target (RFC 6125), or --tls-name.
+  const identity = `${t.checkedAs === 'ip' ? 'the IP address ' : ''}${p(t.checkedName ?? '')}${t.identitySource === 'tls-name' ? ' (--tls-name)' : ''}`;
+  const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(`matches ${identity}`) : c.red(`does NOT match ${identity}`);
   lines.push(wrap(`TLS: ${parts.join(' · ')} · ${trust}${name ? ` · ${name}` : ''}`, o.width, '     '));
   if (o.verbose && leaf) {
     lines.push(c.dim(`       subject: ${p(leaf.subject)}`));
@@ -110,7 +112,10 @@ function renderReply(step: AnnotatedStep, o: ProbeRenderOptions): string[] {
     const enh = i === 0 && r.enhanced ? `${p(r.enhanced)} ` : '';
     return `${arrow(step, 'in')} ${paint(`${r.code}${sep}${enh}${p(l)}`)}${i === r.lines.length - 1 ? ms(c, step.ms) : ''}`;
   });
-  if (r.code === 250 && step.stage === 'ehlo' && !o.verbose && r.lines.length > 4) {
+  // Out of step or broken grammar: shown as received, and said so (issue 10 items 1, 5).
+  if (step.unsolicited) out.unshift(c.red('   a reply nobody asked for:'));
+  if (r.malformed) out.push(c.red(`   malformed reply${r.problem ? `: ${pl(r.problem)}` : ''}`));
+  if (r.code === 250 && step.stage === 'ehlo' && !o.verbose && r.lines.length > 4 && !r.malformed) {
     // The extension list is summarised below the EHLO reply; keep the transcript short.
     return [out[0] ?? '', c.dim(`   … ${r.lines.length - 2} more extension lines`), out[out.length - 1] ?? ''];
   }
@@ -152,6 +157,8 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
     }
   }
   for (const n of s.notes) out.push(c.yellow(`   ! ${pl(n)}`));
+  // Plaintext is worth one line whenever the server was reached (issue 10 item 6).
+  if (s.encrypted === false && steps.some((x) => x.stage === 'banner' && x.reply)) out.push(c.yellow('   not encrypted: this session ran in plaintext, readable and alterable by anyone on the path'));
   const oc = s.outcome;
   const colour = oc.kind === 'ok' ? c.green : oc.kind === 'deferred' || oc.kind === 'timeout' ? c.yellow : c.red;
   out.push(colour(wrap(`=> ${pl(oc.message)}`, o.width, '   ').trimStart()));

@@ -17,8 +17,15 @@ export interface Reply {
   lines: string[];
   /** lines joined with '\n'. */
   text: string;
-  /** A continuation line carried a different code, or a line was cut at MAX_LINE_BYTES. */
+  /** A continuation line carried a different code, a line had no space or hyphen after its code, or a line was cut at MAX_LINE_BYTES. */
   malformed?: true;
+  /** What made it malformed, in words ("a continuation line carried code 220"). */
+  problem?: string;
+  /**
+   * The reply's grammar is broken in a way that leaves its meaning in doubt (mixed codes, a
+   * bad separator): shown as received, never trusted as an answer (issue 10 item 5).
+   */
+  untrusted?: true;
 }
 
 export type ReaderEvent =
@@ -26,6 +33,9 @@ export type ReaderEvent =
   | { type: 'error'; kind: 'protocol' | 'limit'; message: string; line?: string };
 
 const REPLY_LINE = /^([2-5][0-9][0-9])([ -]|$)(.*)$/s;
+// Three digits, then something other than space or hyphen ("250_ok", "250ok"): a reply
+// line with a broken separator, kept (as a last line) and flagged, never trusted.
+const BAD_SEPARATOR = /^([2-5][0-9][0-9])([^ -])(.*)$/s;
 const ENHANCED = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$)/;
 // The project's one terminal cleaning (controls, escapes, bidi); kept importable from here.
 export { printable };
@@ -53,11 +63,24 @@ export class ReplyReader {
   // each completed line is decoded as UTF-8 (nodemailer's _remainder idea, with caps).
   private partial = '';
   private skippingLongLine = false;
-  private pending: { code: number; raw: string[]; bytes: number; malformed: boolean; cutFinal: boolean } | null = null;
+  private pending: { code: number; raw: string[]; bytes: number; malformed: boolean; cutFinal: boolean; problems: string[]; untrusted: boolean } | null = null;
   private failed = false;
 
   get hasPartial(): boolean {
-    return this.partial.length > 0 || this.pending !== null;
+    return this.partial.length > 0 || this.pending !== null || this.skippingLongLine;
+  }
+
+  /** Bytes held for a reply not yet complete (an over-long line being skipped counts as over the cap). */
+  get bufferedBytes(): number {
+    if (this.skippingLongLine) return MAX_LINE_BYTES + 1;
+    return this.partial.length + (this.pending?.bytes ?? 0);
+  }
+
+  /** The first line of what is held, printable and short, to show in a message. */
+  get partialText(): string {
+    const raw = this.pending ? `${this.pending.code}-${this.pending.raw[0] ?? ''}` : this.partial;
+    const line = printable(Buffer.from(raw.replace(/\r?\n[\s\S]*$/, ''), 'latin1').toString('utf8'));
+    return line.length > 120 ? `${line.slice(0, 120)}…` : line;
   }
 
   feed(chunk: Buffer | string): ReaderEvent[] {
@@ -121,7 +144,7 @@ export class ReplyReader {
     const p = this.pending;
     if (!p || !p.cutFinal) return null;
     this.pending = null;
-    return { type: 'reply', reply: buildReply(p.code, p.raw, p.malformed) };
+    return { type: 'reply', reply: buildReply(p) };
   }
 
   private fail(kind: 'protocol' | 'limit', message: string, line?: string): ReaderEvent {
@@ -133,17 +156,38 @@ export class ReplyReader {
 
   private onLine(rawLatin1: string, cut: boolean): ReaderEvent | null {
     const line = printable(Buffer.from(rawLatin1, 'latin1').toString('utf8'));
-    const m = REPLY_LINE.exec(line);
+    let m = REPLY_LINE.exec(line);
+    let badSeparator = false;
+    if (!m) {
+      const b = BAD_SEPARATOR.exec(line);
+      if (b) {
+        // Read as the reply's last line, text from the separator on: shown, flagged, not trusted.
+        m = [line, b[1] ?? '', ' ', `${b[2] ?? ''}${b[3] ?? ''}`] as unknown as RegExpExecArray;
+        badSeparator = true;
+      }
+    }
     if (!m) {
       const shown = line.length > 120 ? `${line.slice(0, 120)}…` : line;
       return this.fail('protocol', 'the server sent a line that is not an SMTP reply', shown);
     }
     const code = Number(m[1]);
     const last = m[2] !== '-';
-    if (!this.pending) this.pending = { code, raw: [], bytes: 0, malformed: false, cutFinal: false };
+    if (!this.pending) this.pending = { code, raw: [], bytes: 0, malformed: false, cutFinal: false, problems: [], untrusted: false };
     const p = this.pending;
-    if (code !== p.code) p.malformed = true;
-    if (cut) p.malformed = true;
+    if (code !== p.code) {
+      p.malformed = true;
+      p.untrusted = true;
+      p.problems.push(`line ${p.raw.length + 1} carried code ${code} instead of ${p.code}`);
+    }
+    if (badSeparator) {
+      p.malformed = true;
+      p.untrusted = true;
+      p.problems.push(`line ${p.raw.length + 1} has no space or hyphen after its code`);
+    }
+    if (cut) {
+      p.malformed = true;
+      p.problems.push(`line ${p.raw.length + 1} was longer than ${MAX_LINE_BYTES} bytes and was cut`);
+    }
     p.raw.push(m[3] ?? '');
     p.bytes += rawLatin1.length + 2;
     if (p.bytes > MAX_REPLY_BYTES) return this.fail('limit', `the server's reply exceeded ${MAX_REPLY_BYTES} bytes`);
@@ -156,16 +200,21 @@ export class ReplyReader {
     }
     if (!last) return null;
     this.pending = null;
-    return { type: 'reply', reply: buildReply(p.code, p.raw, p.malformed) };
+    return { type: 'reply', reply: buildReply(p) };
   }
 }
 
-function buildReply(code: number, raw: string[], malformed: boolean): Reply {
+function buildReply(p: { code: number; raw: string[]; malformed: boolean; problems: string[]; untrusted: boolean }): Reply {
+  const { code, raw } = p;
   const enhanced = extractEnhanced(code, raw[0] ?? '');
   const lines = raw.map((t) => stripEnhanced(t, enhanced));
   const reply: Reply = { code, lines, text: lines.join('\n') };
   if (enhanced) reply.enhanced = enhanced;
-  if (malformed) reply.malformed = true;
+  if (p.malformed) {
+    reply.malformed = true;
+    reply.problem = p.problems.join('; ');
+  }
+  if (p.untrusted) reply.untrusted = true;
   return reply;
 }
 

@@ -42,3 +42,24 @@ export const STAGE_LABEL: Readonly<Record<Stage, string>> = {
 export function isStage(s: string): s is Stage {
   return (STAGES as readonly string[]).includes(s);
 }
+
+/** The command a stage sends, as people write it ("after RCPT TO"); the banner sends none. */
+export const STAGE_COMMAND: Readonly<Record<Stage, string>> = {
+  resolve: 'the lookup',
+  connect: 'connecting',
+  'tls-handshake': 'the TLS handshake',
+  banner: 'the banner',
+  ehlo: 'EHLO',
+  helo: 'HELO',
+  starttls: 'STARTTLS',
+  mail: 'MAIL FROM',
+  rcpt: 'RCPT TO',
+  rset: 'RSET',
+  quit: 'QUIT',
+};
+
+/** "after the banner", "after RCPT TO": where in the dialogue something happened. */
+export function afterStage(s: Stage | undefined): string {
+  if (!s || s === 'connect' || s === 'resolve') return 'before the banner';
+  return `after ${STAGE_COMMAND[s]}`;
+}

@@ -1,5 +1,7 @@
 // What a TLS session tells: protocol, cipher, the certificate chain (X509Certificate),
-// validity and days left, trust result and hostname match — findings, never failures.
+// validity and days left, trust result and the identity match — findings, never failures.
+// The reference identity (RFC 6125) is the MX name, --tls-name, or for an IP target the IP
+// itself (checked against the certificate's IP SANs by node:tls checkServerIdentity).
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -23,8 +25,12 @@ export interface TlsFacts {
   /** The chain verifies against the trusted roots (plus --ca-file). */
   trusted: boolean;
   trustError?: string;
-  /** The name checked against the certificate (the MX name); absent for an IP target. */
+  /** The identity checked against the certificate: the MX name, --tls-name, or the IP of an IP target. */
   checkedName?: string;
+  /** A DNS name (matched against DNS SANs) or an IP address (matched against IP SANs). */
+  checkedAs?: 'dns' | 'ip';
+  /** Where the identity came from: the host name, the IP target, or --tls-name. */
+  identitySource?: 'host' | 'ip' | 'tls-name';
   nameMatches?: boolean;
   nameError?: string;
   expired: boolean;
@@ -44,6 +50,7 @@ function certFacts(x: X509Certificate, now: number): CertFacts {
   };
 }
 
+/** `servername`: the reference identity, a DNS name or an IP address (never sent as SNI when an IP). */
 export function collectTlsFacts(socket: tls.TLSSocket, servername: string | undefined, now = Date.now()): TlsFacts {
   const chain: CertFacts[] = [];
   let peer: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate;
@@ -63,8 +70,9 @@ export function collectTlsFacts(socket: tls.TLSSocket, servername: string | unde
     expired: chain[0] ? chain[0].daysLeft < 0 : false,
   };
   if (!facts.trusted && socket.authorizationError) facts.trustError = String(socket.authorizationError);
-  if (servername && net.isIP(servername) === 0) {
+  if (servername) {
     facts.checkedName = servername;
+    facts.checkedAs = net.isIP(servername) === 0 ? 'dns' : 'ip';
     const leaf = socket.getPeerCertificate();
     const err = leaf && leaf.raw ? tls.checkServerIdentity(servername, leaf) : new Error('the server sent no certificate');
     facts.nameMatches = err === undefined;

@@ -1,6 +1,10 @@
 // The only socket code: TCP connect, implicit TLS, STARTTLS upgrade, reading whole replies
 // with a deadline, writing command bytes. Never throws for what the peer does: every read,
 // connect and handshake resolves to data (a reply, or a failure with its kind).
+// It owns the one queue of expected replies: each command line written (and the banner)
+// expects one reply; a reply nobody asked for, or more than IDLE_BYTES_CAP bytes arriving
+// while nothing is outstanding, ends the connection as a failure (nodemailer's
+// _responseQueue 'Unexpected Response'; issue 10 items 1-2).
 import net from 'node:net';
 import tls from 'node:tls';
 import { ReplyReader, type Reply } from './reply-parser.js';
@@ -8,7 +12,21 @@ import { collectTlsFacts, type TlsFacts } from './tls-facts.js';
 
 export type FailureKind = 'timeout' | 'refused' | 'unreachable' | 'reset' | 'closed' | 'protocol' | 'limit' | 'tls' | 'network';
 
-export interface Failure { kind: FailureKind; message: string; line?: string }
+export interface Failure {
+  kind: FailureKind;
+  message: string;
+  line?: string;
+  /** A whole reply that arrived while no command was waiting for one (kind 'protocol'). */
+  unsolicited?: Reply;
+  /** It happened while no reply was outstanding (stray bytes, a flood): the stream is out of step. */
+  idle?: true;
+}
+
+/**
+ * Bytes the server may send while no reply is outstanding before the connection is cut:
+ * enough for one stray line to be shown, far below what a flood would need (issue 10 item 2).
+ */
+export const IDLE_BYTES_CAP = 4096;
 
 export type ReadResult = { ok: true; reply: Reply } | ({ ok: false } & Failure);
 
@@ -30,9 +48,19 @@ export interface ConnectTarget {
 export interface Transport {
   readonly isTls: boolean;
   readonly localAddress: string | undefined;
-  /** The next whole reply, or why none came before `deadlineAt` (epoch ms). */
+  /**
+   * The next whole reply, or why none came before `deadlineAt` (epoch ms). Reads queue up:
+   * two calls get two replies, in order; neither overwrites the other.
+   */
   readReply(deadlineAt: number): Promise<ReadResult>;
-  write(bytes: Buffer): void;
+  /**
+   * Write command lines; each line ending in LF expects one reply. Refused (nothing written,
+   * the failure returned) when the connection has failed or the server sent something
+   * nobody asked for since the last reply was expected.
+   */
+  write(bytes: Buffer): Failure | undefined;
+  /** A failure already known (unsolicited bytes, close, reset) without waiting; undefined when none. */
+  pendingFailure?(): Failure | undefined;
   /** STARTTLS: discard anything read so far, wrap the socket, handshake before `deadlineAt`. */
   upgradeTls(opts: TlsClientOptions, deadlineAt: number): Promise<{ ok: true; facts: TlsFacts } | ({ ok: false } & Failure)>;
   close(): void;
@@ -75,13 +103,43 @@ function tlsConnectOptions(o: TlsClientOptions): tls.ConnectionOptions {
 
 class SocketTransport implements Transport {
   private reader = new ReplyReader();
+  /** Whole replies (or the final failure) not yet read, in arrival order. */
   private queue: ReadResult[] = [];
-  private waiter: ((r: ReadResult) => void) | null = null;
+  /** Reads waiting for a reply, oldest first (one FIFO: a second read never displaces a first). */
+  private waiters: ((r: ReadResult) => void)[] = [];
+  /** Replies expected and not yet arrived: the banner, then one per command line written. */
+  private outstanding: number;
   private ended: Failure | null = null;
+  /** STARTTLS was sent: once its 220 is here, nothing more is read in plaintext (RFC 3207 §6). */
+  private startTlsSent = false;
+  private discarding = false;
   private onData = (chunk: Buffer): void => {
+    if (this.ended || this.discarding) return;
     for (const ev of this.reader.feed(chunk)) {
-      if (ev.type === 'reply') this.push({ ok: true, reply: ev.reply });
-      else this.finish({ kind: ev.kind, message: ev.message, ...(ev.line !== undefined ? { line: ev.line } : {}) });
+      if (ev.type === 'error') {
+        const idle = this.outstanding === 0 ? ' while no reply was expected' : '';
+        this.finish({ kind: ev.kind, message: `${ev.message}${idle}`, ...(ev.line !== undefined ? { line: ev.line } : {}), ...(idle ? { idle: true as const } : {}) });
+        return;
+      }
+      if (this.outstanding === 0) {
+        this.finish({ kind: 'protocol', message: 'the server sent a reply nobody asked for', unsolicited: ev.reply, idle: true });
+        return;
+      }
+      this.outstanding--;
+      this.push({ ok: true, reply: ev.reply });
+      if (this.startTlsSent && this.outstanding === 0) {
+        this.startTlsSent = false;
+        // Bytes after the 220 to STARTTLS are dropped unread, whatever they look like.
+        if (ev.reply.code === 220) {
+          this.discarding = true;
+          this.reader = new ReplyReader();
+          return;
+        }
+      }
+    }
+    // Nothing asked for, yet bytes keep coming: keep enough to show, then cut the flood.
+    if (this.outstanding === 0 && this.reader.bufferedBytes > IDLE_BYTES_CAP) {
+      this.finish({ kind: 'limit', message: `the server sent more than ${IDLE_BYTES_CAP} bytes while no reply was expected`, idle: true });
     }
   };
   private onEnd = (): void => this.finish({ kind: 'closed', message: 'the server closed the connection' });
@@ -92,6 +150,7 @@ class SocketTransport implements Transport {
   private onClose = (): void => this.finish({ kind: 'closed', message: 'the connection was closed' });
 
   constructor(private socket: net.Socket | tls.TLSSocket, public isTls: boolean) {
+    this.outstanding = 1; // the banner
     this.attach();
   }
 
@@ -116,11 +175,9 @@ class SocketTransport implements Transport {
   }
 
   private push(r: ReadResult): void {
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(r);
-    } else this.queue.push(r);
+    const w = this.waiters.shift();
+    if (w) w(r);
+    else this.queue.push(r);
   }
 
   private finish(f: Failure): void {
@@ -128,30 +185,62 @@ class SocketTransport implements Transport {
     // A reply that was half read when the peer vanished is worth saying.
     const msg = this.reader.hasPartial && f.kind === 'closed' ? `${f.message} in the middle of a reply` : f.message;
     this.ended = { ...f, message: msg };
-    if (f.kind === 'protocol' || f.kind === 'limit') this.socket.destroy();
-    this.push({ ok: false, ...this.ended });
+    if (f.kind === 'protocol' || f.kind === 'limit') {
+      // Stop reading at once: a flood must not keep filling buffers (issue 10 item 2).
+      this.socket.off('data', this.onData);
+      this.socket.destroy();
+    }
+    // Every waiting read learns it now; later reads get it from `ended`.
+    const waiting = this.waiters;
+    this.waiters = [];
+    if (waiting.length === 0) this.queue.push({ ok: false, ...this.ended });
+    for (const w of waiting) w({ ok: false, ...this.ended });
   }
 
   readReply(deadlineAt: number): Promise<ReadResult> {
     const next = this.queue.shift();
-    if (next) return Promise.resolve(next);
+    if (next) {
+      // The final failure stays for every later read too.
+      if (!next.ok) this.queue.unshift(next);
+      return Promise.resolve(next);
+    }
     if (this.ended) return Promise.resolve({ ok: false, ...this.ended });
     return new Promise((resolve) => {
       const ms = Math.max(0, deadlineAt - Date.now());
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        resolve({ ok: false, kind: 'timeout', message: 'no complete reply before the deadline' });
-      }, ms);
-      this.waiter = (r) => {
+      const waiter = (r: ReadResult): void => {
         clearTimeout(timer);
         resolve(r);
       };
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i !== -1) this.waiters.splice(i, 1);
+        resolve({ ok: false, kind: 'timeout', message: 'no complete reply before the deadline' });
+      }, ms);
+      this.waiters.push(waiter);
     });
   }
 
-  write(bytes: Buffer): void {
-    if (this.ended || this.socket.destroyed) return;
+  pendingFailure(): Failure | undefined {
+    if (this.ended) return this.ended;
+    if (this.discarding) return undefined;
+    // Part of a line nobody asked for is already here: the stream is out of step.
+    if (this.outstanding === 0 && this.queue.length === 0 && this.reader.hasPartial) {
+      this.finish({ kind: 'protocol', message: 'the server sent bytes nobody asked for', idle: true, ...(this.reader.partialText ? { line: this.reader.partialText } : {}) });
+      return this.ended ?? undefined;
+    }
+    return undefined;
+  }
+
+  write(bytes: Buffer): Failure | undefined {
+    const pending = this.pendingFailure();
+    if (pending) return pending;
+    if (this.socket.destroyed) return { kind: 'closed', message: 'the connection was closed' };
+    let lines = 0;
+    for (const b of bytes) if (b === 0x0a) lines++;
+    this.outstanding += lines;
+    if (/^STARTTLS\r?\n$/i.test(bytes.toString('latin1'))) this.startTlsSent = true;
     this.socket.write(bytes);
+    return undefined;
   }
 
   upgradeTls(opts: TlsClientOptions, deadlineAt: number): Promise<{ ok: true; facts: TlsFacts } | ({ ok: false } & Failure)> {
@@ -159,6 +248,9 @@ class SocketTransport implements Transport {
     this.detach();
     this.reader = new ReplyReader();
     this.queue = [];
+    this.outstanding = 0; // after the handshake the server speaks only when asked (EHLO)
+    this.discarding = false;
+    this.startTlsSent = false;
     const plain = this.socket;
     return new Promise((resolve) => {
       let done = false;

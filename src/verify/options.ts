@@ -48,6 +48,8 @@ export interface VerifyOptions extends ExtraLists {
   tlsMode?: TlsMode;
   tlsVerify?: boolean;
   ca?: string;
+  /** --tls-name: the identity every certificate must carry, and the SNI sent. */
+  tlsName?: string;
   family?: Family;
   /** Multiplies every SMTP stage deadline. */
   timeoutScale?: number;

@@ -459,6 +459,7 @@ class Verifier {
       get localAddress() { return t.localAddress; },
       readReply: (d) => t.readReply(d),
       write: (b) => t.write(b),
+      pendingFailure: () => t.pendingFailure?.(),
       upgradeTls: (o, d) => t.upgradeTls(o, d),
       close: () => {
         set.delete(t);
@@ -501,7 +502,7 @@ class Verifier {
       const s = await openSession(
         {
           host: c.mx.name, address: c.address, port: this.o.port ?? DEFAULTS.port, implicitTls: false,
-          tlsMode: this.o.tlsMode ?? 'auto', tlsVerify: this.o.tlsVerify === true, tls: this.o.ca ? { ca: this.o.ca } : {},
+          tlsMode: this.o.tlsMode ?? 'auto', tlsVerify: this.o.tlsVerify === true, tls: { ...(this.o.ca ? { ca: this.o.ca } : {}), ...(this.o.tlsName ? { servername: this.o.tlsName } : {}) },
           helo: this.o.helo, timeoutScale: this.o.timeoutScale ?? 1, runDeadline: Date.now() + 24 * 3_600_000,
           ...(this.o.pipelining === false ? { pipelining: false } : {}),
           recordTransactions: false,

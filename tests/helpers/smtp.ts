@@ -12,7 +12,7 @@ export const TLS = {
   cert: readFileSync(`${ROOT}/fixtures/tls/mx.pem`),
   ca: readFileSync(`${ROOT}/fixtures/tls/ca.pem`, 'utf8'),
 };
-export const tlsMaterial = (name: 'mx' | 'expired' | 'wrong-name'): { key: Buffer; cert: Buffer } => ({
+export const tlsMaterial = (name: 'mx' | 'expired' | 'wrong-name' | 'names-only'): { key: Buffer; cert: Buffer } => ({
   key: readFileSync(`${ROOT}/fixtures/tls/${name}.key`),
   cert: readFileSync(`${ROOT}/fixtures/tls/${name}.pem`),
 });
@@ -21,12 +21,18 @@ export function expectNoMessageSent(server: ScriptServer): void {
   for (const line of server.received) expect(line).not.toMatch(/^(DATA|BDAT)\b/i);
 }
 
+/** A scripted server that threw while answering fails the test with its error (never a timeout). */
+export function expectNoServerError(server: ScriptServer): void {
+  if (server.errors.length > 0) throw server.errors[0];
+}
+
 export async function withServer<T>(script: SmtpScript, opts: ScriptServerOptions, fn: (s: ScriptServer) => Promise<T>): Promise<T> {
   const server = await startScriptServer(script, opts);
   try {
     return await fn(server);
   } finally {
     expectNoMessageSent(server);
+    expectNoServerError(server);
     await server.close();
   }
 }

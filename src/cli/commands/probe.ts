@@ -68,6 +68,7 @@ export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
     tlsMode: flags.tls,
     tlsVerify: flags.tlsVerify === true,
     ...(conn.ca ? { ca: conn.ca } : {}),
+    ...(conn.tlsName ? { tlsName: conn.tlsName } : {}),
     helo,
     from: flags.from,
     ...(rcpts ? { rcpts } : {}),

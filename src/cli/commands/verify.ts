@@ -283,6 +283,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     tlsMode: flags.tls,
     tlsVerify: flags.tlsVerify === true,
     ...(conn.ca ? { ca: conn.ca } : {}),
+    ...(conn.tlsName ? { tlsName: conn.tlsName } : {}),
     ...(conn.family ? { family: conn.family } : {}),
     timeoutScale: flags.timeout,
     pipelining: flags.pipelining,

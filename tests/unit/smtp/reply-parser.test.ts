@@ -145,3 +145,32 @@ describe('EHLO extensions', () => {
     expect(parseEhlo({ code: 250, lines: ['mx Hello, we love STARTTLS', 'PIPELINING'], text: '' }).starttls).toBe(false);
   });
 });
+
+describe('malformed multi-line replies are flagged and still shown (issue 10 item 5)', () => {
+  it('a different code on a continuation line: malformed, untrusted, every line kept', () => {
+    const evs = feedAll(['250-mx.test\r\n220-stray\r\n250 PIPELINING\r\n']);
+    expect(evs).toHaveLength(1);
+    const ev = evs[0];
+    if (ev?.type !== 'reply') throw new Error('expected a reply');
+    expect(ev.reply).toMatchObject({ code: 250, malformed: true, untrusted: true, lines: ['mx.test', 'stray', 'PIPELINING'] });
+    expect(ev.reply.problem).toMatch(/line 2 carried code 220 instead of 250/);
+  });
+  it('no space or hyphen after the code: the line ends the reply, flagged and untrusted', () => {
+    for (const raw of ['250_ok\r\n', '250ok\r\n', '250-first\r\n250=last\r\n']) {
+      const evs = feedAll([raw]);
+      expect(evs, raw).toHaveLength(1);
+      const ev = evs[0];
+      if (ev?.type !== 'reply') throw new Error(`expected a reply for ${raw}`);
+      expect(ev.reply.malformed).toBe(true);
+      expect(ev.reply.untrusted).toBe(true);
+      expect(ev.reply.problem).toMatch(/no space or hyphen after its code/);
+    }
+  });
+  it('a cut over-long line is malformed but not untrusted (its code is clear)', () => {
+    const evs = feedAll([`250 ${'a'.repeat(MAX_LINE_BYTES + 10)}\r\n`]);
+    const ev = evs[0];
+    if (ev?.type !== 'reply') throw new Error('expected a reply');
+    expect(ev.reply.malformed).toBe(true);
+    expect(ev.reply.untrusted).toBeUndefined();
+  });
+});

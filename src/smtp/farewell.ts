@@ -1,0 +1,42 @@
+// The farewell phase: RSET when a transaction is open, then QUIT (one flight with
+// PIPELINING: RFC 2920 §3.1 lets QUIT end a group), short deadlines, then close. It is also
+// the sync point: QUIT can only get 221 and RSET 250, so replies shifted by a stray one
+// show here, and judgeFarewell() voids the session's answers (protocol error, never "ok").
+import { formatCommand } from './command.js';
+import type { Dialogue, Planned } from './dialogue.js';
+import { judgeFarewell } from './judge.js';
+import type { Transport } from './transport.js';
+
+const ANSWERED = new Set(['ok', 'rejected', 'deferred', 'no-such-user']);
+
+export async function leave(d: Dialogue, t: Transport): Promise<void> {
+  d.sink = d.result.steps;
+  try {
+    const idle = d.noticeIdleFailure();
+    // One reply too many after the last transaction: its answers may be shifted ones.
+    if (idle && idle.kind !== 'closed' && idle.kind !== 'reset') return void voidAnswers(d);
+    // Before the banner was read nothing may be sent (RFC 5321 §4.3.1): just close.
+    if (!d.alive() || d.lastAnswered === undefined || Date.now() >= d.o.runDeadline) return;
+    const planned: Planned[] = [];
+    if (d.transactionOpen) planned.push({ stage: 'rset', expecting: 'RSET', cmd: formatCommand('RSET') });
+    planned.push({ stage: 'quit', expecting: 'QUIT', cmd: formatCommand('QUIT') });
+    const flight = planned.length > 1 && d.result.extensions?.pipelining === true && d.o.pipelining !== false;
+    const before = d.lastAnswered;
+    const { reads } = await d.talk(t, planned, flight, (r) => r.reply !== undefined);
+    const out = judgeFarewell(d.peer, d.o.port, reads, before);
+    // Only answers can be voided: a policy stop (--tls-verify, --tls require) stays what it was.
+    if (out && ANSWERED.has(d.result.outcome.kind)) {
+      d.result.outcome = out;
+      voidAnswers(d);
+    }
+  } finally {
+    d.transactionOpen = false;
+    d.closed = true;
+    t.close();
+  }
+}
+
+/** Nothing this session was told can be trusted: no recipient counts as answered. */
+function voidAnswers(d: Dialogue): void {
+  d.result.rcpts = d.result.rcpts.map((r) => ({ address: r.address, accepted: false }));
+}

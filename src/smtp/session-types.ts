@@ -1,0 +1,125 @@
+// The session's data shapes: what a caller sets up (SessionSetup, SessionOptions), what a
+// session records (Step, RcptResult, Outcome, SessionResult, TransactionResult) and the
+// SmtpSession handle. Plain, JSON-safe data; src/probe and src/verify build on these, so
+// fields are only ever added, never renamed.
+import type { Extensions } from './ehlo.js';
+import type { Reply } from './reply-parser.js';
+import type { Stage } from './stages.js';
+import type { TlsFacts } from './tls-facts.js';
+import type { Connect, Failure, TlsClientOptions } from './transport.js';
+
+export type TlsMode = 'auto' | 'require' | 'none';
+export type OutcomeKind = 'ok' | 'rejected' | 'deferred' | 'no-such-user' | 'timeout' | 'network' | 'tls' | 'protocol' | 'limit';
+
+export interface Step {
+  stage: Stage;
+  /** The command line sent (absent for connect/banner, and for a reply nobody asked for). */
+  sent?: string;
+  reply?: Reply;
+  /** The exchange happened inside TLS. */
+  tls: boolean;
+  startedAt: number;
+  ms: number;
+  failure?: Failure;
+  /** Sent in one flight with its neighbours (PIPELINING, RFC 2920). */
+  pipelined?: true;
+  /** A reply that arrived while no command was outstanding (shown, never an answer). */
+  unsolicited?: true;
+}
+
+export interface RcptResult { address: string; accepted: boolean; reply?: Reply }
+
+export interface Outcome {
+  kind: OutcomeKind;
+  stage: Stage;
+  message: string;
+  /** The reply the outcome rests on (a refusal, the 421 of a server going away…). */
+  reply?: Reply;
+  /** A reply nobody asked for, or one its command cannot get: proof the dialogue went out of step. */
+  stray?: Reply;
+}
+
+export interface SessionResult {
+  host: string;
+  address: string;
+  port: number;
+  tlsMode: 'starttls' | 'implicit' | 'none';
+  /** The commands and replies of this session travelled inside TLS (false: plaintext, readable on the path). */
+  encrypted?: boolean;
+  steps: Step[];
+  extensions?: Extensions;
+  tls?: TlsFacts;
+  rcpts: RcptResult[];
+  outcome: Outcome;
+  /** Things worth a warning that only the session saw (HELO fallback, STARTTLS refused…). */
+  notes: string[];
+  /** The local address our connection came from (the sending IP when it is public). */
+  localAddress?: string;
+}
+
+/** Everything about a connection; the envelope comes per transaction. */
+export interface SessionSetup {
+  host: string;
+  address: string;
+  port: number;
+  implicitTls: boolean;
+  tlsMode: TlsMode;
+  tlsVerify: boolean;
+  tls: TlsClientOptions;
+  helo: string;
+  /** Multiplies every stage deadline (--timeout). */
+  timeoutScale: number;
+  /** Epoch ms by which the whole run must end. */
+  runDeadline: number;
+  /** Use PIPELINING when the server offers it (default true). */
+  pipelining?: boolean;
+  /**
+   * Keep every transaction's steps in result.steps and its recipients in result.rcpts
+   * (default true). A long-lived verification session turns it off so its memory stays
+   * flat: each transaction's own result still carries them.
+   */
+  recordTransactions?: boolean;
+}
+
+export interface SessionOptions extends SessionSetup {
+  /** '' is the null reverse-path <>. */
+  from: string;
+  rcpts: string[];
+}
+
+export type SessionEvent = { type: 'stage'; host: string; address: string; port: number; stage: Stage };
+
+export interface SessionDeps {
+  connect: Connect;
+  now: () => number;
+  onEvent?: (e: SessionEvent) => void;
+}
+
+/** One MAIL transaction (or more RCPTs added to it), as the server answered it. */
+export interface TransactionResult {
+  /** The reply to MAIL FROM (absent for addRecipients, or when none came, or when the replies went out of step). */
+  mail?: Reply;
+  /** A result per recipient that got a reply, in the order sent; later ones got none. */
+  rcpts: RcptResult[];
+  /** ok, or why the transaction (or the connection) ended: the first refusal, 421, a timeout… */
+  outcome: Outcome;
+  /** The steps of this transaction (RSET, MAIL, RCPT…), whether or not the session keeps them. */
+  steps: Step[];
+}
+
+/** An open SMTP connection, greeted (EHLO, STARTTLS), ready for transactions. */
+export interface SmtpSession {
+  /** The session so far: steps (setup, and transactions unless recordTransactions is off), TLS, extensions, outcome. */
+  readonly result: SessionResult;
+  /** The connection is up and can carry a(nother) transaction. */
+  readonly usable: boolean;
+  /**
+   * MAIL FROM + RCPT TO for each recipient; RSET first when a transaction is open. With
+   * PIPELINING all of it goes in one flight. Throws (UsageError) only for bad input, before sending.
+   */
+  transaction(from: string, rcpts: readonly string[]): Promise<TransactionResult>;
+  /** More RCPT TO in the transaction already open (e.g. a catch-all probe). */
+  addRecipients(rcpts: readonly string[]): Promise<TransactionResult>;
+  /** RSET when a transaction is open, QUIT, close. Idempotent. */
+  close(): Promise<SessionResult>;
+}
