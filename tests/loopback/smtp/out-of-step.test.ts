@@ -264,6 +264,17 @@ describe('the probe: exit codes for these outcomes', () => {
     });
   });
 
+  it('421 in answer to STARTTLS: deferred, exit 7, the 421 shown in the transcript', async () => {
+    await withServer({ users: ['bob'], rules: [{ match: '^STARTTLS', reply: { lines: ['421 4.7.0 Try again later'], close: 'end' } }] }, { tls: TLS }, async (s) => {
+      const r = await probe(s.port);
+      expect(r.verdict.kind).toBe('deferred');
+      expect(exitCodeForVerdict(r.verdict.kind)).toBe(7);
+      expect(r.sessions[0]?.outcome).toMatchObject({ stage: 'starttls', reply: { code: 421 } });
+      expect(r.sessions[0]?.steps.find((x) => x.stage === 'starttls')?.reply?.code).toBe(421);
+      expect(s.received).toEqual(['EHLO probe.example.net', 'STARTTLS']);
+    });
+  });
+
   it('a stray reply inside the flight: never exit 0', async () => {
     await withServer({ users: ['bob'], rules: [{ match: '^MAIL', reply: { lines: ['250 2.1.0 Ok'], then: { lines: ['250 2.1.5 stray'] } } }] }, {}, async (s) => {
       const r = await probe(s.port);
