@@ -8,6 +8,7 @@ import type { Resolve } from '../dns/resolver.js';
 import { checkDomain, checkMailbox } from '../smtp/command.js';
 import type { TlsMode } from '../smtp/session.js';
 import type { Connect } from '../smtp/transport.js';
+import type { ServerPoliteness } from './servers.js';
 import { impersonatedOperator, type ExtraLists } from './flags.js';
 import type { VerdictKind, VerifyResult } from './verdict.js';
 
@@ -56,6 +57,8 @@ export interface VerifyOptions extends ExtraLists {
   pipelining?: boolean;
   /** One extra RCPT to a random local part per domain (default true). */
   catchAllCheck?: boolean;
+  /** Catch-all status already known per domain (lower case; e.g. from an earlier batch): no probe. */
+  knownCatchAll?: ReadonlyMap<string, boolean> | Readonly<Record<string, boolean>>;
   /** At most this many RCPT TO per transaction (catch-all probe included). */
   batchSize?: number;
   /** Connections open at once, overall. */
@@ -84,6 +87,11 @@ export interface VerifyOptions extends ExtraLists {
   connect?: Connect;
   now?: () => number;
   signal?: AbortSignal;
+  /**
+   * Per-server politeness (connection slots, 421 back-off) shared with other runs or processes
+   * (e.g. BullMQ workers); default: this run's own ServerSlots with --per-host.
+   */
+  servers?: ServerPoliteness;
   onEvent?: (e: VerifyEvent) => void;
   /** Random bytes for the catch-all local part (tests pass a fixed source). */
   randomBytes?: (n: number) => Buffer;

@@ -2,6 +2,29 @@
 // (many domains and MX names share one), lowered when that server says "too many connections"
 // (421 at the greeting) and raised back slowly after it works again. Plain bookkeeping, no I/O:
 // the host queue asks for a slot before it connects and gives it back when the session ends.
+// ServerPoliteness is what the host queue asks; ServerSlots is the in-process implementation.
+
+/**
+ * The politeness decisions about server IP addresses, as verify's host queue asks them.
+ * Synchronous, because the scheduler asks in a loop: a shared (e.g. Redis) implementation
+ * answers from its local view (leases it holds) and syncs that view in the background.
+ */
+export interface ServerPoliteness {
+  /** Take a connection slot to `address` when one is free and it is not backing off; false otherwise. */
+  acquire(address: string, now: number): boolean;
+  /** Give a slot back (the session ended, or the connection attempt did). */
+  release(address: string): void;
+  /** Connections open (or being opened) to `address` now. */
+  openTo(address: string): number;
+  /** No new connection to `address` before this time (epoch ms; 0: none). */
+  notBefore(address: string): number;
+  /** The server said 421 ("closing", "too many connections"): no new connection before `until`. */
+  backOff(address: string, until: number): void;
+  /** …and fewer connections: at most `openNow` (never below 1). Returns the new limit. */
+  lower(address: string, openNow: number): number;
+  /** A session worked (greeted, took EHLO): the limit may grow back, one at a time. */
+  worked(address: string): void;
+}
 
 export interface ServerState {
   address: string;
@@ -15,7 +38,7 @@ export interface ServerState {
   goodSince: number;
 }
 
-export class ServerSlots {
+export class ServerSlots implements ServerPoliteness {
   private readonly servers = new Map<string, ServerState>();
 
   constructor(private readonly perServer: number, private readonly maxKept = 20_000) {}
@@ -41,6 +64,14 @@ export class ServerSlots {
     if (!this.free(address, now)) return false;
     this.get(address).active++;
     return true;
+  }
+
+  openTo(address: string): number {
+    return this.servers.get(address)?.active ?? 0;
+  }
+
+  notBefore(address: string): number {
+    return this.servers.get(address)?.notBefore ?? 0;
   }
 
   release(address: string): void {

@@ -1,7 +1,7 @@
 // The records verify's pipeline passes along: an address in flight (Item), a domain's routing
 // and catch-all state (DomainState, with the accepts parked until its catch-all answer), a
 // mail-host group's queue and limits (HostState), and the pure queue operations on it.
-// Data only; the scheduling and the sessions live in run-verify.ts.
+// Data only; the scheduling is host-queue.ts, the sessions host-worker.ts.
 import net from 'node:net';
 import type { Family, MailHost, MailHosts } from '../dns/mail-hosts.js';
 import type { Resolve } from '../dns/resolver.js';

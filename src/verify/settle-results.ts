@@ -1,0 +1,146 @@
+// Turning one verify transaction's replies into results: each RCPT reply to its own address
+// (replies.ts), a refused real address or the catch-all probe's answer settling the domain's
+// catch-all state, accepts parked until that state is known (the probe gates every accept of
+// its domain), what got no answer put back (host-queue.ts's requeue), greylisted addresses
+// asked again later. Sessions and scheduling are elsewhere; this decides verdicts.
+import type { Reply } from '../smtp/reply-parser.js';
+import type { TransactionResult } from '../smtp/session.js';
+import type { HostQueue } from './host-queue.js';
+import type { MxRouting } from './mx-routing.js';
+import { sortReplies, whyUnanswered } from './replies.js';
+import type { RunCore } from './run-core.js';
+import { MAX_PROBES, type Connected, type DomainState, type HostState, type Item } from './state.js';
+import { decideMail, decideRcpt, refusesUnknownUsers, viaBackup, type SkippedMx, type VerifyResult } from './verdict.js';
+
+export class ResultSettler {
+  constructor(private readonly core: RunCore, private readonly queue: HostQueue, private readonly routing: MxRouting) {}
+
+  /** The probes' replies (RCPT `offset`…): a 2xx means catch-all; "no such user" means not. */
+  probeAnswers(probes: DomainState[], tx: TransactionResult, offset: number): void {
+    for (const [i, d] of probes.entries()) {
+      const rc = tx.rcpts[offset + i];
+      const r = rc !== undefined && rc.address === d.probeAddress ? rc.reply : undefined;
+      if (r && d.catchAll === null) {
+        if (r.code >= 200 && r.code < 300) d.catchAll = true;
+        // Only "no such user" proves it; a policy refusal or a deferral of the probe proves nothing.
+        else if (r.code >= 500 && refusesUnknownUsers(r, true)) d.catchAll = false;
+      }
+      d.probing--;
+    }
+  }
+
+  /** A probe taken but not sent. */
+  probeDone(d: DomainState): void {
+    d.probing--;
+    d.probeTries = Math.max(0, d.probeTries - 1);
+    this.releaseParked(d);
+  }
+
+  /** Turn a transaction's replies into results; put back what got no answer. */
+  settle(h: HostState, c: Connected, tx: TransactionResult, items: Item[], lead: number, probes: DomainState[]): 'closing' | 'open' {
+    const core = this.core;
+    const mx = c.session.result.host;
+    let closing = false;
+    const mail = tx.mail;
+    const touched = new Set<DomainState>(probes);
+    try {
+      if (!mail || mail.code === 421) {
+        // The connection failed before the sender was answered (or the server is closing).
+        const why = whyUnanswered(tx, mx, mail);
+        this.queue.requeue(h, items, why, mx, false, c.answered);
+        if (why.reply?.code === 421) this.queue.backOff(h, `${mx} closed the session (421)`);
+        return 'closing';
+      }
+      if (mail.code >= 400) {
+        for (const item of items) core.finish(item, viaBackup(decideMail(mail, mx, core.from), c.skipped));
+        return 'open';
+      }
+      // The probes went first: the addresses' replies follow them.
+      const own: TransactionResult = lead > 0 ? { ...tx, rcpts: tx.rcpts.slice(lead) } : tx;
+      const leadClosing = tx.rcpts.slice(0, lead).find((r) => r.reply?.code === 421)?.reply;
+      const sorted = sortReplies(items, (i) => i.addr.address, own, mx, leadClosing);
+      closing = sorted.closing !== undefined;
+      for (const item of [...sorted.tooMany].reverse()) this.queue.enqueue(h, item, true);
+      if (sorted.limitAt > 0 && sorted.limitAt + lead < h.batchSize) {
+        h.batchSize = sorted.limitAt + lead;
+        core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} takes at most ${h.batchSize} recipients per transaction; batches shrink to that` });
+      }
+      const answered = sorted.answered;
+      if (answered.length > 0) h.backoffMs = 0;
+      const answeredBefore = c.answered;
+      c.answered += answered.length + tx.rcpts.slice(0, lead).filter((r) => r.reply !== undefined).length;
+
+      // Catch-all: a refused real address proves the domain does not accept everything.
+      for (const { item, reply } of answered) {
+        const d = this.routing.get(item.addr.domain);
+        if (d && d.catchAll === null && reply.code >= 500 && refusesUnknownUsers(reply)) {
+          d.catchAll = false;
+          touched.add(d);
+        }
+      }
+      for (const { item, reply } of answered) {
+        const d = this.routing.get(item.addr.domain);
+        if (d && reply.code >= 200 && reply.code < 300 && this.routing.gated(d)) {
+          // An accept means nothing until the domain is known not to accept everyone.
+          d.parked.push({ item, reply, mx, skipped: c.skipped, host: h });
+          touched.add(d);
+          continue;
+        }
+        this.decideAnswered(h, item, reply, d, mx, c.skipped);
+      }
+      if (sorted.unanswered.length > 0) {
+        this.queue.requeue(h, sorted.unanswered, sorted.why, mx, answered.length > 0, answeredBefore + answered.length);
+        if (sorted.closing && answered.length === 0) this.queue.backOff(h, `${mx} closed the session (${sorted.closing.code})`);
+      }
+    } finally {
+      for (const d of touched) this.releaseParked(d);
+    }
+    return closing ? 'closing' : 'open';
+  }
+
+  private decideAnswered(h: HostState, item: Item, reply: Reply, d: DomainState | undefined, mx: string, skipped: SkippedMx[]): void {
+    const core = this.core;
+    const decision = viaBackup(decideRcpt(reply, d?.catchAll ?? null, mx), skipped);
+    if (decision.reason === 'greylisted' && (core.o.waitGreylistMs ?? 0) > 0 && !item.greylisted) {
+      this.waitGreylist(h, item, core.result(item, decision));
+      return;
+    }
+    const r = core.result(item, decision);
+    if (item.greylisted) r.greylistRetried = true;
+    core.emit(r);
+  }
+
+  /**
+   * Accepts parked for a domain get their verdict once its catch-all status is known. When the
+   * probe could not tell (no answer, a hang-up, a deferral), they are asked again with a new
+   * probe, up to MAX_PROBES times; then they are answered with the status unknown, saying so.
+   */
+  releaseParked(d: DomainState): void {
+    if (d.parked.length === 0 || d.probing > 0) return;
+    if (this.routing.gated(d) && d.probeTries < MAX_PROBES) {
+      if (this.core.stopping) return; // unanswered: pending, asked again on --resume
+      const parked = d.parked;
+      d.parked = [];
+      for (const p of [...parked].reverse()) this.queue.enqueue(p.host, p.item, true);
+      return;
+    }
+    const parked = d.parked;
+    d.parked = [];
+    for (const p of parked) this.decideAnswered(p.host, p.item, p.reply, d, p.mx, p.skipped);
+  }
+
+  private waitGreylist(h: HostState, item: Item, first: VerifyResult): void {
+    const core = this.core;
+    item.greylisted = first;
+    h.delayed++;
+    core.delayedItems.add(item);
+    const wait = Math.max(core.o.waitGreylistMs ?? 0, 0);
+    core.o.onEvent?.({ type: 'note', host: first.mx ?? undefined, message: `${item.addr.address} was greylisted; asking again in ${Math.round(wait / 1000)} s` });
+    core.delay(wait, () => {
+      h.delayed--;
+      core.delayedItems.delete(item);
+      if (core.stopping) return;
+      this.queue.enqueue(h, item, true);
+    });
+  }
+}
