@@ -11,12 +11,13 @@ export const EXIT_CODES: readonly (readonly [number, string])[] = [
   [ExitCode.rejected, 'permanent rejection (5xx) other than "no such recipient"'],
   [ExitCode.noSuchUser, 'recipient does not exist'],
   [ExitCode.temporary, 'temporary failure (4xx, greylisting, rate limits)'],
-  [ExitCode.checkFailed, 'a check found a problem (listed on a blocklist, SPF fail, no or broken DMARC, ...)'],
+  [ExitCode.checkFailed, 'a check found a problem (listed on a blocklist, SPF fail, no or broken DMARC, an open relay, ...)'],
   [ExitCode.interrupted, 'interrupted (Ctrl-C)'],
 ];
 
 export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['NO_COLOR', 'when set and not empty, no colours (as --no-color)'],
   ['FORCE_COLOR', 'colours even when stdout is not a terminal'],
+  ['SMTP_PROBE_PASSWORD', 'the password for --auth (never taken from the command line; without it, a terminal is asked, without echo)'],
   ['LC_ALL, LC_MESSAGES, LANG', 'the language of explanations when --lang is not given (en, fr, vi, tr, hi; English otherwise)'],
 ];

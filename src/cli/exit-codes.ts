@@ -16,9 +16,9 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /** The probe's verdict → exit code (DESIGN.md: the deciding host's SMTP outcome sets it). */
 export function exitCodeForVerdict(kind: string): ExitCodeValue {
   switch (kind) {
-    case 'accepted': case 'auth-required': return ExitCode.ok;
+    case 'accepted': case 'auth-required': case 'stage-reached': return ExitCode.ok;
     case 'no-such-user': case 'no-such-domain': return ExitCode.noSuchUser;
-    case 'rejected': case 'null-mx': case 'not-for-this-server': return ExitCode.rejected;
+    case 'rejected': case 'null-mx': case 'not-for-this-server': case 'auth-failed': return ExitCode.rejected;
     case 'deferred': return ExitCode.temporary;
     case 'timeout': return ExitCode.timeout;
     default: return ExitCode.network; // network, tls, protocol, dns

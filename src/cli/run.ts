@@ -8,6 +8,7 @@ import { ExitCode } from './exit-codes.js';
 import { SmtpProbeError, UsageError } from '../errors.js';
 import { printableLines } from '../report/printable.js';
 import { guardWritable } from './safe-output.js';
+import { refusePasswordArgv } from './auth-flags.js';
 
 export async function runCli(argv: readonly string[], rawIo: Io): Promise<number> {
   // Everything a command writes to stdout passes the terminal guard (safe-output.ts).
@@ -26,6 +27,13 @@ async function runGuarded(argv: readonly string[], io: Io): Promise<number> {
   if (argv.length === 0) {
     // No target and no command: what a person needs first is the overview, not an error.
     program.outputHelp();
+    return ExitCode.usage;
+  }
+  // A password on the command line is refused before commander could echo it (auth-flags.ts).
+  try {
+    refusePasswordArgv(argv, io.env);
+  } catch (e) {
+    io.stderr.write(`smtp-probe: ${printableLines((e as Error).message)}\n`);
     return ExitCode.usage;
   }
   // A bare target is a probe, so commander would take "verfy" for a host name: catch typos first.

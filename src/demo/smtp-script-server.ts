@@ -5,6 +5,7 @@
 // It records every line it receives so tests can assert that DATA/BDAT never arrive.
 import net from 'node:net';
 import tls from 'node:tls';
+import { startSaslExchange, type SaslExchange, type ScriptAuth } from './sasl-server.js';
 
 export interface ReplySpec {
   /** Full reply lines as sent ("250-PIPELINING", "250 OK"). */
@@ -57,6 +58,8 @@ export interface SmtpScript {
   implicitTls?: boolean;
   /** Advertise STARTTLS even without TLS material (for tests of broken handshakes). */
   offerStartTls?: boolean;
+  /** SMTP AUTH (sasl-server.ts): mechanisms offered in EHLO and the users that may log in. */
+  auth?: ScriptAuth;
   /** More than `count` connections open at once: the extra ones get `banner` instead (e.g. 421 too many connections). */
   maxConnections?: { count: number; banner: ReplySpec };
 }
@@ -193,7 +196,14 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         return true;
       });
 
+    let sasl: SaslExchange | undefined;
     const respond = async (line: string): Promise<void> => {
+      // Inside an AUTH exchange a line is a SASL response, never a command.
+      if (sasl) {
+        const turn = sasl.next(line);
+        if (turn.done) sasl = undefined;
+        return send({ lines: turn.lines });
+      }
       const rule = ruleFor(line);
       if (rule) {
         ruleUses.set(rule, (ruleUses.get(rule) ?? 0) + 1);
@@ -212,6 +222,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         case 'EHLO': {
           const ext = [...(script.extensions ?? ['PIPELINING', 'SIZE 10240000', '8BITMIME', 'ENHANCEDSTATUSCODES'])];
           if ((opts.tls || script.offerStartTls) && !inTls && !script.implicitTls) ext.push('STARTTLS');
+          if (script.auth && (inTls || !script.auth.tlsOnly)) ext.push(`AUTH ${script.auth.mechanisms.join(' ')}`);
           const lines = [`${hostname} Hello ${line.slice(5)}`, ...ext];
           return send({ lines: lines.map((l, i) => `250${i === lines.length - 1 ? ' ' : '-'}${l}`) });
         }
@@ -220,6 +231,14 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
           if (!opts.tls && !script.offerStartTls) return send({ lines: ['502 5.5.1 STARTTLS not available'] });
           await send({ lines: ['220 2.0.0 Ready to start TLS'] });
           return upgrade();
+        case 'AUTH': {
+          if (!script.auth) return send({ lines: ['502 5.5.1 Error: authentication not enabled'] });
+          if (script.auth.plaintext538 && !inTls) return send({ lines: ['538 5.7.11 Encryption required for requested authentication mechanism'] });
+          const started = startSaslExchange(script.auth, line.slice(5));
+          if (!started.turn.done) sasl = started.exchange;
+          return send({ lines: started.turn.lines });
+        }
+        case 'VRFY': case 'EXPN': return send({ lines: ['502 5.5.1 VRFY and EXPN are disabled'] });
         case 'MAIL': return send({ lines: ['250 2.1.0 Ok'] });
         case 'RCPT': {
           const addr = /<([^>]*)>/.exec(line)?.[1] ?? '';

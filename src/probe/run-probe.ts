@@ -8,6 +8,7 @@ import { resolveHost, resolveMailHosts, type Family, type MailHosts } from '../d
 import { DEADLINE_REASON, withDeadline, type DeadlineResolve, type Resolve } from '../dns/resolver.js';
 import type { CheckSummary } from '../checks/types.js';
 import { runSession, type SessionEvent, type SessionResult, type TlsMode } from '../smtp/session.js';
+import type { AuthSetup, QuitAfter } from '../smtp/session-types.js';
 import type { Connect, Transport } from '../smtp/transport.js';
 import { annotateSession, type AnnotatedSession } from './annotate.js';
 import { prepareRecognition } from '../catalog/match-text.js';
@@ -45,6 +46,10 @@ export interface ProbeOptions {
   lang: Lang;
   maxHosts?: number;
   maxAddressesPerHost?: number;
+  /** --auth: log in after STARTTLS (the password never reaches the result). */
+  auth?: AuthSetup;
+  /** --quit-after: stop every session at this stage (QUIT there). */
+  quitAfter?: QuitAfter;
 }
 
 export interface ProbeDeps {
@@ -80,7 +85,7 @@ export interface ProbeResult {
   target: Target;
   mailHosts: MailHosts;
   /** What was sent: sender, recipients, HELO, ports. */
-  envelope: { helo: string; from: string; rcpts: string[]; ports: PortSpec[]; tlsMode: TlsMode };
+  envelope: { helo: string; from: string; rcpts: string[]; ports: PortSpec[]; tlsMode: TlsMode; authUser?: string; quitAfter?: QuitAfter };
   sessions: AnnotatedSession[];
   warnings: string[];
   checks: CheckSummary[];
@@ -201,6 +206,8 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
             tls: { ...(o.ca ? { ca: o.ca } : {}), ...(o.tlsName ? { servername: o.tlsName } : {}) },
             helo: o.helo, from: o.from, rcpts, timeoutScale: o.timeoutScale, runDeadline,
             ...(o.pipelining === false ? { pipelining: false } : {}),
+            ...(o.auth ? { auth: o.auth } : {}),
+            ...(o.quitAfter ? { quitAfter: o.quitAfter } : {}),
           },
           { connect, now: deps.now, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) },
         );
@@ -223,7 +230,7 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
       schemaVersion: PROBE_SCHEMA_VERSION,
       target,
       mailHosts,
-      envelope: { helo: o.helo, from: o.from, rcpts, ports: o.ports, tlsMode: o.tlsMode },
+      envelope: { helo: o.helo, from: o.from, rcpts, ports: o.ports, tlsMode: o.tlsMode, ...(o.auth ? { authUser: o.auth.user } : {}), ...(o.quitAfter ? { quitAfter: o.quitAfter } : {}) },
       sessions,
       warnings,
       checks: [],

@@ -14,7 +14,11 @@ export type VerdictKind =
   /** The domain does not exist (authoritative NXDOMAIN) or has no mail host at all: exit 6, as in verify. */
   | 'no-such-domain'
   /** The server does not take mail for the recipient's domain (relay denied): not about the sender. */
-  | 'not-for-this-server';
+  | 'not-for-this-server'
+  /** --auth: the server refused the credentials (535, 534, 538) or offers no usable AUTH: exit 5. */
+  | 'auth-failed'
+  /** --quit-after: every stage up to the stop answered positively; later stages were not tried (exit 0). */
+  | 'stage-reached';
 
 export type RecipientStatus = 'accepted' | 'no-such-user' | 'rejected' | 'deferred' | 'not-tried';
 
@@ -153,11 +157,15 @@ function decidingLine(kind: VerdictKind, s: AnnotatedSession, input: VerdictInpu
     case 'accepted': {
       const r = single?.reply;
       if (single && input.target.kind === 'address') return `${who}: the server accepts mail for this address (${replyTag(r)} ${where}); a catch-all domain accepts every address, so this alone does not prove the mailbox exists`;
-      if (single) return `${s.host} accepts mail for ${who} (${replyTag(r)} ${where})`;
+      if (single) return `${s.host} accepts mail for ${who} (${replyTag(r)} ${where})${s.auth?.status === 'ok' ? `, authenticated as ${s.auth.user} (${s.auth.mechanism ?? 'AUTH'})` : ''}`;
       return `all ${recipients.length} recipients accepted ${where}`;
     }
     case 'auth-required':
       return `${s.host}:${s.port}: submission requires authentication (as it should): ${s.outcome.stage === 'mail' ? 'MAIL FROM' : 'RCPT TO'} is refused without AUTH (${tag})${(s.extensions?.auth.length ?? 0) > 0 ? `; AUTH ${s.extensions?.auth.join(' ')} offered${s.tlsMode === 'none' ? '' : ' over TLS'}` : ''}. This says nothing about mailboxes — probe port 25 for that`;
+    case 'auth-failed':
+      return `${s.host}:${s.port}: authentication failed: ${s.outcome.message}`;
+    case 'stage-reached':
+      return `${s.host}:${s.port} answered every stage up to ${s.stoppedAfter === 'connect' ? 'the banner' : s.stoppedAfter === 'tls' ? 'TLS' : s.stoppedAfter?.toUpperCase() ?? 'the stop'} and the dialogue stopped there as asked (--quit-after ${s.stoppedAfter ?? ''}); later stages were not tried, so this says nothing about them`;
     case 'not-for-this-server': {
       const rc = recipients.find((r) => r.status === 'rejected')?.address ?? who;
       const dom = rc.slice(rc.lastIndexOf('@') + 1);
@@ -197,7 +205,9 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (!decider) return { ...base, kind: 'network', line: `${mailHosts.domain}: no mail host address could be probed` };
 
   let kind = OUTCOME_KIND[decider.outcome.kind] ?? 'protocol';
-  if (kind === 'rejected' && isAuthRequired(decider)) kind = 'auth-required';
+  if (kind === 'rejected' && decider.outcome.stage === 'auth') kind = 'auth-failed';
+  else if (kind === 'accepted' && decider.stoppedAfter && decider.stoppedAfter !== 'rcpt') kind = 'stage-reached';
+  else if (kind === 'rejected' && isAuthRequired(decider)) kind = 'auth-required';
   else if (kind === 'rejected' && isRelayDenial(decider)) kind = 'not-for-this-server';
   const recipients = recipientsOf(decider, rcpts);
   const warnings: string[] = [];

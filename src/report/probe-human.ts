@@ -13,6 +13,7 @@ import type { Verdict } from '../probe/verdict.js';
 import type { TlsFacts } from '../smtp/tls-facts.js';
 import { colourForClass } from './explain-human.js';
 import { renderSecurity } from './security-human.js';
+import { renderSessionPosture } from './posture-human.js';
 import { printable as p, printableLines as pl } from './printable.js';
 import { wrap } from './wrap.js';
 
@@ -26,7 +27,7 @@ export function firstSentence(text: string): string {
 
 function verdictColour(c: ChalkInstance, v: Verdict): (s: string) => string {
   switch (v.kind) {
-    case 'accepted': case 'auth-required': return c.green;
+    case 'accepted': case 'auth-required': case 'stage-reached': return c.green;
     case 'deferred': case 'timeout': return c.yellow;
     default: return c.red;
   }
@@ -156,6 +157,7 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
       }
     }
   }
+  out.push(...renderSessionPosture(s, o));
   for (const n of s.notes) out.push(c.yellow(`   ! ${pl(n)}`));
   // Plaintext is worth one line whenever the server was reached (issue 10 item 6).
   if (s.encrypted === false && steps.some((x) => x.stage === 'banner' && x.reply)) out.push(c.yellow('   not encrypted: this session ran in plaintext, readable and alterable by anyone on the path'));

@@ -2,9 +2,10 @@
 // of verbs that has no DATA, BDAT or message content, in the type and at run time, and
 // refuses CR, LF, NUL and over-long input before anything reaches the wire
 // (RFC 5321 §4.5.3.1: command line 512 octets, local part 64, domain 255, path 256).
+// AUTH lines carry a `shown` form: the transcript gets `AUTH PLAIN <redacted>`, never the secret.
 import { UsageError } from '../errors.js';
 
-export const VERBS = ['EHLO', 'HELO', 'STARTTLS', 'MAIL', 'RCPT', 'RSET', 'NOOP', 'QUIT'] as const;
+export const VERBS = ['EHLO', 'HELO', 'STARTTLS', 'AUTH', 'MAIL', 'RCPT', 'RSET', 'VRFY', 'EXPN', 'NOOP', 'QUIT'] as const;
 export type Verb = (typeof VERBS)[number];
 
 export const MAX_COMMAND_LINE = 512; // RFC 5321 §4.5.3.1.4, CRLF included
@@ -52,8 +53,54 @@ const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(=[\x21-\x3c\x3e-\x7e]+)?$/; // RF
 
 export interface Command {
   verb: Verb;
-  /** The exact line without CRLF, as shown in transcripts. */
+  /** The exact line without CRLF, as shown in transcripts (unless `shown` is set). */
   line: string;
+  /** What transcripts show instead of `line`: set for AUTH lines, whose secrets never leave the wire. */
+  shown?: string;
+}
+
+/** The text a transcript may carry for a command. */
+export function shownLine(c: Command): string {
+  return c.shown ?? c.line;
+}
+
+export const REDACTED = '<redacted>';
+/** SASL mechanism names (RFC 4422 §3.1: upper-case letters, digits, '-', '_', 1-20 chars). */
+const SASL_MECH = /^[A-Z0-9_-]{1,20}$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * AUTH <mechanism> [initial-response] (RFC 4954 §4). The initial response is base64 ('=' for
+ * an empty one) and is never shown: the transcript line is `AUTH PLAIN <redacted>`.
+ */
+export function formatAuth(mechanism: string, initialResponse?: string): Command {
+  if (!SASL_MECH.test(mechanism)) throw new CommandError('the SASL mechanism name is not valid (RFC 4422 §3.1)');
+  if (initialResponse === undefined) return { verb: 'AUTH', line: `AUTH ${mechanism}` };
+  if (initialResponse !== '=' && !BASE64.test(initialResponse)) throw new CommandError('the AUTH initial response is not base64');
+  const line = `AUTH ${mechanism} ${initialResponse}`;
+  // RFC 4954 §4: a line over 12288 octets is refused; ours stay far below the 512 of other commands.
+  if (line.length + 2 > 12_288) throw new CommandError('the AUTH line would be longer than 12288 octets (RFC 4954 §4)');
+  return { verb: 'AUTH', line, shown: `AUTH ${mechanism} ${REDACTED}` };
+}
+
+/** One client line of a SASL exchange (after a 334), base64 or '*' to cancel; always redacted. */
+export function formatSaslResponse(response: string): Command {
+  if (response !== '*' && response !== '' && !BASE64.test(response)) throw new CommandError('a SASL response is not base64');
+  if (response.length + 2 > 12_288) throw new CommandError('a SASL response would be longer than 12288 octets (RFC 4954 §4)');
+  return { verb: 'AUTH', line: response, shown: response === '*' ? '*' : REDACTED };
+}
+
+/**
+ * A path for the relay test's MAIL/RCPT, which must be sent as written (percent hack, source
+ * route, bang path, quoted local part): only CR/LF/NUL, angle brackets, unquoted spaces and
+ * over-long paths are refused.
+ */
+export function formatRawPath(verb: 'MAIL' | 'RCPT', path: string): Command {
+  refuseControl(`${verb} path`, path);
+  if (/[<>]/.test(path) || /\s/.test(path.replace(/"[^"]*"/g, ''))) throw new CommandError(`${verb} path "${path}" contains angle brackets or spaces`);
+  if (verb === 'RCPT' && path === '') throw new CommandError('RCPT TO needs an address');
+  if (Buffer.byteLength(path) + 2 > MAX_PATH) throw new CommandError(`${verb} path is longer than ${MAX_PATH - 2} octets (RFC 5321 §4.5.3.1.3)`);
+  return { verb, line: verb === 'MAIL' ? `MAIL FROM:<${path}>` : `RCPT TO:<${path}>` };
 }
 
 /**
@@ -85,6 +132,16 @@ export function formatCommand(verb: Verb, arg?: string, params: readonly string[
       checkMailbox('RCPT TO address', arg);
       line = `RCPT TO:<${arg}>`;
       break;
+    case 'VRFY':
+    case 'EXPN':
+      // RFC 5321 §3.5: a user name, mailbox or list name; one line, printable, no spaces at the ends.
+      if (!arg) throw new CommandError(`${verb} needs an argument`);
+      refuseControl(`${verb} argument`, arg);
+      if (arg.trim() !== arg || Buffer.byteLength(arg) > MAX_PATH) throw new CommandError(`${verb} argument "${arg}" has spaces at its ends or is longer than ${MAX_PATH} octets`);
+      line = `${verb} ${arg}`;
+      break;
+    case 'AUTH':
+      throw new CommandError('AUTH lines are made by formatAuth()');
     default:
       if (arg !== undefined) throw new CommandError(`${verb} takes no argument`);
       line = verb;

@@ -2,10 +2,10 @@
 // and the one way commands go out: talk() plans steps, writes them (one flight with
 // PIPELINING, or one at a time) and reads the replies strictly in order, each against the
 // command it answers. Greeting, transaction and farewell are all built on it.
-import { encodeCommand, type Command } from './command.js';
+import { encodeCommand, shownLine, type Command } from './command.js';
 import { fitReply, type Expecting } from './expected-replies.js';
 import { failureOutcome, peerName, type Read } from './judge.js';
-import type { Outcome, SessionDeps, SessionResult, SessionSetup, Step } from './session-types.js';
+import type { Outcome, QuitAfter, SessionDeps, SessionResult, SessionSetup, Step } from './session-types.js';
 import { STAGE_TIMEOUT_MS, type Stage } from './stages.js';
 import type { Failure, Transport } from './transport.js';
 
@@ -30,6 +30,8 @@ export class Dialogue {
   transport: Transport | undefined;
   transactionOpen = false;
   closed = false;
+  /** The connection broke during an optional phase (relay test, VRFY): no farewell, the outcome stays. */
+  gone = false;
   /** The last stage that got its reply: where stray bytes are said to come "after". */
   lastAnswered: Stage | undefined;
   /** Where steps of the current phase go: result.steps, or only the transaction's own list. */
@@ -52,7 +54,7 @@ export class Dialogue {
 
   newStep(stage: Stage, cmd?: Command): Step {
     const step: Step = { stage, tls: this.transport?.isTls ?? false, startedAt: this.deps.now(), ms: 0 };
-    if (cmd) step.sent = cmd.line;
+    if (cmd) step.sent = shownLine(cmd); // AUTH lines: the redacted form, never the secret
     this.sink.push(step);
     return step;
   }
@@ -61,6 +63,20 @@ export class Dialogue {
   end(outcome: Outcome): never {
     this.result.outcome = outcome;
     throw new Ended();
+  }
+
+  /**
+   * --quit-after: the dialogue stops here on purpose. The session is 'ok' at `stage` and the
+   * farewell sends QUIT (without RSET: QUIT ends an open transaction too, RFC 5321 §4.1.1.10).
+   */
+  stopAfter(q: QuitAfter, stage: Stage, message: string): never {
+    this.result.stoppedAfter = q;
+    return this.end({ kind: 'ok', stage, message });
+  }
+
+  /** The dialogue should stop after `q` (--quit-after). */
+  quitsAfter(...q: QuitAfter[]): boolean {
+    return this.o.quitAfter !== undefined && q.includes(this.o.quitAfter);
   }
 
   fail(f: Failure, stage: Stage): never {
@@ -80,7 +96,7 @@ export class Dialogue {
   /** The connection can still carry commands (the farewell, another transaction). */
   alive(): boolean {
     const out = this.result.outcome;
-    if (!this.transport || this.closed) return false;
+    if (!this.transport || this.closed || this.gone) return false;
     if (['network', 'timeout', 'protocol', 'limit'].includes(out.kind)) return false;
     if (out.kind === 'tls' && out.stage === 'tls-handshake' && !this.result.tls) return false;
     return out.reply?.code !== 421;

@@ -6,7 +6,7 @@
 import type { Reply } from './reply-parser.js';
 
 /** What a reply answers: the connection (banner) or one of the verbs we ever send. */
-export type Expecting = 'banner' | 'EHLO' | 'HELO' | 'STARTTLS' | 'MAIL' | 'RCPT' | 'RSET' | 'NOOP' | 'QUIT';
+export type Expecting = 'banner' | 'EHLO' | 'HELO' | 'STARTTLS' | 'AUTH' | 'MAIL' | 'RCPT' | 'RSET' | 'VRFY' | 'EXPN' | 'NOOP' | 'QUIT';
 
 export interface ExpectedReplies {
   /** Positive completion codes: the only 2xx (and 3xx) codes this command can get. */
@@ -30,9 +30,13 @@ export const EXPECTED_REPLIES: Readonly<Record<Expecting, ExpectedReplies>> = {
   EHLO: { success: [250], errors: [...ANY_COMMAND, 550], anyNegative: true, source: 'RFC 5321 §4.3.2 EHLO or HELO (250; 504, 550, 502)' },
   HELO: { success: [250], errors: [...ANY_COMMAND, 550], anyNegative: true, source: 'RFC 5321 §4.3.2 EHLO or HELO (250; 504, 550, 502)' },
   STARTTLS: { success: [220], errors: [...ANY_COMMAND, 454], anyNegative: true, source: 'RFC 3207 §4 (220; 501, 454)' },
+  // 334 is the server's next challenge: a step of the exchange, not its end (RFC 4954 §4).
+  AUTH: { success: [235, 334], errors: [...ANY_COMMAND, 432, 454, 503, 530, 534, 535, 538], anyNegative: true, source: 'RFC 4954 §4, §6 (235, 334; 432, 454, 500, 501, 503, 504, 530, 534, 535, 538)' },
   MAIL: { success: [250], errors: [...ANY_COMMAND, 451, 452, 455, 503, 530, 550, 552, 553, 554, 555], anyNegative: true, source: 'RFC 5321 §4.3.2 MAIL (250; 552, 451, 452, 550, 553, 503, 455, 555); RFC 4954 §6 (530)' },
   RCPT: { success: [250, 251], errors: [...ANY_COMMAND, 450, 451, 452, 455, 503, 550, 551, 552, 553, 554, 555], anyNegative: true, source: 'RFC 5321 §4.3.2 RCPT (250, 251; 550, 551, 552, 553, 450, 451, 452, 503, 455, 555)' },
   RSET: { success: [250], errors: ANY_COMMAND, anyNegative: false, source: 'RFC 5321 §4.3.2 RSET (250), §4.2.4' },
+  VRFY: { success: [250, 251, 252], errors: [...ANY_COMMAND, 550, 551, 553], anyNegative: true, source: 'RFC 5321 §4.3.2 VRFY (250, 251, 252; 550, 551, 553, 502, 504)' },
+  EXPN: { success: [250, 252], errors: [...ANY_COMMAND, 550], anyNegative: true, source: 'RFC 5321 §4.3.2 EXPN (250, 252; 550, 500, 502, 504)' },
   NOOP: { success: [250], errors: ANY_COMMAND, anyNegative: false, source: 'RFC 5321 §4.3.2 NOOP (250), §4.2.4' },
   QUIT: { success: [221], errors: ANY_COMMAND, anyNegative: false, source: 'RFC 5321 §4.3.2 QUIT (221), §4.2.4' },
 };

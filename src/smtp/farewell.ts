@@ -18,7 +18,8 @@ export async function leave(d: Dialogue, t: Transport): Promise<void> {
     // Before the banner was read nothing may be sent (RFC 5321 §4.3.1): just close.
     if (!d.alive() || d.lastAnswered === undefined || Date.now() >= d.o.runDeadline) return;
     const planned: Planned[] = [];
-    if (d.transactionOpen) planned.push({ stage: 'rset', expecting: 'RSET', cmd: formatCommand('RSET') });
+    // --quit-after: QUIT right where it stopped (it ends an open transaction too, RFC 5321 §4.1.1.10).
+    if (d.transactionOpen && !d.result.stoppedAfter) planned.push({ stage: 'rset', expecting: 'RSET', cmd: formatCommand('RSET') });
     planned.push({ stage: 'quit', expecting: 'QUIT', cmd: formatCommand('QUIT') });
     const flight = planned.length > 1 && d.result.extensions?.pipelining === true && d.o.pipelining !== false;
     const before = d.lastAnswered;

@@ -77,6 +77,8 @@ async function startTls(d: Dialogue, t: Transport): Promise<void> {
     result.extensions = undefined; // RFC 3207 §4.2: forget what was learnt in plaintext
     d.lastAnswered = 'starttls';
     checkTlsPolicy(d, up.facts);
+    // swaks: TLS quits right after the negotiation, before the second EHLO.
+    if (d.quitsAfter('tls')) d.stopAfter('tls', 'tls-handshake', `TLS with ${peer} is up (${up.facts.protocol ?? 'TLS'}); stopped after TLS as asked (--quit-after tls)`);
     await ehlo(d, t);
     return;
   }
@@ -124,6 +126,8 @@ export async function greet(d: Dialogue): Promise<void> {
   const bo = replyOutcome(d.peer, 'banner', 'banner', b.reply, 'the connection');
   if (bo) d.end(bo.reply?.code === 421 ? { ...bo, message: `${d.peer} is not accepting connections right now (421): try again later` } : bo);
   d.lastAnswered = 'banner';
+  // swaks: CONNECT and BANNER both quit once the banner is in (nothing may be sent before it).
+  if (d.quitsAfter('connect', 'banner')) d.stopAfter(o.quitAfter ?? 'banner', 'banner', `${d.peer} greeted with ${b.reply.code}; stopped after the banner as asked (--quit-after ${o.quitAfter ?? 'banner'})`);
 
   await ehlo(d, t);
 
@@ -136,4 +140,12 @@ export async function greet(d: Dialogue): Promise<void> {
     }
   }
   result.outcome = { kind: 'ok', stage: 'ehlo', message: `${d.peer} is ready for a mail transaction` };
+  const last = result.extensions ? 'EHLO' : 'HELO';
+  if (d.quitsAfter('tls')) {
+    const why = o.implicitTls ? 'TLS came with the connection (implicit TLS)' : 'no STARTTLS was negotiated';
+    d.stopAfter('tls', result.extensions ? 'ehlo' : 'helo', `${d.peer} answered ${last}; ${why}, so the dialogue stopped after ${last} (--quit-after tls)`);
+  }
+  if (d.quitsAfter('ehlo') || (d.quitsAfter('auth') && !o.auth)) {
+    d.stopAfter(o.quitAfter ?? 'ehlo', result.extensions ? 'ehlo' : 'helo', `${d.peer} answered ${last}; stopped after ${last} as asked (--quit-after ${o.quitAfter ?? 'ehlo'})`);
+  }
 }

@@ -27,6 +27,40 @@ export interface Step {
   unsolicited?: true;
 }
 
+/** Where --quit-after stops the dialogue (swaks' stages; 'connect' is 'banner': nothing may be sent before it). */
+export const QUIT_AFTER = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt'] as const;
+export type QuitAfter = (typeof QUIT_AFTER)[number];
+
+/** --auth: who to log in as. The password lives only here and on the wire, never in a result. */
+export interface AuthSetup {
+  user: string;
+  password: string;
+  /** --auth-mech: use this mechanism (else the strongest offered of SCRAM-SHA-256, SCRAM-SHA-1, PLAIN, LOGIN). */
+  mechanism?: string;
+  /** --auth-plaintext: send credentials over a session that is not encrypted. */
+  allowPlaintext?: boolean;
+}
+
+export type AuthStatus =
+  | 'ok' | 'failed' | 'too-weak' | 'encryption-required' | 'deferred' | 'not-offered' | 'no-mechanism'
+  | 'plaintext-refused' | 'server-not-verified' | 'error';
+
+/** What AUTH did on a session: JSON-safe, and never a credential (the user name is not one). */
+export interface AuthResult {
+  user: string;
+  /** The mechanisms the server's (last) EHLO offered. */
+  offered: string[];
+  /** The mechanism used, when one was tried. */
+  mechanism?: string;
+  status: AuthStatus;
+  /** The reply that ended the exchange (235, 535…), redacted like every AUTH reply. */
+  reply?: Reply;
+  /** SCRAM: the server proved it knows the password (its signature checked). */
+  serverVerified?: boolean;
+  message: string;
+  notes: string[];
+}
+
 export interface RcptResult { address: string; accepted: boolean; reply?: Reply }
 
 export interface Outcome {
@@ -55,6 +89,10 @@ export interface SessionResult {
   notes: string[];
   /** The local address our connection came from (the sending IP when it is public). */
   localAddress?: string;
+  /** --auth: what authentication did. */
+  auth?: AuthResult;
+  /** --quit-after: the stage where the dialogue was stopped on purpose (QUIT sent there). */
+  stoppedAfter?: QuitAfter;
 }
 
 /** Everything about a connection; the envelope comes per transaction. */
@@ -79,6 +117,10 @@ export interface SessionSetup {
    * flat: each transaction's own result still carries them.
    */
   recordTransactions?: boolean;
+  /** Log in after the greeting (after STARTTLS; on 465 inside implicit TLS). */
+  auth?: AuthSetup;
+  /** Stop at this stage and send QUIT there (swaks --quit-after). */
+  quitAfter?: QuitAfter;
 }
 
 export interface SessionOptions extends SessionSetup {

@@ -6,6 +6,8 @@
 import { Dialogue, Ended } from './dialogue.js';
 import { leave } from './farewell.js';
 import { greet } from './greeting.js';
+import { authenticate, scrubDeep } from './smtp-auth.js';
+import { secretForms } from './sasl.js';
 import type { SessionDeps, SessionOptions, SessionResult, SessionSetup, SmtpSession, TransactionResult } from './session-types.js';
 import { planTransaction, runTransaction, type TransactionPlan } from './transaction.js';
 
@@ -14,12 +16,22 @@ export type {
   SmtpSession, Step, TlsMode, TransactionResult,
 } from './session-types.js';
 export { peerName } from './judge.js';
+import { peerName } from './judge.js';
 
 /** One session: open, one transaction for o.rcpts, close (the probe's dialogue). */
 export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<SessionResult> {
   const s = await openSession(o, deps);
   try {
-    if (s.usable) await s.transaction(o.from, o.rcpts);
+    if (s.usable) {
+      // --quit-after mail: MAIL FROM alone; rcpt: MAIL and RCPT, then QUIT without RSET.
+      await s.transaction(o.from, o.quitAfter === 'mail' ? [] : o.rcpts);
+      if (o.quitAfter === 'mail' || o.quitAfter === 'rcpt') {
+        const r = s.result;
+        r.stoppedAfter = o.quitAfter;
+        if (r.outcome.kind === 'ok' && o.quitAfter === 'mail') r.outcome = { ...r.outcome, stage: 'mail', message: `${peerName(o.host, o.address, o.port)} accepted MAIL FROM:<${o.from}>; stopped after MAIL FROM as asked (--quit-after mail)` };
+        else if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, message: `${r.outcome.message}; stopped after RCPT TO as asked (--quit-after rcpt)` };
+      }
+    }
   } finally {
     await s.close();
   }
@@ -40,14 +52,20 @@ export async function openSession(o: SessionSetup, deps: SessionDeps): Promise<S
 
   try {
     await greet(d);
+    // AUTH after STARTTLS (or inside implicit TLS), then --quit-after auth.
+    if (o.auth) {
+      await authenticate(d);
+      if (d.quitsAfter('auth')) d.stopAfter('auth', 'auth', `${d.peer} accepted the credentials; stopped after AUTH as asked (--quit-after auth)`);
+    }
   } catch (e) {
     if (!(e instanceof Ended)) {
       if (d.transport) await leave(d, d.transport);
       throw e;
     }
   }
-  // A greeting that did not end ready leaves now (QUIT when the connection allows it).
-  if (result.outcome.kind !== 'ok' && d.transport) await leave(d, d.transport);
+  // A greeting that did not end ready, or stopped on purpose, leaves now (QUIT when the connection allows it).
+  if ((result.outcome.kind !== 'ok' || result.stoppedAfter) && d.transport) await leave(d, d.transport);
+  if (o.auth) scrubDeep(result, secretForms(o.auth));
 
   /** Run one phase with its steps collected apart (and kept in result unless told otherwise). */
   const phase = async (plan: TransactionPlan): Promise<TransactionResult> => {
@@ -88,6 +106,8 @@ export async function openSession(o: SessionSetup, deps: SessionDeps): Promise<S
     close: async () => {
       if (d.transport && !d.closed) leaving ??= leave(d, d.transport);
       await leaving;
+      // Nothing a result holds may carry a form of the password (the server could echo it).
+      if (o.auth) scrubDeep(result, secretForms(o.auth));
       return result;
     },
   };

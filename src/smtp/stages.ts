@@ -4,8 +4,8 @@
 // byte a minute cannot keep us waiting (Postfix smtp_stream_setup with deadlines).
 
 export const STAGES = [
-  'resolve', 'connect', 'tls-handshake', 'banner', 'ehlo', 'helo', 'starttls',
-  'mail', 'rcpt', 'rset', 'quit',
+  'resolve', 'connect', 'tls-handshake', 'banner', 'ehlo', 'helo', 'starttls', 'auth',
+  'mail', 'rcpt', 'rset', 'vrfy', 'expn', 'quit',
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -18,9 +18,12 @@ export const STAGE_TIMEOUT_MS: Readonly<Record<Stage, number>> = {
   ehlo: 30_000,
   helo: 30_000,
   starttls: 30_000,
+  auth: 30_000, // each step of the SASL exchange; SCRAM's key derivation happens on our side
   mail: 30_000,
   rcpt: 30_000,
   rset: 10_000,
+  vrfy: 30_000,
+  expn: 30_000,
   quit: 5_000,
 };
 
@@ -33,9 +36,12 @@ export const STAGE_LABEL: Readonly<Record<Stage, string>> = {
   ehlo: 'sending EHLO',
   helo: 'sending HELO',
   starttls: 'sending STARTTLS',
+  auth: 'authenticating (AUTH)',
   mail: 'sending MAIL FROM',
   rcpt: 'sending RCPT TO',
   rset: 'sending RSET',
+  vrfy: 'sending VRFY',
+  expn: 'sending EXPN',
   quit: 'sending QUIT',
 };
 
@@ -52,9 +58,12 @@ export const STAGE_COMMAND: Readonly<Record<Stage, string>> = {
   ehlo: 'EHLO',
   helo: 'HELO',
   starttls: 'STARTTLS',
+  auth: 'AUTH',
   mail: 'MAIL FROM',
   rcpt: 'RCPT TO',
   rset: 'RSET',
+  vrfy: 'VRFY',
+  expn: 'EXPN',
   quit: 'QUIT',
 };
 

@@ -11,8 +11,9 @@ import { presentation, type CliContext, type Presentation } from '../context.js'
 import { exitCodeForVerdict } from '../exit-codes.js';
 import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
+import { addAuthFlags, authSetup, type AuthFlags } from '../auth-flags.js';
 
-export interface ProbeFlags extends ResolverFlags, ConnectionFlags {
+export interface ProbeFlags extends ResolverFlags, ConnectionFlags, AuthFlags {
   port: PortSpec[];
   from: string;
   rcpt?: string[];
@@ -76,6 +77,7 @@ export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
     timeoutScale: flags.timeout,
     pipelining: flags.pipelining,
     lang: p.lang,
+    ...(flags.quitAfter ? { quitAfter: flags.quitAfter } : {}),
   };
 }
 
@@ -102,11 +104,16 @@ export function addProbeFlags(cmd: Command): Command {
     .option('--no-mta-sts', 'skip the MTA-STS and TLS-RPT checks of a domain target');
 }
 
+/** The probe command's own posture flags (AUTH, --quit-after); demo keeps the plain set. */
+function addPostureFlags(cmd: Command): Command {
+  return addAuthFlags(cmd);
+}
+
 export function probeCommand(ctx: CliContext): Command {
   const cmd = new Command('probe')
     .description('probe the mail servers of a domain, a host, an IP or an address: a real SMTP dialogue up to RCPT TO, every reply explained')
     .argument('<target>', 'domain (example.com), mail host (mx1.example.com), IP (192.0.2.10) or address (bob@example.com)');
-  addProbeFlags(cmd)
+  addPostureFlags(addProbeFlags(cmd))
     .addHelpText(
       'after',
       `
@@ -116,6 +123,8 @@ Examples:
   smtp-probe mx1.example.com --port all      ports 25, 587 and 465
   smtp-probe 192.0.2.10 --tls require --tls-verify
   smtp-probe example.com --from me@my.example --helo mail.my.example --json
+  SMTP_PROBE_PASSWORD=… smtp-probe smtp.example.com --port 587 --auth me@example.com
+  smtp-probe mx1.example.com --quit-after ehlo   a health check: banner, EHLO, STARTTLS, QUIT
 
 Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
     )
@@ -125,6 +134,9 @@ Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
       const options = probeOptions(flags, p);
       const { parseTarget } = await import('../../probe/targets.js');
       const t = parseTarget(target);
+      // Asked only once the flags and the target are known good.
+      const auth = await authSetup(flags, ctx.io);
+      if (auth) options.auth = auth;
       const resolve = await resolverFromFlags(flags);
       const [{ runProbe }, { connectTransport }, { createProgress }, { runFollowUp }, { createDns2Resolver }, { runDomainSecurity }, { createPolicyFetch, lookupWith, POLICY_FETCH_TIMEOUT_MS }] = await Promise.all([
         import('../../probe/run-probe.js'),

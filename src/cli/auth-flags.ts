@@ -1,0 +1,97 @@
+// The probe's posture flags: --auth USER (the password from SMTP_PROBE_PASSWORD or a
+// no-echo prompt on a terminal, never from argv), --auth-mech, --auth-plaintext and
+// --quit-after. refusePasswordArgv() runs before commander sees argv, so a password typed as
+// a flag is refused without ever being echoed (commander would repeat an unknown option).
+import { type Command, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { isMechanism, SUPPORTED_MECHANISMS } from '../smtp/sasl.js';
+import { QUIT_AFTER, type AuthSetup, type QuitAfter } from '../smtp/session-types.js';
+import type { Io } from './io.js';
+
+export const PASSWORD_ENV = 'SMTP_PROBE_PASSWORD';
+
+export interface AuthFlags {
+  auth?: string;
+  authMech?: string;
+  authPlaintext?: boolean;
+  quitAfter?: QuitAfter;
+}
+
+export function addAuthFlags(cmd: Command): Command {
+  return cmd
+    .option('--auth <user>', `log in with SMTP AUTH as this user after STARTTLS (on 587/465); the password comes from ${PASSWORD_ENV} or a prompt, never from the command line`)
+    .addOption(new Option('--auth-mech <mechanism>', 'AUTH mechanism to use (default: the strongest offered)').choices([...SUPPORTED_MECHANISMS]))
+    .option('--auth-plaintext', 'allow sending credentials over a session that is not encrypted (refused by default)')
+    .addOption(new Option('--quit-after <stage>', 'stop at this stage and send QUIT there, as swaks does (connect = banner)').choices([...QUIT_AFTER]));
+}
+
+const PASSWORD_FLAG = /^--?(?:auth-)?(?:pass(?:word|wd)?|pw|secret)(?:=|$)/i;
+
+/**
+ * Refuse a password on the command line before anything parses or echoes it: a --password
+ * style flag, `--auth user:secret`, or the value of SMTP_PROBE_PASSWORD itself. The message
+ * never repeats the value (argv is visible to every user of the machine, and to shell history).
+ */
+export function refusePasswordArgv(argv: readonly string[], env: Record<string, string | undefined>): void {
+  const advice = `the password is read from the environment variable ${PASSWORD_ENV} or asked for on the terminal (no echo), never taken from the command line, where other users and the shell history can see it`;
+  for (const [i, a] of argv.entries()) {
+    if (PASSWORD_FLAG.test(a)) throw new UsageError(`a password flag (argument ${i + 1}) was refused: ${advice}`);
+    const authValue = a === '--auth' ? argv[i + 1] : a.startsWith('--auth=') ? a.slice(7) : undefined;
+    if (authValue !== undefined && authValue.includes(':')) throw new UsageError(`--auth takes only the user name (it looks like USER:PASSWORD): ${advice}`);
+  }
+  const pw = env[PASSWORD_ENV];
+  if (pw && argv.some((a) => a === pw || (pw.length >= 8 && a.includes(pw)))) throw new UsageError(`the value of ${PASSWORD_ENV} also appears on the command line, which was refused: ${advice}`);
+}
+
+/** A no-echo prompt on the terminal; resolves to what was typed (undefined on Ctrl-C / Ctrl-D). */
+export function promptHidden(io: Io, question: string): Promise<string | undefined> {
+  const stdin = io.stdin as NodeJS.ReadStream;
+  return new Promise((resolve) => {
+    let typed = '';
+    const raw = typeof stdin.setRawMode === 'function';
+    const done = (v: string | undefined): void => {
+      stdin.off('data', onData);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+      io.stderr.write('\n');
+      resolve(v);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') return done(typed);
+        if (ch === '\u0003' || ch === '\u0004') return done(undefined); // Ctrl-C, Ctrl-D
+        if (ch === '\u007f' || ch === '\b') typed = [...typed].slice(0, -1).join('');
+        else if (ch >= ' ') typed += ch;
+      }
+    };
+    io.stderr.write(question);
+    if (raw) stdin.setRawMode(true);
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
+
+/** The checked flags: the AuthSetup (password read now), or undefined without --auth. */
+export async function authSetup(flags: AuthFlags, io: Io, prompt: typeof promptHidden = promptHidden): Promise<AuthSetup | undefined> {
+  if (flags.quitAfter === 'auth' && !flags.auth) throw new UsageError('--quit-after auth needs --auth USER (there is no AUTH stage without it)');
+  if (!flags.auth) {
+    if (flags.authMech || flags.authPlaintext) throw new UsageError('--auth-mech and --auth-plaintext need --auth USER');
+    return undefined;
+  }
+  const user = flags.auth;
+  if (user === '' || /[\0\r\n]/.test(user) || Buffer.byteLength(user) > 255) throw new UsageError('--auth needs a user name of 1 to 255 octets without control characters');
+  if (flags.authMech && !isMechanism(flags.authMech)) throw new UsageError(`--auth-mech must be one of ${SUPPORTED_MECHANISMS.join(', ')}`);
+  let password = io.env[PASSWORD_ENV];
+  if (password === undefined || password === '') {
+    if (!io.stdinIsTTY || !io.stderrIsTTY) throw new UsageError(`--auth ${user}: no password: set the environment variable ${PASSWORD_ENV}, or run on a terminal to be asked for it`);
+    password = await prompt(io, `Password for ${user} (not shown): `);
+    if (password === undefined || io.signal.aborted) throw new UsageError('no password was given');
+    if (password === '') throw new UsageError('an empty password was given');
+  }
+  if (/[\0\r\n]/.test(password)) throw new UsageError(`the password in ${PASSWORD_ENV} contains a NUL, CR or LF character`);
+  return {
+    user, password,
+    ...(flags.authMech ? { mechanism: flags.authMech.toUpperCase() } : {}),
+    ...(flags.authPlaintext ? { allowPlaintext: true } : {}),
+  };
+}

@@ -1,0 +1,152 @@
+// The AUTH phase (RFC 4954) on a greeted connection: the mechanism chosen from the EHLO
+// offer, credentials sent only inside TLS unless the caller allows plaintext, every step
+// recorded redacted (AUTH PLAIN <redacted>), every reply scrubbed of the password's forms,
+// SCRAM's server signature verified. 235 = logged in; 535/534/538/454 end the session as
+// explained outcomes at stage 'auth'. Never throws for what the peer does.
+import { formatAuth, formatSaslResponse, REDACTED, type Command } from './command.js';
+import type { Dialogue } from './dialogue.js';
+import { fitReply } from './expected-replies.js';
+import { replyOutcome } from './judge.js';
+import type { Reply } from './reply-parser.js';
+import { chooseMechanism, saslClient, secretForms, SUPPORTED_MECHANISMS, type ScramOptions } from './sasl.js';
+import type { AuthResult, AuthStatus, OutcomeKind, Step } from './session-types.js';
+
+/** More 334 rounds than any supported mechanism needs means a broken or hostile server. */
+const MAX_ROUNDS = 5;
+
+const STATUS_BY_CODE: Record<number, AuthStatus> = { 535: 'failed', 534: 'too-weak', 538: 'encryption-required', 530: 'failed' };
+
+/** What a refusal code means for a person, after the server's own words. */
+const WHY: Record<number, string> = {
+  535: 'the user name or password is wrong (or the account may not log in here)',
+  534: 'the server finds this mechanism too weak for this account: try another --auth-mech, or TLS',
+  538: 'the server wants an encrypted session before this mechanism: use STARTTLS (--tls require) or port 465',
+  454: 'a temporary authentication failure on the server\'s side (its password backend may be down): try again later',
+  432: 'the password must be changed before this account can log in (RFC 4954 §6)',
+};
+
+/** Replace every form of the secret in a string (the server might echo what it got). */
+export function scrubText(s: string, secrets: readonly string[]): string {
+  let out = s;
+  for (const x of secrets) if (out.includes(x)) out = out.split(x).join(REDACTED);
+  return out;
+}
+
+/** Deep-scrub every string of a JSON-like value in place: nothing a result holds can carry the secret. */
+export function scrubDeep(v: unknown, secrets: readonly string[], seen = new WeakSet<object>()): void {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return;
+  seen.add(v);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
+    if (typeof x === 'string') o[k] = scrubText(x, secrets);
+    else scrubDeep(x, secrets, seen);
+  }
+}
+
+function redactReply(r: Reply, secrets: readonly string[], whole: boolean): Reply {
+  if (whole) return { ...r, lines: r.lines.map(() => REDACTED), text: r.lines.map(() => REDACTED).join('\n') };
+  return { ...r, lines: r.lines.map((l) => scrubText(l, secrets)), text: scrubText(r.text, secrets) };
+}
+
+export interface AuthDeps { scram?: ScramOptions }
+
+/** Log in when the setup asks for it; on failure the dialogue ends (Ended) with result.outcome at 'auth'. */
+export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<void> {
+  const a = d.o.auth;
+  const t = d.transport;
+  if (!a || !t) return;
+  const { result, peer } = d;
+  const offered = result.extensions?.auth ?? [];
+  const auth: AuthResult = { user: a.user, offered, status: 'error', message: '', notes: [] };
+  result.auth = auth;
+  const secrets = secretForms(a);
+  // Typed as a declaration so TypeScript knows control ends here (narrowing after a call).
+  const stop: (status: AuthStatus, kind: OutcomeKind, message: string, reply?: Reply) => never = (status, kind, message, reply) => {
+    auth.status = status;
+    auth.message = message;
+    if (reply) auth.reply = reply;
+    return d.end({ kind, stage: 'auth', message, ...(reply ? { reply } : {}) });
+  };
+
+  if (!result.encrypted && !a.allowPlaintext) {
+    stop('plaintext-refused', 'tls', `this session with ${peer} is not encrypted, so the credentials were not sent (anyone on the path could read them): use STARTTLS (--tls require), port 465, or --auth-plaintext to send them in the clear anyway`);
+  }
+  if (offered.length === 0) {
+    const why = !result.extensions ? ' (EHLO was refused, so no extension is known)' : result.encrypted ? '' : ' on this plaintext session (many servers offer it only after STARTTLS)';
+    stop('not-offered', 'rejected', `${peer} does not offer AUTH${why}: the credentials were not sent`);
+  }
+  const mechanism = chooseMechanism(offered, a.mechanism);
+  if (!mechanism) {
+    const asked = a.mechanism ? `--auth-mech ${a.mechanism.toUpperCase()} is not among them` : `none of them is one this tool speaks (${SUPPORTED_MECHANISMS.join(', ')})`;
+    stop('no-mechanism', 'rejected', `${peer} offers AUTH ${offered.join(' ')}; ${asked}: the credentials were not sent`);
+  }
+  auth.mechanism = mechanism;
+  const client = saslClient(mechanism, a, deps.scram);
+  const startIndex = d.sink.length;
+
+  try {
+    let cmd: Command = formatAuth(mechanism, client.initial());
+    for (let round = 0; round <= MAX_ROUNDS; round++) {
+      const { reads } = await d.talk(t, [{ stage: 'auth', expecting: 'AUTH', cmd }], false);
+      const r = reads[0];
+      if (!r?.reply) {
+        auth.message = r?.failure?.message ?? 'no reply';
+        return d.fail(r?.failure ?? { kind: 'network', message: 'no reply' }, 'auth');
+      }
+      const raw = r.reply;
+      const reply = redactReply(raw, secrets, client.secretChallenges && raw.code === 334);
+      const step = [...d.sink].reverse().find((s: Step) => s.stage === 'auth' && s.reply === raw);
+      if (step) step.reply = reply;
+      const fit = fitReply('AUTH', raw);
+      if (raw.code === 235) {
+        auth.status = 'ok';
+        auth.reply = reply;
+        auth.message = `${peer} accepted the credentials of ${a.user} (${mechanism})`;
+        if (client.serverVerified !== undefined) auth.serverVerified = client.serverVerified;
+        else if (mechanism.startsWith('SCRAM')) {
+          auth.serverVerified = false;
+          auth.notes.push('the server said 235 without sending its SCRAM signature first: it never proved that it knows the password');
+        }
+        auth.notes.push(...client.notes);
+        return;
+      }
+      if (raw.code === 334 && fit === 'success') {
+        if (round === MAX_ROUNDS) {
+          cmd = formatSaslResponse('*');
+          await cancel(d, cmd);
+          stop('error', 'protocol', `${peer} kept asking for more after ${MAX_ROUNDS} rounds of ${mechanism}; the exchange was cancelled`);
+        }
+        const next = client.challenge(raw.lines[0] ?? '');
+        if ('cancel' in next) {
+          await cancel(d, formatSaslResponse('*'));
+          auth.notes.push(...client.notes);
+          if (client.serverVerified === false) {
+            auth.serverVerified = false;
+            stop('server-not-verified', 'protocol', `${peer}: ${next.cancel}; the exchange was cancelled before it completed`);
+          }
+          stop('error', 'protocol', `${peer}: ${next.cancel}; the exchange was cancelled`);
+        }
+        cmd = formatSaslResponse(next.send);
+        continue;
+      }
+      // A refusal, a 421, or a code AUTH cannot get.
+      const o = replyOutcome(peer, 'auth', 'AUTH', reply, `the credentials of ${a.user} (${mechanism})`, fit);
+      if (!o) stop('error', 'protocol', `${peer} answered AUTH with ${raw.code}`, reply);
+      const status: AuthStatus = raw.code >= 400 && raw.code < 500 && raw.code !== 432 ? 'deferred' : STATUS_BY_CODE[raw.code] ?? (fit === 'refusal' ? 'failed' : 'error');
+      const why = WHY[raw.code];
+      auth.notes.push(...client.notes);
+      stop(status, o.kind, why && o.kind !== 'protocol' ? `${o.message}: ${why}` : o.message, reply);
+    }
+  } finally {
+    // Defence in depth: whatever a step or failure of this phase holds is scrubbed again.
+    for (const s of d.sink.slice(startIndex)) scrubDeep(s, secrets);
+    scrubDeep(result.outcome, secrets);
+  }
+}
+
+/** '*' cancels an exchange (RFC 4954 §4); the server answers 501. Its reply is recorded, not judged. */
+async function cancel(d: Dialogue, cmd: Command): Promise<void> {
+  if (!d.transport) return;
+  await d.talk(d.transport, [{ stage: 'auth', expecting: 'AUTH', cmd }], false);
+}
