@@ -3,7 +3,9 @@
 // and `reason` the reason name as a string, as in every other command's JSON; the explanations
 // behind them sit beside them (`enhancedExplanation`, `recognition`). Pure mapping of plain data.
 import type { CodeExplanation, Explanation } from './explain.js';
-import { classifyReply, reasonTitle, type ParsedReplyText, type TextClassification } from './match-text.js';
+import type { Lang } from './data.js';
+import { classifyReply, type ParsedReplyText, type TextClassification } from './match-text.js';
+import { localizeReason } from './reason-text.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,8 +34,9 @@ export function explanationJson(x: Explanation): Json {
     const rec: Json = { title: reason.title, meaning: reason.meaning, action: reason.action, inferred: reason.inferred };
     if (reason.reference) rec.reference = reason.reference;
     if (reason.patternId) rec.patternId = reason.patternId;
-    // The reason's texts exist in English only so far: named, never a silent switch of language.
+    // What is not in `lang` is named, never a silent switch of language.
     if (reason.fallback) rec.fallback = reason.fallback;
+    if (reason.generalized) rec.generalized = reason.generalized;
     if (reply) {
       const t = classifyReply({ code: reply.code, text: reply.text, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}) });
       rec.evidence = t.evidence;
@@ -61,18 +64,21 @@ export function comparisonJson(
 }
 
 /** `explain - --json`: one object per input item (a line, or the continuation lines of one reply). */
-export function lineJson(item: { line: number; text: string }, parsed: ParsedReplyText, c: TextClassification): Json {
-  const o: Json = { schemaVersion: 1, kind: 'line', line: item.line, input: item.text };
+export function lineJson(item: { line: number; text: string }, parsed: ParsedReplyText, c: TextClassification, lang: Lang = 'en'): Json {
+  const o: Json = { schemaVersion: 1, kind: 'line', line: item.line, input: item.text, lang };
+  const loc = localizeReason(c, lang);
   if (parsed.code !== undefined) o.code = parsed.code;
   if (parsed.enhanced) o.enhanced = parsed.enhanced;
   if (parsed.stage) o.stage = parsed.stage;
   o.reason = c.reason;
-  o.title = reasonTitle(c.reason);
+  o.title = loc.title;
   if (c.provider) o.provider = c.provider;
   o.inferred = c.inferred;
   if (c.permanent !== undefined) o.permanent = c.permanent;
-  o.meaning = c.meaning;
-  o.action = c.action;
+  o.meaning = loc.meaning;
+  o.action = loc.action;
+  if (loc.fallback) o.fallback = loc.fallback;
+  if (loc.generalized) o.generalized = loc.generalized;
   if (c.reference) o.reference = c.reference;
   if (c.patternId) o.patternId = c.patternId;
   o.evidence = c.evidence;

@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js';
 import { parsePastedReply, type Reply } from '../smtp/reply-parser.js';
 import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, type LocalizedFields, type ReplyCodeEntry } from './data.js';
 import { label } from './i18n.js';
-import { classifyReply, reasonTitle, type Reason, type ReplyFacts } from './match-text.js';
+import { classifyReply, type Reason, type ReplyFacts } from './match-text.js';
+import { localizeReason } from './reason-text.js';
 
 export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
 
@@ -62,7 +63,7 @@ export interface Explanation extends Partial<CodeExplanation> {
   lang: Lang;
   enhanced?: EnhancedExplanation;
   reply?: { code: number; enhanced?: string; lines: string[]; text: string };
-  /** Reply-text recognition (kind 'reply'): the reason, in English, with its explanation and fix. */
+  /** Reply-text recognition (kind 'reply'): the reason, in `lang`, with its explanation and fix. */
   reason?: ReplyReason;
   /** Who wrote the reply text: 'Gmail', 'Microsoft 365', 'Postfix', 'Spamhaus'... */
   provider?: string;
@@ -79,8 +80,10 @@ export interface ReplyReason {
   inferred: boolean;
   reference?: string;
   patternId?: string;
-  /** The fields shown in English: reply-text reasons are not translated yet. */
+  /** The fields shown in English because no translation exists for them in `lang`. */
   fallback?: string[];
+  /** The fields that give the reason's general text in `lang`: the matched pattern's own text is not translated yet. */
+  generalized?: string[];
 }
 
 const BASIC_RE = /^[0-9]{3}$/;
@@ -313,9 +316,11 @@ export function explainReply(r: Reply, lang: Lang, stage?: string): Explanation 
   };
   if (r.enhanced) out.enhanced = explainEnhanced(r.enhanced, lang, { lenient: true });
   const t = classifyReply({ code: r.code, text: r.text, ...(r.enhanced ? { enhanced: r.enhanced } : {}), ...(stage ? { stage } : {}) });
-  out.reason = { name: t.reason, title: reasonTitle(t.reason), meaning: t.meaning, action: t.action, inferred: t.inferred };
-  // Reply-text reasons exist in English only for now: say so rather than switch silently.
-  if (lang !== 'en') out.reason.fallback = ['title', 'meaning', 'action'];
+  const loc = localizeReason(t, lang);
+  out.reason = { name: t.reason, title: loc.title, meaning: loc.meaning, action: loc.action, inferred: t.inferred };
+  // What could not be given in `lang` is named, never switched silently.
+  if (loc.fallback) out.reason.fallback = loc.fallback;
+  if (loc.generalized) out.reason.generalized = loc.generalized;
   if (t.reference) out.reason.reference = t.reference;
   if (t.patternId) out.reason.patternId = t.patternId;
   if (t.provider) out.provider = t.provider;

@@ -4,6 +4,7 @@
 import type { Lang } from '../catalog/data.js';
 import { explainReply } from '../catalog/explain.js';
 import { classifyReply, type TextClassification } from '../catalog/match-text.js';
+import { localizeReason, type LocalizedReasonText } from '../catalog/reason-text.js';
 import type { Reply } from '../smtp/reply-parser.js';
 import type { Outcome, SessionResult, Step } from '../smtp/session.js';
 
@@ -22,7 +23,8 @@ export interface StepExplanation {
   enhanced?: string;
   enhancedExplanation?: { code: string; title: string; description: string; fix: string; learnMore: string };
   /** What the server's words say (4xx/5xx only). */
-  recognition?: TextClassification;
+  /** The classification, its title, meaning and action in the output language (README, Languages). */
+  recognition?: TextClassification & Omit<LocalizedReasonText, 'meaning' | 'action'>;
 }
 
 export interface AnnotatedStep extends Step { explanation?: StepExplanation }
@@ -55,7 +57,8 @@ export function explainStepReply(reply: Reply, stage: string, lang: Lang): StepE
     out.enhancedExplanation = { code: x.enhanced.code, title: x.enhanced.title, description: x.enhanced.description, fix: x.enhanced.fix, learnMore: x.enhanced.learnMore };
   }
   if (reply.code >= 400) {
-    out.recognition = classifyReply({ code: reply.code, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}), text: reply.text, stage });
+    const c = classifyReply({ code: reply.code, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}), text: reply.text, stage });
+    out.recognition = { ...c, ...localizeReason(c, lang) };
   }
   return out;
 }

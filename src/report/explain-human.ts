@@ -20,6 +20,11 @@ export function colourForClass(chalk: ChalkInstance, cls: string): (s: string) =
   }
 }
 
+/** "Reason:" in the language's typography ("Raison :" in French), from the codeColon label. */
+export function labelColon(lang: Lang, key: string): string {
+  return label(lang, 'codeColon', { code: label(lang, key), text: '' }).trimEnd();
+}
+
 function section(o: RenderOptions, key: string, text: string | undefined, indent = '  '): string[] {
   if (!text) return [];
   return [o.chalk.bold(`${indent}${label(o.lang, key)}`), wrap(text, o.width, `${indent}  `)];
@@ -37,7 +42,7 @@ export function renderCodeSection(c: CodeExplanation, o: RenderOptions): string[
     // The example is the server's words: shown as sent, never translated.
     ...(c.example ? [o.chalk.bold(`  ${label(o.lang, 'example')}`), o.chalk.dim(wrap(c.example, o.width, '    '))] : []),
     ...fallbackLine(c.fallback, o),
-    o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${c.source} — ${c.learnMore}`),
+    o.chalk.dim(`  ${labelColon(o.lang, 'learnMore')} ${c.source} — ${c.learnMore}`),
   ];
 }
 
@@ -47,18 +52,24 @@ function fallbackLine(fields: readonly string[] | undefined, o: RenderOptions): 
   return [o.chalk.dim(wrap(label(o.lang, 'fallbackNote', { fields: fields.map((f) => label(o.lang, f)).join(', ') }), o.width, '  '))];
 }
 
+/** Says when the reason's general text stands in for a pattern's own, untranslated one. */
+function generalizedLine(fields: readonly string[] | undefined, o: RenderOptions): string[] {
+  if (!fields || fields.length === 0) return [];
+  return [o.chalk.dim(wrap(label(o.lang, 'generalizedNote'), o.width, '  '))];
+}
+
 export function renderEnhancedSection(e: EnhancedExplanation, o: RenderOptions): string[] {
   const paint = colourForClass(o.chalk, e.class === 'X' ? '5' : e.class);
   return [
     `${paint(o.chalk.bold(`${e.code} ${e.title}`))} ${o.chalk.dim(`— ${label(o.lang, 'enhanced')}`)}`,
-    o.chalk.dim(`  ${label(o.lang, 'enhancedClass')}: ${e.class} ${e.classTitle} · ${label(o.lang, 'enhancedSubject')}: ${e.subject} ${e.subjectTitle}`),
+    o.chalk.dim(`  ${labelColon(o.lang, 'enhancedClass')} ${e.class} ${e.classTitle} · ${labelColon(o.lang, 'enhancedSubject')} ${e.subject} ${e.subjectTitle}`),
     ...section(o, 'classNote', e.classNote),
     ...section(o, 'description', e.description),
     ...section(o, 'when', e.when),
     ...section(o, 'fix', e.fix),
     ...section(o, 'operatorFix', e.operatorFix),
     ...fallbackLine(e.fallback, o),
-    o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${e.source} — ${e.learnMore}`),
+    o.chalk.dim(`  ${labelColon(o.lang, 'learnMore')} ${e.source} — ${e.learnMore}`),
   ];
 }
 
@@ -87,14 +98,14 @@ export function renderRecognitionSection(x: Explanation, o: RenderOptions): stri
   if (!r) return [];
   const paint = colourForClass(o.chalk, x.class ?? '5xx');
   const out = [
-    `${o.chalk.bold(`${label(o.lang, 'reason')}:`)} ${paint(o.chalk.bold(r.title))} ${o.chalk.dim(`(${r.name})`)}${r.inferred ? ` ${o.chalk.dim(label(o.lang, 'inferred'))}` : ''}`,
+    `${o.chalk.bold(labelColon(o.lang, 'reason'))} ${paint(o.chalk.bold(r.title))} ${o.chalk.dim(`(${r.name})`)}${r.inferred ? ` ${o.chalk.dim(label(o.lang, 'inferred'))}` : ''}`,
     wrap(r.meaning, o.width, '  '),
     ...section(o, 'fix', r.action),
   ];
-  if (x.provider) out.push(`  ${o.chalk.bold(`${label(o.lang, 'provider')}:`)} ${printable(x.provider)}${r.reference ? o.chalk.dim(` — ${r.reference}`) : ''}`);
-  else if (r.reference) out.push(o.chalk.dim(`  ${label(o.lang, 'learnMore')}: ${r.reference}`));
+  if (x.provider) out.push(`  ${o.chalk.bold(labelColon(o.lang, 'provider'))} ${printable(x.provider)}${r.reference ? o.chalk.dim(` — ${r.reference}`) : ''}`);
+  else if (r.reference) out.push(o.chalk.dim(`  ${labelColon(o.lang, 'learnMore')} ${r.reference}`));
   const facts = factItems(x.facts, o);
-  if (facts.length) out.push(`  ${o.chalk.bold(`${label(o.lang, 'facts')}:`)}`, wrap(facts.join(' · '), o.width, '    '));
+  if (facts.length) out.push(`  ${o.chalk.bold(labelColon(o.lang, 'facts'))}`, wrap(facts.join(' · '), o.width, '    '));
   return out;
 }
 
@@ -107,7 +118,7 @@ export function renderExplanation(x: Explanation, o: RenderOptions): string {
     }
     out.push('');
     const rec = renderRecognitionSection(x, o);
-    if (rec.length) out.push(...rec, ...fallbackLine(x.reason?.fallback, o), '');
+    if (rec.length) out.push(...rec, ...fallbackLine(x.reason?.fallback, o), ...generalizedLine(x.reason?.generalized, o), '');
   }
   if (x.code && x.name && x.class && x.className && x.description && x.when && x.fix && x.stages && x.source) {
     out.push(...renderCodeSection(x as CodeExplanation, o));

@@ -11,7 +11,7 @@ import type { AnnotatedSession, AnnotatedStep, StepExplanation } from '../probe/
 import type { ProbeResult } from '../probe/run-probe.js';
 import type { Verdict } from '../probe/verdict.js';
 import type { TlsFacts } from '../smtp/tls-facts.js';
-import { colourForClass } from './explain-human.js';
+import { colourForClass, factItems, labelColon } from './explain-human.js';
 import { renderSecurity } from './security-human.js';
 import { renderSessionPosture } from './posture-human.js';
 import { printable as p, printableLines as pl } from './printable.js';
@@ -76,19 +76,15 @@ function renderExplanation(x: StepExplanation, o: ProbeRenderOptions): string[] 
     if (x.code >= 400) out.push(wrap(`${label(o.lang, 'fix')}: ${x.enhancedExplanation?.fix ?? x.fix}`, o.width, `${ind}  `));
   }
   if (r && x.code >= 400) {
-    const who = r.provider ? ` · ${label(o.lang, 'provider')}: ${p(r.provider)}` : '';
-    out.push(c.bold(`${ind}${label(o.lang, 'reason')}: ${r.reason}${r.inferred ? ` ${label(o.lang, 'inferred')}` : ''}${who}`));
+    const who = r.provider ? ` · ${labelColon(o.lang, 'provider')} ${p(r.provider)}` : '';
+    // The reason's title in the output language, its name (the JSON's value) beside it.
+    out.push(c.bold(`${ind}${labelColon(o.lang, 'reason')} ${r.title} (${r.reason})${r.inferred ? ` ${label(o.lang, 'inferred')}` : ''}${who}`));
     if (o.verbose && !r.inferred) out.push(wrap(r.meaning, o.width, `${ind}  `));
     out.push(wrap(`→ ${r.action}`, o.width, `${ind}  `));
-    const f = r.facts;
-    const facts = [
-      ...(f.zones ?? []).map((z) => `blocklist ${p(z)}`),
-      ...(f.ips ?? []).map((ip) => `IP ${p(ip)}`),
-      ...(f.providerCodes ?? []).map((pc) => `code ${p(pc)}`),
-      ...(f.retryAfterSeconds !== undefined ? [`retry after ${f.retryAfterSeconds} s`] : []),
-      ...(f.urls ?? []).map(p),
-    ];
-    if (facts.length > 0) out.push(c.dim(wrap(`${label(o.lang, 'facts')}: ${facts.join(' · ')}`, o.width, `${ind}  `)));
+    // The facts in the output language's words; the recipient's address is in the transcript already.
+    const { addresses: _addresses, ...facts } = r.facts;
+    const items = factItems(facts, { chalk: c, width: o.width, lang: o.lang });
+    if (items.length > 0) out.push(c.dim(wrap(`${labelColon(o.lang, 'facts')} ${items.join(' · ')}`, o.width, `${ind}  `)));
     if (r.reference) out.push(c.dim(`${ind}  ${r.reference}`));
   }
   return out;

@@ -55,7 +55,7 @@ describe('smtp-probe <target>', () => {
     expect((await runBin(args('grey@cli.test'))).status).toBe(7);
     const policy = await runBin(args('policy@cli.test'));
     expect(policy.status).toBe(5);
-    expect(policy.stdout).toMatch(/Reason: blocked/);
+    expect(policy.stdout).toMatch(/Reason: .*\(blocked\)/);
     expect((await runBin(args('nullmx.test'))).status).toBe(5);
   });
 
@@ -108,7 +108,7 @@ describe('smtp-probe demo', () => {
     expect(r.stdout).toMatch(/· trusted ·/);
     expect(r.stdout).toMatch(/550 5\.1\.1/);
     expect(r.stdout).toMatch(/451 4\.7\.1/);
-    expect(r.stdout).toMatch(/Reason: greylisted/);
+    expect(r.stdout).toMatch(/Reason: .*\(greylisted\)/);
   });
   it('--json validates', async () => {
     const r = await runBin(['demo', '--json']);

@@ -84,7 +84,7 @@ async function explainStdin(ctx: CliContext, p: Presentation, stage: string | un
     const parsed = parseReplyText(input);
     const c = classifyReply(input);
     if (p.json) {
-      const o = lineJson(r, parsed, c);
+      const o = lineJson(r, parsed, c, p.lang);
       await write(`${JSON.stringify(o)}\n`);
       return;
     }

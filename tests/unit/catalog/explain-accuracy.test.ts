@@ -162,14 +162,16 @@ describe('a string in English under another language is named, never silent', ()
       }
     }
   });
-  it('English never reports a fallback; a pasted reply names its untranslated reason texts', () => {
+  it('English never reports a fallback; a pasted reply\'s reason texts are in the language, and what is not is named', () => {
     for (const e of REPLY_CODES) expect(explainCode(e.code, 'en').fallback).toBeUndefined();
     const x = explainInput('550 5.1.1 User unknown', 'fr');
-    expect(x.reason?.fallback).toEqual(['title', 'meaning', 'action']);
-    expect(renderExplanation(x, ro('fr'))).toContain(label('fr', 'fallbackNote', { fields: ['title', 'meaning', 'action'].map((f) => label('fr', f)).join(', ') }));
+    expect(x.reason?.fallback).toBeUndefined();
+    expect(x.reason?.title).toBe('Destinataire inexistant');
     expect(explainInput('550 5.1.1 User unknown', 'en').reason?.fallback).toBeUndefined();
-    // --json says so too, beside the reason's texts.
-    expect(explanationJson(x).recognition).toMatchObject({ fallback: ['title', 'meaning', 'action'] });
+    // A reason text with no translation is shown in English and named, on the page and in --json.
+    const untranslated = { ...x, reason: { ...x.reason!, meaning: 'An English sentence.', fallback: ['meaning'] } };
+    expect(renderExplanation(untranslated, ro('fr'))).toContain(label('fr', 'fallbackNote', { fields: label('fr', 'meaning') }));
+    expect(explanationJson(untranslated).recognition).toMatchObject({ fallback: ['meaning'] });
     expect((explanationJson(explainInput('550 5.1.1 User unknown', 'en')).recognition as object)).not.toHaveProperty('fallback');
   });
 });
