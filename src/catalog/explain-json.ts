@@ -48,6 +48,11 @@ export function explanationJson(x: Explanation): Json {
   return JSON.parse(JSON.stringify(out)) as Json;
 }
 
+/** `explain "<several replies>" --json`: one explanation per reply the text holds, in order. */
+export function repliesJson(input: string, lang: Lang, xs: Explanation[]): Json {
+  return { schemaVersion: 1, kind: 'replies', input, lang, replies: xs.map(explanationJson) };
+}
+
 /** `explain <a> <b> [more…] --json`: the comparison, with every code as an integer. */
 export function comparisonJson(
   c: { a: Partial<CodeExplanation>; b: Partial<CodeExplanation>; codes?: Partial<CodeExplanation>[]; table?: { code: string }[] } & object,

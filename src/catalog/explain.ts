@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { parsePastedReply, type Reply } from '../smtp/reply-parser.js';
 import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, type LocalizedFields, type ReplyCodeEntry } from './data.js';
 import { label } from './i18n.js';
-import { classifyReply, type Reason, type ReplyFacts } from './match-text.js';
+import { classifyReply, parseReplyText, type Reason, type ReplyFacts } from './match-text.js';
 import { localizeReason } from './reason-text.js';
 
 export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
@@ -328,15 +328,89 @@ export function explainReply(r: Reply, lang: Lang, stage?: string): Explanation 
   return out;
 }
 
+// A mail-log line's prefix before the server's words: Postfix "host mx[192.0.2.1] said: ",
+// Exim "SMTP error from remote mail server after RCPT TO:<x>: ", sendmail "... to me: ".
+const LOG_PREFIX = /^.*?(?:said|to me|response|remote mail server after [^:]+:<[^>]*>|remote mail server after [A-Z ]+):\s*(?=[2-5][0-9][0-9][ -])/i;
+const LEAD = /^([2-5][0-9][0-9])([ -]|$)/;
+
+/**
+ * The replies a pasted text holds, each as its own lines. Continuation lines of one code join
+ * ("550-…", "550 …"); a different code, or any code after a final "NNN " line, starts the next
+ * reply. A line without a leading code (a wrapped line) continues the line before it; a log
+ * line ("… said: 550 …") starts one, its prefix dropped and the reply lines it carries inline
+ * ("550-5.7.26 a 550-5.7.26 b 550 5.7.26 c") split back into lines.
+ */
+export function splitPastedReplies(input: string): { text: string; source: string }[] {
+  const groups: { lines: string[]; source: string[] }[] = [];
+  let cur: { lines: string[]; source: string[] } | undefined;
+  let code: string | undefined;
+  let closed = false;
+  const start = (lines: string[], raw: string): void => {
+    cur = { lines, source: [raw] };
+    groups.push(cur);
+  };
+  for (const raw of input.split(/\r?\n/)) {
+    let line = raw.trim();
+    if (line === '') continue;
+    const prefixed = !LEAD.test(line) && LOG_PREFIX.exec(line);
+    if (prefixed) {
+      line = line.slice(prefixed[0].length);
+      const c = line.slice(0, 3);
+      const inner = line.split(new RegExp(`\\s+(?=${c}-|${c} [245]\\.[0-9])`));
+      start(inner, raw.trim());
+      code = c;
+      closed = !/^[2-5][0-9][0-9]-/.test(inner[inner.length - 1] ?? '');
+      continue;
+    }
+    const m = LEAD.exec(line);
+    if (!m || !cur || code === undefined || m[1] !== code || closed) {
+      if (!m && cur && cur.lines.length > 0) {
+        // A wrapped line (a mail client broke the reply): it continues the line before it.
+        cur.lines[cur.lines.length - 1] += ` ${line}`;
+        cur.source.push(line);
+        continue;
+      }
+      start([line], line);
+    } else {
+      cur.lines.push(line);
+      cur.source.push(line);
+    }
+    if (m) {
+      code = m[1];
+      closed = m[2] !== '-';
+    }
+  }
+  return groups.map((g) => ({ text: g.lines.join('\n'), source: g.source.join('\n') }));
+}
+
+function explainPasted(p: { text: string; source: string }, lang: Lang): Explanation {
+  const r = parsePastedReply(p.text);
+  if (!r) throw new UsageError(`no SMTP reply code found in "${p.source.length > 60 ? `${p.source.slice(0, 60)}…` : p.source}"; paste the whole reply line, e.g. "550 5.1.1 User unknown"`);
+  // A log line says which command the reply answered ("(in reply to RCPT TO command)", "after RCPT TO").
+  const stage = parseReplyText({ text: p.source }).stage;
+  return { ...explainReply(r, lang, stage), input: p.source };
+}
+
 /**
  * Explain what a person typed: "550", "5.7.26", "X.1.1", or a whole reply
- * ("550-5.1.1 ...\n550 5.1.1 ..."). Throws UsageError for malformed codes.
+ * ("550-5.1.1 ...\n550 5.1.1 ..."), also as a mail-log line ("host mx[192.0.2.1] said: 550 ...").
+ * Throws UsageError for malformed codes, and for a text holding several replies (never keeps one
+ * silently: explainInputs() explains each).
  */
 export function explainInput(input: string, lang: Lang): Explanation {
+  const all = explainInputs(input, lang);
+  if (all.length > 1) {
+    throw new UsageError(`the text holds ${all.length} replies (${all.map((x) => x.reply?.code).join(', ')}); explain them one at a time, or pipe them to "smtp-probe explain -"`);
+  }
+  return all[0] as Explanation;
+}
+
+/** Like explainInput, but a text holding several replies gives one explanation per reply, in order. */
+export function explainInputs(input: string, lang: Lang): Explanation[] {
   const s = input.trim();
   if (s === '') throw new UsageError('nothing to explain: give a reply code (550), an enhanced code (5.7.26) or a reply text');
-  if (BASIC_RE.test(s)) return { kind: 'code', input: s, lang, ...explainCode(s, lang) };
-  if (ENHANCED_RE.test(s)) return { kind: 'enhanced', input: s, lang, enhanced: explainEnhanced(s, lang) };
+  if (BASIC_RE.test(s)) return [{ kind: 'code', input: s, lang, ...explainCode(s, lang) }];
+  if (ENHANCED_RE.test(s)) return [{ kind: 'enhanced', input: s, lang, enhanced: explainEnhanced(s, lang) }];
   if (/^[0-9.]+$/.test(s)) {
     const parts = s.split('.');
     if (parts.length === 1) {
@@ -351,7 +425,5 @@ export function explainInput(input: string, lang: Lang): Explanation {
     }
     throw new UsageError(`"${s}" is not a reply code or an enhanced status code; codes look like 550 or 5.1.1`);
   }
-  const r = parsePastedReply(s);
-  if (!r) throw new UsageError(`no SMTP reply code found in "${s.length > 60 ? `${s.slice(0, 60)}…` : s}"; paste the whole reply line, e.g. "550 5.1.1 User unknown"`);
-  return { ...explainReply(r, lang), input: s };
+  return splitPastedReplies(s).map((p) => explainPasted(p, lang));
 }

@@ -18,6 +18,17 @@ describe('smtp-probe explain (built bin)', () => {
     for (const k of ['name', 'description', 'when', 'fix']) expect(typeof j[k]).toBe('string');
     expect(j.enhancedExplanation).toMatchObject({ code: '5.1.1' });
   });
+  it('explains a pasted mail-log line, and every reply of a text holding several (schema kind "replies")', async () => {
+    const log = await runBin(['explain', 'host mx.example.com[192.0.2.1] said: 550-5.1.1 The email account that you tried to reach does not exist (in reply to RCPT TO command)']);
+    expect(log.status).toBe(0);
+    expect(log.stdout).toContain('(userunknown)');
+    const two = await runBin(['explain', '550 5.1.1 User unknown\n452 4.2.2 Mailbox full', '--json']);
+    expect(two.status).toBe(0);
+    expect(JSON.parse(two.stdout)).toMatchObject({ kind: 'replies', replies: [{ code: 550, reason: 'userunknown' }, { code: 452, reason: 'mailboxfull' }] });
+    const human = await runBin(['explain', '550 5.1.1 User unknown\n452 4.2.2 Mailbox full']);
+    expect(human.stdout).toContain('<- 550 5.1.1 User unknown');
+    expect(human.stdout).toContain('<- 452 4.2.2 Mailbox full');
+  });
   it('compares two codes, in the language from LANG', async () => {
     const r = await runBin(['explain', '220', '554'], { env: { LANG: 'vi_VN.UTF-8' } });
     expect(r.status).toBe(0);

@@ -146,7 +146,7 @@ Examples:
         return;
       }
       if (opts.stage !== undefined) throw new UsageError('--stage goes with "explain -" (replies read from standard input)');
-      const [{ explainInput }, { compareMany }, render, json] = await Promise.all([
+      const [{ explainInputs }, { compareMany }, render, json] = await Promise.all([
         import('../../catalog/explain.js'),
         import('../../catalog/compare.js'),
         import('../../report/explain-human.js'),
@@ -158,7 +158,13 @@ Examples:
         ctx.io.stdout.write(p.json ? `${JSON.stringify(json.comparisonJson(c), null, 2)}\n` : render.renderComparison(c, ro));
         return;
       }
-      const x = explainInput(first, p.lang);
-      ctx.io.stdout.write(p.json ? `${JSON.stringify(json.explanationJson(x), null, 2)}\n` : render.renderExplanation(x, ro));
+      // A text holding several replies explains each (never the last one alone).
+      const xs = explainInputs(first, p.lang);
+      if (xs.length === 1) {
+        const x = xs[0]!;
+        ctx.io.stdout.write(p.json ? `${JSON.stringify(json.explanationJson(x), null, 2)}\n` : render.renderExplanation(x, ro));
+      } else {
+        ctx.io.stdout.write(p.json ? `${JSON.stringify(json.repliesJson(first, p.lang, xs), null, 2)}\n` : xs.map((x) => render.renderExplanation(x, ro)).join('\n'));
+      }
     });
 }

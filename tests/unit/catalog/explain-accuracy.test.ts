@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { Chalk } from 'chalk';
 import { ENHANCED, LABELS, LANGS, REPLY_CODES, type Lang } from '../../../src/catalog/data.js';
-import { explainCode, explainEnhanced, explainInput, explainReply } from '../../../src/catalog/explain.js';
+import { explainCode, explainEnhanced, explainInput, explainInputs, explainReply, splitPastedReplies } from '../../../src/catalog/explain.js';
 import { label } from '../../../src/catalog/i18n.js';
-import { explanationJson } from '../../../src/catalog/explain-json.js';
+import { explanationJson, repliesJson } from '../../../src/catalog/explain-json.js';
 import { renderExplanation } from '../../../src/report/explain-human.js';
 import { UsageError } from '../../../src/errors.js';
 
@@ -116,6 +116,40 @@ describe('codes the catalog lacks are explained by their class', () => {
     const text = renderExplanation(x, ro('en'));
     expect(text).not.toContain('5xx Permanent Negative — 5xx Permanent Negative');
     expect(text).toContain(`571 ${label('en', 'generic.name')} — 5xx Permanent Negative`);
+  });
+});
+
+describe('a pasted text is read whole: log lines, wrapped lines, several replies', () => {
+  it('a mail-log line ("host … said: 550-5.1.1 …") is explained as the reply it carries, at its stage', () => {
+    for (const line of [
+      'host mx.example.com[192.0.2.1] said: 550-5.1.1 The email account that you tried to reach does not exist (in reply to RCPT TO command)',
+      'SMTP error from remote mail server after RCPT TO:<bob@example.org>: 550 5.1.1 No such user here',
+    ]) {
+      const x = explainInput(line, 'en');
+      expect(x).toMatchObject({ kind: 'reply', code: '550', reply: { code: 550, enhanced: '5.1.1' } });
+      expect(x.reason?.name).toBe('userunknown');
+      expect(x.reply!.lines.join(' ')).not.toMatch(/said:|remote mail server/);
+    }
+    // A whole multi-line reply on one log line keeps all its lines.
+    const one = explainInput('host x[192.0.2.1] said: 550-5.7.26 This mail has been blocked because 550-5.7.26 the sender is 550 5.7.26 unauthenticated.', 'en');
+    expect(one.reply!.lines).toHaveLength(3);
+    expect(one.reason?.name).toBe('authfailure');
+  });
+  it('a line a mail client wrapped continues the reply', () => {
+    const x = explainInput('550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown\n  in virtual mailbox table', 'en');
+    expect(x.reply!.text).toContain('User unknown in virtual mailbox table');
+  });
+  it('two replies in one text: each explained by explainInputs, never one dropped silently', () => {
+    const text = '550 5.1.1 User unknown\n452 4.2.2 Mailbox full';
+    const xs = explainInputs(text, 'fr');
+    expect(xs.map((x) => [x.reply!.code, x.reason!.name])).toEqual([[550, 'userunknown'], [452, 'mailboxfull']]);
+    expect(() => explainInput(text, 'en')).toThrow(/2 replies/);
+    const json = repliesJson(text, 'fr', xs);
+    expect(json).toMatchObject({ kind: 'replies', lang: 'fr', replies: [{ code: 550 }, { code: 452 }] });
+    // The continuation lines of one reply stay one reply; a new code after a final line starts the next.
+    expect(splitPastedReplies('550-5.7.26 a\n550-5.7.26 b\n550 5.7.26 c')).toHaveLength(1);
+    expect(splitPastedReplies('550 5.7.1 a\n550 5.7.1 b')).toHaveLength(2);
+    expect(splitPastedReplies('421-x\n550 y')).toHaveLength(2);
   });
 });
 

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { ROOT } from '../../helpers/cli.js';
 import { ENHANCED, LANGS, REPLY_CODES } from '../../../src/catalog/data.js';
-import { explainInput } from '../../../src/catalog/explain.js';
+import { explainInput, explainInputs } from '../../../src/catalog/explain.js';
 import { compareCodes } from '../../../src/catalog/compare.js';
-import { comparisonJson, explanationJson } from '../../../src/catalog/explain-json.js';
+import { comparisonJson, explanationJson, repliesJson } from '../../../src/catalog/explain-json.js';
 import type { Explanation } from '../../../src/catalog/explain.js';
 import { BASIC_CODES } from './iana-registry.js';
 
@@ -58,6 +58,14 @@ describe('explain --json validates against explanation.schema.json', () => {
       expectValid(x, text);
     }
     expect(explainInput('571 Delivery not authorized', 'en').generic).toBe(true);
+  });
+  it('a text holding several replies: kind "replies", each reply a full explanation', () => {
+    const text = '550 5.1.1 User unknown\n452 4.2.2 Mailbox full';
+    for (const lang of LANGS) {
+      const doc = repliesJson(text, lang, explainInputs(text, lang));
+      expect(validate(doc) ? [] : validate.errors, lang).toEqual([]);
+      expect(validate({ ...doc, replies: [(doc.replies as unknown[])[0]] })).toBe(false);
+    }
   });
   it('the comparison page for the seed pairs in every language, and pairs of other classes', () => {
     for (const [a, b] of [['220', '554'], ['220', '550'], ['250', '554'], ['220', '250'], ['220', '500'], ['354', '451'], ['450', '550']] as const) {
