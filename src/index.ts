@@ -10,7 +10,7 @@ import { runFollowUp, type ChecksWhen } from './probe/follow-up.js';
 import { runProbe, type ProbeOptions, type ProbeResult } from './probe/run-probe.js';
 import { connectTransport } from './smtp/transport.js';
 
-export { explainInput, explainInput as explain, explainCode, explainEnhanced, explainReply } from './catalog/explain.js';
+export { explainInput, explainInput as explain, explainInputs, explainCode, explainEnhanced, explainReply } from './catalog/explain.js';
 export type { Explanation, CodeExplanation, EnhancedExplanation } from './catalog/explain.js';
 export { compareCodes } from './catalog/compare.js';
 export type { Comparison } from './catalog/compare.js';
