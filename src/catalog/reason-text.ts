@@ -1,9 +1,9 @@
 // The reply-text reasons and pattern texts in the user's language. English lives in
-// data/reply-patterns.json (recognition's file); fr/vi/tr/hi live in data/reply-patterns.i18n.json,
+// data/reply-patterns.json (recognition's file); fr/vi/tr/hi live in data/reply-reasons.i18n.json,
 // keyed by reason id and pattern id. A pattern whose own text is not translated gives the reason's
 // translated text instead (named in `generalized`); a text with no translation at all stays English
 // (named in `fallback`): never a silent switch of language. Pure lookups, no I/O.
-import i18nJson from '../../data/reply-patterns.i18n.json' with { type: 'json' };
+import i18nJson from '../../data/reply-reasons.i18n.json' with { type: 'json' };
 import type { Lang } from './data.js';
 import type { TextClassification } from './decide-reason.js';
 import { D, type PatternData, type Reason } from './pattern-compiler.js';
