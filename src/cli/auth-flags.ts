@@ -1,12 +1,14 @@
 // The probe's posture flags: --auth USER (the password from SMTP_PROBE_PASSWORD or a
-// no-echo prompt on a terminal, never from argv), --auth-mech, --auth-plaintext and
-// --quit-after. refusePasswordArgv() runs before commander sees argv, so a password typed as
+// no-echo prompt on a terminal, never from argv), --auth-mech, --auth-plaintext,
+// --quit-after, --relay-test and --vrfy/--expn. refusePasswordArgv() runs before commander sees argv, so a password typed as
 // a flag is refused without ever being echoed (commander would repeat an unknown option).
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { isMechanism, SUPPORTED_MECHANISMS } from '../smtp/sasl.js';
 import { QUIT_AFTER, type AuthSetup, type QuitAfter } from '../smtp/session-types.js';
 import type { Io } from './io.js';
+import { collect } from './options.js';
+import { formatCommand } from '../smtp/command.js';
 
 export const PASSWORD_ENV = 'SMTP_PROBE_PASSWORD';
 
@@ -15,6 +17,9 @@ export interface AuthFlags {
   authMech?: string;
   authPlaintext?: boolean;
   quitAfter?: QuitAfter;
+  relayTest?: boolean;
+  vrfy?: string[];
+  expn?: string[];
 }
 
 export function addAuthFlags(cmd: Command): Command {
@@ -22,7 +27,30 @@ export function addAuthFlags(cmd: Command): Command {
     .option('--auth <user>', `log in with SMTP AUTH as this user after STARTTLS (on 587/465); the password comes from ${PASSWORD_ENV} or a prompt, never from the command line`)
     .addOption(new Option('--auth-mech <mechanism>', 'AUTH mechanism to use (default: the strongest offered)').choices([...SUPPORTED_MECHANISMS]))
     .option('--auth-plaintext', 'allow sending credentials over a session that is not encrypted (refused by default)')
-    .addOption(new Option('--quit-after <stage>', 'stop at this stage and send QUIT there, as swaks does (connect = banner)').choices([...QUIT_AFTER]));
+    .addOption(new Option('--quit-after <stage>', 'stop at this stage and send QUIT there, as swaks does (connect = banner)').choices([...QUIT_AFTER]))
+    .option('--relay-test', 'after the dialogue, try to relay to a reserved foreign domain (plain, percent hack, source route, quoted, bang path…; RSET after each, never DATA): an accepted recipient is an open relay, exit 8')
+    .option('--vrfy <name>', 'ask VRFY about this user or address (repeatable): 250/251 leaks users, 252 is fine', collect)
+    .option('--expn <list>', 'ask EXPN about this mailing list (repeatable): 250 leaks its members', collect);
+}
+
+/** --relay-test, --vrfy and --expn, checked: they run after the dialogue, so --quit-after excludes them. */
+export function postureOptions(flags: AuthFlags): { relayTest?: boolean; vrfy?: string[]; expn?: string[] } {
+  const wants = [flags.relayTest ? '--relay-test' : '', flags.vrfy?.length ? '--vrfy' : '', flags.expn?.length ? '--expn' : ''].filter(Boolean);
+  if (flags.quitAfter && wants.length > 0) throw new UsageError(`--quit-after stops the dialogue before ${wants.join(' and ')} could run: use one or the other`);
+  for (const [verb, names] of [['VRFY', flags.vrfy], ['EXPN', flags.expn]] as const) {
+    for (const n of names ?? []) {
+      try {
+        formatCommand(verb, n);
+      } catch (e) {
+        throw new UsageError(`--${verb.toLowerCase()}: ${(e as Error).message}`);
+      }
+    }
+  }
+  return {
+    ...(flags.relayTest ? { relayTest: true } : {}),
+    ...(flags.vrfy?.length ? { vrfy: flags.vrfy } : {}),
+    ...(flags.expn?.length ? { expn: flags.expn } : {}),
+  };
 }
 
 const PASSWORD_FLAG = /^--?(?:auth-)?(?:pass(?:word|wd)?|pw|secret)(?:=|$)/i;

@@ -21,6 +21,7 @@ export function exitCodeForVerdict(kind: string): ExitCodeValue {
     case 'rejected': case 'null-mx': case 'not-for-this-server': case 'auth-failed': return ExitCode.rejected;
     case 'deferred': return ExitCode.temporary;
     case 'timeout': return ExitCode.timeout;
+    case 'open-relay': return ExitCode.checkFailed;
     default: return ExitCode.network; // network, tls, protocol, dns
   }
 }

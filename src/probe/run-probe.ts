@@ -18,6 +18,7 @@ import { heloWarnings } from './helo.js';
 import type { FollowUp } from './follow-up.js';
 import type { SendingIp } from './sending-ip.js';
 import type { DomainSecurity } from './domain-security.js';
+import { applyPostureVerdict, postureFindings, type PostureFinding } from './posture-findings.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 /** Sessions open at once; MX hosts × ports beyond this wait their turn. */
@@ -50,6 +51,11 @@ export interface ProbeOptions {
   auth?: AuthSetup;
   /** --quit-after: stop every session at this stage (QUIT there). */
   quitAfter?: QuitAfter;
+  /** --relay-test: try relaying through every session after its transaction (never DATA). */
+  relayTest?: boolean;
+  /** --vrfy / --expn: names to ask about. */
+  vrfy?: string[];
+  expn?: string[];
 }
 
 export interface ProbeDeps {
@@ -95,6 +101,8 @@ export interface ProbeResult {
   sendingIp?: SendingIp;
   /** MTA-STS and TLS-RPT, for a domain target with mail hosts. */
   security?: DomainSecurity;
+  /** AUTH, open-relay and VRFY/EXPN findings (--auth, --relay-test, --vrfy/--expn). */
+  findings?: PostureFinding[];
   verdict: Verdict;
   startedAt: string;
   ms: number;
@@ -208,6 +216,9 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
             ...(o.pipelining === false ? { pipelining: false } : {}),
             ...(o.auth ? { auth: o.auth } : {}),
             ...(o.quitAfter ? { quitAfter: o.quitAfter } : {}),
+            ...(o.vrfy?.length ? { vrfy: o.vrfy } : {}),
+            ...(o.expn?.length ? { expn: o.expn } : {}),
+            ...(o.relayTest ? { relayTest: { localDomain: target.kind === 'ip' ? `[${net.isIPv6(target.ip) ? `IPv6:${target.ip}` : target.ip}]` : target.domain } } : {}),
           },
           { connect, now: deps.now, ...(deps.onEvent ? { onEvent: deps.onEvent } : {}) },
         );
@@ -254,6 +265,11 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     const security = await securityP;
     if (security) result.security = security;
     else if (securityP && !deps.signal?.aborted) result.warnings.push(`the MTA-STS and TLS-RPT checks did not finish: ${DEADLINE_REASON}`);
+    const findings = postureFindings(sessions);
+    if (findings.length > 0) {
+      result.findings = findings;
+      result.verdict = applyPostureVerdict(result.verdict, findings);
+    }
     const cut = deadlines.reduce((n, d) => n + d.skipped(), 0);
     if (cut > 0) warnings.push(`${cut} DNS lookup(s) were not made or not awaited: ${DEADLINE_REASON} (${Math.round((RUN_TIMEOUT_MS * o.timeoutScale) / 1000)} s; --timeout scales it); a check that needed them is incomplete`);
     result.ms = deps.now() - t0;

@@ -18,7 +18,9 @@ export type VerdictKind =
   /** --auth: the server refused the credentials (535, 534, 538) or offers no usable AUTH: exit 5. */
   | 'auth-failed'
   /** --quit-after: every stage up to the stop answered positively; later stages were not tried (exit 0). */
-  | 'stage-reached';
+  | 'stage-reached'
+  /** --relay-test: a server accepted a relay attempt (posture-findings.ts): exit 8. */
+  | 'open-relay';
 
 export type RecipientStatus = 'accepted' | 'no-such-user' | 'rejected' | 'deferred' | 'not-tried';
 

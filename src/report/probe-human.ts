@@ -13,7 +13,7 @@ import type { Verdict } from '../probe/verdict.js';
 import type { TlsFacts } from '../smtp/tls-facts.js';
 import { colourForClass, factItems, labelColon } from './explain-human.js';
 import { renderSecurity } from './security-human.js';
-import { renderSessionPosture } from './posture-human.js';
+import { partHeading, renderPostureFindings, renderSessionPosture } from './posture-human.js';
 import { printable as p, printableLines as pl } from './printable.js';
 import { wrap } from './wrap.js';
 
@@ -28,6 +28,7 @@ export function firstSentence(text: string): string {
 function verdictColour(c: ChalkInstance, v: Verdict): (s: string) => string {
   switch (v.kind) {
     case 'accepted': case 'auth-required': case 'stage-reached': return c.green;
+    case 'open-relay': return c.red;
     case 'deferred': case 'timeout': return c.yellow;
     default: return c.red;
   }
@@ -139,12 +140,15 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
       continue;
     }
     // A pipelined flight: every command of it first, then the replies in order (RFC 2920).
+    out.push(...partHeading(steps[i - 1], step, o));
     const flight: AnnotatedStep[] = [step];
     while (step.pipelined && steps[i + 1]?.pipelined) flight.push(steps[++i] as AnnotatedStep);
     for (const f of flight) if (f.sent) out.push(`${arrow(f, 'out')} ${p(f.sent)}`);
     for (const f of flight) {
       out.push(...renderReply(f, o));
-      if (f.explanation) out.push(...renderExplanation(f.explanation, o));
+      // The relay test's positive replies need no lesson each time (12 variants × 3 commands).
+      const routine = f.part !== undefined && !o.verbose && f.reply !== undefined && f.reply.code < 300;
+      if (f.explanation && !routine) out.push(...renderExplanation(f.explanation, o));
       if (f.failure) out.push(c.red(`   ${pl(f.failure.message)}`));
       // The extension list that counts is the last EHLO's (after STARTTLS, the plaintext one is void).
       if (f === lastEhlo && s.extensions) {
@@ -219,6 +223,7 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
     out.push('');
   }
   if (r.security) out.push(...renderSecurity(r.security, o), '');
+  if (r.findings?.length) out.push(...renderPostureFindings(r.findings, o), '');
   const warnings = [...r.warnings, ...r.verdict.warnings];
   if (warnings.length > 0) {
     for (const w of warnings) out.push(c.yellow(wrap(`! ${pl(w)}`, o.width, '  ').replace(/^ {2}/, '')));

@@ -30,8 +30,12 @@ export class Dialogue {
   transport: Transport | undefined;
   transactionOpen = false;
   closed = false;
+  /** The optional part (VRFY/EXPN, relay test) the next steps belong to. */
+  part: Step['part'];
   /** The connection broke during an optional phase (relay test, VRFY): no farewell, the outcome stays. */
   gone = false;
+  /** Why the connection was given up in an optional phase. */
+  goneWhy: string | undefined;
   /** The last stage that got its reply: where stray bytes are said to come "after". */
   lastAnswered: Stage | undefined;
   /** Where steps of the current phase go: result.steps, or only the transaction's own list. */
@@ -55,6 +59,7 @@ export class Dialogue {
   newStep(stage: Stage, cmd?: Command): Step {
     const step: Step = { stage, tls: this.transport?.isTls ?? false, startedAt: this.deps.now(), ms: 0 };
     if (cmd) step.sent = shownLine(cmd); // AUTH lines: the redacted form, never the secret
+    if (this.part) step.part = this.part;
     this.sink.push(step);
     return step;
   }

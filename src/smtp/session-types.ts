@@ -25,6 +25,8 @@ export interface Step {
   pipelined?: true;
   /** A reply that arrived while no command was outstanding (shown, never an answer). */
   unsolicited?: true;
+  /** An optional part of the dialogue this step belongs to (shown under its own heading). */
+  part?: 'exposure' | 'relay-test';
 }
 
 /** Where --quit-after stops the dialogue (swaks' stages; 'connect' is 'banner': nothing may be sent before it). */
@@ -61,6 +63,40 @@ export interface AuthResult {
   notes: string[];
 }
 
+/** VRFY/EXPN: what the server said about a name (RFC 5321 §3.5). */
+export interface ExposureProbe {
+  command: 'VRFY' | 'EXPN';
+  argument: string;
+  reply?: Reply;
+  /** leaks: 250/251 confirm users or list members; cannot-verify: 252; disabled: 500/502/504; refused: 550/553/530…; deferred: 4xx; not-run: the connection ended first. */
+  result: 'leaks' | 'cannot-verify' | 'disabled' | 'refused' | 'deferred' | 'not-run' | 'error';
+  message?: string;
+}
+
+/** One variant of the open-relay test: MAIL FROM, RCPT TO, RSET. */
+export interface RelayVariantResult {
+  id: string;
+  from: string;
+  rcpt: string;
+  /** The recipient's domain is foreign (an acceptance is certainly relaying). */
+  certain: boolean;
+  mail?: Reply;
+  rcptReply?: Reply;
+  rset?: Reply;
+  /** accepted: RCPT got 2xx (relaying); refused: RCPT got 4xx/5xx; sender-refused: MAIL refused, RCPT not tried; not-run: the connection ended first; error: out of step. */
+  result: 'accepted' | 'refused' | 'sender-refused' | 'not-run' | 'error';
+  message?: string;
+}
+
+export interface RelayTestResult {
+  /** open: some RCPT was accepted; closed: every variant refused; incomplete: the connection ended; skipped: not run (reason). */
+  status: 'open' | 'closed' | 'incomplete' | 'skipped';
+  /** The domain treated as the server's own ({local}). */
+  localDomain: string;
+  variants: RelayVariantResult[];
+  reason?: string;
+}
+
 export interface RcptResult { address: string; accepted: boolean; reply?: Reply }
 
 export interface Outcome {
@@ -93,6 +129,10 @@ export interface SessionResult {
   auth?: AuthResult;
   /** --quit-after: the stage where the dialogue was stopped on purpose (QUIT sent there). */
   stoppedAfter?: QuitAfter;
+  /** --vrfy/--expn: what the server said about each name. */
+  exposure?: ExposureProbe[];
+  /** --relay-test: the variants tried and what they got. */
+  relayTest?: RelayTestResult;
 }
 
 /** Everything about a connection; the envelope comes per transaction. */
@@ -127,6 +167,11 @@ export interface SessionOptions extends SessionSetup {
   /** '' is the null reverse-path <>. */
   from: string;
   rcpts: string[];
+  /** --vrfy / --expn: names to ask about after the transaction. */
+  vrfy?: string[];
+  expn?: string[];
+  /** --relay-test: after the transaction, try to relay; `localDomain` is the domain the server is for. */
+  relayTest?: { localDomain: string };
 }
 
 export type SessionEvent = { type: 'stage'; host: string; address: string; port: number; stage: Stage };

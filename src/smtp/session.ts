@@ -8,6 +8,8 @@ import { leave } from './farewell.js';
 import { greet } from './greeting.js';
 import { authenticate, scrubDeep } from './smtp-auth.js';
 import { secretForms } from './sasl.js';
+import { probeExposure } from './exposure.js';
+import { runRelayTest } from './relay-test.js';
 import type { SessionDeps, SessionOptions, SessionResult, SessionSetup, SmtpSession, TransactionResult } from './session-types.js';
 import { planTransaction, runTransaction, type TransactionPlan } from './transaction.js';
 
@@ -20,7 +22,7 @@ import { peerName } from './judge.js';
 
 /** One session: open, one transaction for o.rcpts, close (the probe's dialogue). */
 export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<SessionResult> {
-  const s = await openSession(o, deps);
+  const { session: s, d } = await open(o, deps);
   try {
     if (s.usable) {
       // --quit-after mail: MAIL FROM alone; rcpt: MAIL and RCPT, then QUIT without RSET.
@@ -32,14 +34,43 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
         else if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, message: `${r.outcome.message}; stopped after RCPT TO as asked (--quit-after rcpt)` };
       }
     }
+    await optionalPhases(o, d);
   } finally {
     await s.close();
   }
   return s.result;
 }
 
+/**
+ * After the main transaction: VRFY/EXPN (--vrfy, --expn), then the open-relay test. They
+ * never change the session's outcome; when they cannot run, they say why (never silent).
+ */
+async function optionalPhases(o: SessionOptions, d: Dialogue): Promise<void> {
+  const wantsExposure = (o.vrfy?.length ?? 0) + (o.expn?.length ?? 0) > 0;
+  if (!wantsExposure && !o.relayTest) return;
+  d.noticeIdleFailure();
+  const r = d.result;
+  const ended = r.stoppedAfter
+    ? `--quit-after ${r.stoppedAfter} stopped the dialogue first`
+    : d.alive() ? undefined : `the connection ended before it: ${r.outcome.message}`;
+  if (wantsExposure) {
+    r.exposure = ended
+      ? [...(o.vrfy ?? []).map((argument) => ({ command: 'VRFY' as const, argument, result: 'not-run' as const, message: ended })), ...(o.expn ?? []).map((argument) => ({ command: 'EXPN' as const, argument, result: 'not-run' as const, message: ended }))]
+      : await probeExposure(d, o.vrfy ?? [], o.expn ?? []);
+  }
+  if (o.relayTest) {
+    const authed = r.auth?.status === 'ok' ? 'this session is authenticated (--auth), and an authenticated client may relay by design: run --relay-test without --auth' : undefined;
+    const gone = d.alive() ? undefined : `the connection ended before it: ${d.goneWhy ?? r.outcome.message}`;
+    r.relayTest = await runRelayTest(d, o.relayTest.localDomain, ended ?? authed ?? gone);
+  }
+}
+
 /** Connect, read the banner, EHLO, STARTTLS when offered and EHLO again. Never rejects for what the peer does. */
 export async function openSession(o: SessionSetup, deps: SessionDeps): Promise<SmtpSession> {
+  return (await open(o, deps)).session;
+}
+
+async function open(o: SessionSetup, deps: SessionDeps): Promise<{ session: SmtpSession; d: Dialogue }> {
   const result: SessionResult = {
     host: o.host, address: o.address, port: o.port,
     tlsMode: o.implicitTls ? 'implicit' : 'none',
@@ -94,7 +125,7 @@ export async function openSession(o: SessionSetup, deps: SessionDeps): Promise<S
   };
 
   let leaving: Promise<void> | undefined;
-  return {
+  const session: SmtpSession = {
     result,
     get usable() {
       if (d.noticeIdleFailure()) return false;
@@ -111,4 +142,5 @@ export async function openSession(o: SessionSetup, deps: SessionDeps): Promise<S
       return result;
     },
   };
+  return { session, d };
 }

@@ -11,7 +11,7 @@ import { presentation, type CliContext, type Presentation } from '../context.js'
 import { exitCodeForVerdict } from '../exit-codes.js';
 import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
-import { addAuthFlags, authSetup, type AuthFlags } from '../auth-flags.js';
+import { addAuthFlags, authSetup, postureOptions, type AuthFlags } from '../auth-flags.js';
 
 export interface ProbeFlags extends ResolverFlags, ConnectionFlags, AuthFlags {
   port: PortSpec[];
@@ -78,6 +78,7 @@ export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
     pipelining: flags.pipelining,
     lang: p.lang,
     ...(flags.quitAfter ? { quitAfter: flags.quitAfter } : {}),
+    ...postureOptions(flags),
   };
 }
 
@@ -125,6 +126,7 @@ Examples:
   smtp-probe example.com --from me@my.example --helo mail.my.example --json
   SMTP_PROBE_PASSWORD=… smtp-probe smtp.example.com --port 587 --auth me@example.com
   smtp-probe mx1.example.com --quit-after ehlo   a health check: banner, EHLO, STARTTLS, QUIT
+  smtp-probe example.com --relay-test --vrfy postmaster   open relay? does VRFY confirm users?
 
 Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
     )

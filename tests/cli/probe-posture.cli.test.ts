@@ -1,6 +1,7 @@
-// `smtp-probe --auth` and `--quit-after` end to end (the built bin): the password only from
-// SMTP_PROBE_PASSWORD, refused on argv without being echoed, and never in any output — human,
-// --verbose, JSON or stderr — in any of its forms (plain, base64, the PLAIN blob, SCRAM proof).
+// `smtp-probe --auth`, `--quit-after`, `--relay-test` and `--vrfy` end to end (the built bin):
+// the password only from SMTP_PROBE_PASSWORD, refused on argv without being echoed, and never in
+// any output — human, --verbose, JSON or stderr — in any of its forms (plain, base64, the PLAIN
+// blob, SCRAM proof); an open relay is exit 8 with its evidence, a closed one a finding.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -19,18 +20,27 @@ const USERS = { alice: PASSWORD };
 let dns: ZoneServer;
 let tlsServer: ScriptServer;
 let plainServer: ScriptServer;
+let openRelay: ScriptServer;
+let closedRelay: ScriptServer;
 let args: (server: ScriptServer, ...more: string[]) => string[];
 
 beforeAll(async () => {
   tlsServer = await startScriptServer({ hostname: 'sub.cli.test', users: ['bob'], auth: { mechanisms: ['PLAIN', 'LOGIN', 'SCRAM-SHA-256'], users: USERS, tlsOnly: true } }, { tls: TLS });
   plainServer = await startScriptServer({ hostname: 'plain.cli.test', users: ['bob'], auth: { mechanisms: ['PLAIN', 'LOGIN'], users: USERS } });
+  openRelay = await startScriptServer({ hostname: 'relay.cli.test', catchAll: true, rules: [{ match: '^VRFY', reply: { lines: ['250 2.0.0 Bob <bob@sub.cli.test>'] } }] });
+  closedRelay = await startScriptServer({ hostname: 'mx.cli.test', users: ['bob'], rules: [
+    { match: 'RCPT TO:.*example\\.net', reply: { lines: ['554 5.7.1 Relay access denied'] } },
+    { match: '^VRFY', reply: { lines: ['252 2.0.0 Cannot VRFY user'] } },
+  ] });
   dns = await startZoneServer({ 'sub.cli.test': { A: ['127.0.0.1'] } });
   args = (server, ...more) => ['sub.cli.test', '--resolver', `${dns.address}:${dns.port}`, '--port', String(server.port), '--helo', 'probe.example.net', '--checks', 'never', '--no-mta-sts', '--rcpt', 'bob@sub.cli.test', ...more];
 });
 afterAll(async () => {
   expectNoMessageSent(tlsServer);
   expectNoMessageSent(plainServer);
-  await Promise.all([dns.close(), tlsServer.close(), plainServer.close()]);
+  expectNoMessageSent(openRelay);
+  expectNoMessageSent(closedRelay);
+  await Promise.all([dns.close(), tlsServer.close(), plainServer.close(), openRelay.close(), closedRelay.close()]);
 });
 
 function expectNoCredential(r: CliRun, password = PASSWORD): void {
@@ -118,5 +128,41 @@ describe('smtp-probe --quit-after', () => {
     const bad = await runBin(args(tlsServer, '--quit-after', 'auth'));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--quit-after auth needs --auth/);
+  });
+});
+
+describe('smtp-probe --relay-test --vrfy', () => {
+  it('an open relay: exit 8, verdict open-relay with the evidence, each variant reported; VRFY 250 is a leak', async () => {
+    const r = await runBin(args(openRelay, '--relay-test', '--vrfy', 'bob', '--json'));
+    expect(r.status, r.stderr).toBe(8);
+    const result = JSON.parse(r.stdout);
+    expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+    expect(result.verdict.kind).toBe('open-relay');
+    expect(result.verdict.line).toMatch(/OPEN RELAY.*MAIL FROM:<relay-test@example\.org> → 250/);
+    expect(result.verdict.warnings[0]).toMatch(/^the dialogue itself: .*accepts mail for bob@sub\.cli\.test/);
+    expect(result.sessions[0].relayTest.status).toBe('open');
+    const codes = result.findings.map((f: { code: string; level: string }) => `${f.code}:${f.level}`);
+    expect(codes).toEqual(expect.arrayContaining(['relay.open:error', 'vrfy.leaks:warn']));
+    expect(openRelay.received.some((l) => /^(DATA|BDAT)/i.test(l))).toBe(false);
+
+    const human = await runBin(args(openRelay, '--relay-test'));
+    expect(human.status).toBe(8);
+    expect(human.stdout).toMatch(/── relay test \(--relay-test\)/);
+    expect(human.stdout).toMatch(/relay test: OPEN RELAY/);
+    expect(human.stdout).toMatch(/percent-hack: ACCEPTED \(MAIL 250 · RCPT 250\) <relay-test@example\.org> →\s+<relay-test%example\.net@sub\.cli\.test>/);
+    expect(human.stdout).toMatch(/Findings \(AUTH, relay, VRFY\/EXPN\)\n {3}✗ .*OPEN RELAY/);
+    expect(human.stdout).toMatch(/→ restrict relaying/);
+  });
+
+  it('a closed relay: exit as the dialogue decides (0), relay.closed and vrfy.cannot-verify findings; --quit-after excludes it', async () => {
+    const r = await runBin(args(closedRelay, '--relay-test', '--vrfy', 'bob', '--json'));
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+    expect(result.verdict.kind).toBe('accepted');
+    expect(result.findings.map((f: { code: string }) => f.code)).toEqual(['vrfy.cannot-verify', 'relay.closed']);
+    const both = await runBin(args(closedRelay, '--relay-test', '--quit-after', 'ehlo'));
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--quit-after stops the dialogue before --relay-test/);
   });
 });
