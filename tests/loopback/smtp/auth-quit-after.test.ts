@@ -101,6 +101,36 @@ describe('SMTP AUTH', () => {
     });
   });
 
+  it('hostile AUTH servers: endless 334 challenges are cancelled, a code AUTH cannot get is a protocol error, a drop mid-exchange is said', async () => {
+    await withServer({ auth: AUTH, rules: [{ match: '.*', tls: true, reply: { lines: ['334 VXNlcm5hbWU6'] } }] }, { tls: TLS }, async (s) => {
+      // Every line inside TLS gets 334, even EHLO: the session cannot even start.
+      const r = await session(s, { auth: { user: 'alice', password: PASSWORD, mechanism: 'LOGIN' } });
+      expect(r.outcome.kind).toBe('protocol');
+      expectNoSecret(r);
+    });
+    await withServer({ auth: AUTH, rules: [{ match: '^(AUTH|[A-Za-z0-9+/=]+$)', tls: true, reply: { lines: ['334 UGFzc3dvcmQ6'] } }] }, { tls: TLS }, async (s) => {
+      const r = await session(s, { auth: { user: 'alice', password: PASSWORD, mechanism: 'LOGIN' } });
+      expect(r.auth?.status).toBe('error');
+      expect(r.outcome).toMatchObject({ kind: 'protocol', stage: 'auth' });
+      expect(r.outcome.message).toMatch(/asked for more/);
+      expect(s.received.filter((l) => l === '*').length).toBe(1);
+      expect(s.received.filter((l) => !/^(EHLO|STARTTLS|AUTH|\*)/.test(l)).length).toBe(2); // user name and password lines only
+      expectNoSecret(r);
+    });
+    await withServer({ auth: AUTH, rules: [{ match: '^AUTH', reply: { lines: ['250 2.0.0 fine'] } }] }, { tls: TLS }, async (s) => {
+      const r = await session(s, { auth: { user: 'alice', password: PASSWORD, mechanism: 'PLAIN' } });
+      expect(r.outcome).toMatchObject({ kind: 'protocol', stage: 'auth' });
+      expect(r.outcome.message).toMatch(/cannot get/);
+      expectNoSecret(r);
+    });
+    await withServer({ auth: AUTH, rules: [{ match: '^AUTH', reply: { lines: ['334 '], close: 'end' } }] }, { tls: TLS }, async (s) => {
+      const r = await session(s, { auth: { user: 'alice', password: PASSWORD, mechanism: 'LOGIN' } });
+      expect(r.outcome).toMatchObject({ kind: 'network', stage: 'auth' });
+      expect(r.auth?.status).toBe('error');
+      expectNoSecret(r);
+    });
+  });
+
   it('SCRAM client: refuses a nonce that does not extend its own and an absurd iteration count', () => {
     const c = saslClient('SCRAM-SHA-256', { user: 'a', password: 'b' }, { nonce: 'abc' });
     c.initial();
