@@ -79,6 +79,7 @@ export function postureFindings(sessions: readonly AnnotatedSession[]): PostureF
       const ev = s.steps.filter((x) => x.stage === 'auth').flatMap((x) => [...(x.sent !== undefined ? [`-> ${x.sent}`] : []), ...(x.reply ? [`<- ${tag(x.reply)}`] : [])]);
       if (a.status === 'ok') out.push({ ...base, level: 'ok', code: 'auth.ok', message: TEXT.authOk(peer, a.user, a.mechanism ?? 'AUTH'), evidence: ev });
       else if (a.status === 'server-not-verified') out.push({ ...base, level: 'error', code: 'auth.server-not-verified', message: TEXT.authNotVerified(peer), evidence: ev, fix: TEXT.authNotVerifiedFix });
+      else if (a.status === 'not-offered' && s.outcome.stage !== 'auth') out.push({ ...base, level: 'info', code: 'auth.not-offered', message: a.message, evidence: ev });
       else out.push({ ...base, level: a.status === 'deferred' ? 'warn' : 'error', code: `auth.${a.status}`, message: TEXT.authFailed(peer, a.message), evidence: ev, ...(a.status === 'failed' ? { fix: TEXT.authFailedFix } : {}) });
       if (a.status === 'ok' && a.serverVerified === false) out.push({ ...base, level: 'warn', code: 'auth.server-not-verified', message: TEXT.authNotVerified(peer), evidence: ev, fix: TEXT.authNotVerifiedFix });
       if (a.mechanism && s.encrypted === false && a.status !== 'plaintext-refused') out.push({ ...base, level: 'error', code: 'auth.plaintext', message: TEXT.authPlaintext(peer), evidence: ev, fix: TEXT.authPlaintextFix });

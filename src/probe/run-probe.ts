@@ -214,7 +214,8 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
             tls: { ...(o.ca ? { ca: o.ca } : {}), ...(o.tlsName ? { servername: o.tlsName } : {}) },
             helo: o.helo, from: o.from, rcpts, timeoutScale: o.timeoutScale, runDeadline,
             ...(o.pipelining === false ? { pipelining: false } : {}),
-            ...(o.auth ? { auth: o.auth } : {}),
+            // Port 25 receives mail and rarely offers AUTH: there its absence is said, not fatal.
+            ...(o.auth ? { auth: p.port === 25 ? { ...o.auth, optional: true } : o.auth } : {}),
             ...(o.quitAfter ? { quitAfter: o.quitAfter } : {}),
             ...(o.vrfy?.length ? { vrfy: o.vrfy } : {}),
             ...(o.expn?.length ? { expn: o.expn } : {}),

@@ -41,6 +41,8 @@ export interface AuthSetup {
   mechanism?: string;
   /** --auth-plaintext: send credentials over a session that is not encrypted. */
   allowPlaintext?: boolean;
+  /** When the server offers no AUTH, say so and go on without it (port 25 under --port all). */
+  optional?: boolean;
 }
 
 export type AuthStatus =

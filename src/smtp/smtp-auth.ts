@@ -72,6 +72,13 @@ export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<vo
   if (!result.encrypted && !a.allowPlaintext) {
     stop('plaintext-refused', 'tls', `this session with ${peer} is not encrypted, so the credentials were not sent (anyone on the path could read them): use STARTTLS (--tls require), port 465, or --auth-plaintext to send them in the clear anyway`);
   }
+  if (offered.length === 0 && a.optional) {
+    // Port 25 (with --port all) usually offers no AUTH: said, and the dialogue goes on without it.
+    auth.status = 'not-offered';
+    auth.message = `${peer} does not offer AUTH on port ${d.o.port} (normal for a port that receives mail rather than submissions): the credentials were not sent, the dialogue went on without them`;
+    result.notes.push(auth.message);
+    return;
+  }
   if (offered.length === 0) {
     const why = !result.extensions ? ' (EHLO was refused, so no extension is known)' : result.encrypted ? '' : ' on this plaintext session (many servers offer it only after STARTTLS)';
     stop('not-offered', 'rejected', `${peer} does not offer AUTH${why}: the credentials were not sent`);

@@ -83,11 +83,16 @@ describe('SMTP AUTH', () => {
       expect(r.auth?.status).toBe('ok');
       expect(r.steps.filter((x) => x.stage === 'auth').every((x) => x.tls)).toBe(true);
     });
-    await withServer({}, { tls: TLS }, async (s) => {
+    await withServer({ users: ['bob'] }, { tls: TLS }, async (s) => {
       const r = await session(s, { auth: { user: 'alice', password: PASSWORD } });
       expect(r.auth?.status).toBe('not-offered');
       expect(r.outcome).toMatchObject({ kind: 'rejected', stage: 'auth' });
       expect(s.received.some((l) => /^AUTH/i.test(l))).toBe(false);
+      // Optional (port 25 under --port all): said in the notes, and the dialogue goes on.
+      const o = await session(s, { auth: { user: 'alice', password: PASSWORD, optional: true } });
+      expect(o.auth?.status).toBe('not-offered');
+      expect(o.outcome).toMatchObject({ kind: 'ok', stage: 'rcpt' });
+      expect(o.notes.join(' ')).toMatch(/does not offer AUTH/);
     });
   });
 
