@@ -32,6 +32,7 @@ const TEXT = {
   relayIncompleteFix: 'run it again (--relay-test); a server that drops the connection after a few refused recipients may need a test from another address',
   relaySkipped: (peer: string, why: string) => `the relay test of ${peer} was not run: ${why}`,
   leaks: (peer: string, cmd: string, arg: string, code: number) => `${peer} answers ${cmd} ${arg} with ${code}: it confirms ${cmd === 'EXPN' ? 'the members of a list' : 'which users exist'} to anyone who asks (address harvesting, RFC 5321 §7.3)`,
+  discriminates: (peer: string, detail: string) => `${peer} answers VRFY differently for existing and unknown users: ${detail} (address harvesting, RFC 5321 §7.3)`,
   leaksFix: (cmd: string) => `answer ${cmd} with 252 ("cannot verify") or turn it off (Postfix: disable_vrfy_command = yes; Exim: no acl for ${cmd}; Sendmail: PrivacyOptions=noverb,novrfy,noexpn)`,
   cannotVerify: (peer: string, cmd: string) => `${peer} answers ${cmd} with 252 (cannot verify): it does not confirm users, as RFC 5321 §3.5.3 recommends`,
   disabled: (peer: string, cmd: string, code: number) => `${peer} has ${cmd} turned off (${code})`,
@@ -61,6 +62,7 @@ function exposureFinding(base: Omit<PostureFinding, 'level' | 'code' | 'message'
   const evidence = [`${cmd} ${e.argument} → ${tag(e.reply)}`];
   const code = e.reply?.code ?? 0;
   switch (e.result) {
+    case 'discriminates': return { ...base, level: 'warn', code: 'vrfy.discriminates', message: TEXT.discriminates(peer, e.message ?? ''), evidence, fix: TEXT.leaksFix(cmd) };
     case 'leaks': return { ...base, level: 'warn', code: `${key}.leaks`, message: TEXT.leaks(peer, cmd, e.argument, code), evidence, fix: TEXT.leaksFix(cmd) };
     case 'cannot-verify': return { ...base, level: 'ok', code: `${key}.cannot-verify`, message: TEXT.cannotVerify(peer, cmd), evidence };
     case 'disabled': return { ...base, level: 'ok', code: `${key}.disabled`, message: TEXT.disabled(peer, cmd, code), evidence };
@@ -85,7 +87,14 @@ export function postureFindings(sessions: readonly AnnotatedSession[]): PostureF
       if (a.mechanism && s.encrypted === false && a.status !== 'plaintext-refused') out.push({ ...base, level: 'error', code: 'auth.plaintext', message: TEXT.authPlaintext(peer), evidence: ev, fix: TEXT.authPlaintextFix });
       for (const n of a.notes) out.push({ ...base, level: 'warn', code: 'auth.note', message: TEXT.authNote(peer, n), evidence: [] });
     }
-    for (const e of s.exposure ?? []) out.push(exposureFinding(base, peer, e));
+    // The control question is evidence for the others, not a finding of its own.
+    const control = s.exposure?.find((e) => e.control);
+    for (const e of s.exposure ?? []) {
+      if (e.control) continue;
+      const f = exposureFinding(base, peer, e);
+      if (control?.reply && e.command === 'VRFY') f.evidence.push(`VRFY ${control.argument} → ${tag(control.reply)}`);
+      out.push(f);
+    }
     const rt = s.relayTest;
     if (rt) {
       const evidence = rt.variants.filter((v) => v.result !== 'not-run').map(variantEvidence);

@@ -2,6 +2,7 @@
 // connection ends the phase without touching the session's outcome) and VRFY/EXPN exposure
 // (RFC 5321 §3.5, §7.3): 250/251 confirm users or list members (a leak), 252 "cannot verify"
 // is the recommended answer, 500/502/504 mean disabled. Never DATA; the verdict is untouched.
+import { randomBytes } from 'node:crypto';
 import { formatCommand } from './command.js';
 import type { Dialogue, Planned } from './dialogue.js';
 import { fitReply } from './expected-replies.js';
@@ -52,30 +53,51 @@ export function classifyExposure(command: 'VRFY' | 'EXPN', code: number): Exposu
   return 'error';
 }
 
-/** Ask VRFY/EXPN about each name; stops (the rest 'not-run') when the connection ends. */
-export async function probeExposure(d: Dialogue, vrfy: readonly string[], expn: readonly string[]): Promise<ExposureProbe[]> {
+/** A local part no mailbox has: the control question that shows whether 252 means anything. */
+export function controlName(): string {
+  return `smtp-probe-no-such-user-${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * 252 ("cannot verify") for a named user means nothing is leaked only if a name that cannot
+ * exist gets the same answer; Postfix answers 252 for users it knows and 550 for others.
+ */
+export function judgeAgainstControl(out: ExposureProbe[]): void {
+  const control = out.find((e) => e.control);
+  if (!control?.reply || control.result !== 'refused') return;
+  for (const e of out) {
+    if (e.control || e.command !== 'VRFY' || e.result !== 'cannot-verify') continue;
+    e.result = 'discriminates';
+    e.message = `${e.reply?.code ?? 252} for ${e.argument} but ${control.reply.code} for ${control.argument}, a name that cannot exist: the difference tells users apart`;
+  }
+}
+
+/** Ask VRFY/EXPN about each name (and, after VRFY, a control name); stops (the rest 'not-run') when the connection ends. */
+export async function probeExposure(d: Dialogue, vrfy: readonly string[], expn: readonly string[], control = controlName()): Promise<ExposureProbe[]> {
   const out: ExposureProbe[] = [];
-  const asks = [...vrfy.map((a) => ['VRFY', a] as const), ...expn.map((a) => ['EXPN', a] as const)];
+  const asks = [...vrfy.map((a) => ['VRFY', a] as const), ...(vrfy.length > 0 ? [['VRFY', control] as const] : []), ...expn.map((a) => ['EXPN', a] as const)];
   // Validate all before anything is sent (bad input throws a UsageError).
   const cmds = asks.map(([verb, a]) => formatCommand(verb, a));
   const t = d.transport;
   d.part = 'exposure';
   try {
     for (const [i, [command, argument]] of asks.entries()) {
+      const isControl = vrfy.length > 0 && i === vrfy.length ? { control: true as const } : {};
       if (!t || !d.alive()) {
-        out.push({ command, argument, result: 'not-run', message: 'the connection had ended' });
+        out.push({ command, argument, result: 'not-run', message: 'the connection had ended', ...isControl });
         continue;
       }
       const x = await exchangeOne(d, t, { stage: command === 'VRFY' ? 'vrfy' : 'expn', expecting: command, cmd: cmds[i]! });
       if (x.trouble) {
-        out.push({ command, argument, ...(x.reply ? { reply: x.reply } : {}), result: x.reply ? 'error' : 'not-run', message: x.trouble });
+        out.push({ command, argument, ...(x.reply ? { reply: x.reply } : {}), result: x.reply ? 'error' : 'not-run', message: x.trouble, ...isControl });
         continue;
       }
       const reply = x.reply!;
-      out.push({ command, argument, reply, result: classifyExposure(command, reply.code) });
+      out.push({ command, argument, reply, result: classifyExposure(command, reply.code), ...isControl });
     }
   } finally {
     d.part = undefined;
   }
+  judgeAgainstControl(out);
   return out;
 }

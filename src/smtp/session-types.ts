@@ -70,9 +70,16 @@ export interface ExposureProbe {
   command: 'VRFY' | 'EXPN';
   argument: string;
   reply?: Reply;
-  /** leaks: 250/251 confirm users or list members; cannot-verify: 252; disabled: 500/502/504; refused: 550/553/530…; deferred: 4xx; not-run: the connection ended first. */
-  result: 'leaks' | 'cannot-verify' | 'disabled' | 'refused' | 'deferred' | 'not-run' | 'error';
+  /**
+   * leaks: 250/251 confirm users or list members; discriminates: 252 here but 550 for a name
+   * that cannot exist (the difference tells users apart, as Postfix's default VRFY does);
+   * cannot-verify: 252 for this name and for the control name alike; disabled: 500/502/504;
+   * refused: 550/553/530…; deferred: 4xx; not-run: the connection ended first.
+   */
+  result: 'leaks' | 'discriminates' | 'cannot-verify' | 'disabled' | 'refused' | 'deferred' | 'not-run' | 'error';
   message?: string;
+  /** The control question: VRFY of a random name that cannot exist, asked after the named ones. */
+  control?: true;
 }
 
 /** One variant of the open-relay test: MAIL FROM, RCPT TO, RSET. */

@@ -114,10 +114,26 @@ describe('VRFY / EXPN exposure', () => {
     ] }, {}, async (s) => {
       const r = await session(s, { vrfy: ['bob', 'carol', 'dave', 'erin'], expn: ['staff'] });
       expect(r.exposure?.map((e) => [e.command, e.argument, e.result])).toEqual([
-        ['VRFY', 'bob', 'leaks'], ['VRFY', 'carol', 'cannot-verify'], ['VRFY', 'dave', 'refused'], ['VRFY', 'erin', 'disabled'], ['EXPN', 'staff', 'leaks'],
+        ['VRFY', 'bob', 'leaks'], ['VRFY', 'carol', 'cannot-verify'], ['VRFY', 'dave', 'refused'], ['VRFY', 'erin', 'disabled'],
+        ['VRFY', expect.stringMatching(/^smtp-probe-no-such-user-[0-9a-f]{10}$/), 'disabled'], ['EXPN', 'staff', 'leaks'],
       ]);
+      expect(r.exposure?.filter((e) => e.control).length).toBe(1);
       expect(r.outcome.kind).toBe('ok');
-      expect(s.received.filter((l) => /^(VRFY|EXPN)/.test(l))).toEqual(['VRFY bob', 'VRFY carol', 'VRFY dave', 'VRFY erin', 'EXPN staff']);
+      expect(s.received.filter((l) => /^(VRFY|EXPN)/.test(l))).toEqual(['VRFY bob', 'VRFY carol', 'VRFY dave', 'VRFY erin', expect.stringMatching(/^VRFY smtp-probe-no-such-user-/), 'EXPN staff']);
+    });
+  });
+
+  it('252 for a known user but 550 for a name that cannot exist (Postfix\'s default) tells users apart: discriminates', async () => {
+    await withServer({ users: ['bob'], rules: [
+      { match: '^VRFY bob$', reply: { lines: ['252 2.0.0 bob'] } },
+      { match: '^VRFY', reply: { lines: ['550 5.1.1 <x>: Recipient address rejected: User unknown in local recipient table'] } },
+    ] }, {}, async (s) => {
+      const r = await session(s, { vrfy: ['bob'] });
+      expect(r.exposure?.[0]).toMatchObject({ argument: 'bob', result: 'discriminates', message: expect.stringMatching(/252 for bob but 550 for smtp-probe-no-such-user-/) });
+    });
+    await withServer({ rules: [{ match: '^VRFY', reply: { lines: ['252 2.0.0 Cannot VRFY user'] } }] }, {}, async (s) => {
+      const r = await session(s, { vrfy: ['bob'] });
+      expect(r.exposure?.[0]?.result).toBe('cannot-verify');
     });
   });
 });
