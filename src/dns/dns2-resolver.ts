@@ -7,6 +7,7 @@
 import dns2, { type Packet as DnsPacket } from 'dns2';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { say } from '../catalog/messages.js';
 import { DEADLINE_REASON, DnsError, type DnsErrorCode, type LookupOptions, type RecordMap, type Resolve, type RRType } from './resolver.js';
 
 const { Packet } = dns2;
@@ -241,7 +242,7 @@ export function createDns2Resolver(opts: Dns2ResolverOptions): Resolve {
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (e instanceof DnsError) throw e;
-        if (code === 'EABORTED') throw new DnsError('ETIMEOUT', qname, type, `${type} ${qname}: not answered: ${DEADLINE_REASON}`);
+        if (code === 'EABORTED') throw new DnsError('ETIMEOUT', qname, type, say('dns.not-answered', { qtype: type, qname, reasonMsg: DEADLINE_REASON }));
         last = code === 'ETIMEDOUT' || /timed out/i.test(String((e as Error).message))
           ? new DnsError('ETIMEOUT', qname, type)
           : code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH'

@@ -2,6 +2,7 @@
 // nibbles, for PTR lookups (RFC 1035 §3.5, RFC 3596 §2.5) and DNS blocklists (RFC 5782 §2);
 // and which addresses are public (routable on the Internet) at all.
 import net from 'node:net';
+import { say } from '../catalog/messages.js';
 
 /** 192.0.2.99 → 99.2.0.192. */
 export function reverseIpv4(ip: string): string {
@@ -51,13 +52,13 @@ export function isPublicIp(ip: string): boolean {
 
 // Addresses that are not somewhere else: this machine, nowhere, or only the local link.
 const LOCAL_KIND: readonly (readonly [string, number, 'ipv4' | 'ipv6', string])[] = [
-  ['127.0.0.0', 8, 'ipv4', 'loopback: this machine'],
-  ['0.0.0.0', 32, 'ipv4', 'unspecified: "this host" on connect, i.e. this machine'],
-  ['0.0.0.0', 8, 'ipv4', '"this network" (RFC 1122), not a host anywhere'],
-  ['169.254.0.0', 16, 'ipv4', 'link-local: only the local link'],
-  ['::1', 128, 'ipv6', 'loopback: this machine'],
-  ['::', 128, 'ipv6', 'unspecified: "this host" on connect, i.e. this machine'],
-  ['fe80::', 10, 'ipv6', 'link-local: only the local link'],
+  ['127.0.0.0', 8, 'ipv4', say('ip.kind.loopback')],
+  ['0.0.0.0', 32, 'ipv4', say('ip.kind.unspecified')],
+  ['0.0.0.0', 8, 'ipv4', say('ip.kind.this-network')],
+  ['169.254.0.0', 16, 'ipv4', say('ip.kind.link-local')],
+  ['::1', 128, 'ipv6', say('ip.kind.loopback')],
+  ['::', 128, 'ipv6', say('ip.kind.unspecified')],
+  ['fe80::', 10, 'ipv6', say('ip.kind.link-local')],
 ];
 
 /**

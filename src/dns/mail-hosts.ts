@@ -3,6 +3,7 @@
 // §5.1), each host's addresses (A and AAAA in parallel, -4/-6 respected), within limits
 // that are reported (Postfix: 5 addresses per MX). Pure evaluation over a Resolve.
 import net from 'node:net';
+import { say } from '../catalog/messages.js';
 import { localAddressKind } from './ip-names.js';
 import { DNS_ERROR_TEXT, isDnsError, type DnsErrorCode, type Resolve } from './resolver.js';
 
@@ -79,8 +80,8 @@ export async function resolveAddresses(name: string, o: MailHostOptions): Promis
     }
   }
   if (addresses.length > 0) return { addresses };
-  if (allNoData) return { addresses, error: { code: 'ENODATA', message: `${name} has no ${o.family === 4 ? 'A' : o.family === 6 ? 'AAAA' : 'A or AAAA'} record` } };
-  return { addresses, error: firstError ?? { code: 'ENODATA', message: `${name} has no address` } };
+  if (allNoData) return { addresses, error: { code: 'ENODATA', message: say(o.family === 4 ? 'mx.no-a' : o.family === 6 ? 'mx.no-aaaa' : 'mx.no-a-or-aaaa', { name }) } };
+  return { addresses, error: firstError ?? { code: 'ENODATA', message: say('mx.no-address', { name }) } };
 }
 
 /**
@@ -91,7 +92,7 @@ export function localAddressNotes(addresses: readonly string[]): string[] {
   const notes: string[] = [];
   for (const a of addresses) {
     const kind = localAddressKind(a);
-    if (kind) notes.push(`resolves to ${a} (${kind}): probing it tests this machine, not the domain`);
+    if (kind) notes.push(say('mx.local-address', { address: a, kindMsg: kind }));
   }
   return notes;
 }
@@ -100,7 +101,7 @@ async function hostFor(name: string, preference: number | null, o: MailHostOptio
   const notes: string[] = [];
   if (net.isIP(name)) {
     // RFC 5321 §5.1: an MX must name a host, not an address; senders differ on what they do.
-    notes.push(`the MX record names an IP address (${name}) instead of a host name; many senders refuse to use it`, ...localAddressNotes([name]));
+    notes.push(say('mx.ip-in-mx', { name }), ...localAddressNotes([name]));
     return { name, preference, addresses: [name], omittedAddresses: 0, notes };
   }
   const r = await resolveAddresses(name, o);
@@ -124,17 +125,17 @@ export async function resolveMailHosts(domain: string, o: MailHostOptions): Prom
       const host = await hostFor(domain, null, o, maxAddr);
       if (host.addresses.length === 0) {
         const code = host.error?.code ?? 'ENODATA';
-        if (code === 'ENODATA') return { ...base, kind: 'no-mail-host', error: { code, message: `${domain} has no MX record and no address record, so it cannot receive mail` } };
+        if (code === 'ENODATA') return { ...base, kind: 'no-mail-host', error: { code, message: say('mx.none-at-all', { domain }) } };
         return { ...base, kind: 'dns-error', error: host.error ?? { code, message: DNS_ERROR_TEXT.ENODATA } };
       }
-      return { ...base, kind: 'implicit', hosts: [host], notes: [`${domain} has no MX record; mail goes to the domain's own address (implicit MX, RFC 5321 §5.1)`] };
+      return { ...base, kind: 'implicit', hosts: [host], notes: [say('mx.implicit', { domain })] };
     }
-    if (p.code === 'ENOTFOUND') return { ...base, kind: 'dns-error', error: { code: p.code, message: `the domain ${domain} does not exist (NXDOMAIN)` } };
+    if (p.code === 'ENOTFOUND') return { ...base, kind: 'dns-error', error: { code: p.code, message: say('mx.nxdomain', { domain }) } };
     return { ...base, kind: 'dns-error', error: p };
   }
   // Null MX (RFC 7505): a single MX with preference 0 and the root as exchange.
   if (mx.some((m) => m.exchange === '' || m.exchange === '.')) {
-    const notes = mx.length > 1 ? ['the domain publishes a null MX beside other MX records, which RFC 7505 forbids; senders treat it as accepting no mail'] : [];
+    const notes = mx.length > 1 ? [say('mx.null-beside-others')] : [];
     return { ...base, kind: 'null-mx', notes };
   }
   const random = o.random ?? Math.random;
@@ -151,6 +152,6 @@ export async function resolveHost(name: string, o: MailHostOptions): Promise<Mai
   const base = { domain: name, omittedHosts: 0, limits: { maxHosts: 1, maxAddressesPerHost: o.maxAddressesPerHost ?? MAX_ADDRESSES_PER_HOST }, notes: [] as string[] };
   if (net.isIP(name)) return { ...base, kind: 'ip', hosts: [{ name, preference: null, addresses: [name], omittedAddresses: 0, notes: [] }] };
   const host = await hostFor(name, null, o, base.limits.maxAddressesPerHost);
-  if (host.addresses.length === 0) return { ...base, kind: 'dns-error', hosts: [host], error: host.error ?? { code: 'ENODATA', message: `${name} has no address` } };
+  if (host.addresses.length === 0) return { ...base, kind: 'dns-error', hosts: [host], error: host.error ?? { code: 'ENODATA', message: say('mx.no-address', { name }) } };
   return { ...base, kind: 'implicit', hosts: [host] };
 }

@@ -5,6 +5,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { SmtpProbeError } from '../errors.js';
+import { say } from '../catalog/messages.js';
 
 export type RRType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS' | 'SOA';
 
@@ -39,7 +40,7 @@ export class DnsError extends SmtpProbeError {
   readonly qname: string;
   readonly qtype: RRType;
   constructor(dnsCode: DnsErrorCode, qname: string, qtype: RRType, message?: string) {
-    super(dnsCode, message ?? `${qtype} ${qname}: ${DNS_ERROR_TEXT[dnsCode]}`);
+    super(dnsCode, message ?? say('dns.error.query', { qtype, qname, errorMsg: DNS_ERROR_TEXT[dnsCode] }));
     this.dnsCode = dnsCode;
     this.qname = qname;
     this.qtype = qtype;
@@ -47,14 +48,14 @@ export class DnsError extends SmtpProbeError {
 }
 
 export const DNS_ERROR_TEXT: Readonly<Record<DnsErrorCode, string>> = {
-  ENOTFOUND: 'the name does not exist (NXDOMAIN)',
-  ENODATA: 'the name exists but has no record of this type (NODATA)',
-  ESERVFAIL: 'the DNS server failed to answer (SERVFAIL)',
-  EREFUSED: 'the DNS server refused the query (REFUSED)',
-  ETIMEOUT: 'no answer from the DNS server before the deadline',
-  EFORMERR: 'the DNS server said the query was malformed (FORMERR)',
-  EBADRESP: 'the DNS answer could not be understood',
-  ECONNREFUSED: 'the DNS server could not be reached (connection refused)',
+  ENOTFOUND: say('dns.error.enotfound'),
+  ENODATA: say('dns.error.enodata'),
+  ESERVFAIL: say('dns.error.eservfail'),
+  EREFUSED: say('dns.error.erefused'),
+  ETIMEOUT: say('dns.error.etimeout'),
+  EFORMERR: say('dns.error.eformerr'),
+  EBADRESP: say('dns.error.ebadresp'),
+  ECONNREFUSED: say('dns.error.econnrefused'),
 };
 
 /** One lookup as evidence: what was asked, what came back, how long it took. */
@@ -106,7 +107,7 @@ export interface DeadlineResolve {
 }
 
 /** Why lookups past a run's total deadline fail; renderers and tests look for these words. */
-export const DEADLINE_REASON = 'run deadline reached';
+export const DEADLINE_REASON = say('deadline.reason');
 
 /**
  * One deadline for a whole run of lookups (the probe's checks, `auth`, `blocklist`): a lookup
@@ -122,7 +123,7 @@ export function withDeadline(resolve: Resolve, deadlineAt: number, now: () => nu
   setTimeout(() => ac.abort(), Math.max(0, deadlineAt - now())).unref();
   const fail = (name: string, type: RRType): DnsError => {
     skipped++;
-    return new DnsError('ETIMEOUT', name, type, `${type} ${name}: not answered: ${DEADLINE_REASON}`);
+    return new DnsError('ETIMEOUT', name, type, say('dns.not-answered', { qtype: type, qname: name, reasonMsg: DEADLINE_REASON }));
   };
   const bounded = async <T extends RRType>(name: string, type: T): Promise<RecordMap[T]> => {
     const left = deadlineAt - now();

@@ -1,6 +1,7 @@
 // The HELO/EHLO name: what makes a good one (a fully qualified domain name that is really
 // this host's) and the warnings when it is not — receivers score bad HELO names as spam.
 import net from 'node:net';
+import { say } from '../catalog/messages.js';
 
 /** A name with at least two labels, letters in the last one, not "localhost" or "localdomain". */
 export function isFqdn(name: string): boolean {
@@ -16,7 +17,6 @@ export function isFqdn(name: string): boolean {
 export function heloWarnings(helo: string): string[] {
   if (isFqdn(helo)) return [];
   return [
-    `the HELO name "${helo}" is not a fully qualified domain name: many servers count that as a spam signal or refuse it. ` +
-      'Pass --helo with this host\'s real FQDN (one whose A record and reverse DNS match the sending IP).',
+    say('helo.not-fqdn', { helo }),
   ];
 }

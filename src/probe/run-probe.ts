@@ -5,6 +5,7 @@
 import net from 'node:net';
 import type { Lang } from '../catalog/data.js';
 import { resolveHost, resolveMailHosts, type Family, type MailHosts } from '../dns/mail-hosts.js';
+import { say } from '../catalog/messages.js';
 import { DEADLINE_REASON, withDeadline, type DeadlineResolve, type Resolve } from '../dns/resolver.js';
 import type { CheckSummary } from '../checks/types.js';
 import { runSession, type SessionEvent, type SessionResult, type TlsMode } from '../smtp/session.js';
@@ -231,11 +232,11 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     const sessions = sessionsPerJob.flat().map((s) => annotateSession(s, o.lang));
 
     const warnings = [...heloWarnings(o.helo), ...mailHosts.notes];
-    if (mailHosts.omittedHosts > 0) warnings.push(`${mailHosts.omittedHosts} more MX host(s) were not probed (limit ${mailHosts.limits.maxHosts})`);
+    if (mailHosts.omittedHosts > 0) warnings.push(say('probe.warn.more-hosts', { n: mailHosts.omittedHosts, limit: mailHosts.limits.maxHosts }));
     for (const h of mailHosts.hosts) {
-      warnings.push(...h.notes.map((n) => `${h.name}: ${n}`));
-      if (h.omittedAddresses > 0) warnings.push(`${h.name} has ${h.omittedAddresses} more address(es) than the ${mailHosts.limits.maxAddressesPerHost} probed`);
-      if (h.error && h.addresses.length === 0) warnings.push(`${h.name}: ${h.error.message}`);
+      warnings.push(...h.notes.map((n) => say('common.subject-text', { subject: h.name, textMsg: n })));
+      if (h.omittedAddresses > 0) warnings.push(say('probe.warn.more-addresses', { name: h.name, n: h.omittedAddresses, limit: mailHosts.limits.maxAddressesPerHost }));
+      if (h.error && h.addresses.length === 0) warnings.push(say('common.subject-text', { subject: h.name, textMsg: h.error.message }));
     }
 
     const result: ProbeResult = {
@@ -265,14 +266,14 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     }
     const security = await securityP;
     if (security) result.security = security;
-    else if (securityP && !deps.signal?.aborted) result.warnings.push(`the MTA-STS and TLS-RPT checks did not finish: ${DEADLINE_REASON}`);
+    else if (securityP && !deps.signal?.aborted) result.warnings.push(say('probe.warn.security-unfinished', { reasonMsg: DEADLINE_REASON }));
     const findings = postureFindings(sessions);
     if (findings.length > 0) {
       result.findings = findings;
       result.verdict = applyPostureVerdict(result.verdict, findings);
     }
     const cut = deadlines.reduce((n, d) => n + d.skipped(), 0);
-    if (cut > 0) warnings.push(`${cut} DNS lookup(s) were not made or not awaited: ${DEADLINE_REASON} (${Math.round((RUN_TIMEOUT_MS * o.timeoutScale) / 1000)} s; --timeout scales it); a check that needed them is incomplete`);
+    if (cut > 0) warnings.push(say('probe.warn.lookups-cut', { n: cut, reasonMsg: DEADLINE_REASON, seconds: Math.round((RUN_TIMEOUT_MS * o.timeoutScale) / 1000) }));
     result.ms = deps.now() - t0;
     return result;
   }
@@ -280,7 +281,7 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
   /** The follow-up under the run deadline (plus a short grace) and Ctrl-C; its failure is a warning. */
   async function followUpWithin(run: NonNullable<ProbeDeps['followUp']>, sessions: AnnotatedSession[], warnings: string[]): Promise<FollowUp | undefined> {
     if (Date.now() >= runDeadline) {
-      warnings.push(`sender-side checks skipped: ${DEADLINE_REASON}`);
+      warnings.push(say('probe.warn.checks-skipped', { reasonMsg: DEADLINE_REASON }));
       return undefined;
     }
     deps.onEvent?.({ type: 'checks' });
@@ -298,9 +299,9 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     try {
       const r = await Promise.race([work, stop]);
       if ('f' in r) return r.f;
-      if ('error' in r) warnings.push(`the sender-side checks failed: ${r.error}`);
-      else if (r.stopped === 'deadline') warnings.push(`sender-side checks skipped: ${DEADLINE_REASON} before they finished`);
-      else warnings.push('sender-side checks skipped: interrupted');
+      if ('error' in r) warnings.push(say('probe.warn.checks-failed', { errorMsg: String(r.error) }));
+      else if (r.stopped === 'deadline') warnings.push(say('probe.warn.checks-deadline', { reasonMsg: DEADLINE_REASON }));
+      else warnings.push(say('probe.warn.checks-interrupted'));
       return undefined;
     } finally {
       clearTimeout(timer);

@@ -2,6 +2,7 @@
 // preference order, skipping those that cannot be reached or refuse to talk (Postfix
 // skips 5xx banners); the first host that completes a dialogue decides; trouble on the
 // others is a warning. Decisions live here, never in renderers. Pure.
+import { say } from '../catalog/messages.js';
 import type { CheckSummary } from '../checks/types.js';
 import type { MailHosts } from '../dns/mail-hosts.js';
 import type { AnnotatedSession } from './annotate.js';
@@ -151,37 +152,57 @@ const OUTCOME_KIND: Record<string, VerdictKind> = {
 };
 
 function decidingLine(kind: VerdictKind, s: AnnotatedSession, input: VerdictInput, recipients: RecipientVerdict[]): string {
-  const where = `on ${hostLabel(s)}:${s.port}`;
+  const hostPort = `${hostLabel(s)}:${s.port}`;
+  const where = say('verdict.where', { hostPort });
+  const at = (t: string): string => say('verdict.at', { tag: t, hostPort });
   const tag = replyTag(s.outcome.reply);
   const single = recipients.length === 1 ? recipients[0] : undefined;
-  const who = single?.address ?? `${recipients.length} recipients`;
+  const who = single?.address ?? say('verdict.n-recipients', { n: recipients.length });
   switch (kind) {
     case 'accepted': {
       const r = single?.reply;
-      if (single && input.target.kind === 'address') return `${who}: the server accepts mail for this address (${replyTag(r)} ${where}); a catch-all domain accepts every address, so this alone does not prove the mailbox exists`;
-      if (single) return `${s.host} accepts mail for ${who} (${replyTag(r)} ${where})${s.auth?.status === 'ok' ? `, authenticated as ${s.auth.user} (${s.auth.mechanism ?? 'AUTH'})` : ''}`;
-      return `all ${recipients.length} recipients accepted ${where}`;
+      if (single && input.target.kind === 'address') return say('verdict.accepted.address', { who, atMsg: at(replyTag(r)) });
+      if (single && s.auth?.status === 'ok') return say('verdict.accepted.one-auth', { host: s.host, who, atMsg: at(replyTag(r)), user: s.auth.user ?? '', mechanism: s.auth.mechanism ?? 'AUTH' });
+      if (single) return say('verdict.accepted.one', { host: s.host, who, atMsg: at(replyTag(r)) });
+      return say('verdict.accepted.all', { n: recipients.length, whereMsg: where });
     }
     case 'auth-required':
-      return `${s.host}:${s.port}: submission requires authentication (as it should): ${s.outcome.stage === 'mail' ? 'MAIL FROM' : 'RCPT TO'} is refused without AUTH (${tag})${(s.extensions?.auth.length ?? 0) > 0 ? `; AUTH ${s.extensions?.auth.join(' ')} offered${s.tlsMode === 'none' ? '' : ' over TLS'}` : ''}. This says nothing about mailboxes — probe port 25 for that`;
+      return say('verdict.auth-required', {
+        host: s.host, port: s.port, command: s.outcome.stage === 'mail' ? 'MAIL FROM' : 'RCPT TO', tag,
+        offeredMsg: (s.extensions?.auth.length ?? 0) > 0 ? say(s.tlsMode === 'none' ? 'verdict.auth-offered' : 'verdict.auth-offered-tls', { mechs: s.extensions?.auth.join(' ') ?? '' }) : '',
+      });
     case 'auth-failed':
-      return `${s.host}:${s.port}: authentication failed: ${s.outcome.message}`;
+      return say('verdict.auth-failed', { host: s.host, port: s.port, outcomeMsg: s.outcome.message });
     case 'stage-reached':
-      return `${s.host}:${s.port} answered every stage up to ${s.stoppedAfter === 'connect' ? 'the banner' : s.stoppedAfter === 'tls' ? 'TLS' : s.stoppedAfter?.toUpperCase() ?? 'the stop'} and the dialogue stopped there as asked (--quit-after ${s.stoppedAfter ?? ''}); later stages were not tried, so this says nothing about them`;
+      return say('verdict.stage-reached', {
+        host: s.host, port: s.port,
+        stageMsg: s.stoppedAfter === 'connect' ? say('verdict.the-banner') : s.stoppedAfter === 'tls' ? 'TLS' : s.stoppedAfter?.toUpperCase() ?? say('verdict.the-stop'),
+        after: s.stoppedAfter ?? '',
+      });
     case 'not-for-this-server': {
       const rc = recipients.find((r) => r.status === 'rejected')?.address ?? who;
       const dom = rc.slice(rc.lastIndexOf('@') + 1);
       const targetHint = input.target.kind === 'domain' && input.mailHosts.kind === 'mx'
-        ? `${s.host} is an MX of ${input.mailHosts.domain} yet refuses mail for it: check its relay_domains/accepted domains`
-        : `probe the domain whose mail it handles (smtp-probe <domain>), or name a recipient there with --rcpt user@<domain>`;
-      return `${s.host} does not take mail for ${dom}: it refused ${rc} as relaying (${tag} ${where}). This is about the server's role, not your IP, SPF, DKIM or DMARC; ${targetHint}`;
+        ? say('verdict.hint.mx-refuses', { host: s.host, domain: input.mailHosts.domain })
+        : say('verdict.hint.probe-domain');
+      return say('verdict.not-for-this-server', { host: s.host, domain: dom, rcpt: rc, atMsg: at(tag), hintMsg: targetHint });
     }
     case 'no-such-user':
-      return `${recipients.find((r) => r.status === 'no-such-user')?.address ?? who}: no such mailbox (${tag} ${where})`;
+      return say('verdict.no-such-user', { rcpt: recipients.find((r) => r.status === 'no-such-user')?.address ?? who, atMsg: at(tag) });
     case 'rejected':
-      return `${s.host} refused ${s.outcome.stage === 'rcpt' ? `the recipient ${recipients.find((r) => r.status === 'rejected')?.address ?? who}` : s.outcome.stage === 'mail' ? 'the sender' : 'the connection'} (${tag} ${where})${s.outcome.reason && s.outcome.reason !== 'undefined' ? `: reason ${s.outcome.reason}` : ''}`;
+      return say('verdict.rejected', {
+        host: s.host,
+        whatMsg: s.outcome.stage === 'rcpt' ? say('verdict.what.recipient-named', { rcpt: recipients.find((r) => r.status === 'rejected')?.address ?? who }) : say(s.outcome.stage === 'mail' ? 'verdict.what.sender' : 'verdict.what.connection'),
+        atMsg: at(tag),
+        reasonMsg: s.outcome.reason && s.outcome.reason !== 'undefined' ? say('verdict.reason', { reason: s.outcome.reason }) : '',
+      });
     case 'deferred':
-      return `${s.host} deferred ${s.outcome.stage === 'rcpt' ? 'the recipient' : s.outcome.stage === 'mail' ? 'the sender' : 'the session'} (${tag} ${where})${s.outcome.reason === 'greylisted' ? ': greylisting, a real sender retries later and gets through' : s.outcome.reason && s.outcome.reason !== 'undefined' ? `: reason ${s.outcome.reason}` : ''}; try again later`;
+      return say('verdict.deferred', {
+        host: s.host,
+        whatMsg: say(s.outcome.stage === 'rcpt' ? 'verdict.what.recipient' : s.outcome.stage === 'mail' ? 'verdict.what.sender' : 'verdict.what.session'),
+        atMsg: at(tag),
+        reasonMsg: s.outcome.reason === 'greylisted' ? say('verdict.reason.greylisted') : s.outcome.reason && s.outcome.reason !== 'undefined' ? say('verdict.reason', { reason: s.outcome.reason }) : '',
+      });
     default:
       return s.outcome.message;
   }
@@ -191,20 +212,20 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const { mailHosts, sessions, ports, rcpts } = input;
   const base = { recipients: rcpts.map((address) => ({ address, status: 'not-tried' as const })), warnings: [] as string[] };
   if (mailHosts.kind === 'null-mx') {
-    return { ...base, kind: 'null-mx', line: `${mailHosts.domain} publishes a null MX (RFC 7505): it accepts no mail at all, so every message to it bounces` };
+    return { ...base, kind: 'null-mx', line: say('verdict.null-mx', { domain: mailHosts.domain }) };
   }
   // An authoritative answer that the domain does not exist (NXDOMAIN), or exists without any
   // mail host, is a fact about the recipient, not a network failure: exit 6, as verify says.
   if (mailHosts.kind === 'no-mail-host' || mailHosts.kind === 'dns-error' && mailHosts.error?.code === 'ENOTFOUND' && mailHosts.hosts.length === 0) {
-    return { ...base, kind: 'no-such-domain', line: `${mailHosts.domain}: ${mailHosts.error?.message ?? 'no mail host found'}; mail to it bounces (no recipient there can exist)` };
+    return { ...base, kind: 'no-such-domain', line: say('verdict.no-such-domain', { domain: mailHosts.domain, errorMsg: mailHosts.error?.message ?? say('verdict.no-mail-host') }) };
   }
   if (mailHosts.kind === 'dns-error') {
-    return { ...base, kind: 'dns', line: `${mailHosts.domain}: ${mailHosts.error?.message ?? 'no mail host found'}` };
+    return { ...base, kind: 'dns', line: say('common.subject-text', { subject: mailHosts.domain, textMsg: mailHosts.error?.message ?? say('verdict.no-mail-host') }) };
   }
   const primary = ports[0]?.port ?? 25;
   const candidates = finalSessions(sessions, primary);
   const decider = candidates.find((s) => !skipped(s)) ?? candidates[0];
-  if (!decider) return { ...base, kind: 'network', line: `${mailHosts.domain}: no mail host address could be probed` };
+  if (!decider) return { ...base, kind: 'network', line: say('verdict.nothing-probed', { domain: mailHosts.domain }) };
 
   let kind = OUTCOME_KIND[decider.outcome.kind] ?? 'protocol';
   if (kind === 'rejected' && decider.outcome.stage === 'auth') kind = 'auth-failed';
@@ -218,7 +239,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   for (const s of candidates) {
     if (s === decider || s.outcome.kind === 'ok' || s.outcome.kind === decider.outcome.kind && s.outcome.reply?.code === decider.outcome.reply?.code) continue;
     const pref = mailHosts.hosts.find((h) => h.name === s.host)?.preference;
-    warnings.push(`${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}: ${s.outcome.message}`);
+    warnings.push(say('common.subject-text', { subject: `${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}`, textMsg: s.outcome.message }));
   }
   // A backup MX that accepts recipients the primary refuses as unknown: it takes mail for any
   // address and bounces it later (backscatter), and asking it about recipients says nothing.
@@ -231,22 +252,22 @@ export function decideVerdict(input: VerdictInput): Verdict {
     const label = `${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}`;
     const unknown = acceptedBy(unknownHere);
     if (unknown.length > 0) {
-      warnings.push(`${label} accepts ${unknown.map((r) => r.address).join(', ')}, which ${hostLabel(decider)} refuses as unknown: this backup MX takes mail for any address and bounces it later (backscatter to forged senders), and recipient checks against it are unreliable; give it the primary's recipient list (e.g. Postfix relay_recipient_maps) or remove it`);
+      warnings.push(say('verdict.warn.backscatter', { label, rcpts: unknown.map((r) => r.address).join(', '), primary: hostLabel(decider) }));
     }
     const refused = acceptedBy(refusedHere);
     if (refused.length > 0) {
-      warnings.push(`${label} accepts ${refused.map((r) => r.address).join(', ')}, which ${hostLabel(decider)} refuses (${refused.map((r) => replyTag(r.reply)).join(', ')}): mail the primary refuses gets in through this backup MX (spammers use weaker backup MXes), or bounces later; give it the primary's checks`);
+      warnings.push(say('verdict.warn.weaker-backup', { label, rcpts: refused.map((r) => r.address).join(', '), primary: hostLabel(decider), tags: refused.map((r) => replyTag(r.reply)).join(', ') }));
     }
   }
   // Port 25 blocked on the way out: every host timed out or was unreachable at connect.
   if (primary === 25 && candidates.length > 0 && candidates.every((s) => s.outcome.stage === 'connect' && (s.outcome.kind === 'timeout' || s.outcome.kind === 'network' && /unreachable/.test(s.outcome.message)))) {
-    warnings.push('no mail host answered on port 25: many ISPs and cloud providers block outbound port 25, so check from another network (or ask your provider) before blaming the servers');
+    warnings.push(say('verdict.warn.port25-blocked'));
   }
   // Other ports are reported beside the verdict, not in it.
   for (const p of ports.slice(1)) {
     for (const s of finalSessions(sessions, p.port)) {
       if (s.outcome.kind === 'ok' || isAuthRequired(s)) continue;
-      warnings.push(`${hostLabel(s)}:${s.port}: ${s.outcome.message}`);
+      warnings.push(say('common.subject-text', { subject: `${hostLabel(s)}:${s.port}`, textMsg: s.outcome.message }));
     }
   }
 
@@ -264,10 +285,13 @@ export function decideVerdict(input: VerdictInput): Verdict {
     const erred = pointed.filter((c) => c.status === 'error' && c.result !== 'skipped');
     if (failed.length > 0) verdict.cause = failed.map((c) => c.summary.replace(/\.$/, '')).join('; ');
     else if (erred.length > 0) {
-      verdict.cause = `not determined: ${erred.map((c) => c.summary.replace(/\.$/, '')).join('; ')}`;
+      verdict.cause = say('verdict.cause.not-determined', { listMsg: erred.map((c) => c.summary.replace(/\.$/, '')).join('; ') });
     }
     else if (skippedHere.length > 0) {
-      verdict.cause = `not determined: the ${skippedHere.map((c) => (c.check === 'dnsbl' ? 'blocklist' : c.check === 'rdns' ? 'reverse-DNS' : c.check.toUpperCase())).join(' and ')} check${skippedHere.length > 1 ? 's' : ''} the reply points at could not run (${skippedHere[0]!.check === 'dnsbl' || skippedHere[0]!.check === 'rdns' ? 'the sending IP is unknown: give it with --ip' : 'see the checks above'})`;
+      verdict.cause = say('verdict.cause.skipped', {
+        checksMsg: skippedHere.map((c) => say(`check.name.${c.check}`)).join('; '),
+        whyMsg: say(skippedHere[0]!.check === 'dnsbl' || skippedHere[0]!.check === 'rdns' ? 'verdict.cause.ip-unknown' : 'verdict.cause.see-above'),
+      });
     }
   }
   return verdict;

@@ -6,6 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Lang } from '../catalog/data.js';
 import { label } from '../catalog/i18n.js';
+import { localize, t as tr } from '../catalog/messages.js';
 import type { CheckSummary } from '../checks/types.js';
 import type { AnnotatedSession, AnnotatedStep, StepExplanation } from '../probe/annotate.js';
 import type { ProbeResult } from '../probe/run-probe.js';
@@ -42,20 +43,21 @@ function renderTls(t: TlsFacts, o: ProbeRenderOptions): string[] {
   if (leaf) {
     const cn = p(/CN=([^,]+)/.exec(leaf.subject)?.[1] ?? leaf.subject);
     const issuer = p(/CN=([^,]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer);
-    parts.push(`certificate ${cn}, issued by ${issuer}, valid until ${leaf.validTo.slice(0, 10)} (${leaf.daysLeft} days left)`);
+    parts.push(tr(o.lang, 'probe.tls.certificate', { cn, issuer, date: leaf.validTo.slice(0, 10), days: leaf.daysLeft }));
   }
-  const trust = t.trusted ? c.green('trusted') : c.red(`NOT trusted: ${p(t.trustError ?? 'unknown reason')}`);
+  const trust = t.trusted ? c.green(tr(o.lang, 'probe.tls.trusted')) : c.red(tr(o.lang, 'probe.tls.untrusted', { reason: p(localize(o.lang, t.trustError ?? tr(o.lang, 'probe.tls.unknown-reason'))) }));
   // Which identity was checked: the host name, the IP of an IP target (RFC 6125), or --tls-name.
-  const identity = `${t.checkedAs === 'ip' ? 'the IP address ' : ''}${p(t.checkedName ?? '')}${t.identitySource === 'tls-name' ? ' (--tls-name)' : ''}`;
-  const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(`matches ${identity}`) : c.red(`does NOT match ${identity}`);
+  const checked = p(t.checkedName ?? '');
+  const identity = `${t.checkedAs === 'ip' ? tr(o.lang, 'probe.tls.ip-identity', { ip: checked }) : checked}${t.identitySource === 'tls-name' ? ' (--tls-name)' : ''}`;
+  const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(tr(o.lang, 'probe.tls.matches', { identity })) : c.red(tr(o.lang, 'probe.tls.mismatch', { identity }));
   lines.push(wrap(`TLS: ${parts.join(' · ')} · ${trust}${name ? ` · ${name}` : ''}`, o.width, '     '));
   if (o.verbose && leaf) {
-    lines.push(c.dim(`       subject: ${p(leaf.subject)}`));
-    lines.push(c.dim(`       names: ${p(leaf.subjectAltNames.join(', ')) || '(none)'}`));
-    lines.push(c.dim(`       chain: ${t.chain.map((x) => p(/CN=([^,]+)/.exec(x.subject)?.[1] ?? x.subject)).join(' → ')}`));
+    lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.subject', { value: p(leaf.subject) })}`));
+    lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.names', { value: p(leaf.subjectAltNames.join(', ')) || tr(o.lang, 'common.none') })}`));
+    lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.chain', { value: t.chain.map((x) => p(/CN=([^,]+)/.exec(x.subject)?.[1] ?? x.subject)).join(' → ') })}`));
   }
-  if (t.expired) lines.push(c.red('     the certificate has EXPIRED: senders that verify certificates will not deliver over TLS'));
-  else if (leaf && leaf.daysLeft < 14) lines.push(c.yellow(`     the certificate expires in ${leaf.daysLeft} days`));
+  if (t.expired) lines.push(c.red(`     ${tr(o.lang, 'probe.tls.expired')}`));
+  else if (leaf && leaf.daysLeft < 14) lines.push(c.yellow(`     ${tr(o.lang, 'probe.tls.expires-soon', { days: leaf.daysLeft })}`));
   return lines;
 }
 
@@ -111,11 +113,11 @@ function renderReply(step: AnnotatedStep, o: ProbeRenderOptions): string[] {
     return `${arrow(step, 'in')} ${paint(`${r.code}${sep}${enh}${p(l)}`)}${i === r.lines.length - 1 ? ms(c, step.ms) : ''}`;
   });
   // Out of step or broken grammar: shown as received, and said so (issue 10 items 1, 5).
-  if (step.unsolicited) out.unshift(c.red('   a reply nobody asked for:'));
-  if (r.malformed) out.push(c.red(`   malformed reply${r.problem ? `: ${pl(r.problem)}` : ''}`));
+  if (step.unsolicited) out.unshift(c.red(`   ${tr(o.lang, 'probe.reply.unsolicited')}`));
+  if (r.malformed) out.push(c.red(`   ${r.problem ? tr(o.lang, 'probe.reply.malformed-why', { problem: pl(localize(o.lang, r.problem)) }) : tr(o.lang, 'probe.reply.malformed')}`));
   if (r.code === 250 && step.stage === 'ehlo' && !o.verbose && r.lines.length > 4 && !r.malformed) {
     // The extension list is summarised below the EHLO reply; keep the transcript short.
-    return [out[0] ?? '', c.dim(`   … ${r.lines.length - 2} more extension lines`), out[out.length - 1] ?? ''];
+    return [out[0] ?? '', c.dim(`   ${tr(o.lang, 'probe.ehlo.more', { n: r.lines.length - 2 })}`), out[out.length - 1] ?? ''];
   }
   return out;
 }
@@ -123,19 +125,21 @@ function renderReply(step: AnnotatedStep, o: ProbeRenderOptions): string[] {
 function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOptions): string[] {
   const c = o.chalk;
   const pref = r.mailHosts.hosts.find((h) => h.name === s.host)?.preference;
-  const title = `${p(s.host)}${s.host === s.address ? '' : ` [${p(s.address)}]`}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}${s.tlsMode === 'implicit' ? ' implicit TLS' : ''}`;
+  const title = `${p(s.host)}${s.host === s.address ? '' : ` [${p(s.address)}]`}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}${s.tlsMode === 'implicit' ? ` ${tr(o.lang, 'probe.session.implicit-tls')}` : ''}`;
   const out: string[] = [c.bold(`── ${title} ${'─'.repeat(Math.max(3, o.width - title.length - 4))}`)];
   const steps = s.steps;
   const lastEhlo = [...steps].reverse().find((x) => x.stage === 'ehlo' && x.reply?.code === 250);
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as AnnotatedStep;
     if (step.stage === 'connect') {
-      out.push(step.failure ? c.red(`   connect failed: ${pl(step.failure.message)}`) : c.dim(`   connected from ${p(s.localAddress ?? '?')}${s.tlsMode === 'implicit' ? ' (TLS from the first byte)' : ''}`) + ms(c, step.ms));
+      out.push(step.failure
+        ? c.red(`   ${tr(o.lang, 'probe.connect.failed', { error: pl(localize(o.lang, step.failure.message)) })}`)
+        : c.dim(`   ${tr(o.lang, 'probe.connect.from', { address: p(s.localAddress ?? '?') })}${s.tlsMode === 'implicit' ? ` ${tr(o.lang, 'probe.connect.implicit')}` : ''}`) + ms(c, step.ms));
       if (s.tlsMode === 'implicit' && s.tls && !step.failure) out.push(...renderTls(s.tls, o));
       continue;
     }
     if (step.stage === 'tls-handshake') {
-      if (step.failure) out.push(c.red(`   TLS handshake failed: ${pl(step.failure.message)}`));
+      if (step.failure) out.push(c.red(`   ${tr(o.lang, 'probe.tls.failed', { error: pl(localize(o.lang, step.failure.message)) })}`));
       else if (s.tls) out.push(...renderTls(s.tls, o));
       continue;
     }
@@ -149,37 +153,41 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
       // The relay test's positive replies need no lesson each time (12 variants × 3 commands).
       const routine = f.part !== undefined && !o.verbose && f.reply !== undefined && f.reply.code < 300;
       if (f.explanation && !routine) out.push(...renderExplanation(f.explanation, o));
-      if (f.failure) out.push(c.red(`   ${pl(f.failure.message)}`));
+      if (f.failure) out.push(c.red(`   ${pl(localize(o.lang, f.failure.message))}`));
       // The extension list that counts is the last EHLO's (after STARTTLS, the plaintext one is void).
       if (f === lastEhlo && s.extensions) {
         const kw = Object.entries(s.extensions.keywords).map(([k, v]) => p(v.length ? `${k} ${v.join(' ')}` : k));
-        if (kw.length > 0) out.push(c.dim(wrap(`extensions: ${kw.join(', ')}`, o.width, '     ')));
+        if (kw.length > 0) out.push(c.dim(wrap(tr(o.lang, 'probe.ehlo.extensions', { list: kw.join(', ') }), o.width, '     ')));
       }
     }
   }
   out.push(...renderSessionPosture(s, o));
-  for (const n of s.notes) out.push(c.yellow(`   ! ${pl(n)}`));
+  for (const n of s.notes) out.push(c.yellow(`   ! ${pl(localize(o.lang, n))}`));
   // Plaintext is worth one line whenever the server was reached (issue 10 item 6).
-  if (s.encrypted === false && steps.some((x) => x.stage === 'banner' && x.reply)) out.push(c.yellow('   not encrypted: this session ran in plaintext, readable and alterable by anyone on the path'));
+  if (s.encrypted === false && steps.some((x) => x.stage === 'banner' && x.reply)) out.push(c.yellow(`   ${tr(o.lang, 'probe.plaintext')}`));
   const oc = s.outcome;
   const colour = oc.kind === 'ok' ? c.green : oc.kind === 'deferred' || oc.kind === 'timeout' ? c.yellow : c.red;
-  out.push(colour(wrap(`=> ${pl(oc.message)}`, o.width, '   ').trimStart()));
+  out.push(colour(wrap(`=> ${pl(localize(o.lang, oc.message))}`, o.width, '   ').trimStart()));
   return out;
 }
 
 function renderCheck(ch: CheckSummary, o: ProbeRenderOptions, ipWhy?: string): string[] {
   const c = o.chalk;
   // The reason the sending IP is unknown is printed once above the checks, not in each line.
-  const once = (s: string): string => (ipWhy ? s.split(ipWhy).join('the sending IP is unknown (see above)') : s);
+  // Localised first (the English sentence is the catalog's key), then the shared reason cut out.
+  const once = (s: string): string => {
+    const local = localize(o.lang, s);
+    return ipWhy ? local.split(localize(o.lang, ipWhy)).join(tr(o.lang, 'probe.checks.ip-see-above')) : local;
+  };
   if (ch.result === 'skipped') {
     // A skipped check is named with its reason and what to do: never a silent step.
     const f = ch.findings[0];
-    return [c.yellow(wrap(`   ${pl(once(f?.message ?? ch.summary))}${f?.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '))];
+    return [c.yellow(wrap(`   ${pl(once(f?.message ?? ch.summary))}${f?.fix ? ` → ${pl(localize(o.lang, f.fix))}` : ''}`, o.width, '     '))];
   }
   const colour = ch.status === 'pass' ? c.green : ch.status === 'fail' ? c.red : ch.status === 'warn' ? c.yellow : c.dim;
-  const out = [colour(`   ${ch.check.toUpperCase()} ${p(ch.subject)}: ${p(ch.result ?? 'not evaluated')} — ${p(ch.summary)}`)];
+  const out = [colour(`   ${ch.check.toUpperCase()} ${p(ch.subject)}: ${p(ch.result ?? tr(o.lang, 'probe.checks.not-evaluated'))} — ${p(localize(o.lang, ch.summary))}`)];
   for (const f of ch.findings.filter((x) => x.level === 'error' || x.level === 'warn' || o.verbose)) {
-    out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${pl(once(f.message))}${f.fix ? ` → ${pl(f.fix)}` : ''}`, o.width, '     '));
+    out.push(wrap(`${f.level === 'error' ? '✗' : f.level === 'warn' ? '!' : '·'} ${pl(once(f.message))}${f.fix ? ` → ${pl(localize(o.lang, f.fix))}` : ''}`, o.width, '     '));
   }
   return out;
 }
@@ -197,7 +205,7 @@ function sendingIpUnknown(checks: readonly CheckSummary[]): string | undefined {
 }
 
 export function renderVerdict(v: Verdict, o: ProbeRenderOptions): string {
-  return verdictColour(o.chalk, v)(o.chalk.bold(pl(v.line)));
+  return verdictColour(o.chalk, v)(o.chalk.bold(pl(localize(o.lang, v.line))));
 }
 
 export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
@@ -205,20 +213,20 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   if (o.quiet) return `${renderVerdict(r.verdict, o)}\n`;
   const out: string[] = [];
   const e = r.envelope;
-  out.push(c.bold(`smtp-probe ${p(r.target.input)}`) + c.dim(` — port ${e.ports.map((x) => `${x.port}${x.implicitTls ? '/tls' : ''}`).join(',')}, HELO ${p(e.helo)}, MAIL FROM:<${p(e.from)}>, RCPT TO ${p(e.rcpts.join(', '))}`));
+  out.push(c.bold(`smtp-probe ${p(r.target.input)}`) + c.dim(` — ${tr(o.lang, 'probe.header.envelope', { ports: e.ports.map((x) => `${x.port}${x.implicitTls ? '/tls' : ''}`).join(','), helo: p(e.helo), from: p(e.from), rcpts: p(e.rcpts.join(', ')) })}`));
   const mh = r.mailHosts;
-  if (mh.kind === 'mx') out.push(`MX ${p(mh.domain)}: ${mh.hosts.map((h) => `${h.preference} ${p(h.name)}${h.addresses.length ? ` [${p(h.addresses.join(', '))}]` : ' (no address)'}`).join(' · ')}`);
-  else if (mh.kind === 'implicit') out.push(`${p(mh.hosts[0]?.name ?? mh.domain)}: ${pl(mh.notes[0] ?? 'probed directly')} [${p(mh.hosts[0]?.addresses.join(', ') ?? '')}]`);
-  else if (mh.kind === 'null-mx') out.push(c.red(`MX ${p(mh.domain)}: null MX (RFC 7505) — this domain accepts no mail`));
-  else if (mh.error) out.push(c.red(`DNS: ${pl(mh.error.message)}`));
+  if (mh.kind === 'mx') out.push(`MX ${p(mh.domain)}: ${mh.hosts.map((h) => `${h.preference} ${p(h.name)}${h.addresses.length ? ` [${p(h.addresses.join(', '))}]` : ` ${tr(o.lang, 'probe.mx.no-address')}`}`).join(' · ')}`);
+  else if (mh.kind === 'implicit') out.push(`${p(mh.hosts[0]?.name ?? mh.domain)}: ${pl(localize(o.lang, mh.notes[0] ?? tr(o.lang, 'probe.mx.direct')))} [${p(mh.hosts[0]?.addresses.join(', ') ?? '')}]`);
+  else if (mh.kind === 'null-mx') out.push(c.red(tr(o.lang, 'probe.mx.null', { domain: p(mh.domain) })));
+  else if (mh.error) out.push(c.red(`DNS: ${pl(localize(o.lang, mh.error.message))}`));
   out.push('');
   for (const s of r.sessions) out.push(...renderSession(s, r, o), '');
   if (r.checks.length > 0) {
-    out.push(c.bold(`Checks (is it me?)${r.checksTrigger ? c.dim(` — after ${pl(r.checksTrigger)}`) : ''}`));
+    out.push(c.bold(`${tr(o.lang, 'probe.checks.heading')}${r.checksTrigger ? c.dim(` ${tr(o.lang, 'probe.checks.after', { trigger: pl(localize(o.lang, r.checksTrigger)) })}`) : ''}`));
     const ipWhy = r.sendingIp ? undefined : sendingIpUnknown(r.checks);
-    if (r.sendingIp) out.push(c.dim(`   sending IP ${p(r.sendingIp.ip)} (${pl(r.sendingIp.detail)})`));
-    else if (ipWhy) out.push(c.yellow(wrap(`   ${pl(ipWhy)}`, o.width, '     ')));
-    else out.push(c.yellow('   the sending IP is unknown (pass --ip): blocklist and reverse-DNS checks need it'));
+    if (r.sendingIp) out.push(c.dim(`   ${tr(o.lang, 'probe.checks.sending-ip', { ip: p(r.sendingIp.ip), detail: pl(localize(o.lang, r.sendingIp.detail)) })}`));
+    else if (ipWhy) out.push(c.yellow(wrap(`   ${pl(localize(o.lang, ipWhy))}`, o.width, '     ')));
+    else out.push(c.yellow(`   ${tr(o.lang, 'probe.checks.ip-unknown')}`));
     for (const ch of r.checks) out.push(...renderCheck(ch, o, ipWhy));
     out.push('');
   }
@@ -226,13 +234,13 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   if (r.findings?.length) out.push(...renderPostureFindings(r.findings, o), '');
   const warnings = [...r.warnings, ...r.verdict.warnings];
   if (warnings.length > 0) {
-    for (const w of warnings) out.push(c.yellow(wrap(`! ${pl(w)}`, o.width, '  ').replace(/^ {2}/, '')));
+    for (const w of warnings) out.push(c.yellow(wrap(`! ${pl(localize(o.lang, w))}`, o.width, '  ').replace(/^ {2}/, '')));
     out.push('');
   }
   if (r.verdict.recipients.length > 1) {
-    for (const rc of r.verdict.recipients) out.push(`   ${p(rc.address)}: ${rc.status}${rc.reply ? ` (${rc.reply.code}${rc.reply.enhanced ? ` ${p(rc.reply.enhanced)}` : ''})` : ''}`);
+    for (const rc of r.verdict.recipients) out.push(`   ${p(rc.address)}: ${tr(o.lang, `status.${rc.status}`)}${rc.reply ? ` (${rc.reply.code}${rc.reply.enhanced ? ` ${p(rc.reply.enhanced)}` : ''})` : ''}`);
   }
   out.push(renderVerdict(r.verdict, o));
-  if (r.verdict.cause) out.push(c.bold(wrap(`likely cause: ${pl(r.verdict.cause)}`, o.width)));
+  if (r.verdict.cause) out.push(c.bold(wrap(tr(o.lang, 'probe.likely-cause', { cause: pl(localize(o.lang, r.verdict.cause)) }), o.width)));
   return `${out.join('\n')}\n`;
 }

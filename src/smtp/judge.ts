@@ -2,6 +2,7 @@
 // command, expected-replies.ts), a whole MAIL/RCPT flight, and the farewell, each turned
 // into an Outcome that names the peer and the stage. No I/O, no clock: unit-tested apart
 // (tests/unit/smtp/judge.test.ts). A reply out of step is a protocol error, never an answer.
+import { say } from '../catalog/messages.js';
 import { EXPECTED_REPLIES, fitReply, type Expecting, type ReplyFit } from './expected-replies.js';
 import type { Reply } from './reply-parser.js';
 import type { Outcome, RcptResult } from './session-types.js';
@@ -23,31 +24,31 @@ export function failureOutcome(peer: string, port: number, f: Failure, stage: St
   const label = STAGE_LABEL[stage];
   if (f.unsolicited?.code === 421) {
     // RFC 5321 §3.8: a server may say 421 and close at any time, asked or not.
-    return { kind: 'deferred', stage, message: `${peer} is closing the connection (${codeOf(f.unsolicited)}) ${afterStage(after)}, unasked: the server is going away for now, try again later`, reply: f.unsolicited };
+    return { kind: 'deferred', stage, message: say('outcome.closing-unasked', { peer, code: codeOf(f.unsolicited), afterMsg: afterStage(after) }), reply: f.unsolicited };
   }
   if (f.unsolicited) {
     return {
       kind: 'protocol', stage,
-      message: `${peer} sent a reply nobody asked for, ${afterStage(after)}: ${quote(f.unsolicited)}; the replies are out of step, so the session ends here`,
+      message: say('outcome.unsolicited-reply', { peer, afterMsg: afterStage(after), quote: quote(f.unsolicited) }),
       stray: f.unsolicited,
     };
   }
   switch (f.kind) {
-    case 'timeout': return { kind: 'timeout', stage, message: `conversation with ${peer} timed out while ${label}` };
-    case 'refused': return { kind: 'network', stage, message: `connection to ${peer} refused: nothing listens on port ${port}, or a firewall rejects it` };
-    case 'unreachable': return { kind: 'network', stage, message: `${peer} is unreachable: ${f.message}` };
-    case 'reset': return { kind: 'network', stage, message: `lost connection with ${peer} while ${label}: the server reset the connection` };
-    case 'closed': return { kind: 'network', stage, message: `lost connection with ${peer} while ${label}: ${f.message}` };
+    case 'timeout': return { kind: 'timeout', stage, message: say('outcome.timeout', { peer, stageMsg: label }) };
+    case 'refused': return { kind: 'network', stage, message: say('outcome.refused', { peer, port }) };
+    case 'unreachable': return { kind: 'network', stage, message: say('outcome.unreachable', { peer, errorMsg: f.message }) };
+    case 'reset': return { kind: 'network', stage, message: say('outcome.reset', { peer, stageMsg: label }) };
+    case 'closed': return { kind: 'network', stage, message: say('outcome.closed', { peer, stageMsg: label, errorMsg: f.message }) };
     case 'protocol':
       if (f.idle) {
-        return { kind: 'protocol', stage, message: `${peer} sent bytes nobody asked for, ${afterStage(after)}${f.line ? `: "${f.line}"` : ''}; the replies are out of step, so the session ends here` };
+        return { kind: 'protocol', stage, message: f.line ? say('outcome.idle-bytes-line', { peer, afterMsg: afterStage(after), line: f.line }) : say('outcome.idle-bytes', { peer, afterMsg: afterStage(after) }) };
       }
-      return { kind: 'protocol', stage, message: `${peer} answered with something that is not SMTP while ${label}${f.line ? `: "${f.line}"` : ''}` };
+      return { kind: 'protocol', stage, message: f.line ? say('outcome.not-smtp-line', { peer, stageMsg: label, line: f.line }) : say('outcome.not-smtp', { peer, stageMsg: label }) };
     case 'limit':
-      if (f.idle) return { kind: 'limit', stage, message: `${peer} kept sending while no reply was expected, ${afterStage(after)}: ${f.message}` };
-      return { kind: 'limit', stage, message: `${peer} sent too much while ${label}: ${f.message}` };
-    case 'tls': return { kind: 'tls', stage, message: `TLS with ${peer} failed while ${label}: ${f.message}` };
-    default: return { kind: 'network', stage, message: `network trouble with ${peer} while ${label}: ${f.message}` };
+      if (f.idle) return { kind: 'limit', stage, message: say('outcome.idle-flood', { peer, afterMsg: afterStage(after), errorMsg: f.message }) };
+      return { kind: 'limit', stage, message: say('outcome.too-much', { peer, stageMsg: label, errorMsg: f.message }) };
+    case 'tls': return { kind: 'tls', stage, message: say('outcome.tls', { peer, stageMsg: label, errorMsg: f.message }) };
+    default: return { kind: 'network', stage, message: say('outcome.network', { peer, stageMsg: label, errorMsg: f.message }) };
   }
 }
 
@@ -60,29 +61,29 @@ export function replyOutcome(peer: string, stage: Stage, expecting: Expecting, r
   switch (fit) {
     case 'success': return undefined;
     case 'closing':
-      return { kind: 'deferred', stage, message: `${peer} is closing the connection (${codeOf(reply)}) in answer to ${cmd}: the server is going away for now, try again later`, reply };
+      return { kind: 'deferred', stage, message: say('outcome.closing', { peer, code: codeOf(reply), command: cmd }), reply };
     case 'malformed':
-      return { kind: 'protocol', stage, message: `${peer} sent a malformed reply to ${cmd} (${reply.problem ?? 'broken reply grammar'}); it is shown as received and not trusted as an answer`, stray: reply };
+      return { kind: 'protocol', stage, message: say('outcome.malformed', { peer, command: cmd, problemMsg: reply.problem ?? say('outcome.broken-grammar') }), stray: reply };
     case 'impossible': {
       if (reply.code === 354 && (expecting === 'MAIL' || expecting === 'RCPT')) {
-        return { kind: 'protocol', stage, message: `${peer} answered ${cmd} with 354 ("start mail input"), which only DATA can get: a protocol violation, not an acceptance (no DATA was sent; nothing was accepted)`, stray: reply };
+        return { kind: 'protocol', stage, message: say('outcome.354', { peer, command: cmd }), stray: reply };
       }
-      if (expecting === 'banner') return { kind: 'protocol', stage, message: `${peer} greeted with ${reply.code} instead of 220`, stray: reply };
+      if (expecting === 'banner') return { kind: 'protocol', stage, message: say('outcome.bad-greeting', { peer, code: reply.code }), stray: reply };
       return {
         kind: 'protocol', stage,
-        message: `${peer} answered ${cmd} with ${reply.code}, a reply ${cmd} cannot get (${EXPECTED_REPLIES[expecting].source}): the replies are out of step or the server is broken, so no answer of this exchange is trusted`,
+        message: say('outcome.impossible', { peer, command: cmd, code: reply.code, source: EXPECTED_REPLIES[expecting].source }),
         stray: reply,
       };
     }
     case 'refusal':
       if (expecting === 'banner') {
         return reply.code >= 500
-          ? { kind: 'rejected', stage, message: `${peer} refused to talk to me (${codeOf(reply)})`, reply }
-          : { kind: 'deferred', stage, message: `${peer} deferred the connection (${codeOf(reply)})`, reply };
+          ? { kind: 'rejected', stage, message: say('outcome.banner-refused', { peer, code: codeOf(reply) }), reply }
+          : { kind: 'deferred', stage, message: say('outcome.banner-deferred', { peer, code: codeOf(reply) }), reply };
       }
       return reply.code < 500
-        ? { kind: 'deferred', stage, message: `${peer} deferred ${what} (${codeOf(reply)})`, reply }
-        : { kind: 'rejected', stage, message: `${peer} rejected ${what} (${codeOf(reply)})`, reply };
+        ? { kind: 'deferred', stage, message: say('outcome.deferred', { peer, whatMsg: what, code: codeOf(reply) }), reply }
+        : { kind: 'rejected', stage, message: say('outcome.rejected', { peer, whatMsg: what, code: codeOf(reply) }), reply };
   }
 }
 
@@ -155,7 +156,7 @@ export function judgeFlight(f: FlightInput): FlightJudgement {
       if (!r.failure) continue; // never sent (one by one, after a refused MAIL)
       // After a refused MAIL the RCPT replies are only 503s: the MAIL reply stays the verdict.
       if (firstRefusal && (r.failure.kind === 'closed' || r.failure.kind === 'reset' || r.expecting === 'RCPT' && mail && mail.code >= 400)) {
-        return done({ ...firstRefusal, message: `${firstRefusal.message}; then ${r.failure.kind === 'reset' ? 'it reset the connection' : 'the connection closed'}` });
+        return done({ ...firstRefusal, message: say(r.failure.kind === 'reset' ? 'outcome.then-reset' : 'outcome.then-closed', { outcomeMsg: firstRefusal.message }) });
       }
       return done(failureOutcome(peer, port, r.failure, r.stage, lastAnswered));
     }
@@ -171,18 +172,18 @@ export function judgeFlight(f: FlightInput): FlightJudgement {
       // A transaction exists only once MAIL is accepted; after a refused MAIL there is nothing to RSET.
       transactionOpen = fit === 'success';
       if (fit === 'closing') return done(replyOutcome(peer, 'mail', 'MAIL', reply, '') as Outcome);
-      if (fit !== 'success') firstRefusal ??= replyOutcome(peer, 'mail', 'MAIL', reply, `the sender <${f.from ?? ''}>`);
+      if (fit !== 'success') firstRefusal ??= replyOutcome(peer, 'mail', 'MAIL', reply, say('outcome.what.sender', { address: f.from ?? '' }));
       continue;
     }
     if (mail && mail.code >= 400) continue; // RCPT replies after a refused sender: kept in steps only
     rcpts.push({ address: r.address ?? '', accepted: fit === 'success', reply });
     if (fit === 'closing') return done(replyOutcome(peer, 'rcpt', 'RCPT', reply, '') as Outcome);
-    if (fit !== 'success') firstRefusal ??= replyOutcome(peer, 'rcpt', 'RCPT', reply, `the recipient <${r.address ?? ''}>`);
+    if (fit !== 'success') firstRefusal ??= replyOutcome(peer, 'rcpt', 'RCPT', reply, say('outcome.what.recipient', { address: r.address ?? '' }));
   }
   if (firstRefusal) return done(firstRefusal);
   return done({
     kind: 'ok', stage: 'rcpt',
-    message: rcptCount === 1 ? `${peer} accepted the recipient <${rcpts[0]?.address ?? ''}>` : `${peer} accepted all ${rcptCount} recipients`,
+    message: rcptCount === 1 ? say('outcome.accepted-one', { peer, address: rcpts[0]?.address ?? '' }) : say('outcome.accepted-all', { peer, n: rcptCount }),
   });
 }
 
@@ -198,12 +199,12 @@ export function judgeFarewell(peer: string, port: number, reads: Read[], before?
       const fit = fitReply(r.expecting, r.reply);
       if (fit === 'impossible' || fit === 'malformed') {
         const o = replyOutcome(peer, r.stage, r.expecting, r.reply, '', fit) as Outcome;
-        return { ...o, message: `${o.message}; the answers before it cannot be trusted either` };
+        return { ...o, message: say('outcome.void-before-either', { outcomeMsg: o.message }) };
       }
       lastAnswered = r.stage;
     } else if (r.failure && (r.failure.unsolicited || r.failure.idle)) {
       const o = failureOutcome(peer, port, r.failure, r.stage, lastAnswered);
-      return { ...o, message: `${o.message}; the answers before it cannot be trusted` };
+      return { ...o, message: say('outcome.void-before', { outcomeMsg: o.message }) };
     }
   }
   return undefined;

@@ -2,6 +2,7 @@
 // (Postfix smtp_proto.c keeps states and timeouts side by side the same way).
 // Deadlines bound the *total* time of a stage, not idle time, so a peer that sends one
 // byte a minute cannot keep us waiting (Postfix smtp_stream_setup with deadlines).
+import { say } from '../catalog/messages.js';
 
 export const STAGES = [
   'resolve', 'connect', 'tls-handshake', 'banner', 'ehlo', 'helo', 'starttls', 'auth',
@@ -27,22 +28,23 @@ export const STAGE_TIMEOUT_MS: Readonly<Record<Stage, number>> = {
   quit: 5_000,
 };
 
-/** "timed out while <label>" — the words every failure message uses to name its stage. */
+/** "timed out while <label>" — the words every failure message uses to name its stage
+ *  (catalog sentences, data/messages.json, so renderers can localise them). */
 export const STAGE_LABEL: Readonly<Record<Stage, string>> = {
-  resolve: 'looking up the mail hosts',
-  connect: 'connecting',
-  'tls-handshake': 'negotiating TLS',
-  banner: 'waiting for the banner',
-  ehlo: 'sending EHLO',
-  helo: 'sending HELO',
-  starttls: 'sending STARTTLS',
-  auth: 'authenticating (AUTH)',
-  mail: 'sending MAIL FROM',
-  rcpt: 'sending RCPT TO',
-  rset: 'sending RSET',
-  vrfy: 'sending VRFY',
-  expn: 'sending EXPN',
-  quit: 'sending QUIT',
+  resolve: say('stage.doing.resolve'),
+  connect: say('stage.doing.connect'),
+  'tls-handshake': say('stage.doing.tls-handshake'),
+  banner: say('stage.doing.banner'),
+  ehlo: say('stage.doing.command', { command: 'EHLO' }),
+  helo: say('stage.doing.command', { command: 'HELO' }),
+  starttls: say('stage.doing.command', { command: 'STARTTLS' }),
+  auth: say('stage.doing.auth'),
+  mail: say('stage.doing.command', { command: 'MAIL FROM' }),
+  rcpt: say('stage.doing.command', { command: 'RCPT TO' }),
+  rset: say('stage.doing.command', { command: 'RSET' }),
+  vrfy: say('stage.doing.command', { command: 'VRFY' }),
+  expn: say('stage.doing.command', { command: 'EXPN' }),
+  quit: say('stage.doing.command', { command: 'QUIT' }),
 };
 
 export function isStage(s: string): s is Stage {
@@ -69,6 +71,8 @@ export const STAGE_COMMAND: Readonly<Record<Stage, string>> = {
 
 /** "after the banner", "after RCPT TO": where in the dialogue something happened. */
 export function afterStage(s: Stage | undefined): string {
-  if (!s || s === 'connect' || s === 'resolve') return 'before the banner';
-  return `after ${STAGE_COMMAND[s]}`;
+  if (!s || s === 'connect' || s === 'resolve') return say('stage.before-banner');
+  if (s === 'banner') return say('stage.after-banner');
+  if (s === 'tls-handshake') return say('stage.after-tls');
+  return say('stage.after', { command: STAGE_COMMAND[s] });
 }

@@ -2,6 +2,7 @@
 // server and a scripted SMTP server with STARTTLS), probes demo.test through them with the
 // same code and output as a real probe, and shuts everything down. Exit 0 when it ran.
 import { Command } from 'commander';
+import { t } from '../../catalog/messages.js';
 import { presentation, type CliContext } from '../context.js';
 import { defaultHelo, printProbe } from './probe.js';
 
@@ -29,7 +30,7 @@ Examples:
       const world = await startDemoWorld();
       try {
         if (!p.json && !p.quiet) {
-          ctx.io.stdout.write(p.chalk.dim(`demo: DNS for ${DEMO_DOMAIN} at ${world.dns.address}:${world.dns.port}, its MX at ${world.smtp.address}:${world.smtp.port}; nothing leaves this machine.\n\n`));
+          ctx.io.stdout.write(p.chalk.dim(`${t(p.lang, 'demo.intro', { domain: DEMO_DOMAIN, dns: `${world.dns.address}:${world.dns.port}`, smtp: `${world.smtp.address}:${world.smtp.port}` })}\n\n`));
         }
         const result = await runProbe(
           DEMO_DOMAIN,

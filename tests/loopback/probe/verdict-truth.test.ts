@@ -81,7 +81,7 @@ describe('the follow-up never skips silently', () => {
     expect(r.checks.find((c) => c.check === 'spf')).toMatchObject({ subject: 'sender.test', result: null, details: { recordStatus: 'valid' } });
     expect(r.checks.find((c) => c.check === 'dmarc')).toMatchObject({ subject: 'sender.test', result: 'found' });
     expect(r.checks.map((c) => c.check)).not.toContain('dkim'); // the words point at the IP, not at DKIM
-    expect(r.verdict.cause).toMatch(/^not determined: the blocklist and reverse-DNS checks the reply points at could not run \(the sending IP is unknown: give it with --ip\)/);
+    expect(r.verdict.cause).toMatch(/^not determined: the checks the reply points at could not run: blocklist; reverse DNS \(the sending IP is unknown: give it with --ip\)/);
     expect(r.checks.find((c) => c.check === 'spf')?.findings.find((f) => f.code === 'spf.no-ip')?.message).toMatch(/not evaluated for the sending IP: the sending IP is unknown: .*who-am-I lookup failed/);
   });
 

@@ -1,0 +1,140 @@
+// The output sentences of probe, verify, auth, blocklist and demo in five languages
+// (data/messages.json), keyed, with {placeholders}. The core writes its sentences in English
+// through say(key, params), so the JSON keeps its English text and every such sentence has a
+// key; renderers localise with t(lang, key, params) for their own words, and localize(lang,
+// text) for a sentence the core returned: the catalog maps it back to key + params (results
+// read back from a file or a queue render in any language too). Unknown text stays as it is.
+import messagesJson from '../../data/messages.json' with { type: 'json' };
+import type { Lang } from './data.js';
+
+export type MsgParams = Record<string, string | number>;
+export interface Msg { key: string; params: MsgParams }
+type Entry = Record<Lang, string> & { note?: string };
+
+export const MESSAGES: Record<string, Entry> = (messagesJson as unknown as { messages: Record<string, Entry> }).messages;
+
+const PLACEHOLDER = /\{(\w+)\}/g;
+
+/** The placeholder names of a template, in order of appearance (repeats kept). */
+export function placeholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
+}
+
+function fill(template: string, params: MsgParams, lang: Lang): string {
+  return template.replace(PLACEHOLDER, (whole, name: string) => {
+    const v = params[name];
+    if (v === undefined) return whole;
+    // A nested sentence ({…Msg}) is localised in turn; values (hosts, codes) are kept.
+    return name.endsWith('Msg') && lang !== 'en' ? localize(lang, String(v)) : String(v);
+  });
+}
+
+/** The sentence `key` in `lang` (English when the key lacks it: the test forbids that). */
+export function t(lang: Lang, key: string, params: MsgParams = {}): string {
+  const e = MESSAGES[key];
+  if (!e) return key;
+  return fill(e[lang] ?? e.en, params, lang);
+}
+
+/** The core's English sentence for `key`: what the JSON carries and what localize() reads back. */
+export function say(key: string, params: MsgParams = {}): string {
+  if (!MESSAGES[key]) throw new Error(`unknown message key ${key}`);
+  return t('en', key, params);
+}
+
+interface Matcher { key: string; re: RegExp; names: string[]; literal: number; anchor: string }
+
+let matchers: Matcher[] | undefined;
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function compile(): Matcher[] {
+  const out: Matcher[] = [];
+  for (const [key, e] of Object.entries(MESSAGES)) {
+    const parts = e.en.split(PLACEHOLDER); // literal, name, literal, name, …, literal
+    const literals = parts.filter((_, i) => i % 2 === 0);
+    const names = parts.filter((_, i) => i % 2 === 1);
+    // Lazy captures between literals; the last capture takes the rest of the line.
+    const body = parts.map((x, i) => (i % 2 === 0 ? escape(x) : i === parts.length - 2 && parts[parts.length - 1] === '' ? '([\\s\\S]*)' : '([\\s\\S]*?)')).join('');
+    const anchor = literals.reduce((a, b) => (b.length > a.length ? b : a), '');
+    out.push({ key, re: new RegExp(`^${body}$`), names, literal: literals.join('').length, anchor });
+  }
+  // The most specific template first: a catch-all like "{host}: {reasonMsg}" only when nothing else fits.
+  return out.sort((a, b) => b.literal - a.literal);
+}
+
+const cache = new Map<string, { msg: Msg; score: number } | null>();
+
+/**
+ * The best reading of `text` as a catalog sentence: among the templates that match, the one
+ * that explains most of the text with template words, nested sentences ({…Msg}) counted by
+ * their own best reading. So "{host}: {textMsg}" over a known sentence beats a template that
+ * happens to match with a value swallowing half of a sentence.
+ */
+function read(text: string, depth = 0): { msg: Msg; score: number } | null {
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit;
+  matchers ??= compile();
+  let best: { msg: Msg; score: number } | null = null;
+  for (const m of matchers) {
+    if (best && best.score >= text.length) break; // every character explained: nothing can beat it
+    if (m.anchor && !text.includes(m.anchor)) continue;
+    const r = m.re.exec(text);
+    if (!r) continue;
+    const params: MsgParams = {};
+    let score = m.literal;
+    m.names.forEach((n, i) => {
+      if (params[n] !== undefined) return;
+      const v = r[i + 1] ?? '';
+      params[n] = v;
+      if (n.endsWith('Msg') && v !== '' && depth < 8) score += read(v, depth + 1)?.score ?? 0;
+    });
+    if (!best || score > best.score) best = { msg: { key: m.key, params }, score };
+  }
+  if (cache.size > 20_000) cache.clear();
+  cache.set(text, best);
+  return best;
+}
+
+/** The key and parameters of an English catalog sentence, or undefined for any other text. */
+export function identify(text: string): Msg | undefined {
+  return read(text)?.msg;
+}
+
+/** A sentence the core wrote with say(), in `lang`; any other text unchanged. Sentences the
+ *  core joined with "; " (a list of check summaries) are localised one by one when that
+ *  reading explains more of the text than reading it whole. */
+export function localize(lang: Lang, text: string): string {
+  if (lang === 'en' || text === '') return text;
+  const whole = read(text);
+  const joined = text.includes('; ') ? readJoined(text) : undefined;
+  if (joined && joined.score > (whole?.score ?? 0)) {
+    return joined.runs.map((r) => (r.msg ? t(lang, r.msg.key, r.msg.params) : r.text)).join(lang === 'fr' ? ' ; ' : '; ');
+  }
+  return whole ? t(lang, whole.msg.key, whole.msg.params) : text;
+}
+
+/** "a; b; c" read as runs of parts (a sentence may hold "; " itself), the longest known run first. */
+function readJoined(text: string): { runs: { text: string; msg?: Msg }[]; score: number } {
+  const parts = text.split('; ');
+  const runs: { text: string; msg?: Msg }[] = [];
+  let score = 0;
+  for (let i = 0; i < parts.length;) {
+    let j = i === 0 ? parts.length - 1 : parts.length; // the whole text is read elsewhere
+    let hit: ReturnType<typeof read> = null;
+    for (; j > i + 1; j--) if ((hit = read(parts.slice(i, j).join('; ')))) break;
+    const run = parts.slice(i, j).join('; ');
+    hit ??= read(run);
+    runs.push(hit ? { text: run, msg: hit.msg } : { text: run });
+    score += (hit?.score ?? 0) + (i > 0 ? 2 : 0);
+    i = j;
+  }
+  return { runs, score };
+}
+
+/** Like localize, for an optional text. */
+export function localizeOpt(lang: Lang, text: string | undefined): string | undefined {
+  return text === undefined ? undefined : localize(lang, text);
+}

@@ -1,0 +1,72 @@
+// Finds English left in a human report rendered in another language. The English vocabulary
+// is every word of the English output sentences (data/messages.json, data/labels.json) plus
+// common English function words, minus the words the language's own sentences use (SMTP,
+// TLS, Postfix, "port" in French…). Not checked: the transcript (-> / <- lines: the server's
+// own words), values (host names, addresses, codes, URLs, flags), quoted server words, and the
+// reply-text reason texts of data/reply-patterns.json (helper i18n-data translates those in
+// its own file; remove REASON_TEXTS from the exclusion once they render in every language).
+import labelsJson from '../../data/labels.json' with { type: 'json' };
+import messagesJson from '../../data/messages.json' with { type: 'json' };
+import patternsJson from '../../data/reply-patterns.json' with { type: 'json' };
+
+type Lang = 'fr' | 'vi' | 'tr' | 'hi';
+const MESSAGES = (messagesJson as unknown as { messages: Record<string, Record<string, string>> }).messages;
+const LABELS = labelsJson as unknown as Record<string, Record<string, string>>;
+
+const FUNCTION_WORDS = ['the', 'and', 'with', 'from', 'this', 'that', 'not', 'are', 'was', 'has', 'have', 'for', 'you', 'your', 'will', 'can', 'which', 'when', 'does', 'into', 'been', 'there', 'their', 'its', 'is', 'it', 'of', 'to', 'by', 'or', 'an', 'no', 'be'];
+
+// Whole words in any script ("olağan" is one Turkish word, not "ol" + "an").
+const words = (s: string): string[] => (s.replace(/\{\w+\}/gu, ' ').match(/[\p{L}\p{M}]+(?:'[a-z]+)?/gu) ?? []).map((w) => w.toLowerCase());
+
+function englishWords(): Set<string> {
+  const out = new Set(FUNCTION_WORDS);
+  for (const e of Object.values(MESSAGES)) for (const w of words(e.en ?? '')) if (w.length >= 3) out.add(w);
+  for (const v of Object.values(LABELS.en ?? {})) for (const w of words(v)) if (w.length >= 3) out.add(w);
+  return out;
+}
+
+function ownWords(lang: Lang): Set<string> {
+  const out = new Set<string>();
+  for (const e of Object.values(MESSAGES)) for (const w of words(e[lang] ?? '')) out.add(w);
+  for (const v of Object.values(LABELS[lang] ?? {})) for (const w of words(v)) out.add(w);
+  return out;
+}
+
+/** Every English text of the reply-text reasons and patterns (title, meaning, action). */
+export const REASON_TEXTS: string[] = (() => {
+  const out: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') {
+      for (const [k, v] of Object.entries(x)) {
+        if ((k === 'title' || k === 'meaning' || k === 'action') && typeof v === 'string') out.push(v);
+        else walk(v);
+      }
+    }
+  };
+  walk((patternsJson as { reasons?: unknown }).reasons);
+  walk((patternsJson as { patterns?: unknown }).patterns);
+  return out.sort((a, b) => b.length - a.length);
+})();
+
+const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** The English words found in `report` (lang's rendering), with the line each came from. */
+export function englishIn(report: string, lang: Lang): string[] {
+  const english = englishWords();
+  const own = ownWords(lang);
+  // The transcript is the server's words (and the commands sent): never translated.
+  const lines = report.split('\n').filter((l) => !/^\s*(?:->|<-|~>|<~)\s/.test(l));
+  let text = norm(lines.join('\n'));
+  for (const r of REASON_TEXTS) text = text.split(norm(r)).join(' ');
+  text = text
+    .replace(/«[^»]*»|"[^"]*"|'[^'\s][^']*'|“[^”]*”/g, ' ') // quoted server words
+    .replace(/https?:\/\/\S+/g, ' ');
+  const found: string[] = [];
+  for (const token of text.split(' ')) {
+    // Values: host names, addresses, codes, flags, file names.
+    if (/[@\d_/<>[\]=]|\w\.\w|^--?\w|\w:\w/.test(token)) continue;
+    for (const w of words(token)) if (english.has(w) && !own.has(w)) found.push(`${w} (in "${token}")`);
+  }
+  return found;
+}
