@@ -104,31 +104,51 @@ export function identify(text: string): Msg | undefined {
 }
 
 /** A sentence the core wrote with say(), in `lang`; any other text unchanged. Sentences the
- *  core joined with "; " (a list of check summaries) are localised one by one when that
- *  reading explains more of the text than reading it whole. */
+ *  core joined — with "; " (a list of check summaries) or as several sentences in a row — are
+ *  localised one by one when that reading explains more of the text than reading it whole. */
 export function localize(lang: Lang, text: string): string {
   if (lang === 'en' || text === '') return text;
   const whole = read(text);
-  const joined = text.includes('; ') ? readJoined(text) : undefined;
-  if (joined && joined.score > (whole?.score ?? 0)) {
-    return joined.runs.map((r) => (r.msg ? t(lang, r.msg.key, r.msg.params) : r.text)).join(lang === 'fr' ? ' ; ' : '; ');
+  let best: { text: string; score: number } | undefined = whole ? { text: t(lang, whole.msg.key, whole.msg.params), score: whole.score } : undefined;
+  for (const j of JOINS) {
+    if (!j.split.test(text)) continue;
+    const r = readJoined(text, j.split);
+    if (r.score > (best?.score ?? 0)) {
+      best = { text: r.runs.map((x) => (x.msg ? t(lang, x.msg.key, x.msg.params) : x.text)).join(lang === 'fr' && j.sep === '; ' ? ' ; ' : j.sep), score: r.score };
+    }
   }
-  return whole ? t(lang, whole.msg.key, whole.msg.params) : text;
+  if (!best && /^\p{Lu}[^]*\.$/u.test(text)) {
+    // "Sentence case." of a catalog phrase (a DNS error made a sentence): the phrase, localised.
+    const inner = read(`${text.charAt(0).toLowerCase()}${text.slice(1, -1)}`);
+    if (inner) {
+      const local = t(lang, inner.msg.key, inner.msg.params);
+      return `${local.charAt(0).toUpperCase()}${local.slice(1)}${lang === 'hi' ? '।' : '.'}`;
+    }
+  }
+  return best?.text ?? text;
 }
 
-/** "a; b; c" read as runs of parts (a sentence may hold "; " itself), the longest known run first. */
-function readJoined(text: string): { runs: { text: string; msg?: Msg }[]; score: number } {
-  const parts = text.split('; ');
+/** How the core joins sentences: "a; b" and "First sentence. Second one." */
+const JOINS = [
+  { split: /; /, sep: '; ' },
+  { split: /(?<=[.!?)]) (?=[\p{Lu}\d])/u, sep: ' ' },
+] as const;
+
+/** The text read as runs of parts (a sentence may hold the separator itself), the longest
+ *  known run first; unknown runs stay as they are. */
+function readJoined(text: string, split: RegExp): { runs: { text: string; msg?: Msg }[]; score: number } {
+  const parts = text.split(new RegExp(split.source, `${split.flags.replace('g', '')}g`));
+  const sep = text.slice(parts[0]!.length).match(split)?.[0] ?? ' ';
   const runs: { text: string; msg?: Msg }[] = [];
   let score = 0;
   for (let i = 0; i < parts.length;) {
     let j = i === 0 ? parts.length - 1 : parts.length; // the whole text is read elsewhere
     let hit: ReturnType<typeof read> = null;
-    for (; j > i + 1; j--) if ((hit = read(parts.slice(i, j).join('; ')))) break;
-    const run = parts.slice(i, j).join('; ');
+    for (; j > i + 1; j--) if ((hit = read(parts.slice(i, j).join(sep)))) break;
+    const run = parts.slice(i, j).join(sep);
     hit ??= read(run);
     runs.push(hit ? { text: run, msg: hit.msg } : { text: run });
-    score += (hit?.score ?? 0) + (i > 0 ? 2 : 0);
+    score += (hit?.score ?? 0) + (i > 0 ? sep.length : 0);
     i = j;
   }
   return { runs, score };

@@ -2,6 +2,7 @@
 // DMARC reuses, key-record validation, the real key size from node:crypto, and checkDkim()
 // which looks up the given selectors and a list of common ones all at once. Holds no
 // signature verification (there is no message) and never prints; DNS comes in as Resolve.
+import { say } from '../catalog/messages.js';
 import { createPublicKey } from 'node:crypto';
 import selectorsJson from '../../data/dkim-selectors.json' with { type: 'json' };
 import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
@@ -164,25 +165,25 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
     invalid = true;
     findings.push({ level: 'error', code, message, ...(fix ? { fix } : {}) });
   };
-  for (const e of list.errors) bad('dkim.syntax', `Key record syntax: ${e}.`, 'Publish the record exactly as your mail provider gives it: tag=value pairs separated by ";".');
+  for (const e of list.errors) bad('dkim.syntax', say('dkim.syntax', { error: e }), say('dkim.syntax.fix'));
 
   // v= is optional, but if present "MUST be set to DKIM1" and be the first tag (§3.6.1).
   const v = tags.get('v');
   if (v !== undefined) {
-    if (v !== 'DKIM1') bad('dkim.bad-version', `v=${v}: a DKIM key record's version is DKIM1.`, 'Set v=DKIM1 or leave v= out.');
-    else if (list.tags[0]?.name !== 'v') bad('dkim.version-not-first', 'v=DKIM1 is not the first tag (RFC 6376 §3.6.1 requires it first).', 'Move v=DKIM1 to the start of the record.');
+    if (v !== 'DKIM1') bad('dkim.bad-version', say('dkim.bad-version', { v }), say('dkim.bad-version.fix'));
+    else if (list.tags[0]?.name !== 'v') bad('dkim.version-not-first', say('dkim.version-not-first'), say('dkim.version-not-first.fix'));
   }
 
   // k= defaults to rsa; ed25519 per RFC 8463. Unknown key types are unusable.
   const k = (tags.get('k') ?? 'rsa').toLowerCase();
-  if (k !== 'rsa' && k !== 'ed25519') bad('dkim.unknown-key-type', `k=${k} is not a key type verifiers know (rsa, ed25519).`);
+  if (k !== 'rsa' && k !== 'ed25519') bad('dkim.unknown-key-type', say('dkim.unknown-key-type', { k }));
 
   // h= restricts the hash algorithms. RFC 8301 §3.1: rsa-sha1 MUST NOT be used for verifying.
   const h = tags.get('h');
   if (h !== undefined) {
     out.hashes = h.split(':').map((x) => x.trim().toLowerCase()).filter(Boolean);
     if (out.hashes.length > 0 && !out.hashes.includes('sha256')) {
-      bad('dkim.sha1-only', `h=${h}: this key may only be used with ${out.hashes.join(', ')}; verifiers reject rsa-sha1 signatures (RFC 8301 §3.1).`, 'Remove h= (or set h=sha256) and sign with rsa-sha256.');
+      bad('dkim.sha1-only', say('dkim.sha1-only', { h, hashes: out.hashes.join(', ') }), say('dkim.sha1-only.fix'));
     }
   }
 
@@ -190,18 +191,18 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
   const s = tags.get('s');
   if (s !== undefined) {
     const services = s.split(':').map((x) => x.trim().toLowerCase());
-    if (!services.includes('*') && !services.includes('email')) bad('dkim.not-for-email', `s=${s}: this key is not for email.`, 'Remove s= or set s=email.');
+    if (!services.includes('*') && !services.includes('email')) bad('dkim.not-for-email', say('dkim.not-for-email', { s }), say('dkim.not-for-email.fix'));
   }
 
   // t= flags: y = testing (verifiers treat failures as unsigned), s = i= must equal d=.
   const flags = (tags.get('t') ?? '').split(':').map((x) => x.trim().toLowerCase());
   if (flags.includes('y')) {
     out.testing = true;
-    findings.push({ level: 'warn', code: 'dkim.testing', message: 't=y: the domain says it is testing DKIM, so receivers may ignore failures and some give the signature less weight.', fix: 'Remove t=y once signing works.' });
+    findings.push({ level: 'warn', code: 'dkim.testing', message: say('dkim.testing'), fix: say('dkim.testing.fix') });
   }
 
   const n = tags.get('n');
-  if (n !== undefined && n !== '') findings.push({ level: 'info', code: 'dkim.notes', message: `Notes (n=): ${n}` });
+  if (n !== undefined && n !== '') findings.push({ level: 'info', code: 'dkim.notes', message: say('dkim.notes', { text: n }) });
 
   const p = tags.get('p');
   if (p === undefined) {
@@ -209,8 +210,8 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
   } else if (p.replace(/\s+/g, '') === '') {
     // §3.6.1: "An empty value means that this public key has been revoked."
     out.status = 'revoked';
-    const f: Finding = { level: requested ? 'error' : 'info', code: 'dkim.revoked', message: 'p= is empty: this key has been revoked, and signatures that use it fail.' };
-    if (requested) f.fix = 'Sign with a current selector, or publish the new key at this selector.';
+    const f: Finding = { level: requested ? 'error' : 'info', code: 'dkim.revoked', message: say('dkim.revoked') };
+    if (requested) f.fix = say('dkim.revoked.fix');
     findings.push(f);
     return out;
   } else if (k === 'rsa' || k === 'ed25519') {
@@ -219,13 +220,13 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
     if (r.facts) {
       out.keyType = r.facts.type;
       out.keyBits = r.facts.bits;
-      if (r.facts.encoding === 'pkcs1') findings.push({ level: 'warn', code: 'dkim.pkcs1-key', message: 'p= holds a bare PKCS#1 RSA key; RFC 6376 §3.6.1 wants a SubjectPublicKeyInfo, and strict verifiers fail it.', fix: 'Publish the key in SubjectPublicKeyInfo form (openssl rsa -pubout).' });
-      if (r.facts.encoding === 'spki' && r.facts.type === 'ed25519') findings.push({ level: 'warn', code: 'dkim.ed25519-spki', message: 'p= holds an ed25519 key wrapped in SubjectPublicKeyInfo; RFC 8463 §4.2 wants only the raw 32 bytes, and verifiers that follow it fail.', fix: 'Publish the base64 of the raw 32-byte key.' });
+      if (r.facts.encoding === 'pkcs1') findings.push({ level: 'warn', code: 'dkim.pkcs1-key', message: say('dkim.pkcs1-key'), fix: say('dkim.pkcs1-key.fix') });
+      if (r.facts.encoding === 'spki' && r.facts.type === 'ed25519') findings.push({ level: 'warn', code: 'dkim.ed25519-spki', message: say('dkim.ed25519-spki'), fix: say('dkim.ed25519-spki.fix') });
       if (r.facts.type === 'rsa') {
         if (r.facts.bits < RSA_MIN_BITS) {
           bad('dkim.key-too-small', `The RSA key has ${r.facts.bits} bits; verifiers reject keys under ${RSA_MIN_BITS} bits (RFC 8301 §3.2), so every signature with it fails.`, `Generate a ${RSA_GOOD_BITS}-bit key, publish it at a new selector, then switch signing to it.`);
         } else if (r.facts.bits < RSA_GOOD_BITS) {
-          findings.push({ level: 'warn', code: 'dkim.key-weak', message: `The RSA key has ${r.facts.bits} bits; it still verifies, but ${RSA_GOOD_BITS} bits is the recommended minimum (RFC 8301 §3.2) and some receivers rate shorter keys down.`, fix: `Rotate to a ${RSA_GOOD_BITS}-bit key at a new selector (TXT strings are joined, so a long key fits in one record).` });
+          findings.push({ level: 'warn', code: 'dkim.key-weak', message: say('dkim.key-weak', { bits: r.facts.bits ?? 0, good: RSA_GOOD_BITS }), fix: say('dkim.key-weak.fix', { good: RSA_GOOD_BITS }) });
           if (!invalid) out.status = 'weak';
         }
       }
@@ -233,7 +234,7 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
   }
   if (invalid) out.status = 'invalid';
   else if (out.status === 'ok' && out.testing) out.status = 'testing';
-  if (out.status === 'ok') findings.unshift({ level: 'ok', code: 'dkim.key-ok', message: `${out.keyType === 'ed25519' ? 'Ed25519' : 'RSA'} key, ${out.keyBits} bits.` });
+  if (out.status === 'ok') findings.unshift({ level: 'ok', code: 'dkim.key-ok', message: say('dkim.key-ok', { type: out.keyType === 'ed25519' ? 'Ed25519' : 'RSA', bits: out.keyBits ?? 0 }) });
   return out;
 }
 
@@ -278,21 +279,21 @@ async function lookupSelector(resolve: Resolve, domain: string, selector: string
     txt = await resolve(name, 'TXT');
   } catch (e) {
     if (isDnsError(e) && (e.dnsCode === 'ENOTFOUND' || e.dnsCode === 'ENODATA')) {
-      return { ...base, status: 'not-found', findings: requested ? [{ level: 'error', code: 'dkim.selector-not-found', message: `No key at ${name}: mail signed with s=${selector} fails DKIM.`, fix: `Publish the key record at ${name} (from your mail provider or signing software).` }] : [] };
+      return { ...base, status: 'not-found', findings: requested ? [{ level: 'error', code: 'dkim.selector-not-found', message: say('dkim.selector-not-found', { name, selector }), fix: say('dkim.selector-not-found.fix', { name }) }] : [] };
     }
     const code = isDnsError(e) ? e.dnsCode : 'EBADRESP';
-    return { ...base, status: 'error', dnsError: code, findings: [{ level: 'warn', code: 'dkim.dns-error', message: `The lookup of ${name} failed: ${(e as Error).message}.` }] };
+    return { ...base, status: 'error', dnsError: code, findings: [{ level: 'warn', code: 'dkim.dns-error', message: say('dkim.lookup-failed', { name, errorMsg: (e as Error).message.replace(/\.$/, '') }) }] };
   }
   // A wildcard TXT (or an SPF record on a wildcard) answers for every selector; such
   // answers are not key records. RFC 6376 §3.6.2.2 leaves several records undefined.
   const keys = txt.filter(looksLikeKeyRecord);
   if (keys.length === 0) {
     if (!requested) return { ...base, status: 'not-found', findings: [] };
-    return { ...base, status: 'invalid', record: txt[0], findings: [{ level: 'error', code: 'dkim.not-a-key', message: `${name} answers with TXT that is not a DKIM key record ("${clip(txt[0] ?? '', 60)}").`, fix: 'Publish the DKIM key record here; check for a wildcard TXT record that answers instead.' }] };
+    return { ...base, status: 'invalid', record: txt[0], findings: [{ level: 'error', code: 'dkim.not-a-key', message: say('dkim.not-a-key', { name, text: clip(txt[0] ?? '', 60) }), fix: say('dkim.not-a-key.fix') }] };
   }
   const r = evaluateKeyRecord(selector, name, keys[0]!, requested);
   if (keys.length > 1) {
-    r.findings.push({ level: 'warn', code: 'dkim.multiple-records', message: `${name} has ${keys.length} key records; RFC 6376 §3.6.2.2 leaves the choice to the verifier, so some verifications pick the wrong one.`, fix: 'Keep exactly one key record per selector.' });
+    r.findings.push({ level: 'warn', code: 'dkim.multiple-records', message: say('dkim.multiple-records', { name, n: keys.length }), fix: say('dkim.multiple-records.fix') });
   }
   return r;
 }
@@ -321,30 +322,30 @@ export async function checkDkim(domain: string, opts: DkimOptions): Promise<Chec
   const list = (xs: DkimSelectorResult[]): string => xs.map((x) => x.selector).join(', ');
   if (problems.length > 0) {
     status = 'fail';
-    summary = `DKIM problem at ${list(problems)}: ${problems.map((p) => p.findings.find((f) => f.level === 'error')?.message ?? p.status).join(' ')}`;
+    summary = say('dkim.summary.problem', { selectors: list(problems), detailsMsg: problems.map((p) => p.findings.find((f) => f.level === 'error')?.message ?? p.status).join('; ') });
   } else if (found.length === 0 && errors.length > 0) {
     status = 'error';
     // The reasons, not just a count: the distinct error messages of the failed lookups.
     const reasons = [...new Set(errors.map((e) => (e.findings[0]?.message ?? e.dnsError ?? 'unknown error').replace(/^The lookup of \S+ failed: /, '').replace(/\.$/, '')))];
-    summary = `DKIM keys could not be looked up (${errors.length} lookups failed: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? '; …' : ''}).`;
+    summary = say('dkim.summary.errors', { n: errors.length, reasonsMsg: `${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? '; …' : ''}` });
   } else if (found.length === 0) {
     status = 'info';
-    summary = `No DKIM key at ${selectors.length} common selectors of ${d}; if you sign mail, name your selector with --dkim-selector.`;
-    findings.push({ level: 'info', code: 'dkim.none-found', message: summary, fix: 'Find the selector in the s= tag of the DKIM-Signature header of a message you sent, then run again with --dkim-selector <s>.' });
+    summary = say('dkim.summary.none', { n: selectors.length, domain: d });
+    findings.push({ level: 'info', code: 'dkim.none-found', message: summary, fix: say('dkim.summary.none.fix') });
   } else if (found.some((s) => s.status === 'weak' || s.status === 'testing')) {
     status = 'warn';
     const attention = found.filter((s) => s.status === 'weak' || s.status === 'testing');
-    summary = `DKIM key${found.length > 1 ? 's' : ''} found at ${list(found)}; ${list(attention)} ${attention.length > 1 ? 'need' : 'needs'} attention (${attention.map((s) => s.status === 'weak' ? `${s.keyBits}-bit RSA` : 'testing mode').join(', ')}).`;
+    summary = say(found.length > 1 ? 'dkim.summary.attention' : 'dkim.summary.attention-one', { found: list(found), attention: list(attention), whyMsg: attention.map((s) => s.status === 'weak' ? say('dkim.weak-rsa', { bits: s.keyBits ?? 0 }) : say('dkim.testing-mode')).join('; ') });
   } else {
     status = 'pass';
     const usable = found.filter((s) => s.status === 'ok');
-    summary = usable.length > 0 ? `DKIM key${usable.length > 1 ? 's' : ''} found at ${list(usable)} (${usable.map((s) => `${s.keyType} ${s.keyBits}`).join(', ')}).` : `Only revoked DKIM keys found (${list(found)}).`;
+    summary = usable.length > 0 ? say(usable.length > 1 ? 'dkim.summary.found' : 'dkim.summary.found-one', { selectors: list(usable), keys: usable.map((s) => `${s.keyType} ${s.keyBits}`).join(', ') }) : say('dkim.summary.revoked-only', { selectors: list(found) });
     if (usable.length === 0) status = 'info';
   }
   // Most important selectors first for the report; lookup order kept in `selectors`.
   const ranked = [...found].sort((a, b) => STATUS_RANK[b.status] - STATUS_RANK[a.status]);
   for (const s of [...ranked, ...selectors.filter((x) => x.requested && x.status === 'not-found'), ...errors]) {
-    for (const f of s.findings) findings.push({ ...f, message: `${s.selector}: ${f.message}` });
+    for (const f of s.findings) findings.push({ ...f, message: say('common.subject-text', { subjectMsg: s.selector, textMsg: f.message }) });
   }
   return {
     check: 'dkim',

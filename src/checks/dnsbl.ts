@@ -3,6 +3,7 @@
 // (--health); and the CheckSummary the probe and the exit code use. Plain data out: never
 // prints, never reads process.*, and never reports an error answer as a listing (the
 // answer rules live in dnsbl-zones.ts).
+import { say } from '../catalog/messages.js';
 import { DNS_ERROR_TEXT, isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
 import type { CheckSummary, Finding } from './types.js';
@@ -132,15 +133,15 @@ const MAX_TXT_RECORDS = 5;
 const MAX_TXT_CHARS = 512;
 
 const DNS_FIX: Partial<Record<DnsErrorCode, string>> = {
-  ESERVFAIL: 'The resolver could not get an answer from the list\'s servers: the list may be down, or it refuses your resolver. Try again later, or query through another resolver of your own.',
-  EREFUSED: 'The DNS server refused the query: use a resolver that serves you recursively (--resolver IP).',
-  ECONNREFUSED: 'The DNS server could not be reached: check --resolver or the system\'s resolver.',
-  ETIMEOUT: 'No answer in time: the list\'s servers may be slow or down, or they silently drop queries from your resolver (some lists treat public resolvers this way). Try --dns-timeout 10s, or your own resolver.',
-  EFORMERR: 'The DNS server called the query malformed: try another resolver.',
-  EBADRESP: 'The DNS answer could not be understood: try another resolver.',
+  ESERVFAIL: say('dnsbl.fix.eservfail'),
+  EREFUSED: say('dnsbl.fix.erefused'),
+  ECONNREFUSED: say('dnsbl.fix.econnrefused'),
+  ETIMEOUT: say('dnsbl.fix.etimeout'),
+  EFORMERR: say('dnsbl.fix.eformerr'),
+  EBADRESP: say('dnsbl.fix.ebadresp'),
 };
 
-const PUBLIC_NOTE = 'This list refuses queries from public resolvers such as 8.8.8.8; through one, "clean" may only mean "not answered". Query through your own resolver to be sure.';
+const PUBLIC_NOTE = say('dnsbl.public-note');
 
 /** Well-known public resolvers: several lists refuse them or answer with error codes. */
 export const PUBLIC_RESOLVERS: readonly string[] = [
@@ -183,11 +184,11 @@ export function selectZones(opts: Pick<CheckBlocklistsOptions, 'zones' | 'extraZ
 }
 
 function dnsProblem(code: DnsErrorCode, zone: Zone): ZoneProblem {
-  let fix = DNS_FIX[code] ?? 'Try again later or with another resolver.';
+  let fix = DNS_FIX[code] ?? say('dnsbl.fix.other');
   if (zone.refusesPublicResolvers && (code === 'ESERVFAIL' || code === 'ETIMEOUT' || code === 'EREFUSED')) {
-    fix = `${fix} This list refuses public resolvers: query it through your own resolver, not a public one such as 8.8.8.8.`;
+    fix = `${fix} ${say('dnsbl.fix.refuses-public')}`;
   }
-  if (zone.access === 'registration') fix = `${fix} This list answers only resolvers registered with its operator.`;
+  if (zone.access === 'registration') fix = `${fix} ${say('dnsbl.fix.registration')}`;
   const text = DNS_ERROR_TEXT[code];
   return { source: 'dns', code, message: `${text.charAt(0).toUpperCase()}${text.slice(1)}.`, fix };
 }
@@ -230,7 +231,7 @@ export async function checkZone(subject: Subject, zone: Zone, resolve: Resolve, 
   const plan = planQuery(subject, zone);
   if ('notApplicable' in plan) return { ...base(zone, 'not-applicable', 0), reason: plan.notApplicable };
   if (zone.keyZone && !zone.keyed) {
-    return { ...base(zone, 'not-applicable', 0), reason: `needs a key: add it with --zone ${zone.keyZone.replace('{key}', 'KEY')}` };
+    return { ...base(zone, 'not-applicable', 0), reason: say('dnsbl.needs-key', { zone: zone.keyZone.replace('{key}', 'KEY') }) };
   }
   const query = displayZone(zone) === zone.zone ? plan.name : maskKeys(plan.name, [zone]);
   const a = await lookupA(resolve, plan.name);
@@ -277,7 +278,13 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-const OWN_RESOLVER_FIX = 'query through your own recursive resolver (--resolver IP of a resolver you run): Spamhaus, SURBL, URIBL and others refuse public and shared resolvers such as 8.8.8.8';
+/** "1 list", "3 lists" (or allow-lists) as catalog words. */
+function lists(n: number, kind: 'list' | 'allow' = 'list'): string {
+  const k = kind === 'allow' ? 'dnsbl.allow-lists' : 'dnsbl.lists';
+  return n === 1 ? say(`${k}.one`) : say(`${k}.many`, { n });
+}
+
+const OWN_RESOLVER_FIX = say('dnsbl.own-resolver');
 
 /** One line per cause, with the remedy: not one block per list. */
 export function groupFailures(zones: readonly ZoneResult[], asked: number): FailureGroup[] {
@@ -295,13 +302,13 @@ export function groupFailures(zones: readonly ZoneResult[], asked: number): Fail
     let message: string;
     let fix = zs[0]!.problem!.fix;
     switch (cause) {
-      case 'EREFUSED': message = `the resolver refused ${of} queries`; fix = OWN_RESOLVER_FIX; break;
-      case 'ESERVFAIL': message = `the resolver answered SERVFAIL to ${of} queries (it could not get an answer from the lists, or they refuse it)`; fix = `try again later; if it persists, ${OWN_RESOLVER_FIX}`; break;
-      case 'ETIMEOUT': message = `${of} queries timed out`; fix = `try --dns-timeout 10s; some lists silently drop queries from public resolvers, so ${OWN_RESOLVER_FIX}`; break;
-      case 'ECONNREFUSED': message = `the resolver could not be reached for ${of} queries`; fix = 'check --resolver (or the system\'s resolver)'; break;
-      case 'public-resolver': case 'refused': message = `${of} lists answered with their "query refused" code${addresses.length ? ` (${addresses.join(', ')})` : ''} instead of a listing: they refuse queries from public or open resolvers`; fix = OWN_RESOLVER_FIX; break;
-      case 'over-quota': message = `${of} lists answered "over quota"${addresses.length ? ` (${addresses.join(', ')})` : ''}: your resolver sends them too many queries`; fix = `${OWN_RESOLVER_FIX}, or register for the list's data service`; break;
-      default: message = `${of} queries failed: ${zs[0]!.problem!.message.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase())}`;
+      case 'EREFUSED': message = say('dnsbl.fail.refused', { n, asked }); fix = OWN_RESOLVER_FIX; break;
+      case 'ESERVFAIL': message = say('dnsbl.fail.servfail', { n, asked }); fix = say('dnsbl.fail.servfail.fix', { fixMsg: OWN_RESOLVER_FIX }); break;
+      case 'ETIMEOUT': message = say('dnsbl.fail.timeout', { n, asked }); fix = say('dnsbl.fail.timeout.fix', { fixMsg: OWN_RESOLVER_FIX }); break;
+      case 'ECONNREFUSED': message = say('dnsbl.fail.unreachable', { n, asked }); fix = say('dnsbl.fail.unreachable.fix'); break;
+      case 'public-resolver': case 'refused': message = say('dnsbl.fail.query-refused', { n, asked, addresses: addresses.length ? ` (${addresses.join(', ')})` : '' }); fix = OWN_RESOLVER_FIX; break;
+      case 'over-quota': message = say('dnsbl.fail.over-quota', { n, asked, addresses: addresses.length ? ` (${addresses.join(', ')})` : '' }); fix = say('dnsbl.fail.over-quota.fix', { fixMsg: OWN_RESOLVER_FIX }); break;
+      default: message = say('dnsbl.fail.other', { n, asked, errorMsg: zs[0]!.problem!.message.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase()) });
     }
     out.push({ cause, count: n, zones: zs.map((z) => z.zone), message, fix });
   }
@@ -310,20 +317,21 @@ export function groupFailures(zones: readonly ZoneResult[], asked: number): Fail
 
 function summaryLine(subject: string, c: BlocklistCounts, listedOn: readonly string[], allowedBy: readonly string[], noted: readonly string[], failures: readonly FailureGroup[], tooFew: boolean): string {
   const failed = c.error + c.timeout;
-  const cause = failures.map((f) => `${f.message}: ${f.fix}`).join('; ');
-  const failedNote = failed > 0 ? ` (${plural(failed, 'list')} could not be checked: ${failures.map((f) => f.message).join('; ')})` : '';
-  const allowNote = (allowedBy.length > 0 ? ` It is on ${plural(allowedBy.length, 'allow-list')} (${allowedBy.join(', ')}), which is good.` : '')
-    + (noted.length > 0 ? ` ${plural(noted.length, 'list')} noted it without blocking (${noted.join(', ')}).` : '');
-  if (c.checked === 0) return `No list in the selection can check ${subject}.`;
-  if (failed === c.checked) return `None of the ${plural(c.checked, 'list')} could be checked for ${subject}: ${cause}.`;
+  const cause = failures.map((f) => say('common.subject-text', { subjectMsg: f.message, textMsg: f.fix })).join('; ');
+  const failedNote = failed > 0 ? say('dnsbl.failed-note', { listsMsg: lists(failed), causesMsg: failures.map((f) => f.message).join('; ') }) : '';
+  // Extra sentences, each one of the catalog's (the renderer localises them one by one).
+  const allowNote = (allowedBy.length > 0 ? ` ${say('dnsbl.allow-note', { listsMsg: lists(allowedBy.length, 'allow'), zones: allowedBy.join(', ') })}` : '')
+    + (noted.length > 0 ? ` ${say('dnsbl.noted-note', { listsMsg: lists(noted.length), zones: noted.join(', ') })}` : '');
+  if (c.checked === 0) return say('dnsbl.summary.none-can', { subject });
+  if (failed === c.checked) return say('dnsbl.summary.all-failed', { listsMsg: lists(c.checked), subject, causeMsg: cause });
   if (listedOn.length > 0) {
     const shown = listedOn.length > 5 ? `${listedOn.slice(0, 5).join(', ')}, …` : listedOn.join(', ');
-    return `${subject} is listed on ${listedOn.length} of the ${plural(c.checked - failed, 'list')} checked: ${shown}${failedNote}.${allowNote}`;
+    return say(failedNote ? 'dnsbl.summary.listed-failed' : 'dnsbl.summary.listed', { subject, n: listedOn.length, listsMsg: lists(c.checked - failed), shown, failedMsg: failedNote }) + allowNote;
   }
   if (tooFew) {
-    return `Could not check ${subject}: only ${c.checked - failed} of ${plural(c.checked, 'list')} answered, too few to say it is not listed (${cause}).`;
+    return say('dnsbl.summary.too-few', { subject, answered: c.checked - failed, listsMsg: lists(c.checked), causeMsg: cause });
   }
-  return `${subject} is not listed on any of the ${plural(c.checked - failed, 'list')} checked${failedNote}.${allowNote}`;
+  return say(failedNote ? 'dnsbl.summary.clean-failed' : 'dnsbl.summary.clean', { subject, listsMsg: lists(c.checked - failed), failedMsg: failedNote }) + allowNote;
 }
 
 /**
@@ -364,11 +372,11 @@ export async function checkBlocklists(subject: string, opts: CheckBlocklistsOpti
     ...(s.kind === 'domain' && s.registered !== s.value ? { registeredDomain: s.registered } : {}),
     verdict,
     summary: summaryLine(s.value, counts, listedOn, allowedBy, results.filter((r) => r.status === 'listed' && r.effect === 'neutral').map((r) => r.zone), failures, tooFew)
-      + (exists === false ? ` ${s.value} does not exist in DNS (NXDOMAIN).` : ''),
+      + (exists === false ? ` ${say('dnsbl.nxdomain-note', { subject: s.value })}` : ''),
     failures,
     ...(exists !== undefined ? { subjectExists: exists } : {}),
     answered: { count: answered, of: counts.checked, needed },
-    ...(ip && isNonPublicAddress(ip) ? { subjectNote: `${ip} is a private, loopback or documentation address: public lists do not hold such addresses, so "clean" says nothing about your public sending address.` } : {}),
+    ...(ip && isNonPublicAddress(ip) ? { subjectNote: say('dnsbl.non-public', { ip }) } : {}),
     counts,
     listedOn,
     allowedBy,
@@ -492,13 +500,13 @@ export async function checkZoneHealth(opts: Omit<CheckBlocklistsOptions, 'onResu
 function listingFinding(r: ZoneResult): Finding {
   const what = r.codes.map((c) => `${c.address}${c.label ? ` ${c.label}` : ''}: ${c.meaning}`).join(' ');
   const where = r.removalUrl ?? r.lookupUrl;
-  if (r.effect === 'allow') return { level: 'ok', code: 'dnsbl.allow-listed', message: `On the allow-list ${r.zone} (${r.name}). ${what}` };
-  if (r.effect === 'neutral') return { level: 'info', code: 'dnsbl.noted', message: `Noted by ${r.zone} (${r.name}). ${what}` };
+  if (r.effect === 'allow') return { level: 'ok', code: 'dnsbl.allow-listed', message: say('dnsbl.allow-listed', { zone: r.zone, name: r.name, codes: what }) };
+  if (r.effect === 'neutral') return { level: 'info', code: 'dnsbl.noted', message: say('dnsbl.noted', { zone: r.zone, name: r.name, codes: what }) };
   return {
     level: 'error',
     code: 'dnsbl.listed',
-    message: `Listed on ${r.zone} (${r.name}). ${what}`,
-    fix: `Find and stop the cause (a compromised account or machine, an open relay, mail to bad addresses), then ${where ? `request removal at ${where}` : 'ask the list\'s operator for removal'}.`,
+    message: say('dnsbl.listed', { zone: r.zone, name: r.name, codes: what }),
+    fix: where ? say('dnsbl.listed.fix-at', { url: where }) : say('dnsbl.listed.fix-operator'),
   };
 }
 
@@ -508,7 +516,7 @@ export function blocklistSummary(r: BlocklistResult): CheckSummary<BlocklistResu
   for (const z of r.zones) if (z.status === 'listed') findings.push(listingFinding(z));
   // One finding per cause of failure (with its lists), not one per list.
   for (const g of r.failures) {
-    findings.push({ level: 'warn', code: g.cause === 'ETIMEOUT' ? 'dnsbl.timeout' : 'dnsbl.query-error', message: `${g.message} (${g.zones.length > 6 ? `${g.zones.slice(0, 6).join(', ')}, …` : g.zones.join(', ')})`, fix: g.fix });
+    findings.push({ level: 'warn', code: g.cause === 'ETIMEOUT' ? 'dnsbl.timeout' : 'dnsbl.query-error', message: say('dnsbl.failure-finding', { messageMsg: g.message, zones: g.zones.length > 6 ? `${g.zones.slice(0, 6).join(', ')}, …` : g.zones.join(', ') }), fix: g.fix });
   }
   if (r.subjectNote) findings.push({ level: 'info', code: 'dnsbl.non-public-address', message: r.subjectNote });
   const status = r.verdict === 'listed' ? 'fail' : r.verdict === 'error' ? 'error' : r.counts.listedNeutral > 0 ? 'warn' : 'pass';

@@ -2,6 +2,7 @@
 // confirmation (FCrDNS: some PTR name resolves back to the IP), whether the HELO name fits,
 // and PTR names that look generic (dynamic/residential pools). Big receivers refuse mail
 // from IPs that fail this. Plain data out; never prints; DNS comes in as Resolve.
+import { say } from '../catalog/messages.js';
 import net from 'node:net';
 import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
@@ -39,13 +40,13 @@ export function genericPtrReason(name: string, ip: string): string | null {
     const padded = o.map((x) => x.padStart(3, '0')).join('');
     const forms = [o.join('-'), o.join('.'), rev.join('-'), rev.join('.'), o.join('_'), padded, hex];
     const hit = forms.find((f) => n.includes(f));
-    if (hit) return `it contains the IP address itself ("${hit}")`;
+    if (hit) return say('rdns.generic.ip-in-name', { hit });
   } else if (net.isIPv6(ip)) {
     const x = expandIpv6(ip);
-    if (n.replace(/[.:-]/g, '').includes(x.slice(16))) return 'it contains the IPv6 address itself';
+    if (n.replace(/[.:-]/g, '').includes(x.slice(16))) return say('rdns.generic.ipv6-in-name');
   }
   const w = GENERIC_WORDS.exec(n);
-  if (w) return `it contains "${w[1]}", a word ISPs use for dynamic or residential addresses`;
+  if (w) return say('rdns.generic.word', { word: w[1] ?? '' });
   return null;
 }
 
@@ -104,17 +105,17 @@ export async function checkRdns(ip: string, opts: RdnsOptions): Promise<CheckSum
   if ('error' in ptrAnswer) {
     const e = ptrAnswer.error;
     if (isDnsError(e) && (e.dnsCode === 'ENOTFOUND' || e.dnsCode === 'ENODATA')) {
-      const summary = `${addr} has no reverse DNS (no PTR record at ${rname}).`;
+      const summary = say('rdns.none', { addr, rname });
       findings.push({
         level: 'error', code: 'rdns.no-ptr',
-        message: `${summary} Gmail refuses such mail with 550 5.7.25 ("does not have a PTR record setup"), and Outlook.com, Yahoo and most spam filters treat it as a strong spam sign.`,
-        fix: `Ask whoever owns ${addr} (your hosting or cloud provider, often in its control panel) to set its PTR to your mail server's name, e.g. mail.${helo && heloIsName ? helo.split('.').slice(-2).join('.') : 'your-domain'}, and give that name an ${family} record pointing at ${addr}.`,
+        message: say('rdns.none.why', { summaryMsg: summary }),
+        fix: say('rdns.none.fix', { addr, domain: helo && heloIsName ? helo.split('.').slice(-2).join('.') : 'your-domain', family }),
       });
       addHelo();
       return finish('fail', 'fail', summary);
     }
     details.dnsError = isDnsError(e) ? e.dnsCode : 'EBADRESP';
-    const summary = `The reverse DNS of ${addr} could not be looked up: ${(e as Error).message}.`;
+    const summary = say('rdns.lookup-failed', { addr, errorMsg: (e as Error).message.replace(/\.$/, '') });
     findings.push({ level: 'warn', code: 'rdns.dns-error', message: summary });
     return finish('error', 'temperror', summary);
   }
@@ -136,29 +137,29 @@ export async function checkRdns(ip: string, opts: RdnsOptions): Promise<CheckSum
   let result = 'pass';
   let summary: string;
   if (details.fcrdns) {
-    summary = `${addr} → ${details.confirmedNames[0]} → ${addr}: reverse DNS is forward-confirmed.`;
+    summary = say('rdns.fcrdns', { addr, name: details.confirmedNames[0] ?? '' });
     findings.push({ level: 'ok', code: 'rdns.fcrdns', message: summary });
   } else if (details.forward.length > 0 && details.forward.every((f) => f.error)) {
     status = 'error';
     result = 'temperror';
-    summary = `${addr} has PTR ${details.ptr.join(', ')}, but its forward lookup failed.`;
+    summary = say('rdns.forward-failed', { addr, ptr: details.ptr.join(', ') });
     findings.push({ level: 'warn', code: 'rdns.dns-error', message: summary });
   } else {
     status = 'fail';
     result = 'fail';
     const f0 = details.forward[0];
-    summary = `${addr} has PTR ${details.ptr.join(', ')}, but ${details.ptr.length > 1 ? 'none of these names resolves' : 'that name does not resolve'} back to ${addr}.`;
+    summary = say(details.ptr.length > 1 ? 'rdns.not-confirmed-many' : 'rdns.not-confirmed-one', { addr, ptr: details.ptr.join(', ') });
     findings.push({
       level: 'error', code: 'rdns.not-fcrdns',
-      message: `${summary}${f0 && f0.addresses.length > 0 ? ` (${f0.name} → ${f0.addresses.join(', ')})` : ''} Gmail rejects this too (5.7.25: "the corresponding forward DNS entry does not point to the sending IP").`,
-      fix: `Give ${f0?.name ?? 'the PTR name'} an ${family} record for ${addr}, or change the PTR to a name that has one.`,
+      message: f0 && f0.addresses.length > 0 ? say('rdns.not-confirmed.why-forward', { summaryMsg: summary, name: f0.name, addresses: f0.addresses.join(', ') }) : say('rdns.not-confirmed.why', { summaryMsg: summary }),
+      fix: say('rdns.not-confirmed.fix', { nameMsg: f0?.name ?? say('rdns.the-ptr-name'), family, addr }),
     });
   }
   if (details.ptr.length > 1) {
-    findings.push({ level: 'info', code: 'rdns.multiple-ptr', message: `${details.ptr.length} PTR records; many receivers look only at the first, so one name per IP is the safe choice.` });
+    findings.push({ level: 'info', code: 'rdns.multiple-ptr', message: say('rdns.multiple-ptr', { n: details.ptr.length }) });
   }
   for (const g of details.generic) {
-    findings.push({ level: 'warn', code: 'rdns.generic', message: `${g.name} looks generic: ${g.reason}. Spam filters (and Outlook.com, Spamhaus PBL-style policies) distrust mail from such names.`, fix: `Set a PTR that names your mail server (e.g. mail.your-domain) instead of the provider's default.` });
+    findings.push({ level: 'warn', code: 'rdns.generic', message: say('rdns.generic', { name: g.name, reasonMsg: g.reason }), fix: say('rdns.generic.fix') });
   }
   if (status === 'pass' && details.generic.length > 0) status = 'warn';
   addHelo();
@@ -168,7 +169,7 @@ export async function checkRdns(ip: string, opts: RdnsOptions): Promise<CheckSum
   function addHelo(): void {
     if (helo === undefined) return;
     if (!heloIsName) {
-      findings.push({ level: 'warn', code: 'rdns.helo-not-fqdn', message: `HELO "${opts.helo}" is not a fully qualified domain name; RFC 5321 §4.1.1.1 wants the client's FQDN, and many servers refuse anything else.`, fix: 'Set your MTA\'s HELO/EHLO name (Postfix: smtp_helo_name / myhostname) to the PTR name of this IP.' });
+      findings.push({ level: 'warn', code: 'rdns.helo-not-fqdn', message: say('rdns.helo-not-fqdn', { helo: opts.helo ?? '' }), fix: say('rdns.helo-not-fqdn.fix') });
       return;
     }
     const ha = heloAnswer ?? { addresses: [] };
@@ -176,13 +177,13 @@ export async function checkRdns(ip: string, opts: RdnsOptions): Promise<CheckSum
     const resolvesToIp = ha.error ? null : ha.addresses.some((a) => sameIp(a, addr));
     details.helo = { name: helo, matchesPtr, resolvesToIp, addresses: ha.addresses };
     if (matchesPtr && details.confirmedNames.includes(helo)) {
-      findings.push({ level: 'ok', code: 'rdns.helo-matches', message: `HELO ${helo} is the forward-confirmed PTR name.` });
+      findings.push({ level: 'ok', code: 'rdns.helo-matches', message: say('rdns.helo-matches', { helo }) });
     } else if (resolvesToIp) {
-      findings.push({ level: 'info', code: 'rdns.helo-differs', message: `HELO ${helo} resolves to ${addr} but is not its PTR name${details.ptr[0] ? ` (${details.ptr[0]})` : ''}; receivers accept this, though HELO = PTR name is the cleanest.` });
+      findings.push({ level: 'info', code: 'rdns.helo-differs', message: say('rdns.helo-differs', { helo, addr, ptr: details.ptr[0] ? ` (${details.ptr[0]})` : '' }) });
     } else if (resolvesToIp === null) {
-      findings.push({ level: 'info', code: 'rdns.helo-unknown', message: `Could not resolve HELO ${helo} (DNS error).` });
+      findings.push({ level: 'info', code: 'rdns.helo-unknown', message: say('rdns.helo-unknown', { helo }) });
     } else {
-      findings.push({ level: 'warn', code: 'rdns.helo-mismatch', message: `HELO ${helo} ${ha.addresses.length > 0 ? `resolves to ${ha.addresses.join(', ')}, not ${addr}` : 'does not resolve'}${matchesPtr ? ' although it is the PTR name' : ''}; servers with checks like Postfix's reject_unknown_helo_hostname refuse it, and filters score it as spam.`, fix: `Use the PTR name of ${addr} as the HELO name, with an ${family} record pointing at ${addr}.` });
+      findings.push({ level: 'warn', code: 'rdns.helo-mismatch', message: say(matchesPtr ? 'rdns.helo-mismatch-ptr' : 'rdns.helo-mismatch', { helo, howMsg: ha.addresses.length > 0 ? say('rdns.helo-resolves-elsewhere', { addresses: ha.addresses.join(', '), addr }) : say('rdns.helo-no-resolve') }), fix: say('rdns.helo-mismatch.fix', { addr, family }) });
     }
   }
 }

@@ -3,6 +3,7 @@
 // term's DNS cost, the 10-lookup and 2-void limits, syntax problems and risks, and with an IP the
 // evaluation (result, deciding term, explanation). Plain data over the injected Resolve: it never
 // prints, never reads process.*, and DNS trouble is a result word (temperror), not an exception.
+import { say } from '../catalog/messages.js';
 import { withCache, withQueryLog, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import type { CheckStatus, CheckSummary, Finding } from './types.js';
 import { checkHost, isValidSpfDomain, spfIdentity, type SpfCheckResult, type SpfResult } from './spf-eval.js';
@@ -71,22 +72,22 @@ const RESULT_STATUS: Record<SpfResult, CheckStatus> = {
 };
 
 const RESULT_MEANING: Record<SpfResult, string> = {
-  pass: 'the IP is authorized to send for the domain',
-  fail: 'the domain says this IP is NOT authorized: receivers may reject the mail',
-  softfail: 'the domain says this IP is probably not authorized: receivers accept but mark the mail',
-  neutral: 'the domain makes no statement about this IP',
-  none: 'the domain publishes no SPF record',
-  permerror: 'the SPF record is broken; receivers treat it as an error (often like fail)',
-  temperror: 'a DNS error stopped the check; receivers defer or ignore SPF until it clears',
+  pass: say('spf.meaning.pass'),
+  fail: say('spf.meaning.fail'),
+  softfail: say('spf.meaning.softfail'),
+  neutral: say('spf.meaning.neutral'),
+  none: say('spf.meaning.none'),
+  permerror: say('spf.meaning.permerror'),
+  temperror: say('spf.meaning.temperror'),
 };
 
 function resultFix(r: SpfCheckResult): string | undefined {
   switch (r.result) {
     case 'fail': case 'softfail': case 'neutral':
-      return `add ${r.ip.includes(':') ? 'ip6' : 'ip4'}:${r.ip} (or the include: of the service sending for you) to the SPF record of ${r.domain}`;
-    case 'none': return `publish a TXT record at ${r.domain}: "v=spf1 <your senders> -all"`;
-    case 'permerror': return 'fix the SPF record (see the findings above)';
-    case 'temperror': return 'check the DNS servers of the domain; try again later';
+      return say('spf.fix.authorize', { mech: r.ip.includes(':') ? 'ip6' : 'ip4', ip: r.ip, domain: r.domain });
+    case 'none': return say('spf.fix.publish', { domain: r.domain });
+    case 'permerror': return say('spf.fix.broken');
+    case 'temperror': return say('spf.fix.temperror');
     default: return undefined;
   }
 }
@@ -126,14 +127,14 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
 
   let word: SpfReportWord;
   if (!walk) {
-    findings.push({ level: 'error', code: 'spf.invalid-domain', message: `"${domain}" is not a multi-label domain name, so it cannot have an SPF record (RFC 7208 §4.3)` });
+    findings.push({ level: 'error', code: 'spf.invalid-domain', message: say('spf.invalid-domain', { domain }) });
     word = 'none';
   } else {
     details.tree = walk.root;
     details.records = walk.root.records ?? (walk.root.record !== undefined ? [walk.root.record] : []);
     details.lookups = { count: walk.lookups, limit: SPF_LOOKUP_LIMIT, void: walk.voids, voidLimit: SPF_VOID_LIMIT };
     if (walk.root.status === 'none') {
-      findings.push({ level: 'error', code: 'spf.no-record', message: `${d} publishes no SPF record (${walk.root.problem ?? 'no "v=spf1" TXT record'})`, fix: `publish a TXT record at ${d}: "v=spf1 <your senders> -all" (or "v=spf1 -all" if it sends no mail)` });
+      findings.push({ level: 'error', code: 'spf.no-record', message: say('spf.no-record', { domain: d, problemMsg: walk.root.problem ?? say('spf.no-spf1-txt') }), fix: say('spf.no-record.fix', { domain: d }) });
     }
     findings.push(...walk.findings);
     if (walk.root.status !== 'none' && walk.root.status !== 'dns-error') {
@@ -141,7 +142,7 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
         // Over the limit is already an error finding (spf.too-many-lookups); this line is the count.
         level: walk.lookups > SPF_LOOKUP_LIMIT ? 'info' : walk.lookups >= SPF_LOOKUP_LIMIT - 1 || walk.voids >= SPF_VOID_LIMIT ? 'warn' : 'ok',
         code: 'spf.lookup-count',
-        message: `${walk.lookups} of ${SPF_LOOKUP_LIMIT} DNS-querying terms, ${walk.voids} of ${SPF_VOID_LIMIT} void lookups (RFC 7208 §4.6.4)`,
+        message: say('spf.lookup-count', { lookups: walk.lookups, limit: SPF_LOOKUP_LIMIT, voids: walk.voids, voidLimit: SPF_VOID_LIMIT }),
       });
     }
     word = walk.verdict === 'ok' ? null : walk.verdict;
@@ -152,17 +153,17 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
     details.evaluation = evaluation;
     const at = sender.lastIndexOf('@');
     if (at !== -1 && sender.slice(at + 1).toLowerCase() !== d.toLowerCase()) {
-      findings.push({ level: 'info', code: 'spf.sender-domain', message: `the sender ${sender} is not at ${d}; receivers check SPF at ${sender.slice(at + 1)} for that MAIL FROM` });
+      findings.push({ level: 'info', code: 'spf.sender-domain', message: say('spf.sender-domain', { sender, domain: d, senderDomain: sender.slice(at + 1) }) });
     }
     const fix = resultFix(evaluation);
     findings.push({
       level: RESULT_LEVEL[evaluation.result],
       code: `spf.result.${evaluation.result}`,
-      message: `SPF ${evaluation.result} for ${evaluation.ip}: ${RESULT_MEANING[evaluation.result]}. ${evaluation.comment}`,
+      message: say('spf.result', { result: evaluation.result, ip: evaluation.ip, meaningMsg: RESULT_MEANING[evaluation.result], commentMsg: evaluation.comment }),
       ...(fix ? { fix } : {}),
     });
     if (evaluation.explanation !== undefined) {
-      findings.push({ level: 'info', code: 'spf.explanation', message: `the domain's explanation (exp=): ${evaluation.explanation}` });
+      findings.push({ level: 'info', code: 'spf.explanation', message: say('spf.explanation', { text: evaluation.explanation }) });
     }
     word = evaluation.result;
   }
@@ -172,7 +173,7 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
     findings.push({
       level: h.result === 'pass' ? 'ok' : h.result === 'none' ? 'info' : RESULT_LEVEL[h.result],
       code: `spf.helo.${h.result}`,
-      message: `HELO identity ${h.domain}: SPF ${h.result} (${h.comment})`,
+      message: say('spf.helo', { domain: h.domain, result: h.result, commentMsg: h.comment }),
     });
   }
 
@@ -186,10 +187,10 @@ export async function spfReport(domain: string, opts: SpfReportOptions): Promise
   }
 
   const summary = evaluation
-    ? `SPF ${evaluation.result} for ${evaluation.ip} at ${d}: ${evaluation.comment}`
+    ? say('spf.summary.result', { result: evaluation.result, ip: evaluation.ip, domain: d, commentMsg: evaluation.comment })
     : word === null
-      ? `SPF record of ${d} is valid: ${details.lookups.count} of ${SPF_LOOKUP_LIMIT} DNS lookups, ${details.lookups.void} of ${SPF_VOID_LIMIT} void lookups`
-      : `SPF of ${d}: ${word}: ${findings.find((f) => f.level === 'error' || f.level === 'warn')?.message ?? word}`;
+      ? say('spf.summary.valid', { domain: d, lookups: details.lookups.count, limit: SPF_LOOKUP_LIMIT, voids: details.lookups.void, voidLimit: SPF_VOID_LIMIT })
+      : say('spf.summary.problem', { domain: d, word, problemMsg: findings.find((f) => f.level === 'error' || f.level === 'warn')?.message ?? word });
 
   return { check: 'spf', status, result: word, subject: d, summary, findings, details, queries };
 }

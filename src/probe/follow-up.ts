@@ -2,6 +2,7 @@
 // finds the IP the server saw and runs the checks the reply points at — a blocklist named
 // in the text is checked first; authentication wording → SPF/DKIM/DMARC for the sender's
 // domain; reverse-DNS wording → rdns; otherwise all. Plain data over the injected resolver.
+import { say } from '../catalog/messages.js';
 import { checkAuth } from '../checks/auth.js';
 import { blocklistSummary, checkBlocklists, ZONES, zonesNamedIn } from '../checks/dnsbl.js';
 import { checkRdns } from '../checks/rdns.js';
@@ -60,7 +61,7 @@ function pointersOf(sessions: readonly AnnotatedSession[]): Pointers {
       p.texts.push(r.text);
       p.zones.push(...(rec.facts.zones ?? []));
       p.ips.push(...(rec.facts.ips ?? []));
-      p.trigger ??= `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''} from ${s.host} (${rec.reason})`;
+      p.trigger ??= say('followup.trigger', { tag: `${r.code}${r.enhanced ? ` ${r.enhanced}` : ''}`, host: s.host, reason: rec.reason });
     }
   }
   p.zones = [...new Set(p.zones.map((z) => z.toLowerCase()))];
@@ -70,10 +71,10 @@ function pointersOf(sessions: readonly AnnotatedSession[]): Pointers {
 /** The domain whose SPF/DKIM/DMARC the receiver judged: MAIL FROM's, or HELO's for the null
  *  sender; or why there is none (an address literal, a HELO that is not a domain name). */
 function senderDomain(from: string, helo: string): { domain?: string; why?: string } {
-  const which = from === '' ? `the null sender's HELO name ${helo}` : `the MAIL FROM domain of ${from}`;
+  const which = from === '' ? say('followup.null-sender-helo', { helo }) : say('followup.mail-from-domain', { from });
   const d = from === '' ? helo : from.slice(from.lastIndexOf('@') + 1);
-  if (isAddressLiteral(d)) return { why: `${which} is an address literal: address literals have no SPF record and no DMARC` };
-  if (!d.includes('.')) return { why: `${which} is not a domain name (no dot), so it has no SPF record or DMARC to check` };
+  if (isAddressLiteral(d)) return { why: say('followup.address-literal', { whichMsg: which }) };
+  if (!d.includes('.')) return { why: say('followup.no-dot', { whichMsg: which }) };
   return { domain: d.toLowerCase() };
 }
 
@@ -81,8 +82,8 @@ function senderDomain(from: string, helo: string): { domain?: string; why?: stri
 function skippedCheck(check: CheckSummary['check'], subject: string, reason: string, fix: string, sendingIpUnknown?: string): CheckSummary {
   return {
     check, status: 'info', result: 'skipped', subject,
-    summary: `skipped: ${reason}`,
-    findings: [{ level: 'warn', code: `${check}.skipped`, message: `${check === 'dnsbl' ? 'blocklist' : check === 'rdns' ? 'reverse-DNS' : check.toUpperCase()} check skipped: ${reason}`, fix }],
+    summary: say('followup.skipped.summary', { reasonMsg: reason }),
+    findings: [{ level: 'warn', code: `${check}.skipped`, message: say('followup.skipped', { checkMsg: check === 'dnsbl' || check === 'rdns' ? say(`check.name.${check}`) : check.toUpperCase(), reasonMsg: reason }), fix }],
     details: { skipped: true, reason, ...(sendingIpUnknown ? { sendingIpUnknown } : {}) }, queries: [],
   };
 }
@@ -95,9 +96,9 @@ export async function runFollowUp(sessions: readonly AnnotatedSession[], o: Foll
 
   const named = ptr.ips.find((ip) => sessions.every((s) => s.address !== ip));
   const search = o.ip
-    ? { found: { ip: o.ip, source: 'flag' as const, detail: 'given with --ip' }, misses: [] }
+    ? { found: { ip: o.ip, source: 'flag' as const, detail: say('ip.given') }, misses: [] }
     : named
-      ? { found: { ip: named, source: 'server-reply' as const, detail: 'named in the rejection' }, misses: [] }
+      ? { found: { ip: named, source: 'server-reply' as const, detail: say('ip.named-in-rejection') }, misses: [] }
       : await searchSendingIp({ sessions, ...(d.resolverAt ? { whoami: { resolve: d.resolve, resolverAt: d.resolverAt } } : {}) });
   const sendingIp: SendingIp | undefined = search.found;
 
@@ -115,13 +116,13 @@ export async function runFollowUp(sessions: readonly AnnotatedSession[], o: Foll
   const skipped: CheckSummary[] = [];
   // Without the sending IP the IP checks cannot run: say which, why (each source's own
   // error), and what to do; then run what needs no IP (SPF record, DMARC of the sender).
-  const noIp = `the sending IP is unknown: ${search.misses.join('; ')}`;
-  const zonesNamed = ptr.zones.length > 0 ? ` (the server named ${ptr.zones.join(', ')})` : '';
+  const noIp = say('followup.ip-unknown', { missesMsg: search.misses.join('; ') });
+  
   if (!sendingIp && wantBlocklists) {
-    skipped.push(skippedCheck('dnsbl', 'sending IP unknown', `${noIp}${zonesNamed}`, 'give your public sending IP with --ip <ip>, or run smtp-probe blocklist <ip> (the IP your mail server sends from)', noIp));
+    skipped.push(skippedCheck('dnsbl', say('followup.ip-unknown-short'), ptr.zones.length > 0 ? say('followup.zones-named', { reasonMsg: noIp, zones: ptr.zones.join(', ') }) : noIp, say('followup.dnsbl.fix'), noIp));
   }
   if (!sendingIp && wantRdns) {
-    skipped.push(skippedCheck('rdns', 'sending IP unknown', noIp, 'give your public sending IP with --ip <ip>, or run smtp-probe auth <domain> --ip <ip>', noIp));
+    skipped.push(skippedCheck('rdns', say('followup.ip-unknown-short'), noIp, say('followup.rdns.fix'), noIp));
   }
   if (sendingIp && wantBlocklists) {
     // A list the server named (by zone or by name, "Spamhaus") goes first: it is the one
@@ -142,12 +143,12 @@ export async function runFollowUp(sessions: readonly AnnotatedSession[], o: Foll
       const out = a.checks.filter((c) => (c.check !== 'rdns' || wantRdns) && (wantAuth || c.check === 'spf' || c.check === 'dmarc'));
       // SPF judged the record only: say why no IP was evaluated, with the sources' own errors.
       const spf = out.find((c) => c.check === 'spf');
-      if (!sendingIp && spf) spf.findings.push({ level: 'warn', code: 'spf.no-ip', message: `SPF was not evaluated for the sending IP: ${noIp}`, fix: 'give your public sending IP with --ip <ip> (or run smtp-probe auth <domain> --ip <ip>)' });
+      if (!sendingIp && spf) spf.findings.push({ level: 'warn', code: 'spf.no-ip', message: say('followup.spf-no-ip', { reasonMsg: noIp }), fix: say('followup.spf-no-ip.fix') });
       return out;
     }));
   } else if (!domain && runAuth) {
-    skipped.push(skippedCheck('spf', o.from === '' ? o.helo : o.from, sd.why ?? 'no sender domain', 'probe with --from you@your-domain (the envelope sender your mail server uses), or run smtp-probe auth <your-domain>'));
-    skipped.push(skippedCheck('dmarc', o.from === '' ? o.helo : o.from, sd.why ?? 'no sender domain', 'probe with --from you@your-domain, or run smtp-probe auth <your-domain>'));
+    skipped.push(skippedCheck('spf', o.from === '' ? o.helo : o.from, sd.why ?? say('followup.no-sender-domain'), say('followup.spf.fix')));
+    skipped.push(skippedCheck('dmarc', o.from === '' ? o.helo : o.from, sd.why ?? say('followup.no-sender-domain'), say('followup.dmarc.fix')));
   }
   if (!(domain && runAuth) && sendingIp && wantRdns) {
     jobs.push(checkRdns(sendingIp.ip, { resolve: d.resolve, helo: o.helo }).then((c) => [c]));
@@ -155,7 +156,7 @@ export async function runFollowUp(sessions: readonly AnnotatedSession[], o: Foll
   // A check that throws keeps its reason; it never takes the probe down.
   const settled = await Promise.all(jobs.map((j) => j.catch((e: unknown): CheckSummary[] => [{
     check: 'spf', status: 'error', result: 'temperror', subject: domain ?? sendingIp?.ip ?? '',
-    summary: `the sender-side checks could not finish: ${e instanceof Error ? e.message : String(e)}`,
+    summary: say('followup.internal', { errorMsg: e instanceof Error ? e.message : String(e) }),
     findings: [{ level: 'warn', code: 'checks.internal', message: e instanceof Error ? e.message : String(e) }], details: { error: String(e) }, queries: [],
   }])));
   const checks = [...settled.flat(), ...skipped];

@@ -234,9 +234,9 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     const warnings = [...heloWarnings(o.helo), ...mailHosts.notes];
     if (mailHosts.omittedHosts > 0) warnings.push(say('probe.warn.more-hosts', { n: mailHosts.omittedHosts, limit: mailHosts.limits.maxHosts }));
     for (const h of mailHosts.hosts) {
-      warnings.push(...h.notes.map((n) => say('common.subject-text', { subject: h.name, textMsg: n })));
+      warnings.push(...h.notes.map((n) => say('common.subject-text', { subjectMsg: h.name, textMsg: n })));
       if (h.omittedAddresses > 0) warnings.push(say('probe.warn.more-addresses', { name: h.name, n: h.omittedAddresses, limit: mailHosts.limits.maxAddressesPerHost }));
-      if (h.error && h.addresses.length === 0) warnings.push(say('common.subject-text', { subject: h.name, textMsg: h.error.message }));
+      if (h.error && h.addresses.length === 0) warnings.push(say('common.subject-text', { subjectMsg: h.name, textMsg: h.error.message }));
     }
 
     const result: ProbeResult = {

@@ -2,6 +2,7 @@
 // judge. In order: --ip; the address the server names in its own replies (EHLO replies
 // often say "[203.0.113.5]"); a DNS who-am-I lookup asked of the authoritative servers
 // that answer with the asker's address; the socket's local address when it is public.
+import { say } from '../catalog/messages.js';
 import net from 'node:net';
 import type { Resolve } from '../dns/resolver.js';
 import type { SessionResult } from '../smtp/session.js';
@@ -53,21 +54,21 @@ export async function whoAmI(d: WhoAmIDeps): Promise<WhoAmIAnswer> {
   ];
   const failures: string[] = [];
   for (const a of attempts) {
-    let step = `the address of ${a.server}`;
+    let step = '';
     try {
       const [serverIp] = await d.resolve(a.server, 'A');
       if (!serverIp) {
-        failures.push(`${a.via}: ${a.server} has no address`);
+        failures.push(say('ip.whoami.no-address', { via: a.via, server: a.server }));
         continue;
       }
       step = a.via;
       const answers = await d.resolverAt(serverIp)(a.name, a.type);
       const ip = answers.map((x) => x.trim()).find((x) => net.isIP(x));
       if (ip) return { ip, via: a.via, failures };
-      failures.push(`${a.via}: the answer held no IP address`);
+      failures.push(say('ip.whoami.no-ip', { via: a.via }));
     } catch (e) {
       // Kept, not swallowed: the user needs to know why the IP could not be found.
-      failures.push(`${a.via}: ${step === a.via ? '' : `looking up ${step} failed: `}${e instanceof Error ? e.message : String(e)}`);
+      failures.push(step === a.via ? say('common.subject-text', { subjectMsg: a.via, textMsg: e instanceof Error ? e.message : String(e) }) : say('ip.whoami.step-failed', { via: a.via, server: a.server, errorMsg: e instanceof Error ? e.message : String(e) }));
     }
   }
   return { failures };
@@ -81,22 +82,22 @@ export interface SendingIpSearch {
 
 /** Every source in order; without an IP, the reason each one gave none. */
 export async function searchSendingIp(o: { flag?: string; sessions: readonly SessionResult[]; whoami?: WhoAmIDeps }): Promise<SendingIpSearch> {
-  if (o.flag) return { found: { ip: o.flag, source: 'flag', detail: 'given with --ip' }, misses: [] };
+  if (o.flag) return { found: { ip: o.flag, source: 'flag', detail: say('ip.given') }, misses: [] };
   const misses: string[] = [];
   const named = ipFromServerReplies(o.sessions);
-  if (named) return { found: { ip: named.ip, source: 'server-reply', detail: `${named.host} named it in its reply` }, misses };
-  misses.push('no server named the client address in its replies');
+  if (named) return { found: { ip: named.ip, source: 'server-reply', detail: say('ip.named-by', { host: named.host }) }, misses };
+  misses.push(say('ip.no-server-named'));
   if (o.whoami) {
     const w = await whoAmI(o.whoami);
-    if (w.ip) return { found: { ip: w.ip, source: 'dns-whoami', detail: `DNS who-am-I lookup (${w.via})` }, misses };
-    misses.push(`the DNS who-am-I lookup failed (${w.failures.join('; ')})`);
+    if (w.ip) return { found: { ip: w.ip, source: 'dns-whoami', detail: say('ip.whoami.found', { via: w.via ?? '' }) }, misses };
+    misses.push(say('ip.whoami.failed', { failuresMsg: w.failures.join('; ') }));
   } else {
-    misses.push('no DNS who-am-I lookup was made');
+    misses.push(say('ip.whoami.not-made'));
   }
   const locals = [...new Set(o.sessions.map((s) => s.localAddress).filter((a): a is string => a !== undefined))];
   const local = locals.find((a) => isPublicIp(a));
-  if (local) return { found: { ip: local, source: 'local-address', detail: 'the local address of the connection (no NAT in between)' }, misses };
-  misses.push(locals.length > 0 ? `the local address ${locals.join(', ')} is not public (a NAT or proxy sits in between)` : 'no connection was made, so there is no local address');
+  if (local) return { found: { ip: local, source: 'local-address', detail: say('ip.local-public') }, misses };
+  misses.push(locals.length > 0 ? say('ip.local-not-public', { addresses: locals.join(', ') }) : say('ip.no-connection'));
   return { misses };
 }
 

@@ -220,7 +220,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
     return { ...base, kind: 'no-such-domain', line: say('verdict.no-such-domain', { domain: mailHosts.domain, errorMsg: mailHosts.error?.message ?? say('verdict.no-mail-host') }) };
   }
   if (mailHosts.kind === 'dns-error') {
-    return { ...base, kind: 'dns', line: say('common.subject-text', { subject: mailHosts.domain, textMsg: mailHosts.error?.message ?? say('verdict.no-mail-host') }) };
+    return { ...base, kind: 'dns', line: say('common.subject-text', { subjectMsg: mailHosts.domain, textMsg: mailHosts.error?.message ?? say('verdict.no-mail-host') }) };
   }
   const primary = ports[0]?.port ?? 25;
   const candidates = finalSessions(sessions, primary);
@@ -239,7 +239,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   for (const s of candidates) {
     if (s === decider || s.outcome.kind === 'ok' || s.outcome.kind === decider.outcome.kind && s.outcome.reply?.code === decider.outcome.reply?.code) continue;
     const pref = mailHosts.hosts.find((h) => h.name === s.host)?.preference;
-    warnings.push(say('common.subject-text', { subject: `${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}`, textMsg: s.outcome.message }));
+    warnings.push(say('common.subject-text', { subjectMsg: `${hostLabel(s)}:${s.port}${pref !== null && pref !== undefined ? ` (MX ${pref})` : ''}`, textMsg: s.outcome.message }));
   }
   // A backup MX that accepts recipients the primary refuses as unknown: it takes mail for any
   // address and bounces it later (backscatter), and asking it about recipients says nothing.
@@ -267,7 +267,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   for (const p of ports.slice(1)) {
     for (const s of finalSessions(sessions, p.port)) {
       if (s.outcome.kind === 'ok' || isAuthRequired(s)) continue;
-      warnings.push(say('common.subject-text', { subject: `${hostLabel(s)}:${s.port}`, textMsg: s.outcome.message }));
+      warnings.push(say('common.subject-text', { subjectMsg: `${hostLabel(s)}:${s.port}`, textMsg: s.outcome.message }));
     }
   }
 
