@@ -131,6 +131,8 @@ export function localize(lang: Lang, text: string): string {
 /** How the core joins sentences: "a; b" and "First sentence. Second one." */
 const JOINS = [
   { split: /; /, sep: '; ' },
+  { split: / · /, sep: ' · ' },
+  { split: /, /, sep: ', ' },
   { split: /(?<=[.!?)]) (?=[\p{Lu}\d])/u, sep: ' ' },
 ] as const;
 

@@ -2,6 +2,7 @@
 // IP, reverse DNS, run concurrently over one memoized resolver, plus the verdict that the
 // CLI turns into an exit code. Holds the JSON contract (schemaVersion 1, documented in
 // data/schema/auth-result.schema.json). Returns plain data; never prints, never exits.
+import { say } from '../catalog/messages.js';
 import net from 'node:net';
 import { isDnsError, withCache, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
@@ -145,7 +146,7 @@ function spfForAlignment(report: Promise<CheckSummary>, d: string, id: { domain:
     .then(
       (r) => ({ result: r.result, ...(r.result === 'temperror' ? { reason: r.comment } : {}) }),
       // A crash deep in the evaluation: alignment is undecidable, and the reason is kept.
-      (e: unknown) => ({ result: 'temperror', reason: `SPF of ${id.domain} could not be evaluated: ${e instanceof Error ? e.message : String(e)}` }),
+      (e: unknown) => ({ result: 'temperror', reason: say('auth.spf-unevaluated', { domain: id.domain, errorMsg: e instanceof Error ? e.message : String(e) }) }),
     );
 }
 
@@ -164,27 +165,27 @@ function crashed(check: CheckName, subject: string, e: unknown): CheckSummary {
   const message = e instanceof Error ? `${e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : String(e);
   return {
     check, status: 'error', result: 'temperror', subject,
-    summary: `The ${check} check could not finish: ${message}`,
-    findings: [{ level: 'warn', code: `${check}.internal`, message: `the ${check} check stopped with an unexpected error: ${message}`, fix: 'run again with --verbose and report it if it persists' }],
+    summary: say('auth.internal.summary', { check, errorMsg: message }),
+    findings: [{ level: 'warn', code: `${check}.internal`, message: say('auth.internal', { check, errorMsg: message }), fix: say('auth.internal.fix') }],
     details: { error: message }, queries: [],
   };
 }
 
-const NAMES: Record<CheckName, string> = { spf: 'SPF', dkim: 'DKIM', dmarc: 'DMARC', rdns: 'reverse DNS', dnsbl: 'blocklists' };
+const NAMES: Record<CheckName, string> = { spf: 'SPF', dkim: 'DKIM', dmarc: 'DMARC', rdns: say('check.name.rdns'), dnsbl: say('auth.name.blocklists') };
 
 export function authVerdict(domain: string, checks: readonly CheckSummary[]): AuthVerdict {
   const failing = checks.filter((c) => c.status === 'fail');
   if (failing.length > 0) {
-    return { status: 'fail', problems: failing.map((c) => c.check), line: `${failing.length === 1 ? 'Problem' : `${failing.length} problems`}: ${failing.map((c) => `${NAMES[c.check]}: ${c.summary}`).join(' · ')}` };
+    return { status: 'fail', problems: failing.map((c) => c.check), line: say(failing.length === 1 ? 'auth.verdict.problem' : 'auth.verdict.problems', { n: failing.length, itemsMsg: failing.map((c) => say('common.subject-text', { subjectMsg: NAMES[c.check], textMsg: c.summary })).join(' · ') }) };
   }
   if (checks.length > 0 && checks.every((c) => c.status === 'error')) {
-    return { status: 'error', problems: [], line: `DNS lookups failed for every check of ${domain}; nothing could be judged. Try another --resolver.` };
+    return { status: 'error', problems: [], line: say('auth.verdict.all-errors', { domain }) };
   }
   const warn = checks.filter((c) => c.status === 'warn' || c.status === 'error');
   if (warn.length > 0) {
-    return { status: 'warn', problems: [], line: `No blocking problem for ${domain}; worth fixing: ${warn.map((c) => NAMES[c.check]).join(', ')}.` };
+    return { status: 'warn', problems: [], line: say('auth.verdict.warn', { domain, namesMsg: warn.map((c) => NAMES[c.check]).join(', ') }) };
   }
-  return { status: 'pass', problems: [], line: `${checks.map((c) => NAMES[c.check]).join(', ')} look right for ${domain}.` };
+  return { status: 'pass', problems: [], line: say('auth.verdict.pass', { domain, namesMsg: checks.map((c) => NAMES[c.check]).join(', ') }) };
 }
 
 /**
@@ -233,15 +234,15 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
     alignP,
   ]);
   if (align?.reason && align.result === 'temperror') {
-    dmarc.findings.push({ level: 'warn', code: 'dmarc.spf-undecided', message: `SPF alignment could not be decided: ${align.reason}` });
+    dmarc.findings.push({ level: 'warn', code: 'dmarc.spf-undecided', message: say('auth.spf-undecided', { reasonMsg: align.reason ?? '' }) });
   }
   if (helo && isAddressLiteral(helo) && !literal) {
-    spf.findings.push({ level: 'info', code: 'spf.helo-literal', message: `HELO ${helo} is an address literal: there is no SPF HELO identity to check (RFC 7208 §2.3 checks only a multi-label domain name), and address literals have no DMARC` });
+    spf.findings.push({ level: 'info', code: 'spf.helo-literal', message: say('auth.helo-literal', { helo }) });
   }
   if (literal) {
-    const why = `${literal} is an address literal, not a domain: it has no SPF record (RFC 7208 §2.3 checks only a multi-label domain name) and no DMARC record, so neither is looked up`;
-    spf.findings.push({ level: 'info', code: 'spf.address-literal', message: why, fix: 'send with a MAIL FROM (or HELO name) in a domain you control, so receivers can authenticate it' });
-    dmarc.findings.push({ level: 'info', code: 'dmarc.address-literal', message: `${literal} is an address literal: address literals have no DMARC, so no SPF-authenticated domain can align with ${d}` });
+    const why = say('auth.address-literal', { literal });
+    spf.findings.push({ level: 'info', code: 'spf.address-literal', message: why, fix: say('auth.address-literal.fix') });
+    dmarc.findings.push({ level: 'info', code: 'dmarc.address-literal', message: say('auth.dmarc-literal', { literal, domain: d }) });
   }
   const checks: CheckSummary[] = [spf, dkim, dmarc, ...(rdns ? [rdns] : [])];
   const sf = spfFacts(spf);
@@ -298,7 +299,7 @@ export async function checkAuth(domain: string, opts: AuthOptions): Promise<Auth
     },
     checks,
     verdict: (await existsP) === false
-      ? { status: 'no-such-domain', problems: [], line: `${d} does not exist in DNS (NXDOMAIN): no mail can legitimately come from it, and its SPF, DKIM and DMARC records cannot exist. Check the spelling.` }
+      ? { status: 'no-such-domain', problems: [], line: say('auth.nxdomain', { domain: d }) }
       : authVerdict(d, checks),
   };
   if (rdns) {

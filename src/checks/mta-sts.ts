@@ -2,6 +2,7 @@
 // fetched over HTTPS (§3.2, §3.3), its mx patterns matched against the real MX hosts (§4.1),
 // and the probe's own sessions judged as a policy-honouring sender would (§5). Pure over the
 // injected Resolve and FetchPolicy; returns findings with a level, the evidence and a fix.
+import { say } from '../catalog/messages.js';
 import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import type { TlsFacts } from '../smtp/tls-facts.js';
 import type { FetchPolicy, FetchFailureKind } from './policy-fetch.js';
@@ -20,20 +21,20 @@ export function parseStsTxt(record: string): StsTxt {
   const fields = record.split(';').map((f) => f.trim());
   if (fields[fields.length - 1] === '') fields.pop();
   const out: StsTxt = { record, errors };
-  if (fields[0] !== 'v=STSv1') errors.push('the record must begin with "v=STSv1"');
+  if (fields[0] !== 'v=STSv1') errors.push(say('sts.txt.version'));
   const seen = new Set<string>();
   for (const f of fields.slice(1)) {
     const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,31})=([\x21-\x3a\x3c\x3e-\x7e]{1,})$/.exec(f);
-    if (!m) { errors.push(`"${f}" is not a key=value field`); continue; }
+    if (!m) { errors.push(say('sts.not-key-value', { field: f })); continue; }
     const key = m[1] as string;
-    if (seen.has(key)) errors.push(`"${key}" appears more than once`);
+    if (seen.has(key)) errors.push(say('sts.repeated', { key }));
     seen.add(key);
     if (key === 'id') {
       if (/^[A-Za-z0-9]{1,32}$/.test(m[2] as string)) out.id = m[2] as string;
-      else errors.push(`id "${m[2]}" must be 1 to 32 letters and digits`);
+      else errors.push(say('sts.bad-id', { id: m[2] ?? '' }));
     }
   }
-  if (!seen.has('id')) errors.push('the record has no id= field');
+  if (!seen.has('id')) errors.push(say('sts.no-id'));
   return out;
 }
 
@@ -53,29 +54,29 @@ export function parseStsPolicy(body: string): StsPolicy {
     const line = raw.trim();
     if (line === '') continue;
     const m = /^([A-Za-z0-9_.-]+)[ \t]*:[ \t]*(.*)$/.exec(line);
-    if (!m) { p.errors.push(`"${line.slice(0, 80)}" is not a "key: value" line`); continue; }
+    if (!m) { p.errors.push(say('sts.not-line', { line: line.slice(0, 80) })); continue; }
     const key = m[1] as string;
     const value = (m[2] as string).trim();
-    if (key !== 'mx' && seen.has(key)) { p.errors.push(`"${key}" appears more than once (the first counts)`); continue; }
+    if (key !== 'mx' && seen.has(key)) { p.errors.push(say('sts.repeated-first', { key })); continue; }
     seen.add(key);
     if (key === 'version') {
       p.version = value;
-      if (value !== 'STSv1') p.errors.push(`version is "${value}", not "STSv1"`);
+      if (value !== 'STSv1') p.errors.push(say('sts.bad-version', { value }));
     } else if (key === 'mode') {
       if (value === 'enforce' || value === 'testing' || value === 'none') p.mode = value;
-      else p.errors.push(`mode "${value}" is not enforce, testing or none`);
+      else p.errors.push(say('sts.bad-mode', { value }));
     } else if (key === 'max_age') {
       if (/^\d{1,10}$/.test(value) && Number(value) <= MAX_MAX_AGE) p.maxAge = Number(value);
-      else p.errors.push(`max_age "${value}" is not a number of seconds from 0 to ${MAX_MAX_AGE}`);
+      else p.errors.push(say('sts.bad-max-age', { value, max: MAX_MAX_AGE }));
     } else if (key === 'mx') {
       if (/^(\*\.)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9-]{1,63}\.?$/.test(value)) p.mx.push(value.toLowerCase().replace(/\.$/, ''));
-      else p.errors.push(`mx "${value}" is not a host name or a *.wildcard`);
+      else p.errors.push(say('sts.bad-mx', { value }));
     }
   }
-  if (!seen.has('version')) p.errors.push('the policy has no "version: STSv1" line');
-  if (!seen.has('mode')) p.errors.push('the policy has no "mode:" line');
-  if (!seen.has('max_age')) p.errors.push('the policy has no "max_age:" line');
-  if ((p.mode === 'enforce' || p.mode === 'testing') && p.mx.length === 0) p.errors.push(`mode ${p.mode} needs at least one "mx:" line`);
+  if (!seen.has('version')) p.errors.push(say('sts.no-version-line'));
+  if (!seen.has('mode')) p.errors.push(say('sts.no-mode-line'));
+  if (!seen.has('max_age')) p.errors.push(say('sts.no-max-age-line'));
+  if ((p.mode === 'enforce' || p.mode === 'testing') && p.mx.length === 0) p.errors.push(say('sts.needs-mx', { mode: p.mode }));
   return p;
 }
 
@@ -137,16 +138,16 @@ export interface MtaStsDeps {
 
 /** The one-line summary's words for each problem (the findings carry the evidence). */
 const SHORT: Readonly<Record<string, string>> = {
-  'mta-sts.txt-without-policy': 'a TXT record but no policy',
-  'mta-sts.policy-without-txt': 'a policy but no TXT record',
-  'mta-sts.policy-bad-certificate': "the policy host's certificate is refused",
-  'mta-sts.policy-redirect': 'the policy URL redirects',
-  'mta-sts.policy-too-large': 'the policy is larger than 64 KiB',
-  'mta-sts.bad-txt': 'the TXT record is not valid',
-  'mta-sts.bad-policy': 'the policy is not valid',
-  'mta-sts.mx-not-covered': 'an MX is not covered by the policy',
-  'mta-sts.session-not-verified': 'a session was not TLS-verified',
-  'mta-sts.short-max-age': 'max_age is under a day',
+  'mta-sts.txt-without-policy': say('sts.short.txt-without-policy'),
+  'mta-sts.policy-without-txt': say('sts.short.policy-without-txt'),
+  'mta-sts.policy-bad-certificate': say('sts.short.policy-bad-certificate'),
+  'mta-sts.policy-redirect': say('sts.short.policy-redirect'),
+  'mta-sts.policy-too-large': say('sts.short.policy-too-large'),
+  'mta-sts.bad-txt': say('sts.short.bad-txt'),
+  'mta-sts.bad-policy': say('sts.short.bad-policy'),
+  'mta-sts.mx-not-covered': say('sts.short.mx-not-covered'),
+  'mta-sts.session-not-verified': say('sts.short.session-not-verified'),
+  'mta-sts.short-max-age': say('sts.short.short-max-age'),
 };
 
 const norm = (s: string): string => s.toLowerCase().replace(/\.$/, '');
@@ -164,10 +165,10 @@ async function txtRecords(resolve: Resolve, name: string): Promise<{ records: st
 export function judgeSession(s: SessionTls): SessionJudgement {
   const base = { host: s.host, address: s.address, port: s.port };
   const t = s.tls;
-  if (!t) return { ...base, verified: false, reason: 'the session did not use TLS (no STARTTLS, or it failed)' };
-  if (!t.trusted) return { ...base, verified: false, reason: `the certificate is not trusted (${t.trustError ?? 'unknown reason'})` };
-  if (t.nameMatches === false) return { ...base, verified: false, reason: `the certificate does not match ${t.checkedName ?? s.host} (${t.nameError ?? 'name mismatch'})` };
-  if (t.expired) return { ...base, verified: false, reason: 'the certificate has expired' };
+  if (!t) return { ...base, verified: false, reason: say('sts.session.no-tls') };
+  if (!t.trusted) return { ...base, verified: false, reason: say('sts.session.untrusted', { reasonMsg: t.trustError ?? say('probe.tls.unknown-reason') }) };
+  if (t.nameMatches === false) return { ...base, verified: false, reason: say('sts.session.mismatch', { name: t.checkedName ?? s.host, reasonMsg: t.nameError ?? say('sts.session.name-mismatch') }) };
+  if (t.expired) return { ...base, verified: false, reason: say('sts.session.expired') };
   return { ...base, verified: true };
 }
 
@@ -189,7 +190,7 @@ export async function checkMtaSts(domainIn: string, deps: MtaStsDeps): Promise<M
   // §3.1: records not beginning with v=STSv1 are ignored; more than one means no policy.
   const stsRecords = txtAnswer.records.filter((r) => /^v=STSv1(;|\s|$)/.test(r));
   const txt: MtaStsResult['txt'] = { name: txtName, records: txtAnswer.records, errors: [], ...(txtAnswer.dnsError ? { dnsError: txtAnswer.dnsError } : {}) };
-  if (stsRecords.length > 1) txt.errors.push(`${stsRecords.length} records begin with v=STSv1; exactly one is allowed, so senders see no policy`);
+  if (stsRecords.length > 1) txt.errors.push(say('sts.txt.many', { n: stsRecords.length }));
   else if (stsRecords.length === 1) {
     const parsed = parseStsTxt(stsRecords[0] as string);
     txt.errors.push(...parsed.errors);
@@ -208,7 +209,7 @@ export async function checkMtaSts(domainIn: string, deps: MtaStsDeps): Promise<M
     policy.mx = parsed.mx;
     policy.errors = parsed.errors;
     // §3.2: the media type is text/plain (parameters such as charset are fine).
-    if (!/^text\/plain\s*(;|$)/i.test(fetched.contentType ?? '')) policy.errors.push(`the media type is ${fetched.contentType ? `"${fetched.contentType}"` : 'missing'}, not text/plain`);
+    if (!/^text\/plain\s*(;|$)/i.test(fetched.contentType ?? '')) policy.errors.push(fetched.contentType ? say('sts.media-type', { type: `"${fetched.contentType}"` }) : say('sts.media-missing'));
   } else {
     policy.failure = { kind: fetched.kind, message: fetched.message, ...(fetched.status ? { status: fetched.status } : {}), ...(fetched.location ? { location: fetched.location } : {}) };
   }
@@ -218,35 +219,35 @@ export async function checkMtaSts(domainIn: string, deps: MtaStsDeps): Promise<M
 
   // --- Findings ---------------------------------------------------------------------------
   if (txtAnswer.dnsError) {
-    findings.push({ level: 'error', code: 'mta-sts.dns-error', message: `the ${txtName} TXT lookup failed (${txtAnswer.dnsError}); MTA-STS could not be judged` });
+    findings.push({ level: 'error', code: 'mta-sts.dns-error', message: say('sts.dns-error', { name: txtName, code: txtAnswer.dnsError ?? '' }) });
   } else if (!hasTxt && !policy.fetched && !policyHostExists) {
-    findings.push({ level: 'info', code: 'mta-sts.none', message: `${domain} publishes no MTA-STS (no ${txtName} TXT record, no ${policyHost})`, fix: 'optional: MTA-STS (RFC 8461) lets senders require verified TLS to your MX hosts' });
+    findings.push({ level: 'info', code: 'mta-sts.none', message: say('sts.none', { domain, name: txtName, host: policyHost }), fix: say('sts.none.fix') });
   }
   if (txt.errors.length > 0) {
-    findings.push({ level: 'error', code: 'mta-sts.bad-txt', message: `the ${txtName} record is not valid: ${txt.errors.join('; ')}`, fix: 'publish exactly one TXT record like "v=STSv1; id=20240101T000000" (1-32 letters and digits)' });
+    findings.push({ level: 'error', code: 'mta-sts.bad-txt', message: say('sts.bad-txt', { name: txtName, errorsMsg: txt.errors.join('; ') }), fix: say('sts.bad-txt.fix') });
   }
   if (hasTxt && !policy.fetched) {
     const f = policy.failure;
     const code = f?.kind === 'tls' ? 'mta-sts.policy-bad-certificate' : f?.kind === 'redirect' ? 'mta-sts.policy-redirect' : f?.kind === 'too-large' ? 'mta-sts.policy-too-large' : 'mta-sts.txt-without-policy';
     const fix = f?.kind === 'tls'
-      ? `serve ${policyHost} with a certificate from a public CA that names ${policyHost}`
+      ? say('sts.fix.certificate', { host: policyHost })
       : f?.kind === 'redirect'
-        ? `serve the policy itself at ${policy.url} with status 200; senders do not follow redirects`
-        : f?.kind === 'too-large' ? 'keep the policy under 64 KiB' : `serve the policy at ${policy.url}, or remove the ${txtName} record`;
-    findings.push({ level: 'error', code, message: `${txtName} announces a policy, but it could not be fetched: ${f?.message ?? 'unknown reason'}`, fix });
+        ? say('sts.fix.redirect', { url: policy.url })
+        : f?.kind === 'too-large' ? say('sts.fix.too-large') : say('sts.fix.serve-or-remove', { url: policy.url, name: txtName });
+    findings.push({ level: 'error', code, message: say('sts.unfetched', { name: txtName, reasonMsg: f?.message ?? say('probe.tls.unknown-reason') }), fix });
   } else if (!hasTxt && !txtAnswer.dnsError && (policy.fetched || (policy.failure && policy.failure.kind !== 'dns'))) {
     findings.push({
       level: 'warn', code: 'mta-sts.policy-without-txt',
-      message: policy.fetched ? `${policy.url} serves a policy, but there is no ${txtName} TXT record, so senders never fetch it` : `${policyHost} exists (${policy.failure?.message ?? ''}), but there is no ${txtName} TXT record`,
-      fix: `publish "v=STSv1; id=<a new id>" at ${txtName} if the policy is meant to be used`,
+      message: policy.fetched ? say('sts.policy-without-txt', { url: policy.url, name: txtName }) : say('sts.host-without-txt', { host: policyHost, reasonMsg: policy.failure?.message ?? '', name: txtName }),
+      fix: say('sts.policy-without-txt.fix', { name: txtName }),
     });
-    if (policy.failure?.kind === 'tls') findings.push({ level: 'warn', code: 'mta-sts.policy-bad-certificate', message: policy.failure.message, fix: `serve ${policyHost} with a certificate from a public CA that names ${policyHost}` });
+    if (policy.failure?.kind === 'tls') findings.push({ level: 'warn', code: 'mta-sts.policy-bad-certificate', message: policy.failure.message, fix: say('sts.fix.certificate', { host: policyHost }) });
   }
   if (policy.fetched && policy.errors.length > 0) {
-    findings.push({ level: 'error', code: 'mta-sts.bad-policy', message: `the policy at ${policy.url} is not valid: ${policy.errors.join('; ')}`, fix: 'lines "version: STSv1", "mode: enforce|testing|none", "max_age: <seconds>", and one "mx: <host or *.domain>" per MX, served as text/plain' });
+    findings.push({ level: 'error', code: 'mta-sts.bad-policy', message: say('sts.bad-policy', { url: policy.url, errorsMsg: policy.errors.join('; ') }), fix: say('sts.bad-policy.fix') });
   }
   if (policy.maxAge !== undefined && policy.maxAge < 86_400 && policy.mode !== 'none') {
-    findings.push({ level: 'warn', code: 'mta-sts.short-max-age', message: `max_age is ${policy.maxAge} s (less than a day): senders re-fetch the policy often and are barely protected between fetches`, fix: 'use a max_age of at least 604800 (a week) once the policy is stable' });
+    findings.push({ level: 'warn', code: 'mta-sts.short-max-age', message: say('sts.short-max-age', { seconds: policy.maxAge }), fix: say('sts.short-max-age.fix') });
   }
 
   const mode = policyValid ? policy.mode : undefined;
@@ -259,8 +260,8 @@ export async function checkMtaSts(domainIn: string, deps: MtaStsDeps): Promise<M
       const enforce = policy.mode === 'enforce';
       findings.push({
         level: enforce ? 'error' : 'warn', code: 'mta-sts.mx-not-covered',
-        message: `MX ${m.host} matches no mx: line of the policy (${policy.mx.join(', ') || 'none'})${enforce ? '; with mode enforce, senders that honour MTA-STS will not deliver there' : '; with mode testing, senders only report it (TLS-RPT)'}`,
-        fix: `add "mx: ${m.host}" (or a *. pattern covering it) to the policy, and change the id in ${txtName}`,
+        message: say(enforce ? 'sts.mx-not-covered.enforce' : 'sts.mx-not-covered.testing', { host: m.host, patterns: policy.mx.join(', ') || 'none' }),
+        fix: say('sts.mx-not-covered.fix', { host: m.host, name: txtName }),
       });
     }
   }
@@ -271,8 +272,8 @@ export async function checkMtaSts(domainIn: string, deps: MtaStsDeps): Promise<M
       const enforce = mode === 'enforce';
       findings.push({
         level: enforce ? 'error' : 'warn', code: 'mta-sts.session-not-verified',
-        message: `${s.host} [${s.address}]:${s.port}: ${s.reason}; under mode ${mode} a sender ${enforce ? 'would not deliver there' : 'would report a failure'}`,
-        fix: `offer STARTTLS on ${s.host} with a certificate from a public CA whose name is ${s.host}`,
+        message: say(enforce ? 'sts.session-not-verified.enforce' : 'sts.session-not-verified.testing', { host: s.host, address: s.address, port: s.port, reasonMsg: s.reason ?? '', mode }),
+        fix: say('sts.session-not-verified.fix', { host: s.host }),
       });
     }
   }
@@ -282,11 +283,11 @@ export async function checkMtaSts(domainIn: string, deps: MtaStsDeps): Promise<M
     : errors.length > 0 ? 'fail'
       : findings.some((f) => f.level === 'warn') ? 'warn'
         : txtValid && policyValid ? 'ok' : 'none';
-  if (status === 'ok') findings.push({ level: 'ok', code: 'mta-sts.ok', message: `policy id ${txt.id}, mode ${policy.mode}, max_age ${policy.maxAge}; every MX is covered${sessions.length ? ' and every probed session was TLS-verified' : ''}` });
+  if (status === 'ok') findings.push({ level: 'ok', code: 'mta-sts.ok', message: say(sessions.length ? 'sts.ok-verified' : 'sts.ok', { id: txt.id ?? '', mode: policy.mode ?? '', maxAge: policy.maxAge ?? '' }) });
   const problems = [...new Set(findings.filter((f) => f.level === 'error' || f.level === 'warn').map((f) => SHORT[f.code] ?? f.code))];
-  const summary = status === 'ok' ? `mode ${policy.mode}, every MX covered`
-    : status === 'none' ? 'not published'
-      : status === 'error' ? 'could not be decided (DNS trouble)'
-        : `${policy.mode ? `mode ${policy.mode}: ` : ''}${problems.join('; ')}`;
+  const summary = status === 'ok' ? say('sts.summary.ok', { mode: policy.mode ?? '' })
+    : status === 'none' ? say('sts.summary.none')
+      : status === 'error' ? say('sts.summary.error')
+        : policy.mode ? say('sts.summary.mode', { mode: policy.mode, problemsMsg: problems.join('; ') }) : problems.join('; ');
   return { domain, status, summary, txt, policy, mxCoverage, sessions, findings, queries };
 }

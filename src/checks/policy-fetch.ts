@@ -2,6 +2,7 @@
 // system roots plus --ca-file, a deadline, a 64 KiB cap, no redirects followed. The host's
 // address comes from the injected `lookup` (the probe's own resolver; in tests the loopback
 // zone), never from the system resolver. Returns plain data; never throws.
+import { say } from '../catalog/messages.js';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -42,7 +43,7 @@ export function createPolicyFetch(o: PolicyFetchOptions): FetchPolicy {
     try {
       address = await o.lookup(host);
     } catch (e) {
-      return { ok: false, url, kind: 'dns', message: `${host} has no address: ${(e as Error).message}` };
+      return { ok: false, url, kind: 'dns', message: say('fetch.no-address', { host, errorMsg: (e as Error).message }) };
     }
     return new Promise<FetchResult>((resolve) => {
       let done = false;
@@ -67,33 +68,33 @@ export function createPolicyFetch(o: PolicyFetchOptions): FetchPolicy {
         rejectUnauthorized: true,
         agent: false,
       });
-      const timer = setTimeout(() => fail('timeout', `no complete answer from ${host} within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+      const timer = setTimeout(() => fail('timeout', say('fetch.timeout', { host, seconds: Math.round(timeoutMs / 1000) })), timeoutMs);
       req.on('error', (e: NodeJS.ErrnoException) => {
         const code = String(e.code ?? '');
-        if (TLS_CODES.test(code)) fail('tls', `the certificate of ${host} was refused: ${e.message}`);
+        if (TLS_CODES.test(code)) fail('tls', say('fetch.certificate', { host, errorMsg: e.message }));
         else fail('network', `${host} [${address}]: ${e.message}`);
       });
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
-          fail('redirect', `${url} answered ${status} (a redirect); RFC 8461 §3.3 says redirects must not be followed`, { status, ...(location ? { location } : {}) });
+          fail('redirect', say('fetch.redirect', { url, status }), { status, ...(location ? { location } : {}) });
           return;
         }
         if (status !== 200) {
-          fail('http', `${url} answered HTTP ${status} (200 expected)`, { status });
+          fail('http', say('fetch.http', { url, status }), { status });
           return;
         }
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBytes) {
-          fail('too-large', `the policy is ${declared} bytes, more than the ${maxBytes} bytes senders accept`, { status });
+          fail('too-large', say('fetch.too-large-declared', { bytes: declared, max: maxBytes }), { status });
           return;
         }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (d: Buffer) => {
           size += d.length;
-          if (size > maxBytes) fail('too-large', `the policy is more than the ${maxBytes} bytes senders accept`, { status });
+          if (size > maxBytes) fail('too-large', say('fetch.too-large', { max: maxBytes }), { status });
           else chunks.push(d);
         });
         res.on('end', () => {

@@ -2,6 +2,7 @@
 // syntax (§3: "v=TLSRPTv1; rua=<uri>[,<uri>]") and each rua URI (mailto: with an address,
 // or https:). Where senders send their reports of failed TLS (MTA-STS, DANE). Pure over the
 // injected Resolve; returns findings with a level, the evidence and a fix.
+import { say } from '../catalog/messages.js';
 import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import type { Finding } from './types.js';
 
@@ -51,19 +52,19 @@ export function parseTlsRpt(record: string): TlsRptRecord {
   const fields = record.split(';').map((f) => f.trim());
   if (fields[fields.length - 1] === '') fields.pop();
   const out: TlsRptRecord = { record, rua: [], errors };
-  if (fields[0] !== 'v=TLSRPTv1') errors.push('the record must begin with "v=TLSRPTv1"');
+  if (fields[0] !== 'v=TLSRPTv1') errors.push(say('tlsrpt.version'));
   let ruaSeen = false;
   for (const f of fields.slice(1)) {
     const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,31})\s*=\s*(.+)$/.exec(f);
-    if (!m) { errors.push(`"${f}" is not a key=value field`); continue; }
+    if (!m) { errors.push(say('sts.not-key-value', { field: f })); continue; }
     if (m[1] !== 'rua') continue;
-    if (ruaSeen) { errors.push('"rua" appears more than once'); continue; }
+    if (ruaSeen) { errors.push(say('tlsrpt.rua-repeated')); continue; }
     ruaSeen = true;
     // §3: URIs are comma-separated; a literal comma or semicolon inside one must be %-encoded.
     out.rua = (m[2] as string).split(',').map(parseUri);
   }
-  if (!ruaSeen) errors.push('the record has no rua= field');
-  for (const u of out.rua.filter((x) => !x.valid)) errors.push(`rua "${u.uri}": ${u.error}`);
+  if (!ruaSeen) errors.push(say('tlsrpt.no-rua'));
+  for (const u of out.rua.filter((x) => !x.valid)) errors.push(say('tlsrpt.bad-rua', { uri: u.uri, errorMsg: u.error ?? '' }));
   return out;
 }
 
@@ -79,30 +80,30 @@ export async function checkTlsRpt(domainIn: string, deps: { resolve: Resolve }):
   } catch (e) {
     const code = isDnsError(e) ? e.dnsCode : 'EBADRESP';
     if (code !== 'ENOTFOUND' && code !== 'ENODATA') {
-      return { ...base, status: 'error', summary: `the ${name} lookup failed (${code})`, records: [], rua: [], errors: [], dnsError: code, findings: [{ level: 'error', code: 'tls-rpt.dns-error', message: `the ${name} TXT lookup failed (${code}); TLS-RPT could not be judged` }] };
+      return { ...base, status: 'error', summary: say('tlsrpt.lookup-failed', { name, code }), records: [], rua: [], errors: [], dnsError: code, findings: [{ level: 'error', code: 'tls-rpt.dns-error', message: say('tlsrpt.dns-error', { name, code }) }] };
     }
   }
   // §3: records that do not begin with v=TLSRPTv1 are discarded; more than one is an error.
   const rpt = records.filter((r) => /^v=TLSRPTv1(;|\s|$)/.test(r));
   if (rpt.length === 0) {
     return {
-      ...base, status: 'none', summary: 'not published', records, rua: [], errors: [],
-      findings: [{ level: 'info', code: 'tls-rpt.none', message: `${domain} publishes no TLS-RPT record at ${name}: senders cannot report TLS failures to you`, fix: `publish "v=TLSRPTv1; rua=mailto:tls-reports@${domain}" at ${name}` }],
+      ...base, status: 'none', summary: say('sts.summary.none'), records, rua: [], errors: [],
+      findings: [{ level: 'info', code: 'tls-rpt.none', message: say('tlsrpt.none', { domain, name }), fix: say('tlsrpt.none.fix', { domain, name }) }],
     };
   }
   if (rpt.length > 1) {
     const errors = [`${rpt.length} records begin with v=TLSRPTv1; exactly one is allowed, so senders ignore them all`];
-    return { ...base, status: 'fail', summary: errors[0] as string, records, rua: [], errors, findings: [{ level: 'error', code: 'tls-rpt.multiple-records', message: `${name}: ${errors[0]}`, fix: 'keep one TXT record' }] };
+    return { ...base, status: 'fail', summary: errors[0] as string, records, rua: [], errors, findings: [{ level: 'error', code: 'tls-rpt.multiple-records', message: say('common.subject-text', { subjectMsg: name, textMsg: errors[0] ?? '' }), fix: say('tlsrpt.keep-one') }] };
   }
   const parsed = parseTlsRpt(rpt[0] as string);
   if (parsed.errors.length > 0) {
     return {
-      ...base, status: 'fail', summary: 'the record is not valid', records, rua: parsed.rua, errors: parsed.errors,
-      findings: [{ level: 'error', code: 'tls-rpt.bad-record', message: `the ${name} record is not valid: ${parsed.errors.join('; ')}`, fix: `use "v=TLSRPTv1; rua=mailto:tls-reports@${domain}" (mailto: or https: URIs, comma-separated)` }],
+      ...base, status: 'fail', summary: say('tlsrpt.invalid'), records, rua: parsed.rua, errors: parsed.errors,
+      findings: [{ level: 'error', code: 'tls-rpt.bad-record', message: say('sts.bad-txt', { name, errorsMsg: parsed.errors.join('; ') }), fix: say('tlsrpt.bad-record.fix', { domain }) }],
     };
   }
   return {
-    ...base, status: 'ok', summary: `reports go to ${parsed.rua.map((u) => u.uri).join(', ')}`, records, rua: parsed.rua, errors: [],
-    findings: [{ level: 'ok', code: 'tls-rpt.ok', message: `reports go to ${parsed.rua.map((u) => u.uri).join(', ')}` }],
+    ...base, status: 'ok', summary: say('tlsrpt.ok', { uris: parsed.rua.map((u) => u.uri).join(', ') }), records, rua: parsed.rua, errors: [],
+    findings: [{ level: 'ok', code: 'tls-rpt.ok', message: say('tlsrpt.ok', { uris: parsed.rua.map((u) => u.uri).join(', ') }) }],
   };
 }

@@ -2,6 +2,8 @@
 // deadline), and how a run that reached one says so: a JSON field and one warning line.
 // Each lookup keeps its own --dns-timeout; this bounds the whole command, whatever the chain.
 import type { ChalkInstance } from 'chalk';
+import type { Lang } from '../catalog/data.js';
+import { t } from '../catalog/messages.js';
 import { DEADLINE_REASON, withDeadline, type DeadlineResolve, type Resolve } from '../dns/resolver.js';
 
 /** `auth`: SPF (up to 10 sequential lookups and their includes), DKIM, DMARC, reverse DNS. */
@@ -22,7 +24,7 @@ export function commandDeadline(resolve: Resolve, ms: number): CommandDeadline {
 }
 
 /** The warning under a human report when the deadline cut lookups; '' otherwise. */
-export function deadlineNote(r: DeadlineReport, c: ChalkInstance): string {
+export function deadlineNote(r: DeadlineReport, c: ChalkInstance, lang: Lang = 'en'): string {
   if (!r.reached) return '';
-  return `${c.yellow(`! ${DEADLINE_REASON} (${r.ms / 1000} s in all): ${r.lookupsCut} DNS lookup(s) were not made or not awaited; the checks that needed them are incomplete (reported as DNS timeouts).`)}\n`;
+  return `${c.yellow(`! ${t(lang, 'deadline.cli', { reasonMsg: DEADLINE_REASON, seconds: r.ms / 1000, n: r.lookupsCut })}`)}\n`;
 }

@@ -83,7 +83,7 @@ every check, 6 the domain does not exist (NXDOMAIN), 2 bad input.`,
       const dl = deadline.report();
       ctx.io.stdout.write(p.json
         ? `${JSON.stringify({ schemaVersion, command: 'auth', ...rest, deadline: dl }, null, 2)}\n`
-        : render.renderAuth(result, { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet }) + deadlineNote(dl, p.chalk));
+        : render.renderAuth(result, { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet, lang: p.lang }) + deadlineNote(dl, p.chalk, p.lang));
       ctx.exitCode = result.verdict.status === 'fail' ? ExitCode.checkFailed : result.verdict.status === 'error' ? ExitCode.network
         : result.verdict.status === 'no-such-domain' ? ExitCode.noSuchUser : ExitCode.ok;
     });

@@ -54,12 +54,12 @@ domain does not exist (and no list has it), 2 bad input.`,
       // One total deadline for the run (every zone, its TXT, the self-test's two questions).
       const deadline = commandDeadline(await resolverFromFlags(flags), BLOCKLIST_DEADLINE_MS);
       const resolve = deadline.resolve;
-      const ro = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet };
+      const ro = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet, lang: p.lang };
 
       if (flags.health) {
         const h = await dnsbl.checkZoneHealth({ resolve, ...zoneOpts });
         const dl = deadline.report();
-        ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'health', ...h, deadline: dl }, null, 2)}\n` : render.renderBlocklistHealth(h, ro) + deadlineNote(dl, p.chalk));
+        ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'health', ...h, deadline: dl }, null, 2)}\n` : render.renderBlocklistHealth(h, ro) + deadlineNote(dl, p.chalk, p.lang));
         const tested = h.counts.total - h.counts.notApplicable;
         ctx.exitCode = h.counts.dead + h.counts.listsEverything > 0 ? ExitCode.checkFailed
           : tested > 0 && h.counts.error + h.counts.timeout === tested ? ExitCode.network : ExitCode.ok;
@@ -77,7 +77,7 @@ domain does not exist (and no list has it), 2 bad input.`,
         publicResolver: servers.some((s) => dnsbl.isPublicResolver(s.address)),
       });
       const dl = deadline.report();
-      ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'check', ...r, deadline: dl }, null, 2)}\n` : render.renderBlocklist(r, ro) + deadlineNote(dl, p.chalk));
+      ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'check', ...r, deadline: dl }, null, 2)}\n` : render.renderBlocklist(r, ro) + deadlineNote(dl, p.chalk, p.lang));
       // The README's table: listed 8; could not check 3; a domain that does not exist 6 (as in
       // probe, verify and auth); otherwise 0.
       ctx.exitCode = r.verdict === 'listed' ? ExitCode.checkFailed : r.verdict === 'error' ? ExitCode.network : r.subjectExists === false ? ExitCode.noSuchUser : ExitCode.ok;
