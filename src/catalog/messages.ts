@@ -7,7 +7,8 @@
 import messagesJson from '../../data/messages.json' with { type: 'json' };
 import type { Lang } from './data.js';
 
-export type MsgParams = Record<string, string | number>;
+/** Values by placeholder name; undefined (a value the core does not have) prints as nothing. */
+export type MsgParams = Record<string, string | number | undefined>;
 export interface Msg { key: string; params: MsgParams }
 type Entry = Record<Lang, string> & { note?: string };
 
@@ -23,7 +24,7 @@ export function placeholders(template: string): string[] {
 function fill(template: string, params: MsgParams, lang: Lang): string {
   return template.replace(PLACEHOLDER, (whole, name: string) => {
     const v = params[name];
-    if (v === undefined) return whole;
+    if (v === undefined) return name in params ? '' : whole;
     // A nested sentence ({…Msg}) is localised in turn; values (hosts, codes) are kept.
     return name.endsWith('Msg') && lang !== 'en' ? localize(lang, String(v)) : String(v);
   });
@@ -50,9 +51,14 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Keys of the renderers' own words (status words, tags, column labels): printed with t(),
+ *  never read back, so a value like a result word "fail" is never taken for one of them. */
+export const RENDER_ONLY = /^(?:word|status|bl\.tag|bl\.kind|auth\.mark|auth\.dkim\.status|auth\.alignment|security\.status)\./;
+
 function compile(): Matcher[] {
   const out: Matcher[] = [];
   for (const [key, e] of Object.entries(MESSAGES)) {
+    if (RENDER_ONLY.test(key)) continue;
     const parts = e.en.split(PLACEHOLDER); // literal, name, literal, name, …, literal
     const literals = parts.filter((_, i) => i % 2 === 0);
     const names = parts.filter((_, i) => i % 2 === 1);
@@ -65,19 +71,29 @@ function compile(): Matcher[] {
   return out.sort((a, b) => b.literal - a.literal);
 }
 
-const cache = new Map<string, { msg: Msg; score: number } | null>();
+type Whole = { msg: Msg; score: number };
+/** How a text reads: one sentence, sentences joined by a separator, or a catalog phrase made a
+ *  sentence ("Capital first."). `score` counts the characters template words explain. */
+type Reading =
+  | { kind: 'whole'; msg: Msg; score: number }
+  | { kind: 'joined'; sep: string; runs: { text: string; reading?: Reading }[]; score: number }
+  | { kind: 'sentence'; msg: Msg; score: number }
+  | { kind: 'undotted'; msg: Msg; score: number };
+
+const wholeCache = new Map<string, Whole | null>();
+const anyCache = new Map<string, Reading | null>();
 
 /**
- * The best reading of `text` as a catalog sentence: among the templates that match, the one
+ * The best reading of `text` as one catalog sentence: among the templates that match, the one
  * that explains most of the text with template words, nested sentences ({…Msg}) counted by
  * their own best reading. So "{host}: {textMsg}" over a known sentence beats a template that
  * happens to match with a value swallowing half of a sentence.
  */
-function read(text: string, depth = 0): { msg: Msg; score: number } | null {
-  const hit = cache.get(text);
+function read(text: string, depth = 0): Whole | null {
+  const hit = wholeCache.get(text);
   if (hit !== undefined) return hit;
   matchers ??= compile();
-  let best: { msg: Msg; score: number } | null = null;
+  let best: Whole | null = null;
   for (const m of matchers) {
     if (best && best.score >= text.length) break; // every character explained: nothing can beat it
     if (m.anchor && !text.includes(m.anchor)) continue;
@@ -89,13 +105,78 @@ function read(text: string, depth = 0): { msg: Msg; score: number } | null {
       if (params[n] !== undefined) return;
       const v = r[i + 1] ?? '';
       params[n] = v;
-      if (n.endsWith('Msg') && v !== '' && depth < 8) score += read(v, depth + 1)?.score ?? 0;
+      if (n.endsWith('Msg') && v !== '' && depth < 8) score += readAny(v, depth + 1)?.score ?? 0;
     });
     if (!best || score > best.score) best = { msg: { key: m.key, params }, score };
   }
-  if (cache.size > 20_000) cache.clear();
-  cache.set(text, best);
+  if (wholeCache.size > 20_000) wholeCache.clear();
+  wholeCache.set(text, best);
   return best;
+}
+
+/** How the core joins sentences: "a; b", "a · b", "a, b" and "First sentence. Second one." */
+const JOINS = [
+  { split: /; /, sep: '; ' },
+  { split: / · /, sep: ' · ' },
+  { split: /, /, sep: ', ' },
+  { split: /(?<=[.!?)]) (?=[\p{Lu}\d])/u, sep: ' ' },
+] as const;
+
+/** The best reading of `text` whole, joined or as a sentence-cased phrase; null for text the
+ *  catalog does not know. */
+function readAny(text: string, depth = 0): Reading | null {
+  const hit = anyCache.get(text);
+  if (hit !== undefined) return hit;
+  const whole = read(text, depth);
+  let best: Reading | null = whole ? { kind: 'whole', ...whole } : null;
+  for (const j of JOINS) {
+    if (!j.split.test(text)) continue;
+    const r = readJoined(text, j.split, depth);
+    if (r.score > (best?.score ?? 0)) best = r;
+  }
+  if (/^\p{Lu}[^]*\.$/u.test(text)) {
+    const inner = read(`${text.charAt(0).toLowerCase()}${text.slice(1, -1)}`, depth);
+    if (inner && inner.score + 1 > (best?.score ?? 0)) best = { kind: 'sentence', msg: inner.msg, score: inner.score + 1 };
+  }
+  if (!/[.!?]$/.test(text)) {
+    // A sentence whose final period the core cut off to join it into another one.
+    const dotted = read(`${text}.`, depth);
+    if (dotted && dotted.score - 1 > (best?.score ?? 0)) best = { kind: 'undotted', msg: dotted.msg, score: dotted.score - 1 };
+  }
+  if (anyCache.size > 20_000) anyCache.clear();
+  anyCache.set(text, best);
+  return best;
+}
+
+/** The text read as runs of parts (a sentence may hold the separator itself), the longest
+ *  known run first; unknown runs stay as they are. */
+function readJoined(text: string, split: RegExp, depth: number): Reading & { kind: 'joined' } {
+  const parts = text.split(new RegExp(split.source, `${split.flags.replace('g', '')}g`));
+  const sep = text.slice(parts[0]!.length).match(split)?.[0] ?? ' ';
+  const runs: { text: string; reading?: Reading }[] = [];
+  let score = 0;
+  for (let i = 0; i < parts.length;) {
+    let j = i === 0 ? parts.length - 1 : parts.length; // the whole text is read elsewhere
+    for (; j > i + 1; j--) if (read(parts.slice(i, j).join(sep), depth)) break;
+    const run = parts.slice(i, j).join(sep);
+    const reading = run === text ? null : readAny(run, depth + 1);
+    runs.push(reading ? { text: run, reading } : { text: run });
+    score += (reading?.score ?? 0) + (i > 0 ? sep.length : 0);
+    i = j;
+  }
+  return { kind: 'joined', sep, runs, score };
+}
+
+function render(lang: Lang, r: Reading): string {
+  switch (r.kind) {
+    case 'whole': return t(lang, r.msg.key, r.msg.params);
+    case 'joined': return r.runs.map((x) => (x.reading ? render(lang, x.reading) : x.text)).join(lang === 'fr' && r.sep === '; ' ? ' ; ' : r.sep);
+    case 'undotted': return t(lang, r.msg.key, r.msg.params).replace(/[.।]$/u, '');
+    case 'sentence': {
+      const local = t(lang, r.msg.key, r.msg.params);
+      return `${local.charAt(0).toUpperCase()}${local.slice(1)}${lang === 'hi' ? '।' : '.'}`;
+    }
+  }
 }
 
 /** The key and parameters of an English catalog sentence, or undefined for any other text. */
@@ -104,56 +185,12 @@ export function identify(text: string): Msg | undefined {
 }
 
 /** A sentence the core wrote with say(), in `lang`; any other text unchanged. Sentences the
- *  core joined — with "; " (a list of check summaries) or as several sentences in a row — are
- *  localised one by one when that reading explains more of the text than reading it whole. */
+ *  core joined — with "; ", " · ", ", " or as several sentences in a row — are localised one
+ *  by one when that reading explains more of the text than reading it whole. */
 export function localize(lang: Lang, text: string): string {
   if (lang === 'en' || text === '') return text;
-  const whole = read(text);
-  let best: { text: string; score: number } | undefined = whole ? { text: t(lang, whole.msg.key, whole.msg.params), score: whole.score } : undefined;
-  for (const j of JOINS) {
-    if (!j.split.test(text)) continue;
-    const r = readJoined(text, j.split);
-    if (r.score > (best?.score ?? 0)) {
-      best = { text: r.runs.map((x) => (x.msg ? t(lang, x.msg.key, x.msg.params) : x.text)).join(lang === 'fr' && j.sep === '; ' ? ' ; ' : j.sep), score: r.score };
-    }
-  }
-  if (!best && /^\p{Lu}[^]*\.$/u.test(text)) {
-    // "Sentence case." of a catalog phrase (a DNS error made a sentence): the phrase, localised.
-    const inner = read(`${text.charAt(0).toLowerCase()}${text.slice(1, -1)}`);
-    if (inner) {
-      const local = t(lang, inner.msg.key, inner.msg.params);
-      return `${local.charAt(0).toUpperCase()}${local.slice(1)}${lang === 'hi' ? '।' : '.'}`;
-    }
-  }
-  return best?.text ?? text;
-}
-
-/** How the core joins sentences: "a; b" and "First sentence. Second one." */
-const JOINS = [
-  { split: /; /, sep: '; ' },
-  { split: / · /, sep: ' · ' },
-  { split: /, /, sep: ', ' },
-  { split: /(?<=[.!?)]) (?=[\p{Lu}\d])/u, sep: ' ' },
-] as const;
-
-/** The text read as runs of parts (a sentence may hold the separator itself), the longest
- *  known run first; unknown runs stay as they are. */
-function readJoined(text: string, split: RegExp): { runs: { text: string; msg?: Msg }[]; score: number } {
-  const parts = text.split(new RegExp(split.source, `${split.flags.replace('g', '')}g`));
-  const sep = text.slice(parts[0]!.length).match(split)?.[0] ?? ' ';
-  const runs: { text: string; msg?: Msg }[] = [];
-  let score = 0;
-  for (let i = 0; i < parts.length;) {
-    let j = i === 0 ? parts.length - 1 : parts.length; // the whole text is read elsewhere
-    let hit: ReturnType<typeof read> = null;
-    for (; j > i + 1; j--) if ((hit = read(parts.slice(i, j).join(sep)))) break;
-    const run = parts.slice(i, j).join(sep);
-    hit ??= read(run);
-    runs.push(hit ? { text: run, msg: hit.msg } : { text: run });
-    score += (hit?.score ?? 0) + (i > 0 ? sep.length : 0);
-    i = j;
-  }
-  return { runs, score };
+  const r = readAny(text);
+  return r ? render(lang, r) : text;
 }
 
 /** Like localize, for an optional text. */

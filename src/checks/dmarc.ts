@@ -3,6 +3,7 @@
 // policy that applies to the queried domain, the external report-destination check, and
 // alignment + the DMARC result for given SPF/DKIM-authenticated domains. Returns plain
 // data; never prints, never reads process.*; all DNS comes in as Resolve.
+import { say } from '../catalog/messages.js';
 import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
 import { isValidDomainName, parseTagList } from './dkim.js';
@@ -43,16 +44,16 @@ export function versionProblem(txt: string): string {
   const m = /^\s*([A-Za-z]+)\s*=\s*([^;]*)/.exec(txt);
   if (!m || m[1]!.toLowerCase() !== 'v') {
     return /(^|;)\s*v\s*=/i.test(txt)
-      ? 'v=DMARC1 is not the first tag; a DMARC record must start with v=DMARC1 (RFC 7489 §6.3), so receivers discard it'
-      : 'the record has no v=DMARC1 at its start (RFC 7489 §6.3), so receivers discard it';
+      ? say('dmarc.v-not-first')
+      : say('dmarc.no-v');
   }
   const value = m[2]!.trim();
-  if (m[1] !== 'v') return `the version tag is written "${m[1]}="; tag names are case-sensitive, so it must be "v=" in lower case (RFC 7489 §6.3) and receivers discard the record`;
+  if (m[1] !== 'v') return say('dmarc.v-case', { tag: m[1] ?? '' });
   const run = /^(DMARC1)([\s,:]+)\S/i.exec(value);
-  if (run) return `there is no ";" after v=${run[1]}: receivers read the version as "${value}" and discard the whole record (RFC 7489 §6.3)`;
-  if (/^dmarc1$/i.test(value)) return `the version is written "${value}"; it must be exactly "DMARC1" (upper case), so receivers discard the record`;
-  if (/^dmarc\d*$/i.test(value)) return `"${value}" is not a DMARC version (the only one is DMARC1), so receivers discard the record`;
-  return `the version "${value}" is not DMARC1, so receivers discard the record`;
+  if (run) return say('dmarc.v-no-semicolon', { v: run[1] ?? '', value });
+  if (/^dmarc1$/i.test(value)) return say('dmarc.v-upper', { value });
+  if (/^dmarc\d*$/i.test(value)) return say('dmarc.v-unknown', { value });
+  return say('dmarc.v-wrong', { value });
 }
 
 /** The record as the owner meant it: the version tag repaired, for reading the other tags. */
@@ -143,7 +144,7 @@ function parseUris(tag: 'rua' | 'ruf', value: string, mode: DmarcMode, findings:
     out.push(r);
     const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/.exec(uri);
     if (!m) {
-      findings.push({ level: 'error', code: `dmarc.bad-${tag}`, message: `${tag}=: "${uri}" is not a URI.`, fix: `Use ${tag}=mailto:reports@your-domain.` });
+      findings.push({ level: 'error', code: `dmarc.bad-${tag}`, message: say('dmarc.uri-bad', { tag, uri }), fix: say('dmarc.uri-fix', { tag }) });
       continue;
     }
     r.scheme = m[1]!.toLowerCase();
@@ -156,14 +157,14 @@ function parseUris(tag: 'rua' | 'ruf', value: string, mode: DmarcMode, findings:
       if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.uri-size', message: `${tag}=: the size limit "!${size[1]}" is ignored by RFC 9989 receivers.` });
     }
     if (r.scheme !== 'mailto') {
-      findings.push({ level: 'warn', code: `dmarc.${tag}-not-mailto`, message: `${tag}=: "${uri}" is not a mailto: URI; reports are only sent by mail.`, fix: `Use ${tag}=mailto:reports@your-domain.` });
+      findings.push({ level: 'warn', code: `dmarc.${tag}-not-mailto`, message: say('dmarc.uri-not-mailto', { tag, uri }), fix: say('dmarc.uri-fix', { tag }) });
       continue;
     }
     let addr = rest;
     try { addr = decodeURIComponent(rest); } catch { /* keep it as written */ }
     const am = /^([^@\s]+)@([A-Za-z0-9._-]+)$/.exec(addr);
     if (!am || !isValidDomainName(am[2]!)) {
-      findings.push({ level: 'error', code: `dmarc.bad-${tag}`, message: `${tag}=: "${uri}" is not a valid mailto: address.`, fix: `Use ${tag}=mailto:reports@your-domain.` });
+      findings.push({ level: 'error', code: `dmarc.bad-${tag}`, message: say('dmarc.uri-bad-mailto', { tag, uri }), fix: say('dmarc.uri-fix', { tag }) });
       continue;
     }
     r.valid = true;
@@ -184,9 +185,9 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
 
   // Tag names are case-sensitive; literal values (p=Reject, adkim=S) are not (RFC 9989 §4.7).
   if (tags.p === undefined) {
-    findings.push({ level: 'error', code: 'dmarc.no-p', message: 'The record has no p= tag (the policy).', fix: 'Add p=none to start monitoring, then p=quarantine or p=reject.' });
+    findings.push({ level: 'error', code: 'dmarc.no-p', message: say('dmarc.p-missing'), fix: say('dmarc.p-missing.fix') });
   } else if (!(rec.p = asPolicy(tags.p))) {
-    findings.push({ level: 'error', code: 'dmarc.bad-p', message: tags.p.trim() === '' ? 'p= is empty: the record states no policy (none, quarantine or reject).' : `p=${tags.p} is not a policy (none, quarantine, reject).`, fix: 'Use p=none, p=quarantine or p=reject.' });
+    findings.push({ level: 'error', code: 'dmarc.bad-p', message: tags.p.trim() === '' ? say('dmarc.p-empty') : say('dmarc.p-bad', { p: tags.p }), fix: say('dmarc.p-bad.fix') });
   }
   if (list.tags[1] && list.tags[1].name !== 'p' && rec.p) {
     findings.push({ level: 'info', code: 'dmarc.p-not-second', message: 'p= does not come right after v=DMARC1; RFC 7489\'s grammar puts it there and a few old receivers insist.', fix: 'Write v=DMARC1; p=... first.' });
@@ -214,7 +215,7 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
       findings.push({ level: 'info', code: 'dmarc.pct-historic', message: `pct=${tags.pct} is historic in RFC 9989 (§A.6); its receivers ignore it and use t= instead${n < 100 ? ', while RFC 7489 receivers still apply the policy to only that share of failing mail' : ''}.`, fix: n < 100 ? 'Use t=y while testing, and remove pct=.' : 'Remove pct=.' });
     } else {
       rec.pct = n;
-      if (n < 100) findings.push({ level: 'warn', code: 'dmarc.pct', message: `pct=${n}: the policy applies to ${n}% of failing mail; the rest gets the next lower policy (RFC 7489 §6.6.4).`, fix: 'Raise pct to 100 (or remove it) once reports show your mail passes.' });
+      if (n < 100) findings.push({ level: 'warn', code: 'dmarc.pct', message: say('dmarc.pct', { n }), fix: say('dmarc.pct.fix') });
     }
   }
   if (tags.t !== undefined) {
@@ -222,7 +223,7 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
     if (mode === 'rfc9989') {
       if (x === 'y') {
         rec.t = true;
-        findings.push({ level: 'warn', code: 'dmarc.testing', message: 't=y: the policy is in test mode; receivers apply the next lower policy (reject → quarantine, quarantine → none).', fix: 'Remove t=y (or set t=n) once reports show your mail passes.' });
+        findings.push({ level: 'warn', code: 'dmarc.testing', message: say('dmarc.testing'), fix: say('dmarc.testing.fix') });
       } else if (x === 'n') rec.t = false;
       else findings.push({ level: 'error', code: 'dmarc.bad-t', message: `t=${tags.t} is not y or n; n is used.` });
     }
@@ -256,7 +257,7 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
   for (const name of Object.keys(tags)) {
     if (KNOWN_TAGS[mode].includes(name) || (mode === 'rfc7489' && (name === 'np' || name === 't' || name === 'psd'))) continue;
     if (mode === 'rfc9989' && ['pct', 'ri', 'rf'].includes(name)) continue;
-    findings.push({ level: 'warn', code: 'dmarc.unknown-tag', message: `Unknown tag ${name}= is ignored${/^[A-Z]/.test(name) ? ' (tag names are case-sensitive: write them in lower case)' : ''}.` });
+    findings.push({ level: 'warn', code: 'dmarc.unknown-tag', message: say(/^[A-Z]/.test(name) ? 'dmarc.unknown-tag-case' : 'dmarc.unknown-tag', { name }) });
   }
   if (mode === 'rfc7489' && (tags.t !== undefined || tags.psd !== undefined)) {
     findings.push({ level: 'info', code: 'dmarc.9989-tags', message: `${['t', 'psd'].filter((n) => tags[n] !== undefined).join(' and ')}= ${tags.t !== undefined && tags.psd !== undefined ? 'are' : 'is'} RFC 9989; RFC 7489 receivers ignore ${tags.t !== undefined && tags.psd !== undefined ? 'them' : 'it'}.` });
@@ -267,10 +268,10 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
   if (rec.p) rec.policy = rec.p;
   else if (rec.rua.some((u) => u.valid)) {
     rec.policy = 'none';
-    findings.push({ level: 'warn', code: 'dmarc.p-fallback', message: 'Without a valid p=, receivers treat this record as p=none because rua= holds a valid address.' });
+    findings.push({ level: 'warn', code: 'dmarc.p-fallback', message: say('dmarc.p-fallback') });
   } else {
     rec.usable = false;
-    findings.push({ level: 'error', code: 'dmarc.unusable', message: 'Without a valid p= or a valid rua=, receivers ignore this record: no DMARC applies to your mail.', fix: 'Publish e.g. v=DMARC1; p=none; rua=mailto:dmarc-reports@your-domain' });
+    findings.push({ level: 'error', code: 'dmarc.unusable', message: say('dmarc.unusable'), fix: say('dmarc.unusable.fix') });
   }
   return rec;
 }
@@ -655,50 +656,50 @@ export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promi
   const broken: BrokenDmarcRecord[] = [...(discovery.malformed ?? [])];
   if (rec && (discovery.status === 'found' || discovery.status === 'invalid')) {
     const problems = recordProblems(rec);
-    if (problems.length > 0 || discovery.status === 'invalid') broken.push({ name: `_dmarc.${discovery.recordDomain}`, text: rec.raw, problems: problems.length > 0 ? problems : ['it has neither a valid p= nor a valid rua='], discarded: discovery.status === 'invalid' });
+    if (problems.length > 0 || discovery.status === 'invalid') broken.push({ name: `_dmarc.${discovery.recordDomain}`, text: rec.raw, problems: problems.length > 0 ? problems : [say('dmarc.neither-p-nor-rua')], discarded: discovery.status === 'invalid' });
   }
   switch (discovery.status) {
     case 'none':
       status = 'fail';
-      summary = `No DMARC record for ${d}${discovery.orgDomain !== d ? ` or its organizational domain ${discovery.orgDomain}` : ''}.`;
-      if (broken.length === 0) findings.push({ level: 'error', code: 'dmarc.no-record', message: `${summary} Gmail and Yahoo require DMARC from bulk senders and reject or junk unauthenticated mail (550 5.7.26); without it anyone can send as ${d}.`, fix: `Publish TXT _dmarc.${discovery.orgDomain} "${starter}", read the reports, then move to p=quarantine or p=reject.` });
+      summary = discovery.orgDomain !== d ? say('dmarc.none-org', { domain: d, org: discovery.orgDomain }) : say('dmarc.none', { domain: d });
+      if (broken.length === 0) findings.push({ level: 'error', code: 'dmarc.no-record', message: say('dmarc.no-record', { summaryMsg: summary, domain: d }), fix: say('dmarc.no-record.fix', { org: discovery.orgDomain, starter }) });
       break;
     case 'multiple': {
       status = 'fail';
       const texts = discovery.lookups.find((l) => l.target === discovery.recordDomain)?.records ?? [];
-      summary = `${texts.length || 'Several'} DMARC records at _dmarc.${discovery.recordDomain}: receivers ignore all of them.`;
-      findings.push({ level: 'error', code: 'dmarc.multiple-records', message: `${summary} (RFC 7489 §6.6.3, RFC 9989 §4.10)${texts.length > 0 ? ` Records: ${texts.map((t) => `"${t}"`).join(', ')}.` : ''}`, fix: `Keep exactly one TXT record starting with v=DMARC1 at _dmarc.${discovery.recordDomain}.` });
+      summary = texts.length ? say('dmarc.multiple', { n: texts.length, domain: discovery.recordDomain }) : say('dmarc.multiple-some', { domain: discovery.recordDomain });
+      findings.push({ level: 'error', code: 'dmarc.multiple-records', message: texts.length > 0 ? say('dmarc.multiple.records', { summaryMsg: summary, records: texts.map((t) => `"${t}"`).join(', ') }) : say('dmarc.multiple.detail', { summaryMsg: summary }), fix: say('dmarc.multiple.fix', { domain: discovery.recordDomain }) });
       break;
     }
     case 'invalid':
       status = 'fail';
-      summary = `The DMARC record at _dmarc.${discovery.recordDomain} is unusable: receivers apply no DMARC.`;
+      summary = say('dmarc.unusable-record', { domain: discovery.recordDomain });
       break;
     case 'temperror':
       status = 'error';
-      summary = `DMARC could not be looked up: ${discovery.error ?? 'DNS failure'}.`;
-      findings.push({ level: 'warn', code: 'dmarc.dns-error', message: summary, fix: 'Try again or with another --resolver; if it persists, check the DNS servers of the domain.' });
+      summary = say('dmarc.temperror', { errorMsg: (discovery.error ?? say('dmarc.dns-failure')).replace(/\.$/, '') });
+      findings.push({ level: 'warn', code: 'dmarc.dns-error', message: summary, fix: say('dmarc.temperror.fix') });
       break;
     case 'found':
-      summary = `DMARC policy for ${d}: ${discovery.effectivePolicy}${discovery.effectivePolicy !== discovery.policy ? ` (${discovery.policy} in test mode)` : ''}${discovery.inherited ? ` (from _dmarc.${discovery.recordDomain}, ${discovery.policySource}=)` : ''}.`;
+      summary = say(`dmarc.policy${discovery.effectivePolicy !== discovery.policy ? '-test' : ''}${discovery.inherited ? '-inherited' : ''}`, { domain: d, policy: discovery.effectivePolicy ?? '', declared: discovery.policy ?? '', from: discovery.recordDomain, source: discovery.policySource ?? '' });
       break;
   }
   if (broken.length > 0 && discovery.status !== 'temperror') {
     status = 'fail';
     const applies = discovery.status === 'found'
-      ? `receivers apply the policy ${discovery.effectivePolicy} of _dmarc.${discovery.recordDomain}`
-      : discovery.status === 'multiple' ? 'receivers apply no DMARC' : 'no DMARC policy applies to your mail';
+      ? say('dmarc.applies-policy', { policy: discovery.effectivePolicy ?? '', domain: discovery.recordDomain })
+      : say(discovery.status === 'multiple' ? 'dmarc.applies-none' : 'dmarc.applies-nothing');
     const first = broken[0]!;
     // The summary names each fault in a few words; the finding below has the full text.
     const short = first.problems.map((x) => x.split(/: |; |, so | \(/)[0]!);
-    summary = `The DMARC record at ${first.name} is broken: ${short.slice(0, 2).join(', ')}${short.length > 2 ? ` (+${short.length - 2} more)` : ''}.`;
+    summary = say('dmarc.broken', { name: first.name, faults: `${short.slice(0, 2).join(', ')}${short.length > 2 ? ` (+${short.length - 2})` : ''}` });
     for (const b of broken) {
-      const consequence = b.discarded ? `Receivers discard it, so ${applies}.` : 'Receivers ignore the broken tags and use their defaults.';
+      const consequence = b.discarded ? say('dmarc.discarded', { appliesMsg: applies }) : say('dmarc.ignored-tags');
       findings.push({
         level: 'error',
         code: b.discarded ? 'dmarc.malformed-record' : 'dmarc.invalid-tags',
-        message: `${b.name} holds "${b.text}": ${b.problems.join('; ')}. ${consequence}`,
-        fix: `Correct this record in place, do not publish another (two DMARC records void both): e.g. "${suggestRecord(b, discovery.orgDomain, mode)}".`,
+        message: `${say('dmarc.holds', { name: b.name, text: b.text, problemsMsg: b.problems.join('; ') })} ${consequence}`,
+        fix: say('dmarc.correct-in-place', { record: suggestRecord(b, discovery.orgDomain, mode) }),
       });
     }
   }
@@ -706,43 +707,43 @@ export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promi
   if (rec) findings.push(...rec.findings.filter((f) => f.level !== 'error' || f.code === 'dmarc.unusable' || !broken.some((b) => b.text === rec.raw)));
   if (rec && discovery.status === 'found') {
     if (discovery.inherited) {
-      findings.push({ level: 'info', code: 'dmarc.inherited', message: `${d} has no DMARC record of its own; the record of ${discovery.recordDomain} applies to it through ${discovery.policySource}= (${discovery.policy}).` });
+      findings.push({ level: 'info', code: 'dmarc.inherited', message: say('dmarc.inherited', { domain: d, from: discovery.recordDomain, source: discovery.policySource ?? '', policy: discovery.policy ?? '' }) });
     }
-    if (discovery.policySource === 'np') findings.push({ level: 'info', code: 'dmarc.np-applied', message: `${d} does not exist in DNS, so np=${rec.np} applies (RFC 9989).` });
+    if (discovery.policySource === 'np') findings.push({ level: 'info', code: 'dmarc.np-applied', message: say('dmarc.np-applied', { domain: d, np: rec.np ?? '' }) });
     if (discovery.policy === 'none') {
-      findings.push({ level: 'warn', code: 'dmarc.p-none', message: 'p=none is monitoring only: receivers deliver mail that fails DMARC as if there were no policy, so your domain can still be spoofed.', fix: 'Once the aggregate reports show all your senders pass, move to p=quarantine, then p=reject.' });
+      findings.push({ level: 'warn', code: 'dmarc.p-none', message: say('dmarc.p-none'), fix: say('dmarc.p-none.fix') });
     }
     if (rec.rua.filter((u) => u.valid).length === 0) {
-      findings.push({ level: 'warn', code: 'dmarc.no-rua', message: 'No rua= address: you get no aggregate reports, so you cannot see who sends as your domain or whether your own mail passes.', fix: `Add rua=mailto:dmarc-reports@${discovery.orgDomain}.` });
+      findings.push({ level: 'warn', code: 'dmarc.no-rua', message: say('dmarc.no-rua'), fix: say('dmarc.no-rua.fix', { org: discovery.orgDomain }) });
     }
     for (const u of [...rec.rua, ...rec.ruf]) {
       if (u.external && u.authorized === false) {
-        findings.push({ level: 'warn', code: 'dmarc.report-not-authorized', message: `Reports for ${u.address} are not sent: ${u.domain} has not published ${u.authorizationName} TXT "v=DMARC1" to accept reports for ${rec.domain} (RFC 7489 §7.1).`, fix: `Ask the operator of ${u.domain} to publish that record (report services do it when you register the domain).` });
+        findings.push({ level: 'warn', code: 'dmarc.report-not-authorized', message: say('dmarc.report-not-authorized', { address: u.address ?? '', domain: u.domain ?? '', name: u.authorizationName ?? '', for: rec.domain }), fix: say('dmarc.report-not-authorized.fix', { domain: u.domain ?? '' }) });
       } else if (u.external && u.authorized === null) {
-        findings.push({ level: 'info', code: 'dmarc.report-authorization-unknown', message: `Could not check whether ${u.domain} accepts reports for ${rec.domain} (DNS error).` });
+        findings.push({ level: 'info', code: 'dmarc.report-authorization-unknown', message: say('dmarc.report-authorization-unknown', { domain: u.domain ?? '', for: rec.domain }) });
       } else if (u.external && u.authorized) {
-        findings.push({ level: 'ok', code: 'dmarc.report-authorized', message: `${u.domain} accepts reports for ${rec.domain}.` });
+        findings.push({ level: 'ok', code: 'dmarc.report-authorized', message: say('dmarc.report-authorized', { domain: u.domain ?? '', for: rec.domain }) });
       }
     }
   }
   if (discovery.mode === 'rfc9989' && discovery.orgDomainTreeWalk && discovery.orgDomainTreeWalk !== discovery.orgDomainPsl) {
-    findings.push({ level: 'warn', code: 'dmarc.org-domain-differs', message: `Receivers disagree on the organizational domain: ${discovery.orgDomainTreeWalk} by the RFC 9989 DNS tree walk, ${discovery.orgDomainPsl} by the Public Suffix List (RFC 7489). Relaxed alignment and inherited policy can differ between them.`, fix: 'Publish a DMARC record at the organizational domain you mean (with psd=n if it is one) so both methods agree.' });
+    findings.push({ level: 'warn', code: 'dmarc.org-domain-differs', message: say('dmarc.org-domain-differs', { walk: discovery.orgDomainTreeWalk, psl: discovery.orgDomainPsl }), fix: say('dmarc.org-domain-differs.fix') });
   }
   if (evaluation) {
     const spfId = spfIds?.[0];
     if (evaluation.result === 'pass') {
-      findings.push({ level: 'ok', code: 'dmarc.pass', message: `DMARC passes: ${evaluation.alignment.spf.aligned ? `SPF-authenticated ${evaluation.alignment.spf.domain}` : `DKIM d=${evaluation.alignment.dkim.domain}`} aligns with ${d} (${evaluation.alignment.spf.aligned ? evaluation.alignment.spf.mode : evaluation.alignment.dkim.mode}).` });
+      findings.push({ level: 'ok', code: 'dmarc.pass', message: evaluation.alignment.spf.aligned ? say('dmarc.pass-spf', { auth: evaluation.alignment.spf.domain ?? '', domain: d, mode: evaluation.alignment.spf.mode }) : say('dmarc.pass-dkim', { auth: evaluation.alignment.dkim.domain ?? '', domain: d, mode: evaluation.alignment.dkim.mode }) });
     } else if (evaluation.result === 'fail') {
       const why = !spfId
-        ? 'no SPF-authenticated domain'
+        ? say('dmarc.why.no-spf')
         : spfId.result !== 'pass'
-          ? `SPF for ${spfId.domain} is ${spfId.result}`
-          : `SPF-authenticated ${spfId.domain} does not align with ${d} (${evaluation.alignment.spf.mode}${evaluation.alignment.spf.strict ? ': aspf=s needs the identical domain' : ': different organizational domains'})`;
-      findings.push({ level: 'warn', code: 'dmarc.spf-not-aligned', message: `On SPF alone this mail fails DMARC (${why}); it passes only with a valid DKIM signature whose d= aligns with ${d}. Failing mail gets p=${evaluation.policy ?? 'none'}.`, fix: `Sign with DKIM as ${discovery.orgDomain} (or ${d}), or send with a MAIL FROM in ${discovery.orgDomain} that SPF authorizes for this IP.` });
+          ? say('dmarc.why.spf-result', { domain: spfId.domain, result: spfId.result })
+          : say(evaluation.alignment.spf.strict ? 'dmarc.why.strict' : 'dmarc.why.relaxed', { domain: spfId.domain, target: d, mode: evaluation.alignment.spf.mode });
+      findings.push({ level: 'warn', code: 'dmarc.spf-not-aligned', message: say('dmarc.spf-not-aligned', { whyMsg: why, domain: d, policy: evaluation.policy ?? 'none' }), fix: say('dmarc.spf-not-aligned.fix', { org: discovery.orgDomain, domain: d }) });
     }
   }
   if (status === 'pass' && findings.some((f) => f.level === 'warn' || f.level === 'error')) status = 'warn';
-  if (status === 'pass') findings.unshift({ level: 'ok', code: 'dmarc.ok', message: `DMARC record found at _dmarc.${discovery.recordDomain}: p=${rec?.policy}.` });
+  if (status === 'pass') findings.unshift({ level: 'ok', code: 'dmarc.ok', message: say('dmarc.ok', { domain: discovery.recordDomain, policy: rec?.policy ?? '' }) });
   // RFC 8601 §2.7.1: permerror is "a syntactically incorrect DMARC record", whatever the IP.
   const result = discovery.status === 'temperror' ? 'temperror'
     : broken.length > 0 || discovery.status === 'multiple' || discovery.status === 'invalid' ? 'permerror'

@@ -3,6 +3,7 @@
 // 10 MX hosts, 10 PTR names, 2 void lookups, a time limit), loop detection, exp= explanations
 // (§6.2), and a trace of which term decided. It returns plain data: what the DNS does is a result
 // word (temperror, permerror), never an exception; only a malformed client IP is thrown (UsageError).
+import { say } from '../catalog/messages.js';
 import { UsageError } from '../errors.js';
 import { isDnsError, type RecordMap, type Resolve, type RRType } from '../dns/resolver.js';
 import { dotFormat, formatIp, inNetwork, parseAnswerIp, parseIp, reverseName, sameIp, type SpfIp } from './spf-ip.js';
@@ -188,7 +189,7 @@ function stop(f: Frame, result: 'temperror' | 'permerror', message: string, term
 function countTerm(st: State, f: Frame, term: string): void {
   st.lookups++;
   if (st.lookups > st.maxLookups) {
-    throw stop(f, 'permerror', `"${term}" is DNS-querying term number ${st.lookups}; RFC 7208 §4.6.4 allows ${st.maxLookups} per check`, term);
+    throw stop(f, 'permerror', say('spf.too-many-terms', { term, n: st.lookups, max: st.maxLookups }), term);
   }
 }
 
@@ -350,9 +351,9 @@ async function matchMechanism(st: State, f: Frame, m: SpfMechanism): Promise<Mat
       switch (inner.result) {
         case 'pass': return { matched: true, inner };
         case 'fail': case 'softfail': case 'neutral': return { matched: false, note: `${name} says ${inner.result}` };
-        case 'temperror': throw stop(f, 'temperror', `include:${name}: ${inner.comment}`, m.text);
-        case 'permerror': throw stop(f, 'permerror', `include:${name}: ${inner.comment}`, m.text);
-        case 'none': throw stop(f, 'permerror', `"${m.text}": ${name} has no SPF record; RFC 7208 §5.2 makes that a permerror`, m.text);
+        case 'temperror': throw stop(f, 'temperror', say('spf.include-inner', { name, commentMsg: inner.comment }), m.text);
+        case 'permerror': throw stop(f, 'permerror', say('spf.include-inner', { name, commentMsg: inner.comment }), m.text);
+        case 'none': throw stop(f, 'permerror', say('spf.include-none', { term: m.text, name }), m.text);
       }
     }
   }
@@ -373,7 +374,7 @@ async function recurse(st: State, f: Frame, term: string, name: string, wantExpl
   };
   if (!isQueryableName(name)) {
     // Returned as none, which include and redirect turn into permerror (§5.2, §6.1).
-    return { result: 'none', decision: { kind: 'no-record', domain: name, via: child.via }, comment: `"${name}" is not a valid domain name` };
+    return { result: 'none', decision: { kind: 'no-record', domain: name, via: child.via }, comment: say('spf.not-valid-domain', { domain: name }) };
   }
   return evaluate(st, child, { term, frame: f });
 }
@@ -403,7 +404,7 @@ interface ParentTerm { term: string; frame: Frame }
 async function evaluate(st: State, f: Frame, parent?: ParentTerm): Promise<Outcome> {
   const text = await fetchRecord(st, f, parent);
   if (text === null) {
-    return { result: 'none', decision: { kind: 'no-record', domain: f.domain, via: f.via }, comment: `${f.domain} has no SPF record` };
+    return { result: 'none', decision: { kind: 'no-record', domain: f.domain, via: f.via }, comment: say('spf.no-spf-record', { domain: f.domain }) };
   }
   const rec = parseSpfRecord(text);
   if (!rec.valid) {
@@ -445,21 +446,21 @@ async function evaluate(st: State, f: Frame, parent?: ParentTerm): Promise<Outco
     if (inner.result === 'none') {
       // §6.1: "if no SPF record is found, or if the <target-name> is malformed, the result is a
       // 'permerror' rather than 'none'".
-      throw stop(f, 'permerror', `"${rec.redirect.text}": ${inner.comment}; RFC 7208 §6.1 makes that a permerror`, rec.redirect.text);
+      throw stop(f, 'permerror', say('spf.redirect-none', { term: rec.redirect.text, commentMsg: inner.comment }), rec.redirect.text);
     }
     return { ...inner, record: text };
   }
   // §4.7: "If none of the mechanisms match and there is no 'redirect' modifier, then the
   // check_host() returns a result of 'neutral', just as if '?all' were specified as the last directive."
-  return { result: 'neutral', decision: { kind: 'default', domain: f.domain, via: f.via }, comment: `no mechanism of ${f.domain} matched ${st.ipText}: neutral by default (RFC 7208 §4.7)`, record: text };
+  return { result: 'neutral', decision: { kind: 'default', domain: f.domain, via: f.via }, comment: say('spf.no-match-neutral', { domain: f.domain, ip: st.ipText }), record: text };
 }
 
 function describeMatch(result: SpfResult, d: SpfDecision, ip: string): string {
-  const via = d.via.length ? ` (via ${d.via.map((l) => `${l.term} in ${l.domain}`).join(', ')})` : '';
+  const viaMsg = d.via.map((l) => say('spf.via-item', { term: l.term, domain: l.domain })).join(', ');
   // "-include:x" turns x's pass into fail: say so when the include's qualifier is not "+".
-  const dir = d.directive && d.directive.term !== d.term && /^[-~?]/.test(d.directive.term)
-    ? `, so "${d.directive.term}" in ${d.directive.domain} matched` : '';
-  return `${ip} matched "${d.term}" in the record of ${d.domain}${via}${dir}: ${result}`;
+  const dir = d.directive && d.directive.term !== d.term && /^[-~?]/.test(d.directive.term) ? d.directive : undefined;
+  const key = `spf.match${viaMsg ? '-via' : ''}${dir ? '-dir' : ''}`;
+  return say(key, { ip, term: d.term, domain: d.domain, viaMsg, directive: dir?.term, dirDomain: dir?.domain, result });
 }
 
 /**
@@ -516,7 +517,7 @@ export async function checkHost(ip: string, domain: string, sender: string, opts
   // §4.3: a malformed or single-label <domain> (or a domain literal) → none, without any query.
   if (!isValidSpfDomain(d)) {
     return {
-      ...base, result: 'none', comment: `"${domain}" is not a multi-label domain name, so it has no SPF record (RFC 7208 §4.3)`,
+      ...base, result: 'none', comment: say('spf.not-multi-label', { domain }),
       decidedBy: { kind: 'no-record', domain: d, via: [] }, lookups: lookups(), trace: st.trace,
     };
   }
@@ -540,7 +541,7 @@ export async function checkHost(ip: string, domain: string, sender: string, opts
     }
     // A resolver that broke its contract: not the sender's fault, and not decidable now.
     return {
-      ...base, result: 'temperror', comment: `SPF evaluation failed: ${(e as Error)?.message ?? String(e)}`,
+      ...base, result: 'temperror', comment: say('spf.eval-failed', { errorMsg: (e as Error)?.message ?? String(e) }),
       decidedBy: { kind: 'error', domain: d, via: [] }, lookups: lookups(), trace: st.trace,
     };
   }

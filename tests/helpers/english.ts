@@ -4,10 +4,13 @@
 // TLS, Postfix, "port" in French…). Not checked: the transcript (-> / <- lines: the server's
 // own words), values (host names, addresses, codes, URLs, flags), quoted server words, and the
 // reply-text reason texts of data/reply-patterns.json (helper i18n-data translates those in
-// its own file; remove REASON_TEXTS from the exclusion once they render in every language).
+// its own file; remove REASON_TEXTS from the exclusion once they render in every language),
+// and the blocklists' own code meanings of data/dnsbl-zones.json (not translated yet: remove
+// ZONE_TEXTS once they are).
 import labelsJson from '../../data/labels.json' with { type: 'json' };
 import messagesJson from '../../data/messages.json' with { type: 'json' };
 import patternsJson from '../../data/reply-patterns.json' with { type: 'json' };
+import zonesJson from '../../data/dnsbl-zones.json' with { type: 'json' };
 
 type Lang = 'fr' | 'vi' | 'tr' | 'hi';
 const MESSAGES = (messagesJson as unknown as { messages: Record<string, Record<string, string>> }).messages;
@@ -49,6 +52,17 @@ export const REASON_TEXTS: string[] = (() => {
   return out.sort((a, b) => b.length - a.length);
 })();
 
+/** The English meanings of the blocklists' return codes (data/dnsbl-zones.json). */
+export const ZONE_TEXTS: string[] = (() => {
+  const out: string[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) (k === 'meaning' && typeof v === 'string' ? out.push(v) : walk(v));
+  };
+  walk(zonesJson);
+  return out.sort((a, b) => b.length - a.length);
+})();
+
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /** The English words found in `report` (lang's rendering), with the line each came from. */
@@ -58,7 +72,7 @@ export function englishIn(report: string, lang: Lang): string[] {
   // The transcript is the server's words (and the commands sent): never translated.
   const lines = report.split('\n').filter((l) => !/^\s*(?:->|<-|~>|<~)\s/.test(l));
   let text = norm(lines.join('\n'));
-  for (const r of REASON_TEXTS) text = text.split(norm(r)).join(' ');
+  for (const r of [...REASON_TEXTS, ...ZONE_TEXTS]) text = text.split(norm(r)).join(' ');
   text = text
     .replace(/«[^»]*»|"[^"]*"|'[^'\s][^']*'|“[^”]*”/g, ' ') // quoted server words
     .replace(/https?:\/\/\S+/g, ' ');
