@@ -53,7 +53,7 @@ function escape(s: string): string {
 
 /** Keys of the renderers' own words (status words, tags, column labels): printed with t(),
  *  never read back, so a value like a result word "fail" is never taken for one of them. */
-export const RENDER_ONLY = /^(?:word|status|bl\.tag|bl\.kind|auth\.mark|auth\.dkim\.status|auth\.alignment|security\.status)\./;
+export const RENDER_ONLY = /^(?:word|status|verify\.verdict|bl\.tag|bl\.kind|auth\.mark|auth\.dkim\.status|auth\.alignment|security\.status)\./;
 
 function compile(): Matcher[] {
   const out: Matcher[] = [];

@@ -516,7 +516,7 @@ export function blocklistSummary(r: BlocklistResult): CheckSummary<BlocklistResu
   for (const z of r.zones) if (z.status === 'listed') findings.push(listingFinding(z));
   // One finding per cause of failure (with its lists), not one per list.
   for (const g of r.failures) {
-    findings.push({ level: 'warn', code: g.cause === 'ETIMEOUT' ? 'dnsbl.timeout' : 'dnsbl.query-error', message: say('dnsbl.failure-finding', { messageMsg: g.message, zones: g.zones.length > 6 ? `${g.zones.slice(0, 6).join(', ')}, …` : g.zones.join(', ') }), fix: g.fix });
+    findings.push({ level: 'warn', code: g.cause === 'ETIMEOUT' ? 'dnsbl.timeout' : 'dnsbl.query-error', message: say('common.text-paren', { textMsg: g.message, detail: g.zones.length > 6 ? `${g.zones.slice(0, 6).join(', ')}, …` : g.zones.join(', ') }), fix: g.fix });
   }
   if (r.subjectNote) findings.push({ level: 'info', code: 'dnsbl.non-public-address', message: r.subjectNote });
   const status = r.verdict === 'listed' ? 'fail' : r.verdict === 'error' ? 'error' : r.counts.listedNeutral > 0 ? 'warn' : 'pass';

@@ -2,6 +2,8 @@
 // in bulk, the progress line (stderr) and the closing summary. Pure: data in, string out;
 // colours from the Chalk handed in. Peer and DNS text goes through printable() first.
 import type { ChalkInstance } from 'chalk';
+import type { Lang } from '../catalog/data.js';
+import { localize, t } from '../catalog/messages.js';
 import { printable } from './printable.js';
 import type { VerdictKind, VerifyResult } from '../verify/verdict.js';
 import { wrap } from './wrap.js';
@@ -11,11 +13,13 @@ export interface VerifyRenderOptions {
   width: number;
   verbose?: boolean;
   quiet?: boolean;
+  lang?: Lang;
 }
 
 const VERDICT_WIDTH = 14;
 
 function paintVerdict(v: VerdictKind, c: ChalkInstance, text: string = v): string {
+  // (the word itself comes localised from the caller)
   switch (v) {
     case 'deliverable': return c.green.bold(text);
     case 'undeliverable': return c.red.bold(text);
@@ -24,9 +28,12 @@ function paintVerdict(v: VerdictKind, c: ChalkInstance, text: string = v): strin
   }
 }
 
-function flagWords(r: VerifyResult): string[] {
-  return [r.flags.role ? 'role account' : '', r.flags.disposable ? 'disposable domain' : '', r.flags.free ? 'free mail provider' : ''].filter(Boolean);
+function flagWords(r: VerifyResult, lang: Lang): string[] {
+  return [r.flags.role ? t(lang, 'verify.flag.role') : '', r.flags.disposable ? t(lang, 'verify.flag.disposable') : '', r.flags.free ? t(lang, 'verify.flag.free') : ''].filter(Boolean);
 }
+
+const L = (o: VerifyRenderOptions): Lang => o.lang ?? 'en';
+const word = (v: VerdictKind, lang: Lang): string => t(lang, `verify.verdict.${v}`);
 
 function replyLine(r: VerifyResult): string {
   if (!r.reply) return '';
@@ -36,29 +43,33 @@ function replyLine(r: VerifyResult): string {
 /** One address in full: the verdict, why, the server's words, catch-all and flags. */
 export function renderVerifyDetail(r: VerifyResult, o: VerifyRenderOptions): string {
   const c = o.chalk;
-  const head = `${printable(r.address)}: ${paintVerdict(r.verdict, c)}${r.reason !== 'accepted' ? c.dim(` (${r.reason})`) : ''}`;
+  const lang = L(o);
+  const head = `${printable(r.address)}: ${paintVerdict(r.verdict, c, word(r.verdict, lang))}${r.reason !== 'accepted' ? c.dim(` (${r.reason})`) : ''}`;
   if (o.quiet) return `${head}\n`;
   const ind = '  ';
-  const out = [head, wrap(printable(r.message), o.width, ind)];
+  const out = [head, wrap(printable(localize(lang, r.message)), o.width, ind)];
   const said = replyLine(r);
-  if (said) out.push(wrap(`${r.mx ? `${printable(r.mx)} said: ` : 'the server said: '}${said}`, o.width, ind));
+  if (said) out.push(wrap(r.mx ? t(lang, 'verify.said', { mx: printable(r.mx), reply: said }) : t(lang, 'verify.server-said', { reply: said }), o.width, ind));
   if (r.stage === 'rcpt' || r.catchAll !== null) {
-    const ca = r.catchAll === true ? c.yellow('yes: the domain accepts any address') : r.catchAll === false ? 'no' : c.dim('not known');
-    out.push(`${ind}catch-all: ${ca}`);
+    const ca = r.catchAll === true ? c.yellow(t(lang, 'verify.catch-all.yes')) : r.catchAll === false ? t(lang, 'verify.catch-all.no') : c.dim(t(lang, 'verify.catch-all.unknown'));
+    out.push(`${ind}${t(lang, 'verify.label.catch-all', { value: ca })}`);
   }
-  const flags = flagWords(r);
-  if (flags.length > 0) out.push(`${ind}flags: ${c.yellow(flags.join(', '))}`);
-  if (r.retryAfterSeconds !== undefined) out.push(`${ind}retry after: ${r.retryAfterSeconds} s`);
-  if (r.input && o.verbose) out.push(c.dim(`${ind}input: ${printable(r.input)}`));
-  if (r.provider && o.verbose) out.push(c.dim(`${ind}reply written by: ${printable(r.provider)}`));
+  const flags = flagWords(r, lang);
+  if (flags.length > 0) out.push(`${ind}${t(lang, 'verify.label.flags', { value: c.yellow(flags.join(', ')) })}`);
+  if (r.retryAfterSeconds !== undefined) out.push(`${ind}${t(lang, 'verify.label.retry', { seconds: r.retryAfterSeconds })}`);
+  if (r.input && o.verbose) out.push(c.dim(`${ind}${t(lang, 'verify.label.input', { value: printable(r.input) })}`));
+  if (r.provider && o.verbose) out.push(c.dim(`${ind}${t(lang, 'verify.label.provider', { value: printable(r.provider) })}`));
   return `${out.join('\n')}\n`;
 }
 
 /** One line per address for bulk runs: verdict, address, reason, host and reply. */
 export function renderVerifyLine(r: VerifyResult, o: VerifyRenderOptions): string {
   const c = o.chalk;
-  const verdict = paintVerdict(r.verdict, c, r.verdict.padEnd(VERDICT_WIDTH));
-  const flags = flagWords(r).map((f) => f.split(' ')[0]);
+  const lang = L(o);
+  const width = Math.max(VERDICT_WIDTH, ...(['deliverable', 'undeliverable', 'risky', 'unknown'] as const).map((v) => word(v, lang).length + 1));
+  const verdict = paintVerdict(r.verdict, c, word(r.verdict, lang).padEnd(width));
+  // The flags' short forms are the JSON's words (role, disposable, free): values, not sentences.
+  const flags = flagWords(r, 'en').map((f) => f.split(' ')[0]);
   const tail = [
     r.reason !== 'accepted' ? r.reason : '',
     r.catchAll === true && r.reason !== 'catchall' ? 'catch-all' : '',
@@ -67,7 +78,7 @@ export function renderVerifyLine(r: VerifyResult, o: VerifyRenderOptions): strin
   let line = `${verdict}${printable(r.address)}${tail ? c.dim(` (${tail})`) : ''}`;
   if (!o.quiet) {
     const said = replyLine(r);
-    line += said ? c.dim(`  ${r.mx ? `${printable(r.mx)}: ` : ''}${said}`) : r.reply === null && r.verdict !== 'deliverable' ? c.dim(`  ${printable(r.message)}`) : '';
+    line += said ? c.dim(`  ${r.mx ? `${printable(r.mx)}: ` : ''}${said}`) : r.reply === null && r.verdict !== 'deliverable' ? c.dim(`  ${printable(localize(lang, r.message))}`) : '';
   }
   return `${line}\n`;
 }
@@ -99,16 +110,22 @@ const n = (x: number): string => x.toLocaleString('en-US');
 /** The closing summary of a bulk run. */
 export function renderVerifySummary(s: VerifySummary, o: VerifyRenderOptions): string {
   const c = o.chalk;
-  const counts = (['deliverable', 'undeliverable', 'risky', 'unknown'] as const).map((v) => `${n(s.verdicts[v])} ${paintVerdict(v, c)}`).join(', ');
+  const lang = L(o);
+  const counts = (['deliverable', 'undeliverable', 'risky', 'unknown'] as const).map((v) => `${n(s.verdicts[v])} ${paintVerdict(v, c, word(v, lang))}`).join(', ');
   const rate = s.ms > 0 ? ` (${(s.results / (s.ms / 1000)).toFixed(1)}/s)` : '';
-  const lines = [`${s.interrupted ? c.yellow('interrupted: ') : ''}${n(s.results)} address${s.results === 1 ? '' : 'es'} answered in ${duration(s.ms)}${rate}: ${counts}`];
+  // English keeps its own plurals (tests and scripts read them); other languages use the catalog.
+  const en = lang === 'en';
+  const head = en
+    ? `${n(s.results)} address${s.results === 1 ? '' : 'es'} answered in ${duration(s.ms)}${rate}: ${counts}`
+    : t(lang, s.results === 1 ? 'verify.summary.one' : 'verify.summary.many', { n: n(s.results), duration: `${duration(s.ms)}${rate}`, counts });
+  const lines = [`${s.interrupted ? c.yellow(`${t(lang, 'verify.summary.interrupted')} `) : ''}${head}`];
   const extra: string[] = [];
-  if (s.duplicates > 0) extra.push(`${n(s.duplicates)} repeated address${s.duplicates === 1 ? '' : 'es'} skipped`);
-  if (s.resumed > 0) extra.push(`${n(s.resumed)} already answered in the resume file`);
-  if (s.connections > 0) extra.push(`${n(s.connections)} SMTP connection${s.connections === 1 ? '' : 's'}, ${n(s.transactions)} transaction${s.transactions === 1 ? '' : 's'}`);
+  if (s.duplicates > 0) extra.push(en ? `${n(s.duplicates)} repeated address${s.duplicates === 1 ? '' : 'es'} skipped` : t(lang, 'verify.summary.duplicates', { n: n(s.duplicates) }));
+  if (s.resumed > 0) extra.push(t(lang, 'verify.summary.resumed', { n: n(s.resumed) }));
+  if (s.connections > 0) extra.push(en ? `${n(s.connections)} SMTP connection${s.connections === 1 ? '' : 's'}, ${n(s.transactions)} transaction${s.transactions === 1 ? '' : 's'}` : t(lang, 'verify.summary.connections', { n: n(s.connections), t: n(s.transactions) }));
   if (extra.length > 0) lines.push(c.dim(extra.join('; ')));
-  if (s.pending > 0) lines.push(c.yellow(`${n(s.pending)} address${s.pending === 1 ? ' was' : 'es were'} read but not answered; run again with --resume to finish`));
-  if (s.dedupeFull) lines.push(c.yellow('the input had more distinct addresses than the dedupe table holds; later repeats were verified again'));
+  if (s.pending > 0) lines.push(c.yellow(en ? `${n(s.pending)} address${s.pending === 1 ? ' was' : 'es were'} read but not answered; run again with --resume to finish` : t(lang, 'verify.summary.pending', { n: n(s.pending) })));
+  if (s.dedupeFull) lines.push(c.yellow(t(lang, 'verify.summary.dedupe-full')));
   return `${lines.join('\n')}\n`;
 }
 

@@ -2,6 +2,7 @@
 // words mean (classifyReply decides: a 550 for policy is not "no such user"), the domain's
 // catch-all status, DNS trouble, or why no server could be asked. Decisions live here,
 // never in renderers. Pure: evidence in, a plain result out.
+import { say } from '../catalog/messages.js';
 import { classifyReply, reasonTitle, type Reason } from '../catalog/match-text.js';
 import type { MailHosts } from '../dns/mail-hosts.js';
 import type { Reply } from '../smtp/reply-parser.js';
@@ -97,37 +98,35 @@ function rcptDecision(
 export function decideRcpt(reply: Reply, catchAll: boolean | null, mx: string): Decision {
   if (reply.code >= 200 && reply.code < 300) {
     if (catchAll === true) {
-      return rcptDecision(reply, catchAll, mx, 'risky', 'catchall', false, `${mx} accepts mail for any address at this domain (a random address was accepted too), so its "yes" says nothing about this mailbox`);
+      return rcptDecision(reply, catchAll, mx, 'risky', 'catchall', false, say('verify.catchall', { mx }));
     }
-    const note = catchAll === false ? 'the mailbox exists' : 'the mailbox exists, unless the domain accepts every address (the catch-all check was not done or could not tell)';
-    return rcptDecision(reply, catchAll, mx, 'deliverable', 'accepted', false, `${mx} accepted the recipient (${tag(reply)}): ${note}`);
+    const note = say(catchAll === false ? 'verify.exists' : 'verify.exists-unless');
+    return rcptDecision(reply, catchAll, mx, 'deliverable', 'accepted', false, say('verify.accepted', { mx, tag: tag(reply), noteMsg: note }));
   }
   const c = recognize(reply, 'rcpt', mx);
   const title = reasonTitle(c.reason).toLowerCase();
   if (reply.code >= 500) {
     if (NO_MAILBOX.has(c.reason)) {
-      const what = c.reason === 'userunknown' ? 'the mailbox does not exist'
-        : c.reason === 'hostunknown' ? 'the domain is not served there'
-          : c.reason === 'hasmoved' ? 'the mailbox has moved and no longer receives mail here'
-            : c.reason === 'syntaxerror' ? 'the server refuses the address as malformed'
-              : 'the domain accepts no mail';
-      return rcptDecision(reply, catchAll, mx, 'undeliverable', c.reason, false, `${mx} refused the recipient (${tag(reply)}): ${what}`, c);
+      const what = say(['userunknown', 'hostunknown', 'hasmoved', 'syntaxerror'].includes(c.reason) ? `verify.what.${c.reason}` : 'verify.what.notaccept');
+      return rcptDecision(reply, catchAll, mx, 'undeliverable', c.reason, false, say('verify.refused', { mx, tag: tag(reply), whatMsg: what }), c);
     }
     if (c.reason === 'mailboxfull' || c.reason === 'suspend') {
-      const what = c.reason === 'mailboxfull' ? 'the mailbox exists but is full' : 'the mailbox exists but is disabled or suspended';
-      return rcptDecision(reply, catchAll, mx, 'risky', c.reason, false, `${mx} refused the recipient (${tag(reply)}): ${what}`, c);
+      const what = say(c.reason === 'mailboxfull' ? 'verify.what.full' : 'verify.what.suspended');
+      return rcptDecision(reply, catchAll, mx, 'risky', c.reason, false, say('verify.refused', { mx, tag: tag(reply), whatMsg: what }), c);
     }
     // Policy, blocklists, reputation, authentication…: a refusal to answer, not an answer.
-    return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, false, `${mx} refused the recipient (${tag(reply)}) for a reason other than the mailbox (${title}): that says nothing about whether it exists`, c);
+    return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, false, say('verify.refused-other', { mx, tag: tag(reply), title }), c);
   }
   if (c.reason === 'greylisted') {
-    const hint = c.retryAfterSeconds !== undefined ? `; the server asks to retry in ${c.retryAfterSeconds} s` : '';
-    return rcptDecision(reply, catchAll, mx, 'unknown', 'greylisted', true, `${mx} greylisted the recipient (${tag(reply)}): a first attempt from an unknown sender is deferred on purpose${hint} (try --wait-greylist)`, c);
+    const text = c.retryAfterSeconds !== undefined
+      ? say('verify.greylisted-retry', { mx, tag: tag(reply), seconds: c.retryAfterSeconds })
+      : say('verify.greylisted', { mx, tag: tag(reply) });
+    return rcptDecision(reply, catchAll, mx, 'unknown', 'greylisted', true, text, c);
   }
   if (c.reason === 'mailboxfull') {
-    return rcptDecision(reply, catchAll, mx, 'risky', 'mailboxfull', true, `${mx} deferred the recipient (${tag(reply)}): the mailbox exists but is full for now`, c);
+    return rcptDecision(reply, catchAll, mx, 'risky', 'mailboxfull', true, say('verify.full-now', { mx, tag: tag(reply) }), c);
   }
-  return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, true, `${mx} deferred the recipient (${tag(reply)}, ${title}): ask again later`, c);
+  return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, true, say('verify.deferred', { mx, tag: tag(reply), title }), c);
 }
 
 /**
@@ -145,12 +144,12 @@ export function refusesUnknownUsers(reply: Reply, probe = false): boolean {
  */
 export function viaBackup(d: Decision, skipped: readonly SkippedMx[]): Decision {
   if (skipped.length === 0) return d;
-  const why = skipped.map((s) => `${s.host}: ${s.reason}`).join('; ');
-  const out: Decision = { ...d, skippedMx: [...skipped], message: `${d.message} — answered by a lower-preference MX because the preferred one could not be used (${why})` };
+  const why = skipped.map((s) => say('common.subject-text', { subjectMsg: s.host, textMsg: s.reason })).join('; ');
+  const out: Decision = { ...d, skippedMx: [...skipped], message: say('verify.backup-answer', { decisionMsg: d.message, whyMsg: why }) };
   if (d.verdict === 'deliverable') {
     out.verdict = 'risky';
     out.reason = 'backupmx';
-    out.message = `${d.mx ?? 'a backup MX'} accepted the recipient, but it is a lower-preference MX used because the preferred one could not be (${why}); backup MXs often accept every address, so this says little about the mailbox`;
+    out.message = say('verify.backup-accepted', { mx: d.mx ?? say('verify.a-backup-mx'), whyMsg: why });
   }
   return out;
 }
@@ -163,7 +162,7 @@ export function decideMail(reply: Reply, mx: string, from: string): Decision {
     verdict: 'unknown', reason: c.reason, catchAll: null, mx, reply: replyOf(reply), stage: 'mail', temporary,
     ...(c.provider ? { provider: c.provider } : {}),
     ...(c.retryAfterSeconds !== undefined ? { retryAfterSeconds: c.retryAfterSeconds } : {}),
-    message: `${mx} ${temporary ? 'deferred' : 'refused'} the sender <${from}> (${tag(reply)}, ${reasonTitle(c.reason).toLowerCase()}), so no recipient could be asked`,
+    message: say(temporary ? 'verify.sender-deferred' : 'verify.sender-refused', { mx, from, tag: tag(reply), title: reasonTitle(c.reason).toLowerCase() }),
   };
 }
 
@@ -178,7 +177,9 @@ export function decideSession(outcome: Outcome, mx: string | null, hostsTried: n
       verdict: 'unknown', reason, catchAll: null, mx, reply: replyOf(reply), stage: 'session', temporary,
       ...(c.provider ? { provider: c.provider } : {}),
       ...(c.facts.retryAfterSeconds !== undefined ? { retryAfterSeconds: c.facts.retryAfterSeconds } : {}),
-      message: `${hostsTried > 1 ? `all ${hostsTried} mail hosts refused to talk; the last said: ` : ''}${outcome.message} (${reasonTitle(c.reason).toLowerCase()})`,
+      message: hostsTried > 1
+        ? say('verify.all-refused', { n: hostsTried, outcomeMsg: outcome.message, title: reasonTitle(c.reason).toLowerCase() })
+        : say('common.text-paren', { textMsg: outcome.message, detail: reasonTitle(c.reason).toLowerCase() }),
     };
   }
   const timeout = outcome.kind === 'timeout';
@@ -187,7 +188,7 @@ export function decideSession(outcome: Outcome, mx: string | null, hostsTried: n
     verdict: 'unknown', reason: timeout ? 'timeout' : 'networkerror', catchAll: null, mx, reply: null,
     stage: connect ? 'connect' : 'session', temporary: true,
     message: connect
-      ? `no mail host could be reached on port 25${hostsTried > 1 ? ` (${hostsTried} tried)` : ''}: ${outcome.message}. Many networks block outgoing port 25; run from a host that may send mail`
+      ? say(hostsTried > 1 ? 'verify.no-port25-n' : 'verify.no-port25', { n: hostsTried, outcomeMsg: outcome.message })
       : outcome.message,
   };
 }
@@ -197,26 +198,26 @@ export function decideDns(mh: MailHosts): Decision {
   const base = { catchAll: null, mx: null, reply: null, stage: 'dns' as const };
   switch (mh.kind) {
     case 'null-mx':
-      return { ...base, verdict: 'undeliverable', reason: 'notaccept', temporary: false, message: `${mh.domain} publishes a null MX (RFC 7505): it accepts no mail at all` };
+      return { ...base, verdict: 'undeliverable', reason: 'notaccept', temporary: false, message: say('verify.null-mx', { domain: mh.domain }) };
     case 'no-mail-host':
-      return { ...base, verdict: 'undeliverable', reason: 'hostunknown', temporary: false, message: mh.error?.message ?? `${mh.domain} has no mail host` };
+      return { ...base, verdict: 'undeliverable', reason: 'hostunknown', temporary: false, message: mh.error?.message ?? say('verify.no-mail-host', { domain: mh.domain }) };
     default:
       if (mh.error?.code === 'ENOTFOUND') {
         return { ...base, verdict: 'undeliverable', reason: 'hostunknown', temporary: false, message: mh.error.message };
       }
-      return { ...base, verdict: 'unknown', reason: 'networkerror', temporary: true, message: `DNS could not tell where mail for ${mh.domain} goes: ${mh.error?.message ?? 'no usable mail host address'}` };
+      return { ...base, verdict: 'unknown', reason: 'networkerror', temporary: true, message: say('verify.dns-unknown', { domain: mh.domain, errorMsg: mh.error?.message ?? say('verify.no-usable-address') }) };
   }
 }
 
 /** The input is not an address. */
 export function decideSyntax(error: string): Decision {
-  return { verdict: 'undeliverable', reason: 'syntaxerror', catchAll: null, mx: null, reply: null, stage: 'syntax', temporary: false, message: `not a valid address: ${error}` };
+  return { verdict: 'undeliverable', reason: 'syntaxerror', catchAll: null, mx: null, reply: null, stage: 'syntax', temporary: false, message: say('verify.invalid', { errorMsg: error }) };
 }
 
 /** A UTF-8 local part to a server without SMTPUTF8 (RFC 6531): it cannot even be asked. */
 export function decideNoUtf8(mx: string): Decision {
   return {
     verdict: 'unknown', reason: 'nosmtputf8', catchAll: null, mx, reply: null, stage: 'rcpt', temporary: false,
-    message: `the local part has non-ASCII characters and ${mx} does not offer SMTPUTF8 (RFC 6531), so the address cannot be asked about there (nor receive mail from an SMTPUTF8-less path)`,
+    message: say('verify.no-utf8', { mx }),
   };
 }

@@ -370,7 +370,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
   const onAbort = (): void => { stream?.destroy(); };
   io.signal.addEventListener('abort', onAbort, { once: true });
 
-  const rOpts = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet };
+  const rOpts = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet, lang: p.lang };
   const uncap = filePath !== undefined ? capYoungGeneration(4) : () => {};
   const run = verify(addresses, { ...options, ...(skip ? { skip } : {}) });
   let first: VerifyResult | undefined;
