@@ -65,6 +65,9 @@ export const ZONE_TEXTS: string[] = (() => {
 
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
+/** Reason names (userunknown, greylisted, …): the JSON's values, printed beside their title. */
+const REASON_NAMES = new Set(Object.keys((patternsJson as { reasons?: Record<string, unknown> }).reasons ?? {}));
+
 /** The English words found in `report` (lang's rendering), with the line each came from. */
 export function englishIn(report: string, lang: Lang): string[] {
   const english = englishWords();
@@ -80,7 +83,7 @@ export function englishIn(report: string, lang: Lang): string[] {
   for (const token of text.split(' ')) {
     // Values: host names, addresses, codes, flags, file names.
     if (/[@\d_/<>[\]=]|\w\.\w|^--?\w|\w:\w/.test(token)) continue;
-    for (const w of words(token)) if (english.has(w) && !own.has(w)) found.push(`${w} (in "${token}")`);
+    for (const w of words(token)) if (english.has(w) && !own.has(w) && !REASON_NAMES.has(w)) found.push(`${w} (in "${token}")`);
   }
   return found;
 }
