@@ -1,6 +1,8 @@
 // Progress on stderr: an ora spinner naming the current stage, only on a TTY, never with
 // --json or --quiet. Everything else about a run goes to stdout through the renderers.
 import type { Io } from '../cli/io.js';
+import type { Lang } from '../catalog/data.js';
+import { localize, t } from '../catalog/messages.js';
 import type { ProbeEvent } from '../probe/run-probe.js';
 import { STAGE_LABEL } from '../smtp/stages.js';
 import { printable } from './printable.js';
@@ -12,11 +14,11 @@ export interface Progress {
 
 const NONE: Progress = { onEvent: () => {}, stop: () => {} };
 
-export function describeEvent(e: ProbeEvent): string {
+export function describeEvent(e: ProbeEvent, lang: Lang = 'en'): string {
   switch (e.type) {
-    case 'resolve': return `looking up the mail hosts of ${printable(e.target)}`;
-    case 'checks': return 'running the sender-side checks (blocklists, SPF, DKIM, DMARC, reverse DNS)';
-    case 'stage': return `${printable(e.host)}[${printable(e.address)}]:${e.port}: ${STAGE_LABEL[e.stage]}`;
+    case 'resolve': return t(lang, 'progress.resolve', { target: printable(e.target) });
+    case 'checks': return t(lang, 'progress.checks');
+    case 'stage': return `${printable(e.host)}[${printable(e.address)}]:${e.port}: ${localize(lang, STAGE_LABEL[e.stage])}`;
   }
 }
 
@@ -30,12 +32,12 @@ function usableColumns(stream: NodeJS.WriteStream): boolean {
  * A terminal that reports 0 columns (`script`, some CI pseudo-terminals) gets no spinner: ora
  * divides by the width and would clear Infinity lines, forever.
  */
-export async function createProgress(io: Io, enabled: boolean): Promise<Progress> {
+export async function createProgress(io: Io, enabled: boolean, lang: Lang = 'en'): Promise<Progress> {
   const stream = io.stderr as NodeJS.WriteStream;
   if (!enabled || !io.stderrIsTTY || !usableColumns(stream)) return NONE;
   const { default: ora } = await import('ora'); // loaded only when a spinner is shown
   // discardStdin false: ora would otherwise pause stdin, which `verify` reads (ora#209).
-  const spinner = ora({ stream, discardStdin: false }).start('starting');
+  const spinner = ora({ stream, discardStdin: false }).start(t(lang, 'progress.starting'));
   let stopped = false;
   const stop = (): void => {
     if (stopped) return;
@@ -47,7 +49,7 @@ export async function createProgress(io: Io, enabled: boolean): Promise<Progress
   const onResize = (): void => { if (!usableColumns(stream)) stop(); };
   stream.on?.('resize', onResize);
   return {
-    onEvent: (e) => { if (!stopped) spinner.text = describeEvent(e); },
+    onEvent: (e) => { if (!stopped) spinner.text = describeEvent(e, lang); },
     stop,
   };
 }
