@@ -111,4 +111,89 @@ say "banner: ${banner%$'\r'}"
 say "run the interop tests with: SMTP_PROBE_INTEROP=1 npm test"
 say "log: $BASE/log/maillog; stop with: postfix -c $BASE/etc stop"
 if [ -x /usr/sbin/smtp-sink ]; then say "smtp-sink is available (/usr/sbin/smtp-sink)"; fi
+
+# 5. Redis for the scale-out tests (tests/queue: `verify --queue`, `worker`): Debian's
+# redis-server as a private instance on its own loopback address ($SMTP_PROBE_REDIS_ADDR, default
+# 127.77.63.79) only, plain on 6379 and TLS (rediss://, fixtures/tls/redis.pem) on 6380, a random
+# password (in $RBASE/password, which the tests read), no persistence, its own dir; the system's
+# default instance is never started or touched.
+RBASE=${SMTP_PROBE_REDIS_DIR:-/var/lib/smtp-probe-redis}
+RADDR=${SMTP_PROBE_REDIS_ADDR:-127.77.63.79}
+[[ $RADDR =~ ^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] || die "SMTP_PROBE_REDIS_ADDR=$RADDR: give an IPv4 address in 127.0.0.0/8"
+case $RBASE in /*) ;; *) die "SMTP_PROBE_REDIS_DIR=$RBASE: give an absolute path" ;; esac
+if [ -x /usr/bin/redis-server ]; then
+  say "redis-server already installed ($(dpkg-query -W -f='${Version}' redis-server 2>/dev/null || echo '?'))"
+else
+  export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
+  # policy-rc.d keeps the postinst from starting the system's default instance.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  fi
+  install_redis() { apt-get install -y -q --no-install-recommends redis-server >/dev/null; }
+  if apt-cache show redis-server >/dev/null 2>&1 && install_redis; then
+    :
+  else
+    say "apt-get update (package lists missing or stale)"
+    apt-get update -q >/dev/null || say "apt-get update reported errors; trying the install anyway"
+    install_redis
+  fi
+  say "installed redis-server $(dpkg-query -W -f='${Version}' redis-server)"
+fi
+# A running instance of ours is stopped first (by its pid file: never another Redis).
+if [ -f "$RBASE/redis.pid" ]; then
+  pid=$(cat "$RBASE/redis.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = redis-server ]; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do [ -d /proc/"$pid" ] || break; sleep 0.1; done
+    say "stopped the running Redis instance"
+  fi
+  rm -f "$RBASE/redis.pid"
+fi
+for port in 6379 6380; do
+  if (exec 3<>"/dev/tcp/$RADDR/$port") 2>/dev/null; then
+    die "another server (not the Redis under $RBASE) already listens on $RADDR:$port; stop it, or pick another loopback address: SMTP_PROBE_REDIS_ADDR=127.x.y.z"
+  fi
+done
+mkdir -p "$RBASE"
+RPASS=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
+install -m 0644 fixtures/tls/redis.pem "$RBASE/redis.pem"
+install -m 0600 fixtures/tls/redis.key "$RBASE/redis.key"
+install -m 0644 fixtures/tls/ca.pem "$RBASE/ca.pem"
+cat > "$RBASE/redis.conf" <<CONF
+bind $RADDR
+port 6379
+tls-port 6380
+tls-cert-file $RBASE/redis.pem
+tls-key-file $RBASE/redis.key
+tls-ca-cert-file $RBASE/ca.pem
+tls-auth-clients no
+requirepass $RPASS
+protected-mode yes
+dir $RBASE
+save ""
+appendonly no
+daemonize yes
+pidfile $RBASE/redis.pid
+logfile $RBASE/redis.log
+databases 16
+maxclients 1000
+CONF
+chmod 0600 "$RBASE/redis.conf"
+# Run as the package's redis user when there is one (Redis warns when run as root).
+ruser=root
+if id redis >/dev/null 2>&1; then ruser=redis; fi
+chown -R "$ruser" "$RBASE"
+printf '%s\n' "$RPASS" > "$RBASE/password"
+chmod 0644 "$RBASE/password"
+if [ "$ruser" = root ]; then redis-server "$RBASE/redis.conf"; else runuser -u "$ruser" -- redis-server "$RBASE/redis.conf"; fi
+pong=
+for _ in $(seq 100); do
+  pong=$(REDISCLI_AUTH=$RPASS timeout 2 redis-cli -h "$RADDR" -p 6379 ping 2>/dev/null || true)
+  [ "$pong" = PONG ] && break
+  sleep 0.1
+done
+[ "$pong" = PONG ] || { tail -n 20 "$RBASE/redis.log" >&2 || true; die "no PONG from Redis on $RADDR:6379"; }
+say "redis $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p') listens on $RADDR:6379 and :6380 (TLS), password in $RBASE/password"
+say "log: $RBASE/redis.log; stop with: kill \$(cat $RBASE/redis.pid)"
 say "done"
