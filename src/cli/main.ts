@@ -7,11 +7,14 @@ import { ExitCode } from './exit-codes.js';
 
 const controller = new AbortController();
 let interrupted = false;
-process.on('SIGINT', () => {
+const onInterrupt = (): void => {
   if (interrupted) process.exit(ExitCode.interrupted); // second Ctrl-C: stop now
   interrupted = true;
   controller.abort();
-});
+};
+process.on('SIGINT', onInterrupt);
+// A service manager's stop (a worker under systemd): the same clean stop as Ctrl-C.
+process.on('SIGTERM', onInterrupt);
 // A closed pipe (smtp-probe ... | head) is not an error worth a stack trace.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -8,6 +8,7 @@ import { probeCommand } from './commands/probe.js';
 import { demoCommand } from './commands/demo.js';
 import { authCommand } from './commands/auth.js';
 import { verifyCommand } from './commands/verify.js';
+import { workerCommand } from './commands/worker.js';
 import { completionCommand, manCommand } from './commands/reference.js';
 import { VERSION } from '../version.js';
 import { collectResolver, parseDuration } from './options.js';
@@ -41,6 +42,7 @@ export function createProgram(ctx: CliContext): Command {
   program.addCommand(demoCommand(ctx));
   program.addCommand(authCommand(ctx));
   program.addCommand(verifyCommand(ctx));
+  program.addCommand(workerCommand(ctx));
   program.addCommand(manCommand(ctx, DEFAULT_COMMAND));
   program.addCommand(completionCommand(ctx, DEFAULT_COMMAND));
   for (const c of program.commands) {

@@ -78,6 +78,8 @@ export interface ScriptServer {
   /** Every command line received, in order, over all connections. */
   received: string[];
   connections: number;
+  /** The client's address of each connection, in order (tests of --source-ip). */
+  clientAddresses: string[];
   /** The most connections that were open at once. */
   maxOpen: number;
   /** The SNI each TLS handshake asked for ('' when none was sent), in order. */
@@ -98,6 +100,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const address = opts.address ?? '127.0.0.1';
   const sockets = new Set<net.Socket>();
   const received: string[] = [];
+  const clientAddresses: string[] = [];
   const ruleUses = new Map<ScriptRule, number>();
   const state = { connections: 0, open: 0, maxOpen: 0, closed: 0 };
   const errors: Error[] = [];
@@ -114,6 +117,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
 
   const handle = (raw: net.Socket): void => {
     state.connections++;
+    clientAddresses.push(raw.remoteAddress ?? '');
     sockets.add(raw);
     state.open++;
     state.maxOpen = Math.max(state.maxOpen, state.open);
@@ -309,6 +313,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     address,
     port,
     received,
+    clientAddresses,
     errors,
     sni,
     get connections() {

@@ -43,6 +43,8 @@ export interface ConnectTarget {
   port: number;
   implicitTls: boolean;
   tls: TlsClientOptions;
+  /** Bind the connection to this local address (--source-ip: one of this host's addresses). */
+  localAddress?: string;
 }
 
 export interface Transport {
@@ -297,9 +299,10 @@ export const connectTransport: Connect = (target, deadlineAt) =>
   new Promise((resolve) => {
     let done = false;
     const family = net.isIP(target.address);
+    const local = target.localAddress ? { localAddress: target.localAddress } : {};
     const socket: net.Socket | tls.TLSSocket = target.implicitTls
-      ? tls.connect({ ...tlsConnectOptions({ ...target.tls, servername: target.tls.servername ?? target.host }), host: target.address, port: target.port, ...(family ? { family } : {}) })
-      : net.connect({ host: target.address, port: target.port, ...(family ? { family } : {}) });
+      ? tls.connect({ ...tlsConnectOptions({ ...target.tls, servername: target.tls.servername ?? target.host }), host: target.address, port: target.port, ...(family ? { family } : {}), ...local })
+      : net.connect({ host: target.address, port: target.port, ...(family ? { family } : {}), ...local });
     const settle = (r: ConnectResult): void => {
       if (done) return;
       done = true;

@@ -15,8 +15,10 @@ import { parseDuration, resolverFromFlags, type ResolverFlags } from '../options
 import { defaultHelo } from './probe.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
 import { printable, printableLines } from '../../report/printable.js';
+import { addQueueNameFlag, SOURCE_IP_HELP, type QueueFlags } from '../queue-flags.js';
 
-export interface VerifyFlags extends ResolverFlags, ConnectionFlags {
+export interface VerifyFlags extends ResolverFlags, ConnectionFlags, QueueFlags {
+  status?: boolean;
   file?: string;
   column?: string;
   csv?: boolean;
@@ -216,6 +218,10 @@ export function verifyCommand(ctx: CliContext): Command {
     .option('--resume <file>', 'skip the addresses a previous run already wrote to this file (JSON Lines or CSV output)')
     .option('--retry-unknown', 'with --resume: ask again for the addresses whose verdict was unknown')
     .option('--no-dedupe', 'verify repeated addresses every time they appear')
+    .option('--source-ip <ip>', SOURCE_IP_HELP)
+    .option('--queue <redis-url>', 'scale out: enqueue the addresses on Redis (BullMQ) for `smtp-probe worker`s and write their answers here; redis://[:password@]host[:port][/db] or rediss://');
+  addQueueNameFlag(cmd)
+    .option('--status', 'with --queue: print the queue\'s counts (waiting, active, failed, uncollected, workers) and exit')
     .addHelpText(
       'after',
       `
@@ -227,6 +233,8 @@ Examples:
   cut -d, -f3 export.csv | smtp-probe verify - --json
   smtp-probe verify --file list.txt --json --resume results.jsonl >> results.jsonl
   smtp-probe verify bob@example.com --helo mail.my.example --from bounces@my.example
+  smtp-probe verify --file list.txt --json --queue redis://:secret@10.0.0.5/0 > results.jsonl
+  smtp-probe verify --queue redis://:secret@10.0.0.5/0 --status
 
 Verdicts: deliverable (accepted), undeliverable (no such mailbox or domain), risky (catch-all
 domain, mailbox full or disabled), unknown (greylisted, rate-limited, blocked by policy,
@@ -249,6 +257,10 @@ is <> unless --from, at most --batch recipients per transaction, sessions are re
 
 async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyFlags, args: string[]): Promise<void> {
   const io = ctx.io;
+  const queued = await import('../verify-queue.js');
+  if (flags.status) return queued.printQueueStatus(ctx, p, flags, args);
+  const scaleOut = await queued.scaleOutOf(ctx, flags);
+  if (scaleOut === null) return; // Redis not reachable: said so, exit 3
   const [{ verify, checkVerifyOptions }, { parseAddress }, input, render, { csvHeader, csvRow }] = await Promise.all([
     import('../../verify/run-verify.js'),
     import('../../verify/address.js'),
@@ -284,7 +296,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     tlsVerify: flags.tlsVerify === true,
     ...(conn.ca ? { ca: conn.ca } : {}),
     ...(conn.tlsName ? { tlsName: conn.tlsName } : {}),
-    ...(conn.family ? { family: conn.family } : {}),
+    ...(conn.family ?? scaleOut?.family ? { family: conn.family ?? scaleOut?.family } : {}),
     timeoutScale: flags.timeout,
     pipelining: flags.pipelining,
     catchAllCheck: flags.catchAllCheck,
@@ -295,6 +307,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     ratePerHost: flags.rate,
     dedupe: flags.dedupe,
     ...(flags.readAhead ? { readAhead: flags.readAhead } : {}),
+    ...(scaleOut?.connect ? { connect: scaleOut.connect } : {}),
     resolve,
     signal: io.signal,
     onEvent: (e: import('../../verify/run-verify.js').VerifyEvent): void => {
@@ -372,7 +385,9 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
 
   const rOpts = { chalk: p.chalk, width: p.width, verbose: p.verbose, quiet: p.quiet, lang: p.lang };
   const uncap = filePath !== undefined ? capYoungGeneration(4) : () => {};
-  const run = verify(addresses, { ...options, ...(skip ? { skip } : {}) });
+  const run = scaleOut?.queue
+    ? scaleOut.queue(addresses, { ...options, ...(skip ? { skip } : {}) })
+    : verify(addresses, { ...options, ...(skip ? { skip } : {}) });
   let first: VerifyResult | undefined;
   try {
     if (flags.csv && !appendingToResume) await writeOut(io.stdout, csvHeader());

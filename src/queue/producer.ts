@@ -1,0 +1,324 @@
+// `verify --queue`: the producer. Reads the input through the same intake as the in-process
+// run (syntax, dedupe, --resume), publishes the run's options once, enqueues each address as
+// a BullMQ job with a stable id, and streams the workers' results back as a VerifyRun, so the
+// CLI writes them exactly as it writes in-process results. At most `window` addresses are
+// in the air (memory and Redis stay flat). Results live in Redis until written; a restarted
+// producer finds them (and its still-queued jobs) again by job id. Each input address gets one
+// line: a result delivered twice (a worker died after storing it) is dropped here.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { addressFlags, flagLists } from '../verify/flags.js';
+import { Intake } from '../verify/intake.js';
+import type { InputEntry, VerifyEvent, VerifyInput, VerifyOptions, VerifyRun, VerifyStats } from '../verify/options.js';
+import { resultOf } from '../verify/result.js';
+import { DEFAULT_MAX_ENTRIES, SeenSet } from '../verify/seen-set.js';
+import type { Item } from '../verify/state.js';
+import type { VerifyResult } from '../verify/verdict.js';
+import { bullConnection, openRedis, type RedisExtra } from './connection.js';
+import { jobId, PREFIX, queueKeys, RESULT_TTL_S, runFingerprint, runOptionsOf, withInput, type JobData, type StoredResult } from './jobs.js';
+import { redact, type RedisTarget } from './redis-url.js';
+
+export interface QueueRunOptions {
+  target: RedisTarget;
+  redis?: RedisExtra;
+  queueName: string;
+  /** Addresses enqueued and not yet answered, at most (default 10,000). */
+  window?: number;
+  /** How often everything outstanding is looked up directly (missed wake-ups, failed jobs). */
+  reconcileMs?: number;
+}
+
+const ADD_CHUNK = 500;
+
+export function queueVerify(addresses: VerifyInput, options: VerifyOptions, q: QueueRunOptions): VerifyRun {
+  const p = new Producer(options, q);
+  let started = false;
+  const once = (): AsyncGenerator<VerifyResult[]> => {
+    if (started) throw new Error('a verify run can be iterated once');
+    started = true;
+    return p.run(addresses);
+  };
+  return {
+    stats: p.stats,
+    batches: () => ({ [Symbol.asyncIterator]: once }),
+    [Symbol.asyncIterator]: () => (async function* () {
+      for await (const batch of { [Symbol.asyncIterator]: once }) yield* batch;
+    })(),
+  };
+}
+
+class Producer {
+  readonly stats: VerifyStats = {
+    read: 0, verdicts: { deliverable: 0, undeliverable: 0, risky: 0, unknown: 0 },
+    duplicates: 0, resumed: 0, connections: 0, transactions: 0, rcpts: 0, catchAllProbes: 0, pending: 0, dedupeFull: false,
+  };
+  private readonly keys;
+  private readonly fp: string;
+  private readonly intake: Intake;
+  /** Job id → the input items waiting for its result (several with --no-dedupe). */
+  private readonly outstanding = new Map<string, Item[]>();
+  private out: VerifyResult[] = [];
+  private notify: (() => void) | undefined;
+  private room: (() => void) | undefined;
+  private inputDone = false;
+  private stopping = false;
+  private error: unknown;
+  private redis!: Redis;
+  private blocker!: Redis;
+  private queue!: Queue;
+  private readonly lists;
+  private readonly window: number;
+
+  constructor(private readonly o: VerifyOptions, private readonly q: QueueRunOptions) {
+    this.keys = queueKeys(q.queueName);
+    const ro = runOptionsOf(o);
+    this.fp = runFingerprint(ro);
+    this.intake = new Intake(this.stats, o.dedupe === false ? undefined : new SeenSet(o.dedupeLimit ?? DEFAULT_MAX_ENTRIES));
+    this.lists = flagLists(o);
+    this.window = q.window ?? Math.max(o.readAhead ?? 10_000, 100);
+  }
+
+  private event(e: VerifyEvent): void {
+    this.o.onEvent?.(e);
+  }
+
+  private wakeMain(): void {
+    const n = this.notify;
+    this.notify = undefined;
+    n?.();
+  }
+
+  private wakeRoom(): void {
+    if (this.outstanding.size < this.window || this.stopping) {
+      const r = this.room;
+      this.room = undefined;
+      r?.();
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.error ??= e;
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.wakeRoom();
+    this.wakeMain();
+    // Ends a blocking BLPOP at once.
+    this.blocker?.disconnect();
+  }
+
+  async *run(addresses: VerifyInput): AsyncGenerator<VerifyResult[]> {
+    const signal = this.o.signal;
+    if (signal?.aborted) return;
+    const onAbort = (): void => this.stop();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.redis = openRedis(this.q.target, this.q.redis);
+    this.blocker = openRedis(this.q.target, this.q.redis);
+    this.queue = new Queue(this.q.queueName, { connection: bullConnection(this.q.target, this.q.redis), prefix: PREFIX });
+    this.queue.on('error', () => {}); // surfaces through the calls that fail
+    const timer = setInterval(() => { void this.reconcile().catch((e: unknown) => this.fail(e)); }, this.q.reconcileMs ?? 5_000);
+    timer.unref?.();
+    try {
+      await this.redis.multi().hset(this.keys.runs, this.fp, JSON.stringify(runOptionsOf(this.o))).expire(this.keys.runs, RESULT_TTL_S).exec();
+      if (this.o.skip) await this.intake.loadSkip(this.o.skip);
+      const pump = this.pump(addresses);
+      const collector = this.collect();
+      for (;;) {
+        if (this.out.length > 0) {
+          const batch = this.out;
+          this.out = [];
+          yield batch;
+          continue;
+        }
+        if (this.error !== undefined) throw this.error;
+        if (this.stopping || (this.inputDone && this.outstanding.size === 0)) break;
+        await new Promise<void>((r) => { this.notify = r; });
+      }
+      this.stopping = true;
+      this.blocker.disconnect();
+      await Promise.allSettled([pump, collector]);
+      if (this.out.length > 0) yield this.out;
+      if (this.error !== undefined && !signal?.aborted) throw this.error;
+    } finally {
+      clearInterval(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.stats.pending = [...this.outstanding.values()].reduce((n, xs) => n + xs.length, 0);
+      if (this.stats.pending > 0) {
+        this.event({ type: 'warning', message: `${this.stats.pending} address(es) are still queued or being verified on ${this.q.target.display}; run the same command again (with --resume on the output) to collect them` });
+      }
+      this.blocker.disconnect();
+      await this.queue.close().catch(() => {});
+      this.redis.disconnect();
+    }
+  }
+
+  private async pump(addresses: VerifyInput): Promise<void> {
+    try {
+      let batch: Item[] = [];
+      const take = async (raw: InputEntry): Promise<void> => {
+        const t = this.intake.take(raw);
+        if (t.kind === 'skip') return;
+        if (t.kind === 'bad') {
+          this.emit(t.result);
+          return;
+        }
+        batch.push(t.item);
+        if (batch.length >= ADD_CHUNK) {
+          const b = batch;
+          batch = [];
+          await this.enqueue(b);
+        }
+      };
+      for await (const raw of addresses as AsyncIterable<InputEntry | readonly InputEntry[]>) {
+        if (this.stopping) break;
+        if (Array.isArray(raw)) for (const a of raw as readonly InputEntry[]) await take(a);
+        else await take(raw as InputEntry);
+        if (batch.length > 0) {
+          const b = batch;
+          batch = [];
+          await this.enqueue(b);
+        }
+      }
+    } catch (e) {
+      if (!this.stopping) this.fail(e ?? new Error('the input failed'));
+    } finally {
+      this.inputDone = true;
+      this.wakeMain();
+    }
+  }
+
+  private emit(r: VerifyResult): void {
+    this.out.push(r);
+    this.stats.verdicts[r.verdict]++;
+    this.wakeMain();
+  }
+
+  /** Enqueue items (waiting for room first); results already in Redis (an earlier run's) are delivered at once. */
+  private async enqueue(items: Item[]): Promise<void> {
+    while (!this.stopping && this.outstanding.size >= this.window) await new Promise<void>((r) => { this.room = r; });
+    if (this.stopping) return;
+    const fresh: string[] = [];
+    const data = new Map<string, string>();
+    for (const item of items) {
+      const id = jobId(this.fp, item.addr.address);
+      const waiting = this.outstanding.get(id);
+      if (waiting) {
+        waiting.push(item); // the same address again (--no-dedupe): one job, one answer each
+        continue;
+      }
+      this.outstanding.set(id, [item]);
+      fresh.push(id);
+      data.set(id, item.addr.address);
+    }
+    this.stats.pending = this.outstanding.size;
+    if (fresh.length === 0) return;
+    const found = await this.redis.mget(fresh.map((id) => this.keys.result(id)));
+    const add: string[] = [];
+    const del: string[] = [];
+    fresh.forEach((id, i) => {
+      const v = found[i];
+      if (v) {
+        this.deliver(id, JSON.parse(v) as StoredResult);
+        del.push(this.keys.result(id));
+      } else add.push(id);
+    });
+    if (add.length > 0) await this.add(add.map((id) => ({ id, a: data.get(id) as string })));
+    if (del.length > 0) await this.redis.del(...del);
+  }
+
+  private async add(jobs: { id: string; a: string }[]): Promise<void> {
+    // An id already in the queue (a restarted producer) is left as it is: BullMQ adds nothing.
+    await this.queue.addBulk(jobs.map(({ id, a }) => ({
+      name: 'verify', data: { a, f: this.fp },
+      opts: { jobId: id, removeOnComplete: true, removeOnFail: { age: RESULT_TTL_S }, attempts: 2, backoff: { type: 'fixed', delay: 1_000 } },
+    })));
+  }
+
+  private deliver(id: string, stored: StoredResult): void {
+    const items = this.outstanding.get(id);
+    if (!items) return; // answered already (a worker died after storing) or not this run's
+    this.outstanding.delete(id);
+    for (const item of items) this.emit(withInput(stored, item.input.trim(), item.line));
+    this.stats.pending = this.outstanding.size;
+    this.wakeRoom();
+  }
+
+  /** Wake-ups from the workers: ids whose results are stored. */
+  private async collect(): Promise<void> {
+    try {
+      while (!this.stopping) {
+        let first: [string, string] | null;
+        try {
+          first = await this.blocker.blpop(this.keys.done, 1);
+        } catch (e) {
+          if (this.stopping) return;
+          throw e;
+        }
+        if (!first) continue;
+        const more = (await this.redis.lpop(this.keys.done, 999)) ?? [];
+        const ids = [...new Set([first[1], ...more])];
+        await this.fetch(ids.filter((id) => this.outstanding.has(id)));
+        // A second answer to a job already written (its worker died after storing the first),
+        // or one no producer waits for: dropped, so no later run mistakes it for fresh.
+        const stray = ids.filter((id) => !this.outstanding.has(id)).map((id) => this.keys.result(id));
+        if (stray.length > 0) await this.redis.del(...stray);
+      }
+    } catch (e) {
+      if (!this.stopping) this.fail(new Error(`Redis at ${this.q.target.display}: ${redact(e instanceof Error ? e.message : String(e), this.q.target)}`));
+    }
+  }
+
+  private async fetch(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const vals = await this.redis.mget(ids.map((id) => this.keys.result(id)));
+    const del: string[] = [];
+    const missing: string[] = [];
+    ids.forEach((id, i) => {
+      const v = vals[i];
+      if (v) {
+        this.deliver(id, JSON.parse(v) as StoredResult);
+        del.push(this.keys.result(id));
+      } else missing.push(id);
+    });
+    if (del.length > 0) await this.redis.del(...del);
+    return missing;
+  }
+
+  /**
+   * The slow path, every few seconds: results whose wake-up was missed, jobs that failed for
+   * good (answered as unknown, saying so), and jobs that vanished (enqueued again).
+   */
+  private async reconcile(): Promise<void> {
+    if (this.stopping || this.outstanding.size === 0) return;
+    const ids = [...this.outstanding.keys()];
+    for (let i = 0; i < ids.length && !this.stopping; i += 1000) {
+      const missing = await this.fetch(ids.slice(i, i + 1000).filter((id) => this.outstanding.has(id)));
+      if (missing.length === 0) continue;
+      const pipe = this.redis.pipeline();
+      for (const id of missing) pipe.exists(this.queue.toKey(id));
+      const exists = (await pipe.exec()) ?? [];
+      const gone = missing.filter((_, j) => exists[j]?.[1] === 0);
+      // Gone without a result (the data was evicted or flushed): asked again.
+      if (gone.length > 0) {
+        const recheck = await this.fetch(gone);
+        if (recheck.length > 0) await this.add(recheck.map((id) => ({ id, a: (this.outstanding.get(id) ?? [])[0]?.addr.address ?? '' })).filter((j) => j.a !== ''));
+      }
+    }
+    const failed = await this.queue.getFailed(0, 999);
+    for (const job of failed) {
+      const id = job.id;
+      if (!id || !this.outstanding.has(id)) continue;
+      const item = (this.outstanding.get(id) ?? [])[0];
+      if (!item) continue;
+      const r = resultOf(item.addr.address, undefined, {
+        verdict: 'unknown', reason: 'mailererror', catchAll: null, mx: null, reply: null, stage: 'session', temporary: true,
+        message: `no worker could verify this address: ${redact(job.failedReason ?? 'the job failed', this.q.target)}`,
+      }, addressFlags(item.addr, this.lists));
+      this.deliver(id, r);
+      await job.remove().catch(() => {});
+    }
+  }
+}

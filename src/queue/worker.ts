@@ -1,0 +1,277 @@
+// `smtp-probe worker`: takes verify jobs from BullMQ and answers them with the in-process
+// verifier, which keeps batching RCPTs per domain over reused sessions: each run's jobs feed
+// one long-lived verify() run. Connections go through the shared politeness in Redis (leases
+// per server IP, back-off, rate), optionally from a --source-ip. A result is stored (and the
+// producer woken) before the job completes, so a worker killed at any point loses nothing: its
+// job comes back (stalled-job recovery) and a doubled answer is dropped by the producer.
+// Ctrl-C: no new jobs; those under way finish within a grace period, the rest are handed back.
+import { hostname } from 'node:os';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Resolve } from '../dns/resolver.js';
+import { verify } from '../verify/run-verify.js';
+import type { InputItem, VerifyEvent, VerifyOptions, VerifyRun } from '../verify/options.js';
+import type { VerdictKind, VerifyResult } from '../verify/verdict.js';
+import { bullConnection, openRedis, type RedisExtra } from './connection.js';
+import { PREFIX, queueKeys, RESULT_TTL_S, type JobData, type RunOptions } from './jobs.js';
+import { politeConnect, sourceBoundConnect, type PoliteStats } from './polite-connect.js';
+import { RedisPoliteness, type PolitenessOptions } from './politeness.js';
+import { redact, type RedisTarget } from './redis-url.js';
+
+export interface QueueWorkerOptions {
+  target: RedisTarget;
+  redis?: RedisExtra;
+  queueName: string;
+  /** EHLO name: this machine's FQDN. */
+  helo: string;
+  /** SMTP connections open at once from this worker. */
+  concurrency: number;
+  /** Jobs held at once (default: enough to fill every connection's batches twice). */
+  jobs?: number;
+  sourceIp?: string;
+  resolve?: Resolve;
+  signal: AbortSignal;
+  /** After Ctrl-C, jobs under way get this long to finish before they are handed back. */
+  graceMs?: number;
+  /** A dead worker's jobs (and its connection slots) come back after about this long. */
+  stalledIntervalMs?: number;
+  politeness?: PolitenessOptions;
+  /** Name shown by --status (default host:pid). */
+  name?: string;
+  onEvent?: (e: WorkerEvent) => void;
+}
+
+export type WorkerEvent =
+  | { type: 'result'; result: VerifyResult }
+  | { type: 'note'; message: string }
+  | { type: 'warning'; message: string };
+
+export interface WorkerStats {
+  done: number;
+  verdicts: Record<VerdictKind, number>;
+  /** Jobs given back to the queue unanswered (Ctrl-C). */
+  handedBack: number;
+  failed: number;
+  connections: number;
+  polite: PoliteStats;
+}
+
+/** A run's jobs feed one verify() run; results come back to the job that asked, by sequence number. */
+class RunFeed {
+  private pending: InputItem[] = [];
+  private wake: (() => void) | undefined;
+  private ended = false;
+  private seq = 0;
+  private readonly waiters = new Map<number, { resolve: (r: VerifyResult | undefined) => void; reject: (e: unknown) => void }>();
+  readonly run: VerifyRun;
+  readonly done: Promise<void>;
+
+  constructor(options: VerifyOptions) {
+    const feed = this;
+    const input = (async function* () {
+      for (;;) {
+        if (feed.pending.length > 0) {
+          const batch = feed.pending;
+          feed.pending = [];
+          yield batch;
+          continue;
+        }
+        if (feed.ended) return;
+        await new Promise<void>((r) => { feed.wake = r; });
+      }
+    })();
+    const run = verify(input, options);
+    this.run = run;
+    this.done = (async () => {
+      try {
+        for await (const batch of run.batches()) {
+          for (const r of batch) {
+            const w = r.line !== undefined ? this.waiters.get(r.line) : undefined;
+            if (!w) continue;
+            this.waiters.delete(r.line as number);
+            w.resolve(r);
+          }
+        }
+      } catch (e) {
+        for (const w of this.waiters.values()) w.reject(e);
+        this.waiters.clear();
+      } finally {
+        this.ended = true;
+        // Unanswered (stopped): undefined, and the job goes back to the queue.
+        for (const w of this.waiters.values()) w.resolve(undefined);
+        this.waiters.clear();
+      }
+    })();
+  }
+
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  ask(address: string): Promise<VerifyResult | undefined> {
+    if (this.ended) return Promise.resolve(undefined);
+    const line = ++this.seq;
+    const p = new Promise<VerifyResult | undefined>((resolve, reject) => this.waiters.set(line, { resolve, reject }));
+    this.pending.push({ text: address, line });
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+    return p;
+  }
+
+  /** No more jobs: what was asked is answered, then the run ends. */
+  end(): void {
+    this.ended = true;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
+
+/** Run a worker until `signal` aborts (then finish or hand back what it holds). */
+export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
+  const stats: WorkerStats = { done: 0, verdicts: { deliverable: 0, undeliverable: 0, risky: 0, unknown: 0 }, handedBack: 0, failed: 0, connections: 0, polite: { leases: 0, waitedMs: 0, backOffs: 0 } };
+  const keys = queueKeys(o.queueName);
+  const redis: Redis = openRedis(o.target, o.redis);
+  const stalled = Math.max(1_000, o.stalledIntervalMs ?? 30_000);
+  const politeness = new RedisPoliteness(redis, { leaseMs: stalled, ...o.politeness });
+  const stop = new AbortController(); // ends the verify runs (after the grace period)
+  const runs = new Map<string, Promise<RunFeed>>();
+  const runOptions = new Map<string, RunOptions>();
+  const name = o.name ?? `${hostname()}:${process.pid}${o.sourceIp ? ` ${o.sourceIp}` : ''}`;
+  const note = (message: string): void => o.onEvent?.({ type: 'note', message });
+  let closing = false;
+
+  const feedFor = (fp: string): Promise<RunFeed> => {
+    let f = runs.get(fp);
+    if (f) return f;
+    f = (async () => {
+      let ro = runOptions.get(fp);
+      if (!ro) {
+        const text = await redis.hget(keys.runs, fp);
+        if (!text) throw new UnrecoverableError(`the options of run ${fp} are not in Redis (the producer's data was deleted)`);
+        ro = JSON.parse(text) as RunOptions;
+        runOptions.set(fp, ro);
+      }
+      const perServer = ro.perHost ?? 2;
+      const base = o.sourceIp ? sourceBoundConnect(o.sourceIp) : undefined;
+      const connect = politeConnect({
+        politeness, perServer, ratePerServer: ro.ratePerHost ?? 0, signal: stop.signal,
+        ...(base ? { base } : {}),
+        onNote: (server, message) => note(`${server}: ${message}`),
+      }, stats.polite);
+      const jobs = o.jobs ?? defaultJobs(o.concurrency, ro.batchSize);
+      const options: VerifyOptions = {
+        ...ro,
+        // Every worker paces itself against the shared bucket, not a private one.
+        ratePerHost: 0,
+        helo: o.helo,
+        concurrency: o.concurrency,
+        dedupe: false,
+        readAhead: jobs + 100,
+        connect,
+        ...(o.resolve ? { resolve: o.resolve } : {}),
+        signal: stop.signal,
+        onEvent: (e: VerifyEvent) => {
+          if (e.type === 'warning') o.onEvent?.({ type: 'warning', message: e.message });
+          else if (e.type === 'note') note(`${e.host ? `${e.host}: ` : ''}${e.message}`);
+        },
+      };
+      const feed = new RunFeed(options);
+      void feed.done.then(() => {
+        stats.connections += feed.run.stats.connections;
+        if (runs.get(fp) === f) runs.delete(fp);
+      });
+      return feed;
+    })();
+    runs.set(fp, f);
+    f.catch(() => runs.delete(fp));
+    return f;
+  };
+
+  const learn = (r: VerifyResult): void => {
+    const at = r.address.lastIndexOf('@');
+    if (at < 0) return;
+    const domain = r.address.slice(at + 1);
+    const facts = { ...(r.catchAll !== null ? { catchAll: r.catchAll } : {}), ...(r.reason === 'greylisted' ? { greylistedAt: Date.now() } : {}) };
+    if (Object.keys(facts).length > 0) politeness.learn(domain, facts).catch(() => {});
+  };
+
+  const processor = async (job: Job<JobData>, token?: string): Promise<number> => {
+    const id = job.id as string;
+    const feed = await feedFor(job.data.f);
+    const r = await feed.ask(job.data.a);
+    if (!r) {
+      // Stopped before an answer: back to the queue for another worker, not a failure.
+      stats.handedBack++;
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    const { line: _line, input: _input, ...stored } = r;
+    // The result first, then the job completes: a crash in between repeats the job, never loses it.
+    await redis.multi().set(keys.result(id), JSON.stringify(stored), 'EX', RESULT_TTL_S).rpush(keys.done, id).exec();
+    stats.done++;
+    stats.verdicts[r.verdict]++;
+    learn(r);
+    o.onEvent?.({ type: 'result', result: r });
+    return 1;
+  };
+
+  const worker = new Worker<JobData, number>(o.queueName, processor, {
+    connection: bullConnection(o.target, o.redis),
+    prefix: PREFIX,
+    concurrency: o.jobs ?? defaultJobs(o.concurrency, 50),
+    lockDuration: stalled,
+    stalledInterval: stalled,
+    maxStalledCount: 3,
+    name,
+    autorun: false,
+  });
+  worker.on('error', (e) => o.onEvent?.({ type: 'warning', message: `queue: ${redact(e.message, o.target)}` }));
+  worker.on('failed', (_job, e) => {
+    if (e instanceof WaitingError || e?.name === 'WaitingError') return;
+    stats.failed++;
+    o.onEvent?.({ type: 'warning', message: `a job failed: ${redact(e?.message ?? 'unknown error', o.target)}` });
+  });
+
+  const beat = async (): Promise<void> => {
+    await redis.zadd(keys.workers, Date.now(), name).catch(() => {});
+  };
+  await beat();
+  const heartbeat = setInterval(() => { void beat(); }, 5_000);
+  heartbeat.unref?.();
+
+  const finished = new Promise<void>((resolve) => {
+    const onAbort = (): void => {
+      if (closing) return;
+      closing = true;
+      note('stopping: no new jobs; finishing the ones under way');
+      const grace = setTimeout(() => {
+        note('grace period over: handing the unanswered jobs back to the queue');
+        stop.abort();
+      }, o.graceMs ?? 15_000);
+      grace.unref?.();
+      // Stop fetching, then let the runs answer what they hold; close() waits for those jobs.
+      const closed = worker.close();
+      void Promise.all([...runs.values()].map((f) => f.then((x) => x.end(), () => {}))).then(() => closed).finally(() => {
+        clearTimeout(grace);
+        resolve();
+      });
+    };
+    if (o.signal.aborted) onAbort();
+    else o.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  void worker.run().catch((e: unknown) => o.onEvent?.({ type: 'warning', message: `queue: ${redact(e instanceof Error ? e.message : String(e), o.target)}` }));
+  await finished;
+  stop.abort();
+  await Promise.all([...runs.values()].map((f) => f.then((x) => x.done, () => {})));
+  clearInterval(heartbeat);
+  await redis.zrem(keys.workers, name).catch(() => {});
+  redis.disconnect();
+  return stats;
+}
+
+/** Jobs to hold: every connection's batch twice over (at least 20). */
+function defaultJobs(concurrency: number, batch = 50): number {
+  return Math.max(20, concurrency * batch * 2);
+}
