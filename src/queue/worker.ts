@@ -189,13 +189,42 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     return f;
   };
 
+  // What this worker already told Redis about a domain: written once, not per address.
+  const told = new Map<string, string>();
   const learn = (r: VerifyResult): void => {
     const at = r.address.lastIndexOf('@');
     if (at < 0) return;
     const domain = r.address.slice(at + 1);
     const facts = { ...(r.catchAll !== null ? { catchAll: r.catchAll } : {}), ...(r.reason === 'greylisted' ? { greylistedAt: Date.now() } : {}) };
-    if (Object.keys(facts).length > 0) politeness.learn(domain, facts).catch(() => {});
+    const key = `${facts.catchAll ?? ''}${facts.greylistedAt !== undefined ? 'g' : ''}`;
+    if (key === '' || (told.get(domain) === key && facts.greylistedAt === undefined)) return;
+    if (told.size > 50_000) told.clear();
+    told.set(domain, key);
+    politeness.learn(domain, facts).catch(() => {});
   };
+
+  // Results stored together: the answers of one transaction are one pipeline (the results,
+  // then one RPUSH of their ids), not one round trip each. A failed write fails those jobs.
+  let batch: { id: string; json: string; done: () => void; fail: (e: unknown) => void }[] = [];
+  const flush = async (): Promise<void> => {
+    const b = batch;
+    batch = [];
+    const pipe = redis.pipeline();
+    for (const x of b) pipe.set(keys.result(x.id), x.json, 'EX', RESULT_TTL_S);
+    pipe.rpush(keys.done, ...b.map((x) => x.id));
+    try {
+      const replies = (await pipe.exec()) ?? [];
+      const err = replies.find(([e]) => e)?.[0];
+      if (err || replies.length !== b.length + 1) throw err ?? new Error('Redis did not answer every write');
+      for (const x of b) x.done();
+    } catch (e) {
+      for (const x of b) x.fail(e);
+    }
+  };
+  const store = (id: string, json: string): Promise<void> => new Promise((done, fail) => {
+    if (batch.length === 0) setImmediate(() => { void flush(); });
+    batch.push({ id, json, done, fail });
+  });
 
   const processor = async (job: Job<JobData>, token?: string): Promise<number> => {
     const id = job.id as string;
@@ -209,7 +238,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     }
     const { line: _line, input: _input, ...stored } = r;
     // The result first, then the job completes: a crash in between repeats the job, never loses it.
-    await redis.multi().set(keys.result(id), JSON.stringify(stored), 'EX', RESULT_TTL_S).rpush(keys.done, id).exec();
+    await store(id, JSON.stringify(stored));
     stats.done++;
     stats.verdicts[r.verdict]++;
     learn(r);
