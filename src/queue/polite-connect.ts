@@ -20,6 +20,11 @@ export interface PoliteConnectOptions {
   ratePerServer?: number;
   base?: Connect;
   signal?: AbortSignal;
+  /**
+   * Take a connection lease here (default). false when the host queue already holds one through
+   * SharedServers: then only the shared rate is applied here.
+   */
+  leases?: boolean;
   /** A note for --verbose (a back-off, a lowered limit, a lost lease). */
   onNote?: (server: string, message: string) => void;
 }
@@ -35,6 +40,14 @@ export interface PoliteStats {
 export function politeConnect(o: PoliteConnectOptions, stats: PoliteStats = { leases: 0, waitedMs: 0, backOffs: 0 }): Connect {
   const p = o.politeness;
   const base = o.base ?? connectTransport;
+  const rate = o.ratePerServer ?? 0;
+  if (o.leases === false) {
+    // Leases and back-off live in the host queue (SharedServers): only the shared rate here.
+    return rate > 0 ? async (target, deadlineAt) => {
+      const c = await base(target, deadlineAt);
+      return c.ok ? { ...c, transport: rated(c.transport, target.address, p, rate, o.signal) } : c;
+    } : base;
+  }
   return async (target, deadlineAt) => {
     const server = target.address;
     const t0 = Date.now();
@@ -140,4 +153,40 @@ function countRcpt(bytes: Buffer): number {
   const s = bytes.toString('latin1');
   for (let i = s.indexOf('RCPT TO:'); i >= 0; i = s.indexOf('RCPT TO:', i + 8)) if (i === 0 || s[i - 1] === '\n') n++;
   return n;
+}
+
+/** A transport whose command lines carrying RCPT TO wait for the shared bucket before they go. */
+function rated(t: Transport, server: string, p: RedisPoliteness, rate: number, signal: AbortSignal | undefined): Transport {
+  let pending: Promise<void> | undefined;
+  let failure: ReturnType<Transport['write']>;
+  let waited = 0;
+  return {
+    get isTls() { return t.isTls; },
+    get localAddress() { return t.localAddress; },
+    readReply: async (d) => {
+      if (pending) await pending;
+      if (failure) return { ok: false, ...failure };
+      return t.readReply(d + waited);
+    },
+    write: (bytes) => {
+      const n = countRcpt(bytes);
+      if (n === 0 && !pending) return t.write(bytes);
+      const before = pending;
+      pending = (async () => {
+        if (before) await before;
+        const s = Date.now();
+        if (n > 0) await p.rate(server, n, rate, signal).catch(() => {});
+        waited += Date.now() - s;
+        const f = t.write(bytes);
+        if (f) failure = f;
+      })();
+      return undefined;
+    },
+    pendingFailure: () => failure ?? t.pendingFailure?.(),
+    upgradeTls: async (opts, d) => {
+      if (pending) await pending;
+      return t.upgradeTls(opts, d + waited);
+    },
+    close: () => t.close(),
+  };
 }

@@ -45,6 +45,13 @@ if untilAt > cur then redis.call('SET', KEYS[1], untilAt, 'PX', len) end
 redis.call('SET', KEYS[2], len, 'PX', len + tonumber(ARGV[2]))
 return len`;
 
+/** KEYS: backoff. ARGV: ms. → the back-off end (epoch ms, Redis's clock) now in force. */
+const BACKOFF_FOR = `${NOW}
+local untilAt = now + tonumber(ARGV[1])
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilAt > cur then redis.call('SET', KEYS[1], untilAt, 'PX', tonumber(ARGV[1])) return untilAt end
+return cur`;
+
 /** KEYS: max, good. ARGV: perServer, openNow, ttlMs. → the new limit. */
 const LOWER = `local cur = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
 local m = math.max(1, math.min(cur - 1, tonumber(ARGV[2])))
@@ -175,6 +182,12 @@ export class RedisPoliteness {
   /** A 421 or "too many connections": no new connection to `server` for a while (doubling). Returns ms. */
   async backOff(server: string): Promise<number> {
     return Number(await this.run(BACKOFF, [this.key(server, 'backoff'), this.key(server, 'backoff-len')], [this.backoffMs, this.maxBackoffMs]));
+  }
+
+  /** A back-off of a given length (the caller's own doubling): everyone waits at least `ms`. */
+  async backOffFor(server: string, ms: number): Promise<void> {
+    if (!(ms > 0)) return;
+    await this.run(BACKOFF_FOR, [this.key(server, 'backoff')], [Math.ceil(ms)]);
   }
 
   /** "Too many connections" with `openNow` open: the limit for everyone becomes at most that. */

@@ -16,6 +16,7 @@ import { bullConnection, openRedis, type RedisExtra } from './connection.js';
 import { PREFIX, queueKeys, RESULT_TTL_S, type JobData, type RunOptions } from './jobs.js';
 import { politeConnect, sourceBoundConnect, type PoliteStats } from './polite-connect.js';
 import { RedisPoliteness, type PolitenessOptions } from './politeness.js';
+import { SharedServers } from './shared-servers.js';
 import { redact, type RedisTarget } from './redis-url.js';
 
 export interface QueueWorkerOptions {
@@ -138,6 +139,23 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   const stop = new AbortController(); // ends the verify runs (after the grace period)
   const runs = new Map<string, Promise<RunFeed>>();
   const runOptions = new Map<string, RunOptions>();
+  const sharedServers: SharedServers[] = [];
+  /** Catch-all answers from Redis (or learned here), by domain; looked up once per domain. */
+  const catchAllKnown = new Map<string, boolean>();
+  const factsAsked = new Map<string, Promise<void>>();
+  const askFacts = (address: string): Promise<void> | undefined => {
+    const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+    if (domain.startsWith('[') || catchAllKnown.has(domain)) return undefined;
+    let p = factsAsked.get(domain);
+    if (!p) {
+      if (factsAsked.size > 50_000) factsAsked.clear();
+      p = politeness.domainFacts(domain).then((f) => {
+        if (f.catchAll !== null) catchAllKnown.set(domain, f.catchAll);
+      }, () => {});
+      factsAsked.set(domain, p);
+    }
+    return p;
+  };
   const name = o.name ?? `${hostname()}:${process.pid}${o.sourceIp ? ` ${o.sourceIp}` : ''}`;
   const note = (message: string): void => o.onEvent?.({ type: 'note', message });
   let closing = false;
@@ -155,8 +173,12 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
       }
       const perServer = ro.perHost ?? 2;
       const base = o.sourceIp ? sourceBoundConnect(o.sourceIp) : undefined;
+      // Connection slots per server IP and the 421 back-off: the host queue asks SharedServers
+      // (leases in Redis); the shared RCPT rate is applied where the commands are written.
+      const servers = new SharedServers(politeness, perServer, (e) => o.onEvent?.({ type: 'warning', message: `Redis: ${redact(e instanceof Error ? e.message : String(e), o.target)}` }));
+      sharedServers.push(servers);
       const connect = politeConnect({
-        politeness, perServer, ratePerServer: ro.ratePerHost ?? 0, signal: stop.signal,
+        politeness, perServer, ratePerServer: ro.ratePerHost ?? 0, signal: stop.signal, leases: false,
         ...(base ? { base } : {}),
         onNote: (server, message) => note(`${server}: ${message}`),
       }, stats.polite);
@@ -170,6 +192,9 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
         dedupe: false,
         readAhead: jobs + 100,
         connect,
+        servers,
+        // What any worker learned about a domain's catch-all: no second probe (filled before each address is asked).
+        knownCatchAll: catchAllKnown,
         ...(o.resolve ? { resolve: o.resolve } : {}),
         signal: stop.signal,
         onEvent: (e: VerifyEvent) => {
@@ -200,6 +225,10 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     if (key === '' || (told.get(domain) === key && facts.greylistedAt === undefined)) return;
     if (told.size > 50_000) told.clear();
     told.set(domain, key);
+    if (facts.catchAll !== undefined) {
+      if (catchAllKnown.size > 50_000) catchAllKnown.clear();
+      catchAllKnown.set(domain.toLowerCase(), facts.catchAll);
+    }
     politeness.learn(domain, facts).catch(() => {});
   };
 
@@ -229,6 +258,8 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   const processor = async (job: Job<JobData>, token?: string): Promise<number> => {
     const id = job.id as string;
     const feed = await feedFor(job.data.f);
+    const facts = askFacts(job.data.a);
+    if (facts) await facts;
     const r = await feed.ask(job.data.a);
     if (!r) {
       // Stopped before an answer: back to the queue for another worker, not a failure.
@@ -294,6 +325,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   await finished;
   stop.abort();
   await Promise.all([...runs.values()].map((f) => f.then((x) => x.done, () => {})));
+  await Promise.all(sharedServers.map((x) => x.close()));
   clearInterval(heartbeat);
   await redis.zrem(keys.workers, name).catch(() => {});
   redis.disconnect();

@@ -116,7 +116,7 @@ export async function run(): Promise<void> {
       const procs: ChildProcess[] = [];
       for (let i = 0; i < n; i++) {
         const child = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--queue-name', queueName, '--source-ip', `127.0.0.${70 + i}`, '--helo', 'bench.example.net',
-          '--concurrency', '50', '--resolver', w.dns], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+          '--concurrency', '50', '--resolver', w.dns, ...(process.env.QUEUE_BENCH_JOBS ? ['--jobs', process.env.QUEUE_BENCH_JOBS] : [])], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
         procs.push(child);
         await new Promise<void>((resolve) => {
           let err = '';
