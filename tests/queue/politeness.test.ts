@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RedisPoliteness } from '../../src/queue/politeness.js';
+import { SharedServers } from '../../src/queue/shared-servers.js';
 import { dropKeys, REDIS_ADDR, redisSkipped, requirePassword } from './redis-peer.js';
 
 const peer = inject('redisPeer');
@@ -117,6 +118,38 @@ describe.skipIf(redisSkipped(peer))(`Redis politeness on ${REDIS_ADDR}`, () => {
     const took = Date.now() - t0;
     expect(took).toBeGreaterThanOrEqual(450);
     expect(took).toBeLessThan(3000);
+  });
+
+  it("SharedServers gives verify's host queue a synchronous view of the shared slots and back-off", async () => {
+    const S = '192.0.2.8';
+    const a = new SharedServers(new RedisPoliteness(client(), { namespace: ns, leaseMs: 1000 }), 2);
+    const b = new SharedServers(new RedisPoliteness(client(), { namespace: ns, leaseMs: 1000 }), 2);
+    // The host queue's way: acquire, and when refused, ask again at notBefore (or soon).
+    const take = async (s: SharedServers, ms = 2000): Promise<boolean> => {
+      for (const t0 = Date.now(); Date.now() - t0 < ms;) {
+        if (s.acquire(S, Date.now())) return true;
+        await sleep(Math.max(5, Math.min(50, s.notBefore(S) - Date.now())));
+      }
+      return false;
+    };
+    expect(await take(a)).toBe(true);
+    expect(await take(a)).toBe(true);
+    expect(a.openTo(S)).toBe(2);
+    expect(await take(b, 300)).toBe(false); // both slots are a's
+    a.release(S);
+    expect(await take(b)).toBe(true);
+    a.release(S);
+    b.release(S);
+    await sleep(50);
+    // One worker's 421 back-off holds the other off too.
+    a.backOff(S, Date.now() + 500);
+    await sleep(50);
+    const t0 = Date.now();
+    expect(await take(b)).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    await a.close();
+    await b.close();
+    expect(await new RedisPoliteness(client(), { namespace: ns }).held(S)).toBe(0);
   });
 
   it('domain facts (catch-all, greylisting) learned by one worker are seen by another', async () => {
