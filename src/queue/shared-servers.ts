@@ -26,7 +26,12 @@ export class SharedServers implements ServerPoliteness {
   private readonly timer: ReturnType<typeof setInterval>;
   private closed = false;
 
-  constructor(private readonly p: RedisPoliteness, private readonly perServer: number, private readonly onError?: (e: unknown) => void) {
+  /**
+   * `workers()`: how many workers share the limit now. Each keeps to its fair share of a
+   * server's slots (--per-host / workers, rounded up), so one worker's idle sessions do not
+   * hold slots another worker is waiting for.
+   */
+  constructor(private readonly p: RedisPoliteness, private readonly perServer: number, private readonly onError?: (e: unknown) => void, private readonly workers: () => number = () => 1) {
     // Leases outlive slow sessions only while this worker renews them; spares not taken go back.
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(p.leaseMs / 3)));
     this.timer.unref?.();
@@ -48,6 +53,7 @@ export class SharedServers implements ServerPoliteness {
   acquire(address: string, now: number): boolean {
     const l = this.local(address);
     if (l.notBefore > now || this.closed) return false;
+    if (l.inUse.length >= Math.ceil(this.perServer / Math.max(1, this.workers()))) return false;
     const spare = l.spare.pop();
     if (spare) {
       l.inUse.push(spare.lease);

@@ -175,7 +175,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
       const base = o.sourceIp ? sourceBoundConnect(o.sourceIp) : undefined;
       // Connection slots per server IP and the 421 back-off: the host queue asks SharedServers
       // (leases in Redis); the shared RCPT rate is applied where the commands are written.
-      const servers = new SharedServers(politeness, perServer, (e) => o.onEvent?.({ type: 'warning', message: `Redis: ${redact(e instanceof Error ? e.message : String(e), o.target)}` }));
+      const servers = new SharedServers(politeness, perServer, (e) => o.onEvent?.({ type: 'warning', message: `Redis: ${redact(e instanceof Error ? e.message : String(e), o.target)}` }), () => liveWorkers);
       sharedServers.push(servers);
       const connect = politeConnect({
         politeness, perServer, ratePerServer: ro.ratePerHost ?? 0, signal: stop.signal, leases: false,
@@ -294,11 +294,17 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     o.onEvent?.({ type: 'warning', message: `a job failed: ${redact(e?.message ?? 'unknown error', o.target)}` });
   });
 
+  // Heartbeats: --status lists the workers; each worker keeps to its share of a server's slots.
+  let liveWorkers = 1;
   const beat = async (): Promise<void> => {
-    await redis.zadd(keys.workers, Date.now(), name).catch(() => {});
+    const [, count] = await Promise.all([
+      redis.zadd(keys.workers, Date.now(), name),
+      redis.zcount(keys.workers, Date.now() - 6_000, '+inf'),
+    ]).catch(() => [0, liveWorkers]);
+    liveWorkers = Math.max(1, Number(count));
   };
   await beat();
-  const heartbeat = setInterval(() => { void beat(); }, 5_000);
+  const heartbeat = setInterval(() => { void beat(); }, 2_000);
   heartbeat.unref?.();
 
   const finished = new Promise<void>((resolve) => {
