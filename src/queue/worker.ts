@@ -188,6 +188,9 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
         // Every worker paces itself against the shared bucket, not a private one.
         ratePerHost: 0,
         helo: o.helo,
+        // Jobs trickle in (each worker gets a share): a session waits longer for the next
+        // addresses of its server before it QUITs, within this worker's share of the slots.
+        lingerMs: ro.lingerMs ?? 1_000,
         concurrency: o.concurrency,
         dedupe: false,
         readAhead: jobs + 100,

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startScriptServer, type ScriptServer } from '../../src/demo/smtp-script-server.js';
@@ -21,6 +22,7 @@ import { expectNoMessageSent } from '../helpers/smtp.js';
 import { dropKeys, REDIS_ADDR, redisSkipped, redisUrl, requirePassword } from './redis-peer.js';
 
 const peer = inject('redisPeer');
+const validate = new Ajv2020.default({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(`${ROOT}/data/schema/verify-result.schema.json`, 'utf8')) as object);
 
 interface Proc { child: ChildProcess; stdout: string; stderr: string; exited: Promise<number | null> }
 
@@ -142,6 +144,9 @@ describe.skipIf(redisSkipped(peer))(`verify --queue and worker over Redis on ${R
     expect(out.length).toBe(addresses.length);
     expect([...seen.values()].every((n) => n === 1)).toBe(true);
     for (const r of out) expect({ a: r.address, v: r.verdict }).toEqual({ a: r.address, v: expected.get(r.address as string) });
+    // The same documented objects as in-process, each with its input line.
+    for (const r of out) expect(validate(r) ? [] : validate.errors).toEqual([]);
+    expect(out.map((r) => r.line as number).sort((x, y) => x - y)).toEqual(addresses.map((_, i) => i + 1));
     // --per-host 2 is global: three workers could have opened 6 to the shared IP without Redis.
     expect(shared.maxOpen).toBeLessThanOrEqual(2);
     expect(catchAll.maxOpen).toBeLessThanOrEqual(2);
