@@ -117,6 +117,14 @@ class Producer {
     signal?.addEventListener('abort', onAbort, { once: true });
     this.redis = openRedis(this.q.target, this.q.redis);
     this.blocker = openRedis(this.q.target, this.q.redis);
+    // A lost connection is retried (and the run waits for it): said once, not silently.
+    let lost = false;
+    this.redis.on('reconnecting', () => {
+      if (lost || this.stopping) return;
+      lost = true;
+      this.event({ type: 'warning', message: `lost the connection to Redis at ${this.q.target.display}; retrying (Ctrl-C twice stops at once)` });
+    });
+    this.redis.on('ready', () => { lost = false; });
     this.queue = new Queue(this.q.queueName, { connection: bullConnection(this.q.target, this.q.redis), prefix: PREFIX });
     this.queue.on('error', () => {}); // surfaces through the calls that fail
     const timer = setInterval(() => { void this.reconcile().catch((e: unknown) => this.fail(e)); }, this.q.reconcileMs ?? 5_000);
@@ -139,7 +147,8 @@ class Producer {
       }
       this.stopping = true;
       this.blocker.disconnect();
-      await Promise.allSettled([pump, collector]);
+      // A command waiting for an unreachable Redis must not hold Ctrl-C: wait at most 2 s.
+      await Promise.race([Promise.allSettled([pump, collector]), new Promise((r) => { setTimeout(r, 2_000).unref?.(); })]);
       if (this.out.length > 0) yield this.out;
       if (this.error !== undefined && !signal?.aborted) throw this.error;
     } finally {
