@@ -172,7 +172,9 @@ function textFor(reason: Reason, permanent: boolean | undefined): { meaning: str
 export function decide(input: ReplyInput, useIndex: boolean): TextClassification {
   const c = getCatalog();
   const n = normalize(input);
-  const lower = n.text.toLowerCase();
+  let lower = n.text.toLowerCase();
+  // Turkish capital dotted I lower-cases to "i" + U+0307, which would split the word in two.
+  if (lower.includes('\u0307')) lower = lower.replace(/i\u0307/g, 'i');
   const words = wordsOf(lower);
   const facts = extractFacts(n.text, lower, words);
   const cls = n.code !== undefined ? Math.floor(n.code / 100) : n.enhanced ? Number(n.enhanced[0]) : undefined;
