@@ -25,7 +25,11 @@ const INNER_ENH = /(?:^|[\s(#])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s)\]:;,]|
 const SAID_CODE = /(?:said|to me|response):\s*([2-5][0-9][0-9])[ -](?:([245])\.([0-9]{1,3})\.([0-9]{1,3})\s)?/i;
 // In a log line the reply sits after a prefix; "550 5.1.1" (code and enhanced code of one class)
 // is distinctive enough to find it there.
-const CODE_PAIR = /(?:^|[\s:(])([245])([0-9][0-9])[ -]([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s,;:]|$)/;
+const CODE_PAIR = /(?:^|[\s:(;'"#[])([245])([0-9][0-9])[ -]([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s,;:'"\]]|$)/;
+// A pasted DSN (RFC 3464) names the reply in its Diagnostic-Code field and the enhanced code in
+// its Status field, wherever they sit in the paragraph.
+const DIAG_CODE = /diagnostic-code:\s*[a-z0-9-]+\s*;\s*([2-5][0-9][0-9])(?=[\s-]|$)/i;
+const STATUS_FIELD = /(?:^|\s)status:\s*([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s;,)]|$)/i;
 // Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<...>": the log names the stage.
 const STAGE_HINT =
   /in reply to (rcpt to|rcpt|mail from|end of data|data|ehlo|helo|lhlo|starttls) command|after (rcpt to|mail from|end of data|data|ehlo|helo|initial connection)|(while receiving the initial server greeting)|reject: (rcpt|mail|data|end-of-message|ehlo|helo|connect) from/i;
@@ -87,8 +91,15 @@ export function normalize(input: ReplyInput): Normalized {
       if (p && p[1] === p[3]) {
         code = Number(`${p[1]}${p[2]}`);
         enhanced ??= `${p[3]}.${Number(p[4])}.${Number(p[5])}`;
+      } else if (text.includes(':')) {
+        const d = DIAG_CODE.exec(text);
+        if (d) code = Number(d[1]);
       }
     }
+  }
+  if (enhanced === undefined && text.includes(':')) {
+    const s = STATUS_FIELD.exec(text);
+    if (s && (code === undefined || String(code)[0] === s[1])) enhanced = `${s[1]}.${Number(s[2])}.${Number(s[3])}`;
   }
   if (enhanced === undefined) {
     const m = INNER_ENH.exec(text.slice(0, 200));

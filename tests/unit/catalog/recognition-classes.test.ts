@@ -1,0 +1,117 @@
+// Classes of reply text that recognition must read whatever the instance: pasted DSN fields
+// (RFC 3464 Diagnostic-Code / Status, quoted and '#'-prefixed code pairs), weak cues in any
+// language never outranking a strong enhanced code (fast-check), the 14-language notices of the
+// corpus all right, CJK phrases inside longer runs, Turkish capitals, and Postfix's
+// "too many errors" as a connection limit.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../helpers/cli.js';
+import { classifyReply, parseReplyText, type Reason } from '../../../src/catalog/match-text.js';
+
+describe('pasted DSN paragraphs and log lines: the codes are found where they sit', () => {
+  const cases: [string, number | undefined, string | undefined][] = [
+    ["Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'", 550, '5.1.1'],
+    ['#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##', 550, '5.1.1'],
+    ['Diagnostic-Code: smtp;552 5.2.2 Over quota', 552, '5.2.2'],
+    ['Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 550 sorry', 550, '5.2.2'],
+    ['Action: delayed Status: 4.4.7 Diagnostic-Code: X-Postfix; delivery temporarily suspended', undefined, '4.4.7'],
+    // A status of another class than the reply's code is not taken as its enhanced code.
+    ['Status: 4.2.2 Diagnostic-Code: smtp; 550 no', 550, undefined],
+  ];
+  for (const [text, code, enhanced] of cases) {
+    it(text.slice(0, 60), () => {
+      const p = parseReplyText({ text });
+      expect(p.code).toBe(code);
+      expect(p.enhanced).toBe(enhanced);
+    });
+  }
+
+  it('decides a DSN whose only evidence is the Status field from that field', () => {
+    const c = classifyReply({ text: 'Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 550 sorry' });
+    expect(c.reason).toBe('mailboxfull');
+    expect(c.evidence.decidedBy).toBe('enhanced');
+    expect(c.inferred).toBe(true);
+  });
+});
+
+describe('precedence over weak cues in any language (property)', () => {
+  const strong: [string, Reason][] = [
+    ['550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown', 'userunknown'],
+    ['550 5.1.1 sorry', 'userunknown'],
+    ['452 4.2.2 Mailbox full', 'mailboxfull'],
+    ['552 5.2.2 sorry', 'mailboxfull'],
+    ['552 5.2.3 Message length exceeds administrative limit', 'exceedlimit'],
+    ['552 5.3.4 Message size exceeds fixed maximum message size', 'mesgtoobig'],
+    ['550 5.2.1 Mailbox disabled, not accepting messages', 'suspend'],
+  ];
+  const weak = [
+    'Giving up on 192.0.2.1.',
+    'This message has been in the queue too long.',
+    'connect to mx.example.com[192.0.2.1]:25: Connection timed out',
+    'Delivery to the following recipients has been delayed.',
+    'THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE. Your message could not be delivered for 4.0 hour(s).',
+    'Die Zustellung Ihrer Nachricht hat sich verzögert.',
+    'La remise de votre message a été retardée.',
+    'Доставка вашего сообщения задерживается.',
+    'メッセージの配信が遅延しています。',
+    '邮件投递延迟。',
+    'Việc gửi thư của bạn đã bị trì hoãn.',
+    'Η παράδοση του μηνύματός σας καθυστερεί.',
+  ];
+  it('a strong reply keeps its reason whatever weak cues surround it', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...strong), fc.array(fc.constantFrom(...weak), { maxLength: 3 }), fc.array(fc.constantFrom(...weak), { maxLength: 3 }), ([reply, reason], before, after) => {
+        const c = classifyReply({ text: [...before, reply, ...after].join(' ') });
+        expect(c.reason).toBe(reason);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a weak cue alone still names the expiry, with its pattern as evidence', () => {
+    for (const w of weak.slice(2)) {
+      const c = classifyReply({ text: w });
+      expect(c.reason, w).toBe('expired');
+      expect(c.evidence.patterns.some((p) => p.weak), w).toBe(true);
+    }
+  });
+});
+
+describe('other languages', () => {
+  const rows = readFileSync(join(ROOT, 'fixtures', 'replies', 'train.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split('\t'))
+    // eslint-disable-next-line no-control-regex
+    .filter((f) => /[^\u0000-\u024f]/.test(f[4] ?? ''));
+
+  it('every non-Latin-script line of the corpus is read right (14 languages, six notices)', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(60);
+    const wrong = rows.filter((f) => classifyReply({ text: (f[4] ?? '').replace(/\\n/g, '\n') }).reason !== f[0]).map((f) => `${f[0]}: ${f[4]}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it('finds Japanese and Chinese phrases inside a longer run of characters (no word boundaries)', () => {
+    expect(classifyReply({ text: '送信先のメールボックスがいっぱいのため配信できませんでした' }).reason).toBe('mailboxfull');
+    expect(classifyReply({ text: '此邮件太大无法投递' }).reason).toBe('mesgtoobig');
+    expect(classifyReply({ text: '系统找不到该地址请检查' }).reason).toBe('userunknown');
+  });
+
+  it('reads Turkish capitals (dotted İ) as the same words', () => {
+    expect(classifyReply({ text: 'İLETİ ÇOK BÜYÜK' }).reason).toBe('mesgtoobig');
+    expect(classifyReply({ text: 'ALICI BULUNAMADI' }).reason).toBe('userunknown');
+  });
+});
+
+describe("Postfix's 421 '… Error: too many errors'", () => {
+  it('is a per-connection limit (toomanyconn), decided by its pattern over the X.7.0 prior', () => {
+    for (const text of ['421 4.7.0 mx.example.com Error: too many errors', '421 mx.example.com Error: too many errors']) {
+      const c = classifyReply({ text, stage: 'rcpt' });
+      expect(c.reason).toBe('toomanyconn');
+      expect(c.patternId).toBe('postfix.too-many-errors');
+      expect(c.permanent).toBe(false);
+    }
+  });
+});
