@@ -3,11 +3,15 @@
 // only match as whole words (one word, or one per alternative of a mandatory group), or else
 // under a literal substring it always contains; a line is then tested only against the
 // patterns whose words or substrings it holds. Pure, no I/O; knows nothing of reasons.
-import { branchLiterals, NON_ASCII, splitTopLevel, WORD } from './regex-literals.js';
+import { branchLiterals, NON_ASCII, splitTopLevel } from './regex-literals.js';
+import { WORD_CLASS } from './reply-facts.js';
+
+// The text is already lower-cased: a case-sensitive scan finds the same words, faster.
+const LOWER_WORD = new RegExp(`[${WORD_CLASS}]+`, 'g');
 
 /** The words of a lower-cased text, as the index knows them. */
 export function wordsOf(lower: string): string[] {
-  return lower.match(WORD) ?? [];
+  return lower.match(LOWER_WORD) ?? [];
 }
 
 export interface IndexedItem { sources: string[]; partial: boolean }
