@@ -79,10 +79,20 @@ export interface Catalog {
   regexCount: number;
 }
 
+/**
+ * Whether a regex source needs the i flag: every text is matched lower-cased, so only a source
+ * with a capital letter outside an escape does. Without the flag V8 scans the Unicode word-class
+ * boundaries several times faster.
+ */
+function caseFlag(src: string): string {
+  const bare = src.replace(/\\./g, '');
+  return bare !== bare.toLowerCase() ? 'i' : '';
+}
+
 /** One regex for a list of alternatives, matching only at word boundaries unless `partial`. */
 function wrap(srcs: string[], partial = false): RegExp {
   const body = srcs.map((s) => `(?:${s})`).join('|');
-  return new RegExp(partial ? body : `(?<![${WORD_CLASS}])(?:${body})(?![${WORD_CLASS}])`, 'i');
+  return new RegExp(partial ? body : `(?<![${WORD_CLASS}])(?:${body})(?![${WORD_CLASS}])`, caseFlag(body));
 }
 
 function codeSet(list: string[] | undefined, kind: 'basic' | 'enhanced'): RegExp | undefined {

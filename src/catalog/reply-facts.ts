@@ -45,9 +45,15 @@ const ZONE_PHRASE = new RegExp(
 );
 const ALIASES = T.zoneAliases.map((a) => ({ re: new RegExp(`(?<![${WORD_CLASS}])(?:${a.match})(?![${WORD_CLASS}])`, 'i'), zone: a.zone, weak: a.weak === true }));
 // One scan tells whether any alias can match at all (most lines name no list).
-const ANY_ALIAS = new RegExp(T.zoneAliases.map((a) => `(?:${a.match})`).join('|'), 'i');
-const KNOWN_ZONES = new RegExp(T.knownZones.map((z) => z.replace(/[.]/g, '\\.')).join('|'), 'gi');
-const CODES = new RegExp(`(?:^|[^${WORD_CLASS}_])(${T.providerCodes.map((c) => `(?:${c.match})`).join('|')})(?![${WORD_CLASS}_])`, 'gi');
+// These three run on the lower-cased text: without the i flag when their sources are lower case
+// (V8 scans case-insensitive classes of these Unicode ranges several times slower).
+const caseFlag = (src: string): string => (/[A-Z]/.test(src.replace(/\\./g, '')) ? 'i' : '');
+const ANY_ALIAS_SRC = T.zoneAliases.map((a) => `(?:${a.match})`).join('|');
+const ANY_ALIAS = new RegExp(ANY_ALIAS_SRC, caseFlag(ANY_ALIAS_SRC));
+const KNOWN_ZONES_SRC = T.knownZones.map((z) => z.replace(/[.]/g, '\\.')).join('|');
+const KNOWN_ZONES = new RegExp(KNOWN_ZONES_SRC, `g${caseFlag(KNOWN_ZONES_SRC)}`);
+const CODES_SRC = T.providerCodes.map((c) => `(?:${c.match})`).join('|');
+const CODES = new RegExp(`(?:^|[^${WORD_CLASS}_])(${CODES_SRC})(?![${WORD_CLASS}_])`, `g${caseFlag(CODES_SRC)}`);
 
 const IPV4 = /(?<![0-9.])(?:25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})(?:\.(?:25[0-5]|2[0-4][0-9]|1?[0-9]{1,2})){3}(?![0-9]|\.[0-9])/g;
 const IPV6 = /(?<![0-9a-f:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![0-9a-f:/])/gi;
@@ -157,7 +163,7 @@ export function extractFacts(text: string, lower = text.toLowerCase(), words: re
     if (ips.length) facts.ips = ips;
   }
   const codes: string[] = [];
-  eachMatch(CODES, text, (m) => pushUnique(codes, (m[1] ?? '').replace(/^[([](.*)[)\]]$/, '$1').toUpperCase()));
+  eachMatch(CODES, lower, (m) => pushUnique(codes, (m[1] ?? '').replace(/^[([](.*)[)\]]$/, '$1').toUpperCase()));
   if (codes.length) facts.providerCodes = codes;
   if (lower.includes('http') || lower.includes('www.')) {
     const urls: string[] = [];
