@@ -29,6 +29,9 @@ const CODE_PAIR = /(?:^|[\s:(;'"#[])([245])([0-9][0-9])[ -]([245])\.([0-9]{1,3})
 // A pasted DSN (RFC 3464) names the reply in its Diagnostic-Code field and the enhanced code in
 // its Status field, wherever they sit in the paragraph.
 const DIAG_CODE = /diagnostic-code:\s*[a-z0-9-]+\s*;\s*([2-5][0-9][0-9])(?=[\s-]|$)/i;
+// Exim's "SMTP error from remote mail server after MAIL FROM:<…>: 553 sorry…" and other log lines
+// that quote a bare reply after a colon.
+const AFTER_COLON_CODE = /:\s+([45][0-9][0-9])(?:[ -](?=[^0-9\s])|$)/;
 const STATUS_FIELD = /(?:^|\s)status:\s*([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s;,)]|$)/i;
 // Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<...>": the log names the stage.
 const STAGE_HINT =
@@ -92,7 +95,7 @@ export function normalize(input: ReplyInput): Normalized {
         code = Number(`${p[1]}${p[2]}`);
         enhanced ??= `${p[3]}.${Number(p[4])}.${Number(p[5])}`;
       } else if (text.includes(':')) {
-        const d = DIAG_CODE.exec(text);
+        const d = DIAG_CODE.exec(text) ?? AFTER_COLON_CODE.exec(text);
         if (d) code = Number(d[1]);
       }
     }

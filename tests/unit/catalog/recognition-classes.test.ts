@@ -19,6 +19,10 @@ describe('pasted DSN paragraphs and log lines: the codes are found where they si
     ['Action: delayed Status: 4.4.7 Diagnostic-Code: X-Postfix; delivery temporarily suspended', undefined, '4.4.7'],
     // A status of another class than the reply's code is not taken as its enhanced code.
     ['Status: 4.2.2 Diagnostic-Code: smtp; 550 no', 550, undefined],
+    // Exim quotes a bare reply after the command it answered; a port or a time is no code.
+    ['SMTP error from remote mail server after MAIL FROM:<alice@example.org> SIZE=1234: 553 sorry, that domain isn\'t allowed', 553, undefined],
+    ['connect to mx.example.com[192.0.2.1]:25: Connection refused', undefined, undefined],
+    ['Dec  7 01:23:45 mx postfix/smtp[123]: deferred', undefined, undefined],
   ];
   for (const [text, code, enhanced] of cases) {
     it(text.slice(0, 60), () => {
@@ -27,6 +31,12 @@ describe('pasted DSN paragraphs and log lines: the codes are found where they si
       expect(p.enhanced).toBe(enhanced);
     });
   }
+
+  it("reads Exim's 'after MAIL FROM' reply as a refused sender (code and stage from the log line)", () => {
+    const c = classifyReply({ text: "SMTP error from remote mail server after MAIL FROM:<alice@example.org> SIZE=1234: 553 sorry, that domain isn't allowed" });
+    expect(c.reason).toBe('rejected');
+    expect(c.evidence.basic).toEqual({ code: 553, stage: 'mail', reason: 'rejected' });
+  });
 
   it('decides a DSN whose only evidence is the Status field from that field', () => {
     const c = classifyReply({ text: 'Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 550 sorry' });
