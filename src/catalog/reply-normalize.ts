@@ -84,6 +84,9 @@ export function normalize(input: ReplyInput): Normalized {
   let text = parts.length === 1 ? (parts[0] as string) : parts.join(' ');
   if (/\s\s|[\t\r\f\v\u00a0\u2000-\u200b\u3000]/.test(text)) text = text.replace(/\s+/g, ' ').trim();
   if (text.length > MAX_TEXT) text = text.slice(0, MAX_TEXT);
+  // Decomposed accents (NFD Vietnamese, a Hindi nukta typed apart) read like the composed
+  // wording the patterns are written in.
+  if (/[\u0300-\u036f\u093c\u0951-\u0954]/.test(text)) text = text.normalize('NFC');
   if (code === undefined) {
     const s = SAID_CODE.exec(text);
     if (s) {

@@ -109,6 +109,14 @@ describe('other languages', () => {
     expect(classifyReply({ text: '系统找不到该地址请检查' }).reason).toBe('userunknown');
   });
 
+  it('reads decomposed accents (NFD) like composed ones; every pattern is written composed (NFC)', () => {
+    expect(classifyReply({ text: 'Hộp thư của người nhận đã đầy'.normalize('NFD') }).reason).toBe('mailboxfull');
+    expect(classifyReply({ text: 'La boîte aux lettres du destinataire est pleine'.normalize('NFD') }).reason).toBe('mailboxfull');
+    const data = JSON.parse(readFileSync(join(ROOT, 'data', 'reply-patterns.json'), 'utf8')) as { patterns: { id: string; match: string[]; all?: string[]; not?: string[] }[] };
+    const notNfc = data.patterns.flatMap((p) => [...p.match, ...(p.all ?? []), ...(p.not ?? [])].filter((s) => s.normalize('NFC') !== s).map((s) => `${p.id}: ${s}`));
+    expect(notNfc).toEqual([]);
+  });
+
   it('reads Turkish capitals (dotted İ) as the same words', () => {
     expect(classifyReply({ text: 'İLETİ ÇOK BÜYÜK' }).reason).toBe('mesgtoobig');
     expect(classifyReply({ text: 'ALICI BULUNAMADI' }).reason).toBe('userunknown');
