@@ -59,7 +59,6 @@ describe('precedence over weak cues in any language (property)', () => {
   const weak = [
     'Giving up on 192.0.2.1.',
     'This message has been in the queue too long.',
-    'connect to mx.example.com[192.0.2.1]:25: Connection timed out',
     'Delivery to the following recipients has been delayed.',
     'THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE. Your message could not be delivered for 4.0 hour(s).',
     'Die Zustellung Ihrer Nachricht hat sich verzögert.',
@@ -70,9 +69,11 @@ describe('precedence over weak cues in any language (property)', () => {
     'Việc gửi thư của bạn đã bị trì hoãn.',
     'Η παράδοση του μηνύματός σας καθυστερεί.',
   ];
+  // Network failures before or after the reply weigh less than its strong code too.
+  const noise = [...weak, 'connect to mx.example.com[192.0.2.1]:25: Connection timed out', 'Connection reset by peer'];
   it('a strong reply keeps its reason whatever weak cues surround it', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...strong), fc.array(fc.constantFrom(...weak), { maxLength: 3 }), fc.array(fc.constantFrom(...weak), { maxLength: 3 }), ([reply, reason], before, after) => {
+      fc.property(fc.constantFrom(...strong), fc.array(fc.constantFrom(...noise), { maxLength: 3 }), fc.array(fc.constantFrom(...noise), { maxLength: 3 }), ([reply, reason], before, after) => {
         const c = classifyReply({ text: [...before, reply, ...after].join(' ') });
         expect(c.reason).toBe(reason);
       }),
@@ -120,6 +121,29 @@ describe('other languages', () => {
   it('reads Turkish capitals (dotted İ) as the same words', () => {
     expect(classifyReply({ text: 'İLETİ ÇOK BÜYÜK' }).reason).toBe('mesgtoobig');
     expect(classifyReply({ text: 'ALICI BULUNAMADI' }).reason).toBe('userunknown');
+  });
+});
+
+describe('plain network failures stay network errors', () => {
+  // A confident "your IP is blocked" (or "expired") for a connection that failed is the worst
+  // kind of wrong answer: only a text that names a block or an expiry says so.
+  const plain = [
+    'lost connection with mx.example.com[192.0.2.1] while receiving the initial server greeting: Connection reset by peer',
+    'Connection refused by mx.example.com',
+    'Connection dropped by remote host',
+    'connect to mx.example.com[192.0.2.1]:25: Connection timed out',
+    'Deferred: Connection timed out with mx.example.com.',
+    'Deferred: Connection refused by mx.example.com.',
+    'SMTP error from remote mail server after initial connection: Connection reset by peer',
+  ];
+  for (const text of plain) {
+    it(text.slice(0, 70), () => {
+      expect(classifyReply({ text }).reason).toBe('networkerror');
+    });
+  }
+  it('a block named in the text, or an expiry, still decides', () => {
+    expect(classifyReply({ text: 'Connection refused: your IP 192.0.2.1 is blacklisted' }).reason).toBe('blocked');
+    expect(classifyReply({ text: 'connect to mx.example.com[192.0.2.1]:25: Connection timed out; retry timeout exceeded' }).reason).toBe('expired');
   });
 });
 
