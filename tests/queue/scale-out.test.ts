@@ -4,7 +4,9 @@
 // and a zone DNS server. The global per-server limit holds across the workers; a worker
 // SIGKILLed mid-run loses nothing (its jobs come back); a producer stopped with Ctrl-C and
 // restarted with --resume writes each address exactly once; rediss:// works; --status counts;
-// the Redis password never appears in any output.
+// the Redis password never appears in any output. Why these take 5-15 s: eight real node
+// processes start (about 0.5-1 s each on a loaded machine) and a SIGKILLed worker's jobs come
+// back only after its 2 s lock and lease expire; address counts are kept small otherwise.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
