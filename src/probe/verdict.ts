@@ -8,6 +8,7 @@ import type { MailHosts } from '../dns/mail-hosts.js';
 import type { AnnotatedSession } from './annotate.js';
 import type { PortSpec } from './run-probe.js';
 import type { Target } from './targets.js';
+import { QUIT_AFTER_LABEL } from '../smtp/session-types.js';
 
 export type VerdictKind =
   | 'accepted' | 'auth-required' | 'no-such-user' | 'rejected' | 'deferred'
@@ -176,7 +177,7 @@ function decidingLine(kind: VerdictKind, s: AnnotatedSession, input: VerdictInpu
     case 'stage-reached':
       return say('verdict.stage-reached', {
         host: s.host, port: s.port,
-        stageMsg: s.stoppedAfter === 'connect' ? say('verdict.the-banner') : s.stoppedAfter === 'tls' ? 'TLS' : s.stoppedAfter?.toUpperCase() ?? say('verdict.the-stop'),
+        stageMsg: !s.stoppedAfter ? say('verdict.the-stop') : s.stoppedAfter === 'connect' || s.stoppedAfter === 'banner' ? say('verdict.the-banner') : QUIT_AFTER_LABEL[s.stoppedAfter],
         after: s.stoppedAfter ?? '',
       });
     case 'not-for-this-server': {

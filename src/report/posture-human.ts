@@ -6,7 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { AnnotatedSession } from '../probe/annotate.js';
 import type { PostureFinding } from '../probe/posture-findings.js';
-import type { AuthResult, RelayTestResult, Step } from '../smtp/session-types.js';
+import { QUIT_AFTER_LABEL, type AuthResult, type RelayTestResult, type Step } from '../smtp/session-types.js';
 import { printable as p, printableLines as pl } from './printable.js';
 import { wrap } from './wrap.js';
 
@@ -45,7 +45,6 @@ function renderAuth(a: AuthResult, o: PostureRenderOptions): string[] {
   return out;
 }
 
-const STOP_LABEL: Record<string, string> = { connect: 'the banner', banner: 'the banner', tls: 'TLS', ehlo: 'EHLO', auth: 'AUTH', mail: 'MAIL FROM', rcpt: 'RCPT TO' };
 
 const PART_HEADING: Record<NonNullable<Step['part']>, string> = {
   exposure: '── VRFY/EXPN (--vrfy, --expn) ──',
@@ -82,7 +81,7 @@ export function renderSessionPosture(s: AnnotatedSession, o: PostureRenderOption
   const out: string[] = [];
   if (s.auth) out.push(...renderAuth(s.auth, o));
   if (s.relayTest) out.push(...renderRelay(s.relayTest, o));
-  if (s.stoppedAfter) out.push(o.chalk.dim(`   stopped after ${STOP_LABEL[s.stoppedAfter] ?? s.stoppedAfter} as asked (--quit-after ${s.stoppedAfter}): QUIT was sent there; later stages were not tried`));
+  if (s.stoppedAfter) out.push(o.chalk.dim(`   stopped after ${QUIT_AFTER_LABEL[s.stoppedAfter]} as asked (--quit-after ${s.stoppedAfter}): QUIT was sent there; later stages were not tried`));
   return out;
 }
 

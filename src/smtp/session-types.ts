@@ -32,6 +32,8 @@ export interface Step {
 /** Where --quit-after stops the dialogue (swaks' stages; 'connect' is 'banner': nothing may be sent before it). */
 export const QUIT_AFTER = ['connect', 'banner', 'ehlo', 'tls', 'auth', 'mail', 'rcpt'] as const;
 export type QuitAfter = (typeof QUIT_AFTER)[number];
+/** How people name each stop ("stopped after MAIL FROM"). */
+export const QUIT_AFTER_LABEL: Readonly<Record<QuitAfter, string>> = { connect: 'the banner', banner: 'the banner', tls: 'TLS', ehlo: 'EHLO', auth: 'AUTH', mail: 'MAIL FROM', rcpt: 'RCPT TO' };
 
 /** --auth: who to log in as. The password lives only here and on the wire, never in a result. */
 export interface AuthSetup {
