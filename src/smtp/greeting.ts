@@ -10,6 +10,7 @@ import { replyOutcome } from './judge.js';
 import { STAGE_TIMEOUT_MS } from './stages.js';
 import type { TlsFacts } from './tls-facts.js';
 import type { Transport } from './transport.js';
+import { say } from '../catalog/messages.js';
 
 /** Ports where mail is expected to be offered STARTTLS (RFC 3207; RFC 8314 §3.3 for 587). */
 const STARTTLS_PORTS = new Set([25, 587]);
@@ -78,7 +79,7 @@ async function startTls(d: Dialogue, t: Transport): Promise<void> {
     d.lastAnswered = 'starttls';
     checkTlsPolicy(d, up.facts);
     // swaks: TLS quits right after the negotiation, before the second EHLO.
-    if (d.quitsAfter('tls')) d.stopAfter('tls', 'tls-handshake', `TLS with ${peer} is up (${up.facts.protocol ?? 'TLS'}); stopped after TLS as asked (--quit-after tls)`);
+    if (d.quitsAfter('tls')) d.stopAfter('tls', 'tls-handshake', say('posture.quit.tls-up', { peer, protocol: up.facts.protocol ?? 'TLS' }));
     await ehlo(d, t);
     return;
   }
@@ -127,7 +128,7 @@ export async function greet(d: Dialogue): Promise<void> {
   if (bo) d.end(bo.reply?.code === 421 ? { ...bo, message: `${d.peer} is not accepting connections right now (421): try again later` } : bo);
   d.lastAnswered = 'banner';
   // swaks: CONNECT and BANNER both quit once the banner is in (nothing may be sent before it).
-  if (d.quitsAfter('connect', 'banner')) d.stopAfter(o.quitAfter ?? 'banner', 'banner', `${d.peer} greeted with ${b.reply.code}; stopped after the banner as asked (--quit-after ${o.quitAfter ?? 'banner'})`);
+  if (d.quitsAfter('connect', 'banner')) d.stopAfter(o.quitAfter ?? 'banner', 'banner', say('posture.quit.banner', { peer: d.peer, code: b.reply.code, stage: o.quitAfter ?? 'banner' }));
 
   await ehlo(d, t);
 
@@ -142,10 +143,9 @@ export async function greet(d: Dialogue): Promise<void> {
   result.outcome = { kind: 'ok', stage: 'ehlo', message: `${d.peer} is ready for a mail transaction` };
   const last = result.extensions ? 'EHLO' : 'HELO';
   if (d.quitsAfter('tls')) {
-    const why = o.implicitTls ? 'TLS came with the connection (implicit TLS)' : 'no STARTTLS was negotiated';
-    d.stopAfter('tls', result.extensions ? 'ehlo' : 'helo', `${d.peer} answered ${last}; ${why}, so the dialogue stopped after ${last} (--quit-after tls)`);
+    d.stopAfter('tls', result.extensions ? 'ehlo' : 'helo', say(o.implicitTls ? 'posture.quit.tls-implicit' : 'posture.quit.tls-none', { peer: d.peer, command: last }));
   }
   if (d.quitsAfter('ehlo') || (d.quitsAfter('auth') && !o.auth)) {
-    d.stopAfter(o.quitAfter ?? 'ehlo', result.extensions ? 'ehlo' : 'helo', `${d.peer} answered ${last}; stopped after ${last} as asked (--quit-after ${o.quitAfter ?? 'ehlo'})`);
+    d.stopAfter(o.quitAfter ?? 'ehlo', result.extensions ? 'ehlo' : 'helo', say('posture.quit.ehlo', { peer: d.peer, command: last, stage: o.quitAfter ?? 'ehlo' }));
   }
 }

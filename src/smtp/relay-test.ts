@@ -9,6 +9,7 @@ import type { Dialogue } from './dialogue.js';
 import { exchangeOne } from './exposure.js';
 import { fitReply } from './expected-replies.js';
 import type { RelayTestResult, RelayVariantResult } from './session-types.js';
+import { say } from '../catalog/messages.js';
 
 export interface RelayVariant { id: string; from: string; rcpt: string; certain: boolean; description: string }
 
@@ -109,7 +110,7 @@ export async function runRelayTest(d: Dialogue, localDomain: string, skip?: stri
   else if (!result.variants.some((v) => v.result === 'refused')) {
     // No RCPT was ever tried: the relay rules were not reached, so "closed" would be a guess.
     result.status = 'incomplete';
-    result.reason = `${d.peer} refused every MAIL FROM, so no RCPT TO could be tried`;
+    result.reason = say('posture.relay.every-mail-refused', { peer: d.peer });
   }
   return result;
 }

@@ -3,6 +3,7 @@
 // RFC 7677) with node:crypto, the server's signature verified. No I/O. secretForms() lists
 // every string that would give the password away, so callers can scrub anything shown.
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { say } from '../catalog/messages.js';
 
 export const SUPPORTED_MECHANISMS = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'LOGIN'] as const;
 export type Mechanism = (typeof SUPPORTED_MECHANISMS)[number];
@@ -142,7 +143,7 @@ function scram(mechanism: 'SCRAM-SHA-1' | 'SCRAM-SHA-256', c: Credentials, opts:
         if (salt.length === 0) return { cancel: 'the server sent no SCRAM salt' };
         if (!Number.isInteger(iterations)) return { cancel: 'the server\'s SCRAM iteration count is not a number' };
         if (iterations > MAX_SCRAM_ITERATIONS) return { cancel: `the server asked for ${iterations} SCRAM iterations, more than the ${MAX_SCRAM_ITERATIONS} this client computes` };
-        if (iterations < MIN_SCRAM_ITERATIONS) client.notes.push(`the server's SCRAM iteration count is ${iterations}, below the ${MIN_SCRAM_ITERATIONS} RFC 7677 asks for: a stolen password database is cheap to crack`);
+        if (iterations < MIN_SCRAM_ITERATIONS) client.notes.push(say('posture.auth.scram-iterations', { count: iterations, min: MIN_SCRAM_ITERATIONS }));
         const salted = pbkdf2Sync(saslPrep(c.password), salt, iterations, keyLen, hash);
         const clientKey = hmac(salted, 'Client Key');
         const storedKey = createHash(hash).update(clientKey).digest();

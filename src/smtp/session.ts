@@ -19,6 +19,7 @@ export type {
 } from './session-types.js';
 export { peerName } from './judge.js';
 import { peerName } from './judge.js';
+import { say } from '../catalog/messages.js';
 
 /** One session: open, one transaction for o.rcpts, close (the probe's dialogue). */
 export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<SessionResult> {
@@ -30,8 +31,8 @@ export async function runSession(o: SessionOptions, deps: SessionDeps): Promise<
       if (o.quitAfter === 'mail' || o.quitAfter === 'rcpt') {
         const r = s.result;
         r.stoppedAfter = o.quitAfter;
-        if (r.outcome.kind === 'ok' && o.quitAfter === 'mail') r.outcome = { ...r.outcome, stage: 'mail', message: `${peerName(o.host, o.address, o.port)} accepted MAIL FROM:<${o.from}>; stopped after MAIL FROM as asked (--quit-after mail)` };
-        else if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, message: `${r.outcome.message}; stopped after RCPT TO as asked (--quit-after rcpt)` };
+        if (r.outcome.kind === 'ok' && o.quitAfter === 'mail') r.outcome = { ...r.outcome, stage: 'mail', message: say('posture.quit.mail', { peer: peerName(o.host, o.address, o.port), from: o.from }) };
+        else if (r.outcome.kind === 'ok') r.outcome = { ...r.outcome, message: say('posture.quit.rcpt', { outcomeMsg: r.outcome.message }) };
       }
     }
     await optionalPhases(o, d);
@@ -51,16 +52,16 @@ async function optionalPhases(o: SessionOptions, d: Dialogue): Promise<void> {
   d.noticeIdleFailure();
   const r = d.result;
   const ended = r.stoppedAfter
-    ? `--quit-after ${r.stoppedAfter} stopped the dialogue first`
-    : d.alive() ? undefined : `the connection ended before it: ${r.outcome.message}`;
+    ? say('posture.optional.quit-first', { stage: r.stoppedAfter })
+    : d.alive() ? undefined : say('posture.optional.ended', { reasonMsg: r.outcome.message });
   if (wantsExposure) {
     r.exposure = ended
       ? [...(o.vrfy ?? []).map((argument) => ({ command: 'VRFY' as const, argument, result: 'not-run' as const, message: ended })), ...(o.expn ?? []).map((argument) => ({ command: 'EXPN' as const, argument, result: 'not-run' as const, message: ended }))]
       : await probeExposure(d, o.vrfy ?? [], o.expn ?? []);
   }
   if (o.relayTest) {
-    const authed = r.auth?.status === 'ok' ? 'this session is authenticated (--auth), and an authenticated client may relay by design: run --relay-test without --auth' : undefined;
-    const gone = d.alive() ? undefined : `the connection ended before it: ${d.goneWhy ?? r.outcome.message}`;
+    const authed = r.auth?.status === 'ok' ? say('posture.relay.authenticated') : undefined;
+    const gone = d.alive() ? undefined : say('posture.optional.ended', { reasonMsg: d.goneWhy ?? r.outcome.message });
     r.relayTest = await runRelayTest(d, o.relayTest.localDomain, ended ?? authed ?? gone);
   }
 }
@@ -86,7 +87,7 @@ async function open(o: SessionSetup, deps: SessionDeps): Promise<{ session: Smtp
     // AUTH after STARTTLS (or inside implicit TLS), then --quit-after auth.
     if (o.auth) {
       await authenticate(d);
-      if (d.quitsAfter('auth')) d.stopAfter('auth', 'auth', `${d.peer} accepted the credentials; stopped after AUTH as asked (--quit-after auth)`);
+      if (d.quitsAfter('auth')) d.stopAfter('auth', 'auth', say('posture.quit.auth', { peer: d.peer }));
     }
   } catch (e) {
     if (!(e instanceof Ended)) {

@@ -10,19 +10,20 @@ import { replyOutcome } from './judge.js';
 import type { Reply } from './reply-parser.js';
 import { chooseMechanism, saslClient, secretForms, SUPPORTED_MECHANISMS, type ScramOptions } from './sasl.js';
 import type { AuthResult, AuthStatus, OutcomeKind, Step } from './session-types.js';
+import { say } from '../catalog/messages.js';
 
 /** More 334 rounds than any supported mechanism needs means a broken or hostile server. */
 const MAX_ROUNDS = 5;
 
 const STATUS_BY_CODE: Record<number, AuthStatus> = { 535: 'failed', 534: 'too-weak', 538: 'encryption-required', 530: 'failed' };
 
-/** What a refusal code means for a person, after the server's own words. */
+/** What a refusal code means for a person, after the server's own words (message keys). */
 const WHY: Record<number, string> = {
-  535: 'the user name or password is wrong (or the account may not log in here)',
-  534: 'the server finds this mechanism too weak for this account: try another --auth-mech, or TLS',
-  538: 'the server wants an encrypted session before this mechanism: use STARTTLS (--tls require) or port 465',
-  454: 'a temporary authentication failure on the server\'s side (its password backend may be down): try again later',
-  432: 'the password must be changed before this account can log in (RFC 4954 §6)',
+  535: 'posture.auth.why.535',
+  534: 'posture.auth.why.534',
+  538: 'posture.auth.why.538',
+  454: 'posture.auth.why.454',
+  432: 'posture.auth.why.432',
 };
 
 /** Replace every form of the secret in a string (the server might echo what it got). */
@@ -70,23 +71,23 @@ export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<vo
   };
 
   if (!result.encrypted && !a.allowPlaintext) {
-    stop('plaintext-refused', 'tls', `this session with ${peer} is not encrypted, so the credentials were not sent (anyone on the path could read them): use STARTTLS (--tls require), port 465, or --auth-plaintext to send them in the clear anyway`);
+    stop('plaintext-refused', 'tls', say('posture.auth.plaintext-refused', { peer }));
   }
   if (offered.length === 0 && a.optional) {
     // Port 25 (with --port all) usually offers no AUTH: said, and the dialogue goes on without it.
     auth.status = 'not-offered';
-    auth.message = `${peer} does not offer AUTH on port ${d.o.port} (normal for a port that receives mail rather than submissions): the credentials were not sent, the dialogue went on without them`;
+    auth.message = say('posture.auth.not-offered-optional', { peer, port: d.o.port });
     result.notes.push(auth.message);
     return;
   }
   if (offered.length === 0) {
-    const why = !result.extensions ? ' (EHLO was refused, so no extension is known)' : result.encrypted ? '' : ' on this plaintext session (many servers offer it only after STARTTLS)';
-    stop('not-offered', 'rejected', `${peer} does not offer AUTH${why}: the credentials were not sent`);
+    stop('not-offered', 'rejected', say(!result.extensions ? 'posture.auth.not-offered-no-ehlo' : result.encrypted ? 'posture.auth.not-offered' : 'posture.auth.not-offered-plaintext', { peer }));
   }
   const mechanism = chooseMechanism(offered, a.mechanism);
   if (!mechanism) {
-    const asked = a.mechanism ? `--auth-mech ${a.mechanism.toUpperCase()} is not among them` : `none of them is one this tool speaks (${SUPPORTED_MECHANISMS.join(', ')})`;
-    stop('no-mechanism', 'rejected', `${peer} offers AUTH ${offered.join(' ')}; ${asked}: the credentials were not sent`);
+    stop('no-mechanism', 'rejected', a.mechanism
+      ? say('posture.auth.mech-not-offered', { peer, offered: offered.join(' '), mechanism: a.mechanism.toUpperCase() })
+      : say('posture.auth.no-common-mech', { peer, offered: offered.join(' '), supported: SUPPORTED_MECHANISMS.join(', ') }));
   }
   auth.mechanism = mechanism;
   const client = saslClient(mechanism, a, deps.scram);
@@ -109,11 +110,11 @@ export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<vo
       if (raw.code === 235) {
         auth.status = 'ok';
         auth.reply = reply;
-        auth.message = `${peer} accepted the credentials of ${a.user} (${mechanism})`;
+        auth.message = say('posture.auth.accepted', { peer, user: a.user, mechanism });
         if (client.serverVerified !== undefined) auth.serverVerified = client.serverVerified;
         else if (mechanism.startsWith('SCRAM')) {
           auth.serverVerified = false;
-          auth.notes.push('the server said 235 without sending its SCRAM signature first: it never proved that it knows the password');
+          auth.notes.push(say('posture.auth.no-server-signature'));
         }
         auth.notes.push(...client.notes);
         return;
@@ -143,7 +144,10 @@ export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<vo
       const status: AuthStatus = raw.code >= 400 && raw.code < 500 && raw.code !== 432 ? 'deferred' : STATUS_BY_CODE[raw.code] ?? (fit === 'refusal' ? 'failed' : 'error');
       const why = WHY[raw.code];
       auth.notes.push(...client.notes);
-      stop(status, o.kind, why && o.kind !== 'protocol' ? `${o.message}: ${why}` : o.message, reply);
+      const explained = why && (o.kind === 'rejected' || o.kind === 'deferred')
+        ? say(o.kind === 'rejected' ? 'posture.auth.refused' : 'posture.auth.deferred', { peer, user: a.user, mechanism, code: `${raw.code}${raw.enhanced ? ` ${raw.enhanced}` : ''}`, whyMsg: say(why) })
+        : o.message;
+      stop(status, o.kind, explained, reply);
     }
   } finally {
     // Defence in depth: whatever a step or failure of this phase holds is scrubbed again.
