@@ -134,14 +134,16 @@ function readAny(text: string, depth = 0): Reading | null {
     const r = readJoined(text, j.split, depth);
     if (r.score > (best?.score ?? 0)) best = r;
   }
+  // Read as a catalog phrase only when the phrase explains most of the text (not a generic
+  // "{a}: {b}" over some other sentence).
   if (/^\p{Lu}[^]*\.$/u.test(text)) {
     const inner = read(`${text.charAt(0).toLowerCase()}${text.slice(1, -1)}`, depth);
-    if (inner && inner.score + 1 > (best?.score ?? 0)) best = { kind: 'sentence', msg: inner.msg, score: inner.score + 1 };
+    if (inner && inner.score * 2 >= text.length && inner.score + 1 > (best?.score ?? 0)) best = { kind: 'sentence', msg: inner.msg, score: inner.score + 1 };
   }
   if (!/[.!?]$/.test(text)) {
     // A sentence whose final period the core cut off to join it into another one.
     const dotted = read(`${text}.`, depth);
-    if (dotted && dotted.score - 1 > (best?.score ?? 0)) best = { kind: 'undotted', msg: dotted.msg, score: dotted.score - 1 };
+    if (dotted && dotted.score * 2 >= text.length && dotted.score - 1 > (best?.score ?? 0)) best = { kind: 'undotted', msg: dotted.msg, score: dotted.score - 1 };
   }
   if (anyCache.size > 20_000) anyCache.clear();
   anyCache.set(text, best);

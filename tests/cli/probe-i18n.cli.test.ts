@@ -46,4 +46,11 @@ describe('a refused recipient with findings, in French', () => {
     expect(fr.stdout).toMatch(/Listé sur zen\.spamhaus\.org/);
     expect(englishIn(fr.stdout, 'fr')).toEqual([]);
   });
+
+  it('and in Hindi (another script, the "।" full stop)', async () => {
+    const hi = await runBin(args('hi'), { timeoutMs: 30_000 });
+    expect(hi.status, hi.stderr).toBe(5);
+    expect(hi.stdout).toMatch(/zen\.spamhaus\.org \(Spamhaus ZEN\) पर सूचीबद्ध/);
+    expect(englishIn(hi.stdout, 'hi')).toEqual([]);
+  });
 });

@@ -67,6 +67,8 @@ const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /** Reason names (userunknown, greylisted, …): the JSON's values, printed beside their title. */
 const REASON_NAMES = new Set(Object.keys((patternsJson as { reasons?: Record<string, unknown> }).reasons ?? {}));
+/** The checks' result words (RFC 8601 words, listed/clean): values, as in the JSON. */
+const RESULT_WORDS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'listed', 'clean', 'error', 'skipped']);
 
 /** The English words found in `report` (lang's rendering), with the line each came from. */
 export function englishIn(report: string, lang: Lang): string[] {
@@ -75,7 +77,7 @@ export function englishIn(report: string, lang: Lang): string[] {
   // The transcript is the server's words (and the commands sent): never translated.
   const lines = report.split('\n').filter((l) => !/^\s*(?:->|<-|~>|<~)\s/.test(l));
   let text = norm(lines.join('\n'));
-  for (const r of [...REASON_TEXTS, ...ZONE_TEXTS]) text = text.split(norm(r)).join(' ');
+  for (const r of [...REASON_TEXTS, ...ZONE_TEXTS]) text = text.split(norm(r)).join(' ').split(norm(r).replace(/\.$/, '।')).join(' ');
   text = text
     .replace(/«[^»]*»|"[^"]*"|'[^'\s][^']*'|“[^”]*”/g, ' ') // quoted server words
     .replace(/https?:\/\/\S+/g, ' ');
@@ -83,7 +85,7 @@ export function englishIn(report: string, lang: Lang): string[] {
   for (const token of text.split(' ')) {
     // Values: host names, addresses, codes, flags, file names.
     if (/[@\d_/<>[\]=]|\w\.\w|^--?\w|\w:\w/.test(token)) continue;
-    for (const w of words(token)) if (english.has(w) && !own.has(w) && !REASON_NAMES.has(w)) found.push(`${w} (in "${token}")`);
+    for (const w of words(token)) if (english.has(w) && !own.has(w) && !REASON_NAMES.has(w) && !RESULT_WORDS.has(w)) found.push(`${w} (in "${token}")`);
   }
   return found;
 }
