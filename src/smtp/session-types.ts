@@ -144,6 +144,13 @@ export interface SessionResult {
   exposure?: ExposureProbe[];
   /** --relay-test: the variants tried and what they got. */
   relayTest?: RelayTestResult;
+  /**
+   * What the farewell proved about the replies before it: 'confirmed' (QUIT got its 221 in
+   * place: none was shifted), 'lost' (out of step: a reply nobody asked for, or a code RSET/QUIT
+   * cannot get), 'closing' (a 421 nobody asked for was waiting: it may be a shifted reply);
+   * absent: no proof either way.
+   */
+  sync?: 'confirmed' | 'lost' | 'closing';
 }
 
 /** Everything about a connection; the envelope comes per transaction. */

@@ -138,6 +138,31 @@ export class HostQueue {
     if (start > now) await this.core.wait(start - now);
   }
 
+  /**
+   * Put back, uncharged, addresses whose answer was not the server's judgement of them (a 421,
+   * or answers voided because the replies went out of step): on a fresh connection, at the
+   * front. After maxAttempts×2 such put-backs of the same address, the usual charging applies
+   * (a server that never lets an answer stand must not be asked forever).
+   */
+  requeueUncharged(h: HostState, items: Item[], why: Outcome, mx: string): void {
+    if (this.core.stopping || items.length === 0) return;
+    const limit = (this.core.o.maxAttempts ?? DEFAULTS.maxAttempts) * 2;
+    const [first] = items as [Item];
+    if (++first.uncharged > limit) return this.requeue(h, items, why, mx, false, 0);
+    for (const item of items) item.uncharged++;
+    first.uncharged--;
+    for (const item of [...items].reverse()) this.enqueue(h, item, true);
+  }
+
+  /**
+   * A 421 ended a session (asked or not): the host group waits; when that connection had no
+   * answer at all, the server's IP also backs off and takes one connection fewer.
+   */
+  closedBy421(h: HostState, server: string, mx: string, why: string, connectionAnswered: number): void {
+    if (connectionAnswered > 0) return this.backOff(h, why);
+    this.backOff(h, why, server, Math.max(0, this.servers.openTo(server) - 1));
+  }
+
   failQueue(h: HostState, d: Decision): void {
     for (let item = shiftItem(h); item; item = shiftItem(h)) this.core.finish(item, d);
   }

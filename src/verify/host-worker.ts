@@ -1,18 +1,19 @@
 // A verify host worker: one connection at a time to a host group (host-connect.ts), reused for
 // transaction after transaction while its queue has work. Each transaction is a batch of RCPTs
-// (the domain's catch-all probe first when its status is unknown) sent under --rate; its
-// replies go to settle-results.ts. The session ends when the queue stays empty (QUIT) or the
-// connection breaks (the unanswered are put back for a fresh connection).
-import { decideNoUtf8, decideSession, viaBackup } from './verdict.js';
+// (the domain's catch-all probe first when its status is unknown) sent under --rate. Its answers
+// are held until the session proves in step (the next flight written with nothing unsolicited
+// pending, or the farewell), then settled (settle-results.ts), or voided and asked again.
+import { decideNoUtf8, decideSession, isTooManyRecipients, viaBackup } from './verdict.js';
 import type { TransactionResult } from '../smtp/session.js';
 import type { HostConnector } from './host-connect.js';
 import type { HostQueue } from './host-queue.js';
 import type { MxRouting } from './mx-routing.js';
 import { DEFAULTS, randomLocalPart } from './options.js';
-import { whyUnanswered } from './replies.js';
+import { firstUnanswered, syncEvidence, whyUnanswered } from './replies.js';
 import type { RunCore } from './run-core.js';
 import type { ResultSettler } from './settle-results.js';
-import { MAX_PROBES, queued, shiftItem, type Connected, type DomainState, type HostState, type Item } from './state.js';
+import { MAX_PROBES, queued, shiftItem, type Connected, type DomainState, type HostState, type Item, type Sent } from './state.js';
+import type { Outcome } from '../smtp/session.js';
 
 export class HostWorker {
   constructor(
@@ -35,9 +36,14 @@ export class HostWorker {
         const c = await this.connector.connect(h, held);
         held = c?.slot;
         if (!c) break;
-        const ended = await this.useSession(h, c);
-        core.o.onEvent?.({ type: 'session', host: c.session.result.host, address: c.session.result.address, open: false });
-        await c.session.close();
+        let ended: 'idle' | 'broken' = 'broken';
+        try {
+          ended = await this.useSession(h, c);
+        } finally {
+          core.o.onEvent?.({ type: 'session', host: c.session.result.host, address: c.session.result.address, open: false });
+          await c.session.close();
+          this.sessionEnded(h, c);
+        }
         if (ended === 'idle') break;
       }
     } catch (e) {
@@ -101,6 +107,7 @@ export class HostWorker {
     const settler = this.settler;
     const s = c.session;
     const mx = s.result.host;
+    c.afterLast = s.result.outcome;
     while (!core.stopping && s.usable) {
       const { items, probes } = await this.takeBatch(h);
       if (items.length === 0) return 'idle';
@@ -131,10 +138,8 @@ export class HostWorker {
           core.stats.transactions++;
           core.stats.rcpts += probeRcpts.length;
           core.stats.catchAllProbes += probeRcpts.length;
-          settler.probeAnswers(probes, ptx, 0);
-          c.answered += ptx.rcpts.filter((r) => r.reply !== undefined).length;
           lead = [];
-          for (const d of probes) settler.releaseParked(d);
+          this.sent(h, c, { tx: ptx, items: [], lead: probeRcpts.length, probes });
           if (!s.usable) {
             this.queue.requeue(h, asked, whyUnanswered(ptx, mx, ptx.outcome.reply?.code === 421 ? ptx.outcome.reply : undefined), mx, false, c.answered);
             return 'broken';
@@ -144,16 +149,153 @@ export class HostWorker {
         core.stats.transactions++;
         core.stats.rcpts += lead.length + asked.length;
         core.stats.catchAllProbes += lead.length;
-        if (lead.length > 0) settler.probeAnswers(probes, tx, 0);
       } catch (e) {
-        for (const d of probes) if (d.probing > 0) settler.probeDone(d);
+        for (const d of probes) if (d.probing > 0 && lead.length > 0) settler.probeDone(d);
         // Input was checked when read, so this is a bug: answer these addresses, do not hang.
         for (const item of asked) core.finish(item, decideSession({ kind: 'protocol', stage: 'rcpt', message: `internal error: ${e instanceof Error ? e.message : String(e)}` }, mx, 1));
         return 'broken';
       }
+      this.sent(h, c, { tx, items: asked, lead: lead.length, probes: lead.length > 0 ? probes : [] });
       // After a 421 the server is gone, whatever the session still believes: a new connection.
-      if (settler.settle(h, c, tx, asked, lead.length, probes) === 'closing') return 'broken';
+      if (tx.mail?.code === 421 || tx.outcome.reply?.code === 421 || tx.rcpts.some((r) => r.reply?.code === 421)) return 'broken';
     }
     return core.stopping ? 'idle' : 'broken';
+  }
+
+  /**
+   * A transaction came back. The answers held from the one before on this connection are settled
+   * when this one shows the replies in step (written with nothing unsolicited pending, no code
+   * out of place, no 421 before its first answer), voided otherwise. Its own answers are held in
+   * turn, until the next transaction or the farewell. Answers read before a transaction broke (a
+   * 421, a hang-up, a timeout) can never be confirmed: voided and asked again.
+   */
+  private sent(h: HostState, c: Connected, u: Sent): void {
+    const ev = syncEvidence(u.tx);
+    const held = c.held;
+    c.held = [];
+    if (ev === 'closing') this.shrinkBelow(h, c, held);
+    for (const p of held) {
+      if (ev === 'in-step') this.release(h, c, p);
+      else this.voidSent(h, c, p, u.tx.outcome);
+    }
+    c.afterLast = c.session.result.outcome;
+    if (ev === 'lost') return this.voidSent(h, c, u, u.tx.outcome);
+    const mail = u.tx.mail;
+    // Nothing answered (no MAIL reply, or a 421 to it): settled now, which puts them back.
+    if (!mail || mail.code === 421) return this.release(h, c, u);
+    // A refused sender answers every address of the transaction: held like any answer.
+    if (mail.code >= 400) return void c.held.push(u);
+    const gap = firstUnanswered(u.tx, u.lead + u.items.length);
+    if (gap === -1) return void c.held.push(this.takeTooMany(h, c, u));
+    if (gap === 0) return this.release(h, c, u); // nothing answered: put back (settle knows how)
+    this.brokenAfterAnswers(h, c, u, gap);
+  }
+
+  /**
+   * The transaction broke at RCPT `gap` after answers (a 421, a hang-up, a timeout): those
+   * answers are voided; the unanswered go first again, then the voided ones, uncharged (the
+   * server answered: it is its limit or its trouble, not the address's). A 421 in a connection's
+   * first transaction is its per-connection limit: later batches stop short of it.
+   */
+  private brokenAfterAnswers(h: HostState, c: Connected, u: Sent, gap: number): void {
+    const mx = c.session.result.host;
+    const closing = u.tx.rcpts[gap]?.reply?.code === 421 ? u.tx.rcpts[gap]?.reply : undefined;
+    const firstOnConnection = c.answered === 0;
+    if (closing && firstOnConnection && gap < h.batchSize) {
+      h.batchSize = Math.max(1, gap);
+      this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} closes the connection after ${gap} recipients; batches shrink to ${h.batchSize}` });
+    }
+    for (const d of u.probes) this.settler.probeVoided(d);
+    const answeredItems = u.items.slice(0, Math.max(0, gap - u.lead));
+    const unanswered = u.items.slice(Math.max(0, gap - u.lead));
+    const why = whyUnanswered(u.tx, mx, closing);
+    this.queue.requeueUncharged(h, [...unanswered, ...answeredItems], why, mx);
+    if (answeredItems.length > 0) this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} ended the transaction after ${gap} answers (${why.message}); answers read before a break cannot be proved in step, so ${answeredItems.length} address(es) are asked again` });
+  }
+
+  /**
+   * "452 too many recipients" after the first says nothing about an address: those go into the
+   * next transaction at once (the batch shrinks to what the server takes), not held with the
+   * answers; the held transaction keeps the others, each with its own reply.
+   */
+  private takeTooMany(h: HostState, c: Connected, u: Sent): Sent {
+    const own = u.tx.rcpts.slice(u.lead);
+    const keep: Item[] = [];
+    const keepReplies = u.tx.rcpts.slice(0, u.lead);
+    const tooMany: Item[] = [];
+    let limitAt = -1;
+    u.items.forEach((item, i) => {
+      const r = own[i];
+      if (i > 0 && r?.reply && isTooManyRecipients(r.reply)) {
+        if (limitAt < 0) limitAt = i;
+        tooMany.push(item);
+      } else {
+        keep.push(item);
+        if (r) keepReplies.push(r);
+      }
+    });
+    if (tooMany.length === 0) return u;
+    const mx = c.session.result.host;
+    // Put back before the batch shrinks: this session takes them next, no new connection for them.
+    for (const item of [...tooMany].reverse()) this.queue.enqueue(h, item, true);
+    if (limitAt + u.lead < h.batchSize) {
+      h.batchSize = limitAt + u.lead;
+      this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} takes at most ${h.batchSize} recipients per transaction; batches shrink to that` });
+    }
+    return { ...u, items: keep, tx: { ...u.tx, rcpts: keepReplies } };
+  }
+
+  /**
+   * An unasked 421 right after a connection's first transaction voids it (it may be that
+   * transaction's shifted last reply); when the server says it after so many answers (Postfix's
+   * error limit), the next batches stay below that count, so a transaction can end before it.
+   */
+  private shrinkBelow(h: HostState, c: Connected, held: Sent[]): void {
+    if (c.answered > 0 || held.length === 0) return;
+    const asked = held.reduce((n, u) => n + u.lead + u.items.length, 0);
+    if (asked > 1 && asked - 1 < h.batchSize) {
+      h.batchSize = asked - 1;
+      this.core.o.onEvent?.({ type: 'note', host: c.session.result.host, message: `${c.session.result.host} closed the connection after ${asked} recipients; batches shrink to ${h.batchSize}` });
+    }
+  }
+
+  /** Settle a transaction whose replies are in step (or are no answers at all). */
+  private release(h: HostState, c: Connected, u: Sent): void {
+    if (u.lead > 0) this.settler.probeAnswers(u.probes, u.tx, 0);
+    if (u.items.length === 0) {
+      c.answered += u.tx.rcpts.filter((r) => r.reply !== undefined).length;
+      for (const d of u.probes) this.settler.releaseParked(d);
+      return;
+    }
+    this.settler.settle(h, c, u.tx, u.items, u.lead, u.probes);
+  }
+
+  /** The replies went out of step: no answer of this transaction counts; asked again, uncharged. */
+  private voidSent(h: HostState, c: Connected, u: Sent, why: Outcome): void {
+    const mx = c.session.result.host;
+    for (const d of u.probes) this.settler.probeVoided(d);
+    this.queue.requeueUncharged(h, u.items, why, mx);
+    this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx}: ${why.message}; ${u.items.length + u.probes.length} answer(s) of that session are not trusted and are asked again on a new connection` });
+  }
+
+  /**
+   * The session is closed: the answers still held are settled when the farewell proved nothing
+   * wrong (QUIT got its 221, or no reply came at all), voided when something came out of step
+   * or a 421 came after the last transaction (which also backs the server off).
+   */
+  private sessionEnded(h: HostState, c: Connected): void {
+    const r = c.session.result;
+    const changed = c.afterLast !== undefined && r.outcome !== c.afterLast;
+    const closing = changed && r.outcome.reply?.code === 421;
+    const evidence = r.sync === 'lost' || r.sync === 'closing' || closing || (changed && (r.outcome.kind === 'protocol' || r.outcome.kind === 'limit'));
+    const held = c.held;
+    c.held = [];
+    if (closing || r.sync === 'closing') this.shrinkBelow(h, c, held);
+    for (const u of held) {
+      if (evidence) this.voidSent(h, c, u, r.outcome);
+      else this.release(h, c, u);
+    }
+    // An unasked 421 (while idle, or at the farewell) is the server closing like any other.
+    if ((closing || r.sync === 'closing') && !this.core.stopping) this.queue.closedBy421(h, r.address, r.host, `${r.host} closed the session (421)`, c.answered);
   }
 }

@@ -56,7 +56,7 @@ export class Intake {
     }
     // What parses also passes the command formatter's checks (a property the unit tests
     // assert), so no batch can fail on one address's syntax.
-    const item: Item = { addr: p.value, input: text, attempts: 0 };
+    const item: Item = { addr: p.value, input: text, attempts: 0, uncharged: 0 };
     if (line !== undefined) item.line = line;
     return { kind: 'address', item };
   }

@@ -1,7 +1,8 @@
 // How one transaction's replies map back to the addresses asked: reply i answers RCPT i and no
 // other; a 421 (at MAIL or at a RCPT) is the server closing and is kept, with its text, as the
 // reason for every address it left unanswered; a lost connection without a reply says so. A
-// result never carries another address's reply. Pure: a TransactionResult in, a sorting out.
+// result never carries another address's reply. syncEvidence() says what a transaction proves
+// about the replies read before it (host-worker.ts holds answers until then). Pure functions.
 import type { Reply } from '../smtp/reply-parser.js';
 import type { Outcome, TransactionResult } from '../smtp/session.js';
 import { isTooManyRecipients } from './verdict.js';
@@ -59,4 +60,27 @@ export function sortReplies<T>(items: readonly T[], addressOf: (item: T) => stri
   }
   if (!closing && tx.outcome.reply?.code === 421) closing = tx.outcome.reply;
   return { answered, unanswered, tooMany, limitAt, ...(closing ? { closing } : {}), why: whyUnanswered(tx, mx, closing) };
+}
+
+/**
+ * What a transaction proves about the replies read before it on the same connection: its flight
+ * was written only when nothing unsolicited was pending, and read in step. 'lost': the replies
+ * went out of step (a reply nobody asked for, a code its command cannot get, a flood);
+ * 'closing': a 421 nobody asked for was already there (it may be a shifted reply); 'in-step':
+ * neither (a 421 read in answer to a command written cleanly is the server closing, in step).
+ */
+export function syncEvidence(tx: TransactionResult): 'in-step' | 'lost' | 'closing' {
+  const o = tx.outcome;
+  if (o.kind === 'protocol' || o.kind === 'limit' || o.stray !== undefined) return 'lost';
+  if (o.reply?.code === 421 && !tx.steps.some((s) => s.reply === o.reply && s.unsolicited !== true)) return 'closing';
+  return 'in-step';
+}
+
+/** The first of `count` RCPTs that got no answer of its own (none, or a 421); -1 when all did. */
+export function firstUnanswered(tx: TransactionResult, count: number): number {
+  for (let i = 0; i < count; i++) {
+    const r = tx.rcpts[i]?.reply;
+    if (!r || r.code === 421) return i;
+  }
+  return -1;
 }

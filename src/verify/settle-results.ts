@@ -29,6 +29,12 @@ export class ResultSettler {
     }
   }
 
+  /** A probe sent whose answer cannot be trusted (voided): it counts as a try that told nothing. */
+  probeVoided(d: DomainState): void {
+    d.probing--;
+    this.releaseParked(d);
+  }
+
   /** A probe taken but not sent. */
   probeDone(d: DomainState): void {
     d.probing--;
@@ -47,8 +53,11 @@ export class ResultSettler {
       if (!mail || mail.code === 421) {
         // The connection failed before the sender was answered (or the server is closing).
         const why = whyUnanswered(tx, mx, mail);
-        this.queue.requeue(h, items, why, mx, false, c.answered);
-        if (why.reply?.code === 421) this.queue.backOff(h, `${mx} closed the session (421)`);
+        if (why.reply?.code === 421) {
+          // "Closing, try later" (to MAIL, RSET, or unasked): nobody's fault, nobody charged.
+          this.queue.requeueUncharged(h, items, why, mx);
+          this.queue.closedBy421(h, c.session.result.address, mx, `${mx} closed the session (421)`, c.answered);
+        } else this.queue.requeue(h, items, why, mx, false, c.answered);
         return 'closing';
       }
       if (mail.code >= 400) {
@@ -89,8 +98,10 @@ export class ResultSettler {
         this.decideAnswered(h, item, reply, d, mx, c.skipped);
       }
       if (sorted.unanswered.length > 0) {
-        this.queue.requeue(h, sorted.unanswered, sorted.why, mx, answered.length > 0, answeredBefore + answered.length);
-        if (sorted.closing && answered.length === 0) this.queue.backOff(h, `${mx} closed the session (${sorted.closing.code})`);
+        if (sorted.closing) {
+          this.queue.requeueUncharged(h, sorted.unanswered, sorted.why, mx);
+          if (answered.length === 0) this.queue.closedBy421(h, c.session.result.address, mx, `${mx} closed the session (${sorted.closing.code})`, answeredBefore);
+        } else this.queue.requeue(h, sorted.unanswered, sorted.why, mx, answered.length > 0, answeredBefore + answered.length);
       }
     } finally {
       for (const d of touched) this.releaseParked(d);

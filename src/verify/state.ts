@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { Family, MailHost, MailHosts } from '../dns/mail-hosts.js';
 import type { Resolve } from '../dns/resolver.js';
 import type { Reply } from '../smtp/reply-parser.js';
-import type { SmtpSession } from '../smtp/session.js';
+import type { Outcome, SmtpSession, TransactionResult } from '../smtp/session.js';
 import type { MailAddress } from './address.js';
 import type { AddressFlags } from './flags.js';
 import type { Decision, SkippedMx, VerifyResult } from './verdict.js';
@@ -17,6 +17,8 @@ export interface Item {
   /** The input line (file or stdin), reported with the result. */
   line?: number;
   attempts: number;
+  /** Put back without charge (a 421, answers voided out of step): bounded too (host-queue.ts). */
+  uncharged: number;
   /** The greylisted answer, kept while waiting to ask again. */
   greylisted?: VerifyResult;
 }
@@ -51,7 +53,14 @@ export interface Connected {
   skipped: SkippedMx[];
   /** RCPT replies this connection has carried: a hang-up after some is the server's per-connection limit. */
   answered: number;
+  /** Transactions whose answers wait until the session is known to be in step (host-worker.ts). */
+  held: Sent[];
+  /** The session's outcome right after its last transaction: a change after it came while idle or at the farewell. */
+  afterLast?: Outcome;
 }
+
+/** One transaction as sent: its replies, the addresses asked (after `lead` catch-all probes). */
+export interface Sent { tx: TransactionResult; items: Item[]; lead: number; probes: DomainState[] }
 
 /** Catch-all probes per domain before its accepts are answered with the status unknown. */
 export const MAX_PROBES = 3;
