@@ -173,7 +173,9 @@ export class HostWorker {
     const ev = syncEvidence(u.tx);
     const held = c.held;
     c.held = [];
-    if (ev === 'closing') this.shrinkBelow(h, c, held);
+    // An unasked 421 right after this flight was read (Postfix's error limit): its answers were
+    // dropped as possibly shifted; later batches stay below that count.
+    if (ev === 'closing') this.shrinkBelow(h, c, held.length > 0 ? held : u.tx.steps.some((x) => x.stage === 'rcpt' && x.reply !== undefined) ? [u] : []);
     for (const p of held) {
       if (ev === 'in-step') this.release(h, c, p);
       else this.voidSent(h, c, p, u.tx.outcome);
@@ -201,8 +203,9 @@ export class HostWorker {
     const mx = c.session.result.host;
     const closing = u.tx.rcpts[gap]?.reply?.code === 421 ? u.tx.rcpts[gap]?.reply : undefined;
     const firstOnConnection = c.answered === 0;
-    if (closing && firstOnConnection && gap < h.batchSize) {
-      h.batchSize = Math.max(1, gap);
+    // One below: the server may have said 421 unasked after the gap-th answer (Postfix).
+    if (closing && firstOnConnection && gap - 1 < h.batchSize) {
+      h.batchSize = Math.max(1, gap - 1);
       this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} closes the connection after ${gap} recipients; batches shrink to ${h.batchSize}` });
     }
     for (const d of u.probes) this.settler.probeVoided(d);
