@@ -91,7 +91,7 @@ export class HostConnector {
         h.failures.delete(c.mx.name);
         servers.worked(c.address);
         o.onEvent?.({ type: 'session', host: c.mx.name, address: c.address, open: true });
-        return { session: s, slot: held, skipped: betterHostsSkipped(h, c.mx), answered: 0, held: [] };
+        return { session: s, slot: held, skipped: betterHostsSkipped(h, c.mx), answered: 0, rcptsSent: 0, rcptsAnswered: 0, held: [] };
       }
       await s.close();
       const out = s.result.outcome;

@@ -65,7 +65,7 @@ export class HostWorker {
    * and that no session is probing gets its probe here (the first RCPT of the transaction, so a
    * server that hangs up after N recipients still answers it).
    */
-  private async takeBatch(h: HostState): Promise<{ items: Item[]; probes: DomainState[] }> {
+  private async takeBatch(h: HostState, room: number): Promise<{ items: Item[]; probes: DomainState[] }> {
     const core = this.core;
     if (queued(h) === 0 && !core.inputDone && !core.stopping) {
       await new Promise<void>((resolve) => {
@@ -81,7 +81,7 @@ export class HostWorker {
         h.wake.push(done);
       });
     }
-    const max = Math.max(1, Math.min(h.batchSize, core.batchMax));
+    const max = Math.max(1, Math.min(h.batchSize, core.batchMax, room));
     const items: Item[] = [];
     const probes: DomainState[] = [];
     while (items.length + probes.length < max && !core.stopping) {
@@ -109,7 +109,10 @@ export class HostWorker {
     const mx = s.result.host;
     c.afterLast = s.result.outcome;
     while (!core.stopping && s.usable) {
-      const { items, probes } = await this.takeBatch(h);
+      // A server that closes after N recipients per connection: QUIT before it (the 221 proves the answers).
+      const room = (h.perConnection ?? Infinity) - c.rcptsSent;
+      if (room <= 0) return 'broken';
+      const { items, probes } = await this.takeBatch(h, room);
       if (items.length === 0) return 'idle';
       const utf8 = s.result.extensions?.smtputf8 === true;
       const asked = items.filter((i) => {
@@ -131,7 +134,8 @@ export class HostWorker {
       let tx: TransactionResult;
       let lead = probeRcpts;
       try {
-        const max = Math.max(1, Math.min(h.batchSize, core.batchMax));
+        const max = Math.max(1, Math.min(h.batchSize, core.batchMax, room));
+        c.rcptsSent += probeRcpts.length + asked.length;
         if (probeRcpts.length + asked.length > max) {
           // --batch 1: the probe in its own transaction, then the address.
           const ptx = await s.transaction(core.from, probeRcpts);
@@ -173,9 +177,10 @@ export class HostWorker {
     const ev = syncEvidence(u.tx);
     const held = c.held;
     c.held = [];
-    // An unasked 421 right after this flight was read (Postfix's error limit): its answers were
-    // dropped as possibly shifted; later batches stay below that count.
-    if (ev === 'closing') this.shrinkBelow(h, c, held.length > 0 ? held : u.tx.steps.some((x) => x.stage === 'rcpt' && x.reply !== undefined) ? [u] : []);
+    c.rcptsAnswered += u.tx.steps.filter((x) => x.stage === 'rcpt' && x.reply !== undefined && x.unsolicited !== true && x.reply.code !== 421).length;
+    // The server closed (421, asked or not) after so many answers on this connection: its limit.
+    const closed = u.tx.outcome.reply?.code === 421 || u.tx.mail?.code === 421 || u.tx.rcpts.some((r) => r.reply?.code === 421);
+    if (closed) this.learnLimit(h, c);
     for (const p of held) {
       if (ev === 'in-step') this.release(h, c, p);
       else this.voidSent(h, c, p, u.tx.outcome);
@@ -196,18 +201,11 @@ export class HostWorker {
   /**
    * The transaction broke at RCPT `gap` after answers (a 421, a hang-up, a timeout): those
    * answers are voided; the unanswered go first again, then the voided ones, uncharged (the
-   * server answered: it is its limit or its trouble, not the address's). A 421 in a connection's
-   * first transaction is its per-connection limit: later batches stop short of it.
+   * server answered: it is its limit or its trouble, not the address's).
    */
   private brokenAfterAnswers(h: HostState, c: Connected, u: Sent, gap: number): void {
     const mx = c.session.result.host;
     const closing = u.tx.rcpts[gap]?.reply?.code === 421 ? u.tx.rcpts[gap]?.reply : undefined;
-    const firstOnConnection = c.answered === 0;
-    // One below: the server may have said 421 unasked after the gap-th answer (Postfix).
-    if (closing && firstOnConnection && gap - 1 < h.batchSize) {
-      h.batchSize = Math.max(1, gap - 1);
-      this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} closes the connection after ${gap} recipients; batches shrink to ${h.batchSize}` });
-    }
     for (const d of u.probes) this.settler.probeVoided(d);
     const answeredItems = u.items.slice(0, Math.max(0, gap - u.lead));
     const unanswered = u.items.slice(Math.max(0, gap - u.lead));
@@ -249,17 +247,16 @@ export class HostWorker {
   }
 
   /**
-   * An unasked 421 right after a connection's first transaction voids it (it may be that
-   * transaction's shifted last reply); when the server says it after so many answers (Postfix's
-   * error limit), the next batches stay below that count, so a transaction can end before it.
+   * The server closed the connection (a 421, asked or not) after `c.rcptsAnswered` answers: its
+   * limit per connection (Postfix: 20 errors, then an unasked 421). Later sessions to this host
+   * QUIT one recipient before it, so their last answers are proved by the 221, not lost to it.
    */
-  private shrinkBelow(h: HostState, c: Connected, held: Sent[]): void {
-    if (c.answered > 0 || held.length === 0) return;
-    const asked = held.reduce((n, u) => n + u.lead + u.items.length, 0);
-    if (asked > 1 && asked - 1 < h.batchSize) {
-      h.batchSize = asked - 1;
-      this.core.o.onEvent?.({ type: 'note', host: c.session.result.host, message: `${c.session.result.host} closed the connection after ${asked} recipients; batches shrink to ${h.batchSize}` });
-    }
+  private learnLimit(h: HostState, c: Connected): void {
+    const n = c.rcptsAnswered;
+    if (n < 2 || (h.perConnection !== undefined && h.perConnection <= n - 1)) return;
+    h.perConnection = n - 1;
+    const mx = c.session.result.host;
+    this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} closes the connection after ${n} recipients; sessions now end (QUIT) after ${h.perConnection}` });
   }
 
   /** Settle a transaction whose replies are in step (or are no answers at all). */
@@ -293,7 +290,7 @@ export class HostWorker {
     const evidence = r.sync === 'lost' || r.sync === 'closing' || closing || (changed && (r.outcome.kind === 'protocol' || r.outcome.kind === 'limit'));
     const held = c.held;
     c.held = [];
-    if (closing || r.sync === 'closing') this.shrinkBelow(h, c, held);
+    if (closing || r.sync === 'closing') this.learnLimit(h, c);
     for (const u of held) {
       if (evidence) this.voidSent(h, c, u, r.outcome);
       else this.release(h, c, u);

@@ -38,8 +38,13 @@ export class Verifier {
     return this.core.stats;
   }
 
+  /**
+   * The memory bound. By default it grows with what the sessions may hold unconfirmed (one or
+   * two transactions each, host-worker.ts): below that, queues would starve while answers wait.
+   */
   private get readAhead(): number {
-    return this.core.o.readAhead ?? DEFAULTS.readAhead;
+    const o = this.core.o;
+    return o.readAhead ?? Math.max(DEFAULTS.readAhead, 3 * (o.concurrency ?? DEFAULTS.concurrency) * this.core.batchMax);
   }
 
   async *run(addresses: VerifyInput): AsyncGenerator<VerifyResult[]> {

@@ -53,6 +53,9 @@ export interface Connected {
   skipped: SkippedMx[];
   /** RCPT replies this connection has carried: a hang-up after some is the server's per-connection limit. */
   answered: number;
+  /** RCPTs sent, and RCPT replies read (a 421 is none), on this connection. */
+  rcptsSent: number;
+  rcptsAnswered: number;
   /** Transactions whose answers wait until the session is known to be in step (host-worker.ts). */
   held: Sent[];
   /** The session's outcome right after its last transaction: a change after it came while idle or at the farewell. */
@@ -82,6 +85,8 @@ export interface HostState {
   busyStrikes: number;
   /** Why each mail host (by name) could not be used the last time (for answers from a backup MX). */
   failures: Map<string, string>;
+  /** RCPTs a connection may carry: learned from a server that closes after so many (421). */
+  perConnection?: number;
   /** Transactions in a row that broke without a single answer. */
   fruitless: number;
   /** The last connect failure and when the host counts as down until. */

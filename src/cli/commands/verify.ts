@@ -214,7 +214,7 @@ export function verifyCommand(ctx: CliContext): Command {
     .option('--concurrency <n>', 'SMTP connections open at once, overall', intArg('--concurrency', 1, 1000), 10)
     .option('--per-host <n>', 'SMTP connections open at once to one mail host', intArg('--per-host', 1, 100), 2)
     .option('--rate <n[/s|/m]>', 'at most n RCPT TO per second (or per minute) to one mail host; 0: no limit', parseRate, 0)
-    .option('--read-ahead <n>', 'addresses read ahead and held in memory at once: the memory bound of a bulk run (default 2000)', intArg('--read-ahead', 1, 1_000_000))
+    .option('--read-ahead <n>', 'addresses read ahead and held in memory at once: the memory bound of a bulk run (default 2000, or 3 × concurrency × batch when larger)', intArg('--read-ahead', 1, 1_000_000))
     .option('--resume <file>', 'skip the addresses a previous run already wrote to this file (JSON Lines or CSV output)')
     .option('--retry-unknown', 'with --resume: ask again for the addresses whose verdict was unknown')
     .option('--no-dedupe', 'verify repeated addresses every time they appear')
