@@ -120,5 +120,38 @@ describe('resume', () => {
     const last = new Map(all.map((o) => [o.address, o]));
     expect(last.size).toBe(2);
     expect(last.get('g1@grey.test')).toMatchObject({ verdict: 'deliverable' });
+    // verify --merge writes that: one line per address, the last one.
+    const m = await runBin(['verify', '--merge', out]);
+    expect(m.status).toBe(0);
+    const merged = jsonLines(m.stdout);
+    expect(merged.map((o) => o.address).sort()).toEqual(['g1@grey.test', 'g2@grey.test']);
+    expect(merged.find((o) => o.address === 'g1@grey.test')).toMatchObject({ verdict: 'deliverable' });
+    expect(m.stderr).toMatch(/3 lines of .* merged into 2/);
+  });
+
+  it('--csv: --retry-unknown appends, --merge keeps one header and the last row per address', async () => {
+    const list = join(dir, 'retry-csv.txt');
+    writeFileSync(list, 'g1@grey.test\ng2@grey.test\n');
+    const out = join(dir, 'retry.csv');
+    // Greylisted once per server run: this server's g1 rule is used up, so script it afresh.
+    const w = await startWorld({ 'grey.test': { script: { users: ['g1', 'g2'], rules: [{ match: '^RCPT TO:<g1@', reply: { lines: ['451 4.7.1 Greylisted'] }, times: 1 }] } } });
+    try {
+      const b = ['verify', '--resolver', `${w.dns.address}:${w.dns.port}`, '--port', String(w.port), '--helo', 'verify.example.net', '--timeout', '6s'];
+      await runAppending([...b, '--csv', '--file', list, '--resume', out], out);
+      await runAppending([...b, '--csv', '--file', list, '--resume', out, '--retry-unknown'], out);
+    } finally {
+      await w.close();
+    }
+    const rows = readFileSync(out, 'utf8').split('\n').filter(Boolean);
+    expect(rows.length).toBe(4); // header, g1 unknown, g2, g1 again
+    const m = await runBin(['verify', '--merge', out]);
+    const merged = m.stdout.split('\n').filter(Boolean);
+    expect(merged[0]).toMatch(/^address,verdict/);
+    expect(merged.slice(1).map((l) => l.split(',').slice(0, 2).join(',')).sort()).toEqual(['g1@grey.test,deliverable', 'g2@grey.test,deliverable']);
+  });
+
+  it('--merge refuses addresses and a missing file, as usage errors', async () => {
+    expect((await runBin(['verify', '--merge', join(dir, 'none.jsonl')])).status).toBe(2);
+    expect((await runBin(['verify', '--merge', join(dir, 'retry.jsonl'), 'a@b.test'])).status).toBe(2);
   });
 });

@@ -4,7 +4,7 @@
 // the exit code is its verdict's; several or a file: 0 when the run completed.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createReadStream, fstatSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { UsageError } from '../../errors.js';
@@ -33,6 +33,7 @@ export interface VerifyFlags extends ResolverFlags, ConnectionFlags, QueueFlags 
   rate: number;
   resume?: string;
   retryUnknown?: boolean;
+  merge?: string;
   dedupe: boolean;
   readAhead?: number;
 }
@@ -215,6 +216,7 @@ export function verifyCommand(ctx: CliContext): Command {
     .option('--per-host <n>', 'SMTP connections open at once to one mail host', intArg('--per-host', 1, 100), 2)
     .option('--rate <n[/s|/m]>', 'at most n RCPT TO per second (or per minute) to one mail host; 0: no limit', parseRate, 0)
     .option('--read-ahead <n>', 'addresses read ahead and held in memory at once: the memory bound of a bulk run (default 2000, or 3 × concurrency × batch when larger)', intArg('--read-ahead', 1, 1_000_000))
+    .option('--merge <file>', 'write FILE (results appended by --resume/--retry-unknown) with one line per address, the last one, to standard output; nothing is verified')
     .option('--resume <file>', 'skip the addresses a previous run already wrote to this file (JSON Lines or CSV output)')
     .option('--retry-unknown', 'with --resume: ask again for the addresses whose verdict was unknown')
     .option('--no-dedupe', 'verify repeated addresses every time they appear')
@@ -232,6 +234,7 @@ Examples:
   smtp-probe verify --file contacts.csv --column Email --csv > results.csv
   cut -d, -f3 export.csv | smtp-probe verify - --json
   smtp-probe verify --file list.txt --json --resume results.jsonl >> results.jsonl
+  smtp-probe verify --merge results.jsonl > merged.jsonl
   smtp-probe verify bob@example.com --helo mail.my.example --from bounces@my.example
   smtp-probe verify --file list.txt --json --queue redis://:secret@10.0.0.5/0 > results.jsonl
   smtp-probe verify --queue redis://:secret@10.0.0.5/0 --status
@@ -268,6 +271,20 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     import('../../report/verify-human.js'),
     import('../../verify/csv.js'),
   ]);
+  if (flags.merge !== undefined) {
+    if (args.length > 0 || flags.file !== undefined || flags.resume !== undefined) throw new UsageError('--merge takes only the results file: no addresses, --file or --resume');
+    const { mergeResults } = await import('../../verify/merge-results.js');
+    const path = flags.merge;
+    try {
+      await stat(path);
+    } catch (e) {
+      throw new UsageError(`cannot read --merge ${printable(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const stats = { read: 0, kept: 0, dropped: 0 };
+    for await (const line of mergeResults(() => linesOfFile(path), stats)) await writeOut(io.stdout, `${line}\n`);
+    io.stderr.write(`smtp-probe: ${stats.read} lines of ${printable(path)} merged into ${stats.kept} (one per address, the last one)\n`);
+    return;
+  }
   if (flags.csv && p.json) throw new UsageError('--csv and --json exclude each other');
   if (flags.retryUnknown && !flags.resume) throw new UsageError('--retry-unknown goes with --resume');
   const stdinArg = args.length === 1 && args[0] === '-';
