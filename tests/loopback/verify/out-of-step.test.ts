@@ -3,7 +3,8 @@
 // only after the flight was read), between RCPT replies, right before the farewell; with and
 // without PIPELINING, several sessions at once, several transactions per session. A refused
 // mailbox is never reported deliverable, every address comes once, and the final verdicts are
-// right (the shifted answers are voided and asked again). Also: an unasked 421, or one to
+// right (the shifted answers are voided and asked again); two fast-check properties vary the
+// stray's position and timing. Also: an unasked 421, or one to
 // MAIL/RSET, backs the server off and charges nobody.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -122,6 +123,23 @@ describe('verify: a stray reply never makes a refused mailbox deliverable', () =
         }
       }),
       { numRuns: 10 },
+    );
+  });
+
+  it('property: a stray AFTER any reply, at once or later (between replies, before the next flight or the farewell)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: LIST.length - 1 }), fc.boolean(), fc.constantFrom(0, 20, 60), fc.integer({ min: 1, max: 4 }), async (at, pipelining, delayMs, batchSize) => {
+        const local = LIST[at]!.split('@')[0]!;
+        const own = local.startsWith('nobody') ? refused(local) : '250 2.1.5 Ok';
+        const w = await startWorld({ 'stray.test': { script: script([{ match: `^RCPT TO:<${local}@`, times: 1, reply: { lines: [own], then: { lines: ['250 2.0.0 stray'], delayMs } } }], pipelining) } });
+        try {
+          const { results } = await w.run(LIST, { ...OPTIONS, batchSize });
+          check(results, true);
+        } finally {
+          await w.close();
+        }
+      }),
+      { numRuns: 8 },
     );
   });
 });
