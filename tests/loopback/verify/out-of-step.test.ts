@@ -1,11 +1,9 @@
-// verify on reused sessions against servers whose replies go out of step (issue 10): a stray
-// reply before the MAIL reply, before a refused RCPT's reply (its real 550 arriving at once or
-// only after the flight was read), between RCPT replies, right before the farewell; with and
-// without PIPELINING, several sessions at once, several transactions per session. A refused
-// mailbox is never reported deliverable, every address comes once, and the final verdicts are
-// right (the shifted answers are voided and asked again); two fast-check properties vary the
-// stray's position and timing. Also: an unasked 421, or one to
-// MAIL/RSET, backs the server off and charges nobody.
+// verify on reused sessions whose replies go out of step (issue 10): a stray before the MAIL
+// reply, before a refused RCPT's reply (its 550 at once or only after the flight was read),
+// between RCPT replies, before the farewell; with and without PIPELINING, several sessions and
+// transactions; two fast-check properties over position and timing. A refused mailbox is never
+// deliverable, every address comes once, verdicts end right. An unasked 421 (or to MAIL/RSET)
+// backs the server off and charges nobody.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReplySpec, ScriptRule, SmtpScript } from '../../../src/demo/smtp-script-server.js';
