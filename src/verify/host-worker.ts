@@ -275,7 +275,7 @@ export class HostWorker {
     const mx = c.session.result.host;
     for (const d of u.probes) this.settler.probeVoided(d);
     this.queue.requeueUncharged(h, u.items, why, mx);
-    this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx}: ${why.message}; ${u.items.length + u.probes.length} answer(s) of that session are not trusted and are asked again on a new connection` });
+    this.core.o.onEvent?.({ type: 'note', host: mx, message: `${why.message}; ${u.items.length + u.probes.length} answer(s) of that session are not trusted and are asked again on a new connection` });
   }
 
   /**
