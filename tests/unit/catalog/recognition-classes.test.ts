@@ -38,6 +38,16 @@ describe('pasted DSN paragraphs and log lines: the codes are found where they si
     expect(c.evidence.basic).toEqual({ code: 553, stage: 'mail', reason: 'rejected' });
   });
 
+  it("reads Exim's one-line sender verification failure as a refused sender, at any stage it is pasted with", () => {
+    for (const text of ['550 Verification failed for <alice@example.org>', 'Verification failed for <bob@mail.example.net>', '451 Verification failed for <a@b.example>']) {
+      const c = classifyReply({ text });
+      expect(c.reason, text).toBe('rejected');
+      expect(c.evidence.patterns.map((x) => x.id), text).toContain('exim.sender-verify');
+    }
+    // A DMARC verification failure is not a sender verification.
+    expect(classifyReply({ text: '550 5.7.1 DMARC verification failed for example.org' }).reason).not.toBe('rejected');
+  });
+
   it('decides a DSN whose only evidence is the Status field from that field', () => {
     const c = classifyReply({ text: 'Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 550 sorry' });
     expect(c.reason).toBe('mailboxfull');
