@@ -4,7 +4,7 @@
 // a common English function word that the language's own sentences do not use.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBin, type CliRun } from '../helpers/cli.js';
-import { englishIn } from '../helpers/english.js';
+import { englishIn, REASON_TEXTS } from '../helpers/english.js';
 
 const LANGS = ['en', 'fr', 'vi', 'tr', 'hi'] as const;
 const runs = new Map<string, CliRun>();
@@ -20,6 +20,12 @@ describe('the demo in every language', () => {
     const r = runs.get('en')!;
     expect(r.status).toBe(0);
     expect(englishIn(r.stdout, 'fr').length).toBeGreaterThan(20);
+  });
+  it('the check finds a reply-text reason left in English inside a translated demo', () => {
+    const r = runs.get('fr')!;
+    const left = REASON_TEXTS.find((t) => t.startsWith('Postfix on the receiving side'))!;
+    expect(left).toBeDefined();
+    expect(englishIn(`${r.stdout}\n     ${left}\n`, 'fr').length).toBeGreaterThan(2);
   });
   for (const lang of ['fr', 'vi', 'tr', 'hi'] as const) {
     it(`--lang ${lang}: no English sentence outside the transcript`, () => {

@@ -3,14 +3,14 @@
 // common English function words, minus the words the language's own sentences use (SMTP,
 // TLS, Postfix, "port" in French…). Not checked: the transcript (-> / <- lines: the server's
 // own words), values (host names, addresses, codes, URLs, flags), quoted server words, and the
-// reply-text reason texts of data/reply-patterns.json (helper i18n-data translates those in
-// its own file; remove REASON_TEXTS from the exclusion once they render in every language),
-// and the blocklists' own code meanings of data/dnsbl-zones.json (not translated yet: remove
-// ZONE_TEXTS once they are).
+// blocklists' own code meanings of data/dnsbl-zones.json (not translated yet: remove ZONE_TEXTS
+// once they are). The reply-text reason texts are checked: they render in every language
+// (data/reply-reasons.i18n.json), and REASON_TEXTS' English words count as English.
 import labelsJson from '../../data/labels.json' with { type: 'json' };
 import messagesJson from '../../data/messages.json' with { type: 'json' };
 import patternsJson from '../../data/reply-patterns.json' with { type: 'json' };
 import zonesJson from '../../data/dnsbl-zones.json' with { type: 'json' };
+import reasonsI18nJson from '../../data/reply-reasons.i18n.json' with { type: 'json' };
 
 type Lang = 'fr' | 'vi' | 'tr' | 'hi';
 const MESSAGES = (messagesJson as unknown as { messages: Record<string, Record<string, string>> }).messages;
@@ -25,11 +25,25 @@ function englishWords(): Set<string> {
   const out = new Set(FUNCTION_WORDS);
   for (const e of Object.values(MESSAGES)) for (const w of words(e.en ?? '')) if (w.length >= 3) out.add(w);
   for (const v of Object.values(LABELS.en ?? {})) for (const w of words(v)) if (w.length >= 3) out.add(w);
+  for (const v of REASON_TEXTS) for (const w of words(v)) if (w.length >= 3) out.add(w);
+  return out;
+}
+
+/** Every string under a `lang` key of the reason translations (any depth). */
+function reasonTranslations(lang: Lang): string[] {
+  const out: string[] = [];
+  const walk = (x: unknown, inLang: boolean): void => {
+    if (typeof x === 'string') { if (inLang) out.push(x); }
+    else if (Array.isArray(x)) x.forEach((v) => walk(v, inLang));
+    else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) walk(v, inLang || k === lang);
+  };
+  walk(reasonsI18nJson, false);
   return out;
 }
 
 function ownWords(lang: Lang): Set<string> {
   const out = new Set<string>();
+  for (const v of reasonTranslations(lang)) for (const w of words(v)) out.add(w);
   for (const e of Object.values(MESSAGES)) for (const w of words(e[lang] ?? '')) out.add(w);
   for (const v of Object.values(LABELS[lang] ?? {})) for (const w of words(v)) out.add(w);
   return out;
@@ -77,7 +91,7 @@ export function englishIn(report: string, lang: Lang): string[] {
   // The transcript is the server's words (and the commands sent): never translated.
   const lines = report.split('\n').filter((l) => !/^\s*(?:->|<-|~>|<~)\s/.test(l));
   let text = norm(lines.join('\n'));
-  for (const r of [...REASON_TEXTS, ...ZONE_TEXTS]) text = text.split(norm(r)).join(' ').split(norm(r).replace(/\.$/, '।')).join(' ');
+  for (const r of ZONE_TEXTS) text = text.split(norm(r)).join(' ').split(norm(r).replace(/\.$/, '।')).join(' ');
   text = text
     .replace(/«[^»]*»|"[^"]*"|'[^'\s][^']*'|“[^”]*”/g, ' ') // quoted server words
     .replace(/https?:\/\/\S+/g, ' ');
@@ -85,6 +99,8 @@ export function englishIn(report: string, lang: Lang): string[] {
   for (const token of text.split(' ')) {
     // Values: host names, addresses, codes, flags, file names.
     if (/[@\d_/<>[\]=]|\w\.\w|^--?\w|\w:\w/.test(token)) continue;
+    // SMTP keywords and extension names (PIPELINING, SIZE, STARTTLS) are values too.
+    if (/^[(]?[A-Z][A-Z0-9-]+[),.;:]*$/.test(token)) continue;
     for (const w of words(token)) if (english.has(w) && !own.has(w) && !REASON_NAMES.has(w) && !RESULT_WORDS.has(w)) found.push(`${w} (in "${token}")`);
   }
   return found;
