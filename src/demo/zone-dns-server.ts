@@ -6,11 +6,12 @@
 // UDP and TCP listen on the SAME port (dns2's TCP fallback reuses the UDP port number).
 import dns2, { type Packet as DnsPacket } from 'dns2';
 import type net from 'node:net';
+import { encodeTlsaRdata, TLSA_TYPE, type TlsaFields } from '../dns/tlsa.js';
 
 const { Packet } = dns2;
 
 export type ZoneFault = 'servfail' | 'refused' | 'drop' | 'truncate' | 'formerr';
-export type ZoneType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'SPF' | 'PTR' | 'CNAME' | 'NS';
+export type ZoneType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'SPF' | 'PTR' | 'CNAME' | 'NS' | 'TLSA';
 
 export interface ZoneEntry {
   A?: string[];
@@ -22,6 +23,11 @@ export interface ZoneEntry {
   PTR?: string[];
   CNAME?: string;
   NS?: string[];
+  /** TLSA records (RFC 6698): the fields, or raw RDATA in hex (malformed ones, for the tests). */
+  TLSA?: (TlsaFields | { rdata: string })[];
+  /** Answers for this name are "DNSSEC-validated": the AD bit is set when the query asked for
+   *  it (DO or AD set, RFC 6840 §5.7), as a validating resolver does for a signed zone. */
+  secure?: boolean;
   /** Trouble for this name: for every type, or only for `faultTypes`. */
   fault?: ZoneFault;
   faultTypes?: ZoneType[];
@@ -44,7 +50,7 @@ export interface ZoneServerOptions {
   dropTcp?: boolean;
 }
 
-export interface ZoneQuery { name: string; type: string; transport: 'udp' | 'tcp' }
+export interface ZoneQuery { name: string; type: string; transport: 'udp' | 'tcp'; /** DO or AD was set. */ dnssec?: boolean }
 
 export interface ZoneServer {
   address: string;
@@ -100,6 +106,9 @@ function recordsOf(name: string, type: ZoneType, e: ZoneEntry): object[] {
     case 'PTR': return (e.PTR ?? []).map((domain) => ({ ...base, type: Packet.TYPE.PTR, domain }));
     case 'NS': return (e.NS ?? []).map((ns) => ({ ...base, type: Packet.TYPE.NS, ns }));
     case 'CNAME': return e.CNAME ? [{ ...base, type: Packet.TYPE.CNAME, domain: e.CNAME }] : [];
+    // dns2 writes the `data` Buffer of a type it has no encoder for verbatim.
+    case 'TLSA': return (e.TLSA ?? []).map((t) => ({ ...base, type: TLSA_TYPE, data: 'rdata' in t ? Buffer.from(t.rdata, 'hex') : encodeTlsaRdata(t) }));
+    default: return [];
   }
 }
 
@@ -153,8 +162,10 @@ export async function startZoneServer(zone: Zone, opts: ZoneServerOptions = {}):
       response.header.rcode = Packet.RCODE.FORMERR;
       return reply(send, response);
     }
-    const type = Packet.typeName(q.type);
-    queries.push({ name: q.name, type, transport });
+    const type = q.type === TLSA_TYPE ? 'TLSA' : Packet.typeName(q.type);
+    const opt = (request.additionals ?? []).find((r) => (r as { type?: number }).type === Packet.TYPE.EDNS) as { doFlag?: boolean } | undefined;
+    const dnssec = Boolean(opt?.doFlag) || (request.header as { ad?: number }).ad === 1;
+    queries.push({ name: q.name, type, transport, ...(dnssec ? { dnssec } : {}) });
     const a = answer(table, q.name, type);
     if (a.drop || (transport === 'tcp' && opts.dropTcp)) return;
     if (opts.delayMs) await sleep(opts.delayMs);
@@ -172,6 +183,7 @@ export async function startZoneServer(zone: Zone, opts: ZoneServerOptions = {}):
     }
     response.header.rcode = a.rcode;
     response.header.ra = 1;
+    if (dnssec && a.rcode === Packet.RCODE.NOERROR && lookupEntry(table, norm(q.name))?.secure) (response.header as { ad?: number }).ad = 1;
     if (transport === 'udp' && (a.truncate || opts.truncateAll)) {
       response.header.tc = 1;
       return reply(send, response);

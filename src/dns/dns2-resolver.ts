@@ -8,6 +8,7 @@ import dns2, { type Packet as DnsPacket } from 'dns2';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { say } from '../catalog/messages.js';
+import { decodeTlsaRdata, TLSA_TYPE } from './tlsa.js';
 import { DEADLINE_REASON, DnsError, type DnsErrorCode, type LookupOptions, type RecordMap, type Resolve, type RRType } from './resolver.js';
 
 const { Packet } = dns2;
@@ -24,12 +25,15 @@ export const DEFAULT_DNS_TIMEOUT_MS = 5_000;
 const MAX_TCP_MESSAGE = 65_535;
 
 type Raw = DnsPacket & {
-  header: { id: number; qr: number; rcode: number; tc: number };
+  header: { id: number; qr: number; rcode: number; tc: number; ad?: number };
   questions: { name: string; type: number; class: number }[];
   answers: Record<string, unknown>[];
 };
 
 const TYPE_DNAME = 39;
+/** dns2's type codes plus the ones it lacks (TLSA, decoded here). */
+const TYPE_CODE: Readonly<Record<string, number>> = { ...Packet.TYPE, TLSA: TLSA_TYPE };
+const typeName = (code: number): string => (code === TLSA_TYPE ? 'TLSA' : Packet.typeName(code));
 const lower = (n: unknown): string => String(n ?? '').toLowerCase().replace(/\.$/, '');
 
 /** The asked name and every name its CNAME records in `p` lead to (in any order, bounded). */
@@ -55,8 +59,8 @@ export function answerMismatch(p: Raw, qname: string, type: RRType): string | un
   if (!p.header.qr) return 'not a response';
   const q = p.questions[0];
   if (p.questions.length !== 1 || !q) return `${p.questions.length} questions in the answer`;
-  if (lower(q.name) !== lower(qname) || q.type !== Packet.TYPE[type] || q.class !== Packet.CLASS.IN) {
-    return `the answer is for ${Packet.typeName(q.type)} ${lower(q.name) || '(root)'}, not for ${type} ${lower(qname)}`;
+  if (lower(q.name) !== lower(qname) || q.type !== TYPE_CODE[type] || q.class !== Packet.CLASS.IN) {
+    return `the answer is for ${typeName(q.type)} ${lower(q.name) || '(root)'}, not for ${type} ${lower(qname)}`;
   }
   const chain = ownerChain(p, qname);
   for (const a of p.answers) {
@@ -72,7 +76,14 @@ function newQuery(name: string, type: RRType): { id: number; msg: Buffer } {
   const q = new Packet();
   q.header.id = Packet.uuid();
   q.header.rd = 1;
-  q.questions.push({ name, type: Packet.TYPE[type], class: Packet.CLASS.IN } as never);
+  q.questions.push({ name, type: TYPE_CODE[type], class: Packet.CLASS.IN } as never);
+  if (type === 'TLSA') {
+    // DANE needs to know whether the answer was DNSSEC-validated: ask for the AD bit in the
+    // header (RFC 6840 §5.7) and set DO in an EDNS0 OPT record (RFC 3225), as validating
+    // stub resolvers do; only for TLSA, so other answers stay small (no RRSIGs, no TCP retry).
+    (q.header as { ad?: number }).ad = 1;
+    q.additionals.push(Packet.Resource.EDNS([], { doFlag: true, udpPayloadSize: 1232 }) as never);
+  }
   return { id: q.header.id, msg: q.toBuffer() };
 }
 
@@ -181,7 +192,7 @@ function queryTcp(server: DnsServerAddress, name: string, type: RRType, deadline
 }
 
 async function queryServer(server: DnsServerAddress, name: string, type: RRType, deadlineAt: number, signal?: AbortSignal): Promise<Raw> {
-  if (Packet.TYPE[type] === undefined) throw new DnsError('EFORMERR', name, type, `unsupported record type ${type}`);
+  if (TYPE_CODE[type] === undefined) throw new DnsError('EFORMERR', name, type, `unsupported record type ${type}`);
   const p = await queryUdp(server, name, type, deadlineAt, signal);
   if (p.header.tc) return queryTcp(server, name, type, deadlineAt, signal);
   return p;
@@ -200,7 +211,7 @@ function rcodeError(rcode: number): DnsErrorCode | null {
 
 /** Answer records of the asked type owned by the name or its CNAME chain (checked before). */
 function extract<T extends RRType>(p: Raw, qname: string, type: T): RecordMap[T] {
-  const code = Packet.TYPE[type];
+  const code = TYPE_CODE[type];
   const chain = ownerChain(p, qname);
   const rrs = p.answers.filter((a) => a.type === code && chain.has(lower(a.name)));
   switch (type) {
@@ -215,6 +226,11 @@ function extract<T extends RRType>(p: Raw, qname: string, type: T): RecordMap[T]
       return rrs.map((a) => String(a.domain ?? '').replace(/\.$/, '')) as RecordMap[T];
     case 'NS':
       return rrs.map((a) => String(a.ns ?? '').replace(/\.$/, '')) as RecordMap[T];
+    case 'TLSA': {
+      // dns2 keeps RDATA of types it does not know verbatim (RFC 3597 §5) in `data`.
+      const authenticated = p.header.ad === 1;
+      return rrs.map((a) => ({ ...decodeTlsaRdata(Buffer.isBuffer(a.data) ? a.data : Buffer.alloc(0)), authenticated })) as RecordMap[T];
+    }
     default:
       return rrs.map((a) => JSON.stringify(a)) as RecordMap[T];
   }

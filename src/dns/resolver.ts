@@ -6,8 +6,9 @@
 import { setMaxListeners } from 'node:events';
 import { SmtpProbeError } from '../errors.js';
 import { say } from '../catalog/messages.js';
+import type { TlsaRecord } from './tlsa.js';
 
-export type RRType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS' | 'SOA';
+export type RRType = 'A' | 'AAAA' | 'MX' | 'TXT' | 'PTR' | 'CNAME' | 'NS' | 'SOA' | 'TLSA';
 
 export interface MxRecord { exchange: string; priority: number }
 
@@ -21,6 +22,8 @@ export interface RecordMap {
   CNAME: string[];
   NS: string[];
   SOA: string[];
+  /** Decoded by hand (dns2 has no TLSA); each record carries the answer's AD bit (DNSSEC). */
+  TLSA: TlsaRecord[];
 }
 
 /**

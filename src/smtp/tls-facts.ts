@@ -1,8 +1,10 @@
-// What a TLS session tells: protocol, cipher, the certificate chain (X509Certificate),
-// validity and days left, trust result and the identity match — findings, never failures.
+// What a TLS session tells: protocol, cipher, the certificate chain (X509Certificate) with
+// each certificate's key, signature algorithm and the digests DANE matches against (RFC
+// 7672), validity and days left, trust result and the identity match — findings, never failures.
 // The reference identity (RFC 6125) is the MX name, --tls-name, or for an IP target the IP
 // itself (checked against the certificate's IP SANs by node:tls checkServerIdentity).
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { signatureAlgorithm } from './cert-der.js';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -15,6 +17,26 @@ export interface CertFacts {
   daysLeft: number;
   fingerprint256: string;
   selfSigned: boolean;
+  /** 'rsa', 'ec', 'ed25519', … (node:crypto's asymmetricKeyType). */
+  keyType?: string;
+  /** RSA/DSA modulus length, or the EC curve's size, in bits. */
+  keyBits?: number;
+  /** The EC curve (e.g. prime256v1). */
+  keyCurve?: string;
+  /** e.g. sha256WithRSAEncryption, ecdsa-with-SHA384 (or the dotted OID). */
+  signatureAlgorithm?: string;
+  serialNumber?: string;
+  /** Digests DANE (RFC 6698 §2.1) matches: of the whole certificate and of its
+   *  SubjectPublicKeyInfo, lowercase hex. */
+  sha256?: string;
+  sha512?: string;
+  spkiSha256?: string;
+  spkiSha512?: string;
+  /** For a certificate after the leaf: it issued and signed the one before it (a real chain link). */
+  signsPrevious?: boolean;
+  /** False for a certificate Node completed the chain with from the local trust store (system
+   *  roots, --ca-file): the server did not send it (DANE-TA needs it sent, RFC 7672 §3.1.2). */
+  presented?: boolean;
 }
 
 export interface TlsFacts {
@@ -36,8 +58,32 @@ export interface TlsFacts {
   expired: boolean;
 }
 
+const CURVE_BITS: Readonly<Record<string, number>> = { prime256v1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256 };
+const hex = (alg: string, b: Buffer): string => createHash(alg).update(b).digest('hex');
+
+function keyFacts(x: X509Certificate): Pick<CertFacts, 'keyType' | 'keyBits' | 'keyCurve' | 'spkiSha256' | 'spkiSha512'> {
+  try {
+    const k = x.publicKey;
+    const spki = k.export({ type: 'spki', format: 'der' });
+    const d = k.asymmetricKeyDetails ?? {};
+    const type = k.asymmetricKeyType;
+    const bits = d.modulusLength ?? (d.namedCurve ? CURVE_BITS[d.namedCurve] : type === 'ed25519' ? 256 : type === 'ed448' ? 456 : undefined);
+    return {
+      ...(type ? { keyType: type } : {}),
+      ...(bits ? { keyBits: bits } : {}),
+      ...(d.namedCurve ? { keyCurve: d.namedCurve } : {}),
+      spkiSha256: hex('sha256', spki),
+      spkiSha512: hex('sha512', spki),
+    };
+  } catch {
+    // A key type OpenSSL cannot export: the digests of the raw SPKI are unknown, never a crash.
+    return {};
+  }
+}
+
 function certFacts(x: X509Certificate, now: number): CertFacts {
   const validTo = new Date(x.validTo);
+  const sig = signatureAlgorithm(x.raw);
   return {
     subject: x.subject.replace(/\n/g, ', '),
     issuer: x.issuer.replace(/\n/g, ', '),
@@ -47,7 +93,21 @@ function certFacts(x: X509Certificate, now: number): CertFacts {
     daysLeft: Math.floor((validTo.getTime() - now) / 86_400_000),
     fingerprint256: x.fingerprint256,
     selfSigned: x.subject === x.issuer,
+    ...keyFacts(x),
+    ...(sig ? { signatureAlgorithm: sig } : {}),
+    serialNumber: x.serialNumber,
+    sha256: hex('sha256', x.raw),
+    sha512: hex('sha512', x.raw),
   };
+}
+
+/** `issuer` issued `cert` and its key verifies the signature. */
+function signs(issuer: X509Certificate, cert: X509Certificate): boolean {
+  try {
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
 }
 
 /** `servername`: the reference identity, a DNS name or an IP address (never sent as SNI when an IP). */
@@ -55,9 +115,12 @@ export function collectTlsFacts(socket: tls.TLSSocket, servername: string | unde
   const chain: CertFacts[] = [];
   let peer: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate;
   const seen = new Set<string>();
+  let prev: X509Certificate | undefined;
   while (peer && peer.raw && !seen.has(peer.fingerprint256) && chain.length < 10) {
     seen.add(peer.fingerprint256);
-    chain.push(certFacts(new X509Certificate(peer.raw), now));
+    const x = new X509Certificate(peer.raw);
+    chain.push({ ...certFacts(x, now), ...(prev ? { signsPrevious: signs(x, prev) } : {}) });
+    prev = x;
     peer = peer.issuerCertificate;
   }
   const facts: TlsFacts = {
@@ -78,5 +141,16 @@ export function collectTlsFacts(socket: tls.TLSSocket, servername: string | unde
     facts.nameMatches = err === undefined;
     if (err) facts.nameError = err.message;
   }
+  // getPeerCertificate(true) completes the chain from the local trust store; the
+  // X509Certificate's issuer links are the certificates the server itself sent. Last: on
+  // Node 20 getPeerX509Certificate() empties the peer chain getPeerCertificate() reads.
+  const sent = new Set<string>();
+  try {
+    for (let x = socket.getPeerX509Certificate(); x && sent.size < 20; x = x.issuerCertificate) {
+      if (sent.has(x.fingerprint256)) break;
+      sent.add(x.fingerprint256);
+    }
+  } catch { /* no peer certificate */ }
+  for (const c of chain) c.presented = sent.has(c.fingerprint256);
   return facts;
 }

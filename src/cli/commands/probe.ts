@@ -102,7 +102,7 @@ export function addProbeFlags(cmd: Command): Command {
     .addOption(new Option('--checks <when>', 'sender-side checks: auto (after a 5xx), always, never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--ip <ip>', 'the sending IP to check (default: what the server saw, or a DNS who-am-I lookup)', parseIp)
     .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable)', collect)
-    .option('--no-mta-sts', 'skip the MTA-STS and TLS-RPT checks of a domain target');
+    .option('--no-mta-sts', 'skip the MTA-STS, TLS-RPT and DANE checks of a domain target');
 }
 
 /** The probe command's own posture flags (AUTH, --quit-after); demo keeps the plain set. */
