@@ -20,6 +20,7 @@ import type { FollowUp } from './follow-up.js';
 import type { SendingIp } from './sending-ip.js';
 import type { DomainSecurity } from './domain-security.js';
 import { applyPostureVerdict, postureFindings, type PostureFinding } from './posture-findings.js';
+import type { ServerNames } from './server-names.js';
 
 export const PROBE_SCHEMA_VERSION = 1;
 /** Sessions open at once; MX hosts × ports beyond this wait their turn. */
@@ -72,6 +73,8 @@ export interface ProbeDeps {
   followUp?: (sessions: AnnotatedSession[], ctx: FollowUpContext) => Promise<FollowUp | undefined>;
   /** MTA-STS and TLS-RPT of a domain target (domain-security.ts), beside the follow-up. */
   security?: (domain: string, mailHosts: MailHosts, sessions: AnnotatedSession[]) => Promise<DomainSecurity>;
+  /** Banner, EHLO and PTR names of each session's server compared (server-names.ts), over the run's resolver. */
+  serverNames?: (sessions: AnnotatedSession[], resolve: Resolve) => Promise<ServerNames[]>;
 }
 
 export interface FollowUpContext {
@@ -104,6 +107,8 @@ export interface ProbeResult {
   security?: DomainSecurity;
   /** AUTH, open-relay and VRFY/EXPN findings (--auth, --relay-test, --vrfy/--expn). */
   findings?: PostureFinding[];
+  /** Each session's banner name, EHLO name and PTR, compared. */
+  serverNames?: ServerNames[];
   verdict: Verdict;
   startedAt: string;
   ms: number;
@@ -255,6 +260,7 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     const securityP = deps.security && target.kind === 'domain' && (mailHosts.kind === 'mx' || mailHosts.kind === 'implicit') && !deps.signal?.aborted
       ? beforeDeadline(deps.security(target.domain, mailHosts, sessions), runDeadline, deps.signal)
       : undefined;
+    const namesP = deps.serverNames && !deps.signal?.aborted ? beforeDeadline(deps.serverNames(sessions, resolve), runDeadline, deps.signal) : undefined;
     if (deps.followUp && !deps.signal?.aborted) {
       const f = await followUpWithin(deps.followUp, sessions, warnings);
       if (f) {
@@ -264,6 +270,8 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
         result.verdict = decideVerdict({ target, mailHosts, sessions, ports: o.ports, rcpts, checks: result.checks });
       }
     }
+    const names = await namesP;
+    if (names) result.serverNames = names;
     const security = await securityP;
     if (security) result.security = security;
     else if (securityP && !deps.signal?.aborted) result.warnings.push(say('probe.warn.security-unfinished', { reasonMsg: DEADLINE_REASON }));

@@ -15,6 +15,7 @@ import type { TlsFacts } from '../smtp/tls-facts.js';
 import { colourForClass, factItems, labelColon } from './explain-human.js';
 import { renderSecurity } from './security-human.js';
 import { partHeading, renderPostureFindings, renderSessionPosture } from './posture-human.js';
+import { renderServerNames } from './names-human.js';
 import { printable as p, printableLines as pl } from './printable.js';
 import { wrap } from './wrap.js';
 
@@ -232,6 +233,7 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   }
   if (r.security) out.push(...renderSecurity(r.security, o), '');
   if (r.findings?.length) out.push(...renderPostureFindings(r.findings, o), '');
+  if (r.serverNames && r.serverNames.length > 0) out.push(...renderServerNames(r.serverNames, o), '');
   const warnings = [...r.warnings, ...r.verdict.warnings];
   if (warnings.length > 0) {
     for (const w of warnings) out.push(c.yellow(wrap(`! ${pl(localize(o.lang, w))}`, o.width, '  ').replace(/^ {2}/, '')));

@@ -161,10 +161,12 @@ Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
         const fetchPolicy = createPolicyFetch({ lookup: lookupWith(resolve), ...(options.ca ? { ca: options.ca } : {}), timeoutMs: POLICY_FETCH_TIMEOUT_MS * options.timeoutScale });
         return runDomainSecurity(domain, mailHosts, sessions, { resolve, fetchPolicy, judgeSessions: options.tlsMode !== 'none' });
       };
+      const { compareAllServerNames } = await import('../../probe/server-names.js');
       const progress = await createProgress(ctx.io, !p.json && !p.quiet, p.lang);
       try {
         const result = await runProbe(t, options, {
           resolve, connect: connectTransport, now: () => Date.now(), onEvent: progress.onEvent, signal: ctx.io.signal, followUp,
+          serverNames: compareAllServerNames,
           ...(security ? { security } : {}),
         });
         progress.stop();
