@@ -67,7 +67,8 @@ export interface SmtpScript {
 export interface ScriptServerOptions {
   address?: string;
   port?: number;
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** minVersion/maxVersion/ciphers: a server that speaks only some TLS versions (--tls-min/--tls-max tests). */
+  tls?: { key: string | Buffer; cert: string | Buffer; minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion; ciphers?: string };
   /** Delay added before every reply (benchmarks' D). */
   replyDelayMs?: number;
 }
@@ -111,7 +112,12 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   // One server context for all connections (parsing the key per connection is slow).
   let secureContext: tls.SecureContext | undefined;
   const serverContext = (): tls.SecureContext => {
-    secureContext ??= tls.createSecureContext({ key: opts.tls?.key, cert: opts.tls?.cert });
+    secureContext ??= tls.createSecureContext({
+      key: opts.tls?.key, cert: opts.tls?.cert,
+      ...(opts.tls?.minVersion ? { minVersion: opts.tls.minVersion } : {}),
+      ...(opts.tls?.maxVersion ? { maxVersion: opts.tls.maxVersion } : {}),
+      ...(opts.tls?.ciphers ? { ciphers: opts.tls.ciphers } : {}),
+    });
     return secureContext;
   };
 

@@ -11,6 +11,7 @@ import type { CheckSummary } from '../checks/types.js';
 import { runSession, type SessionEvent, type SessionResult, type TlsMode } from '../smtp/session.js';
 import type { AuthSetup, QuitAfter } from '../smtp/session-types.js';
 import type { Connect, Transport } from '../smtp/transport.js';
+import type { TlsRange } from '../smtp/tls-facts.js';
 import { annotateSession, type AnnotatedSession } from './annotate.js';
 import { prepareRecognition } from '../catalog/match-text.js';
 import { defaultRecipient, parseTarget, type Target } from './targets.js';
@@ -38,6 +39,8 @@ export interface ProbeOptions {
   ca?: string;
   /** --tls-name: the identity every certificate must carry, and the SNI sent. */
   tlsName?: string;
+  /** --tls-min/--tls-max: the TLS versions offered (to test what a server accepts). */
+  tlsVersions?: TlsRange;
   helo: string;
   /** MAIL FROM; '' is the null sender. */
   from: string;
@@ -95,7 +98,7 @@ export interface ProbeResult {
   target: Target;
   mailHosts: MailHosts;
   /** What was sent: sender, recipients, HELO, ports. */
-  envelope: { helo: string; from: string; rcpts: string[]; ports: PortSpec[]; tlsMode: TlsMode; authUser?: string; quitAfter?: QuitAfter };
+  envelope: { helo: string; from: string; rcpts: string[]; ports: PortSpec[]; tlsMode: TlsMode; authUser?: string; quitAfter?: QuitAfter; tlsVersions?: TlsRange };
   sessions: AnnotatedSession[];
   warnings: string[];
   checks: CheckSummary[];
@@ -217,7 +220,7 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
           {
             host: host.name, address, port: p.port, implicitTls: p.implicitTls,
             tlsMode: o.tlsMode, tlsVerify: o.tlsVerify,
-            tls: { ...(o.ca ? { ca: o.ca } : {}), ...(o.tlsName ? { servername: o.tlsName } : {}) },
+            tls: { ...(o.ca ? { ca: o.ca } : {}), ...(o.tlsName ? { servername: o.tlsName } : {}), ...(o.tlsVersions ? { versions: o.tlsVersions } : {}) },
             helo: o.helo, from: o.from, rcpts, timeoutScale: o.timeoutScale, runDeadline,
             ...(o.pipelining === false ? { pipelining: false } : {}),
             // Port 25 receives mail and rarely offers AUTH: there its absence is said, not fatal.
@@ -248,7 +251,7 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
       schemaVersion: PROBE_SCHEMA_VERSION,
       target,
       mailHosts,
-      envelope: { helo: o.helo, from: o.from, rcpts, ports: o.ports, tlsMode: o.tlsMode, ...(o.auth ? { authUser: o.auth.user } : {}), ...(o.quitAfter ? { quitAfter: o.quitAfter } : {}) },
+      envelope: { helo: o.helo, from: o.from, rcpts, ports: o.ports, tlsMode: o.tlsMode, ...(o.auth ? { authUser: o.auth.user } : {}), ...(o.quitAfter ? { quitAfter: o.quitAfter } : {}), ...(o.tlsVersions ? { tlsVersions: o.tlsVersions } : {}) },
       sessions,
       warnings,
       checks: [],

@@ -16,6 +16,7 @@ import { colourForClass, factItems, labelColon } from './explain-human.js';
 import { renderSecurity } from './security-human.js';
 import { partHeading, renderPostureFindings, renderSessionPosture } from './posture-human.js';
 import { renderServerNames } from './names-human.js';
+import { renderChain } from './tls-chain-human.js';
 import { printable as p, printableLines as pl } from './printable.js';
 import { wrap } from './wrap.js';
 
@@ -55,7 +56,7 @@ function renderTls(t: TlsFacts, o: ProbeRenderOptions): string[] {
   if (o.verbose && leaf) {
     lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.subject', { value: p(leaf.subject) })}`));
     lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.names', { value: p(leaf.subjectAltNames.join(', ')) || tr(o.lang, 'common.none') })}`));
-    lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.chain', { value: t.chain.map((x) => p(/CN=([^,]+)/.exec(x.subject)?.[1] ?? x.subject)).join(' → ') })}`));
+    lines.push(...renderChain(t, o));
   }
   if (t.expired) lines.push(c.red(`     ${tr(o.lang, 'probe.tls.expired')}`));
   else if (leaf && leaf.daysLeft < 14) lines.push(c.yellow(`     ${tr(o.lang, 'probe.tls.expires-soon', { days: leaf.daysLeft })}`));
@@ -140,7 +141,7 @@ function renderSession(s: AnnotatedSession, r: ProbeResult, o: ProbeRenderOption
       continue;
     }
     if (step.stage === 'tls-handshake') {
-      if (step.failure) out.push(c.red(`   ${tr(o.lang, 'probe.tls.failed', { error: pl(localize(o.lang, step.failure.message)) })}`));
+      if (step.failure) out.push(c.red(`   ${tr(o.lang, 'probe.tls.failed', { error: pl(localize(o.lang, step.failure.message.replace(/^TLS handshake failed: /, ''))) })}`));
       else if (s.tls) out.push(...renderTls(s.tls, o));
       continue;
     }

@@ -39,9 +39,45 @@ export interface CertFacts {
   presented?: boolean;
 }
 
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+/** Oldest first: the values of --tls-min and --tls-max (Node's SecureVersion names). */
+export const TLS_VERSIONS: readonly TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+/** A forced range of protocol versions (--tls-min, --tls-max); absent ends are Node's defaults. */
+export interface TlsRange { min?: TlsVersion; max?: TlsVersion }
+
+/**
+ * TLS 1.0 and 1.1 are refused by OpenSSL 3 at its default security level (their handshakes
+ * sign with SHA-1/MD5): they can only be tested at level 0. True when the user asked for one.
+ */
+export function wantsLegacyTls(r: TlsRange | undefined): boolean {
+  const old = (v?: TlsVersion): boolean => v === 'TLSv1' || v === 'TLSv1.1';
+  return r !== undefined && (old(r.min) || old(r.max));
+}
+
+const rangeText = (r: TlsRange): string => `${r.min ?? 'TLSv1'}${(r.max ?? 'TLSv1.3') !== (r.min ?? 'TLSv1') ? ` to ${r.max ?? 'TLSv1.3'}` : ''}`;
+const VERSION_REFUSED = /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|WRONG_VERSION_NUMBER|NO_PROTOCOLS_AVAILABLE|VERSION_TOO_(LOW|HIGH)|LEGACY_SIGALG/;
+
+/** Why a handshake failed, in words a person can act on (the OpenSSL code kept in the text). */
+export function explainHandshakeFailure(e: { code?: string; message: string }, range?: TlsRange): string {
+  const code = e.code ?? '';
+  const raw = `TLS handshake failed: ${e.message.split('\n')[0]?.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '') ?? ''}${code ? ` (${code})` : ''}`;
+  const forced = range && (range.min || range.max);
+  if (VERSION_REFUSED.test(code)) {
+    const lo = range?.min ?? 'TLSv1';
+    if (forced) return `${raw}: no protocol version in common within the forced range ${rangeText(range)} (--tls-min/--tls-max): the server does not accept ${lo === (range.max ?? 'TLSv1.3') ? lo : 'any of these versions'}`;
+    return `${raw}: no protocol version in common; if the server speaks only TLS 1.0 or 1.1, this Node's OpenSSL refuses them by default — test with --tls-max TLSv1.1`;
+  }
+  if (/HANDSHAKE_FAILURE|NO_SHARED_CIPHER|NO_CIPHERS_AVAILABLE|INSUFFICIENT_SECURITY/.test(code)) {
+    return `${raw}: no cipher suite in common${forced ? ` within the forced range ${rangeText(range)}` : ''}`;
+  }
+  return raw;
+}
+
 export interface TlsFacts {
   protocol: string | null;
   cipher: string;
+  /** The cipher's IANA (RFC) name, e.g. TLS_AES_256_GCM_SHA384. */
+  cipherStandardName?: string;
   /** Leaf first, then the chain as the server sent it. */
   chain: CertFacts[];
   /** The chain verifies against the trusted roots (plus --ca-file). */
@@ -126,6 +162,7 @@ export function collectTlsFacts(socket: tls.TLSSocket, servername: string | unde
   const facts: TlsFacts = {
     protocol: socket.getProtocol(),
     cipher: socket.getCipher()?.name ?? 'unknown',
+    ...(socket.getCipher()?.standardName ? { cipherStandardName: socket.getCipher().standardName } : {}),
     chain,
     // Node folds a host-name mismatch into authorizationError; the chain itself is still
     // trusted then, and the name is judged on its own below.

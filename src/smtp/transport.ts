@@ -8,7 +8,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { ReplyReader, type Reply } from './reply-parser.js';
-import { collectTlsFacts, type TlsFacts } from './tls-facts.js';
+import { collectTlsFacts, explainHandshakeFailure, wantsLegacyTls, type TlsFacts, type TlsRange } from './tls-facts.js';
 
 export type FailureKind = 'timeout' | 'refused' | 'unreachable' | 'reset' | 'closed' | 'protocol' | 'limit' | 'tls' | 'network';
 
@@ -35,6 +35,8 @@ export interface TlsClientOptions {
   servername?: string;
   /** Extra trusted CAs (PEM), e.g. --ca-file. */
   ca?: string | Buffer | (string | Buffer)[];
+  /** --tls-min/--tls-max: the protocol versions offered. TLS 1.0/1.1 bring OpenSSL security level 0. */
+  versions?: TlsRange;
 }
 
 export interface ConnectTarget {
@@ -84,22 +86,35 @@ function errnoKind(e: NodeJS.ErrnoException): FailureKind {
 // Parsing the ~140 system roots plus --ca-file costs tens of milliseconds: one context
 // per distinct CA set, reused by every connection of the run.
 const contexts = new Map<string, tls.SecureContext>();
-function contextWithCa(ca: NonNullable<TlsClientOptions['ca']>): tls.SecureContext {
+function contextWithCa(ca: NonNullable<TlsClientOptions['ca']>, versions: tls.SecureContextOptions): tls.SecureContext {
   const list = Array.isArray(ca) ? ca : [ca];
-  const key = list.map((c) => c.toString()).join('\n');
+  const key = `${JSON.stringify(versions)}\n${list.map((c) => c.toString()).join('\n')}`;
   let ctx = contexts.get(key);
   if (!ctx) {
-    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...list], minVersion: 'TLSv1' });
+    ctx = tls.createSecureContext({ ca: [...tls.rootCertificates, ...list], ...versions });
     contexts.set(key, ctx);
   }
   return ctx;
 }
 
+/** The versions (and, for TLS 1.0/1.1 asked for, security level 0) of a context. */
+function versionOptions(r: TlsRange | undefined): tls.SecureContextOptions {
+  return {
+    minVersion: r?.min ?? 'TLSv1',
+    ...(r?.max ? { maxVersion: r.max } : {}),
+    // Only when the user asked for a legacy version: SECLEVEL=0 also admits weak keys.
+    ...(wantsLegacyTls(r) ? { ciphers: 'DEFAULT@SECLEVEL=0' } : {}),
+  };
+}
+
 function tlsConnectOptions(o: TlsClientOptions): tls.ConnectionOptions {
   // Verification is recorded as a finding, never enforced here (policy decides later).
-  const opts: tls.ConnectionOptions = { rejectUnauthorized: false, minVersion: 'TLSv1' };
+  // A secureContext carries the versions itself (tls.connect ignores them beside one).
+  const versions = versionOptions(o.versions);
+  const opts: tls.ConnectionOptions = { rejectUnauthorized: false };
   if (o.servername && net.isIP(o.servername) === 0) opts.servername = o.servername;
-  if (o.ca) opts.secureContext = contextWithCa(o.ca);
+  if (o.ca) opts.secureContext = contextWithCa(o.ca, versions);
+  else Object.assign(opts, versions);
   return opts;
 }
 
@@ -277,7 +292,7 @@ class SocketTransport implements Transport {
         this.attach();
         settle({ ok: true, facts: collectTlsFacts(secure, opts.servername) });
       };
-      const onErr = (e: NodeJS.ErrnoException): void => settle({ ok: false, kind: 'tls', message: `TLS handshake failed: ${e.message}` });
+      const onErr = (e: NodeJS.ErrnoException): void => settle({ ok: false, kind: 'tls', message: explainHandshakeFailure(e, opts.versions) });
       const timer = setTimeout(() => settle({ ok: false, kind: 'timeout', message: 'the TLS handshake did not finish before the deadline' }), Math.max(0, deadlineAt - Date.now()));
       secure.once('secureConnect', onSecure);
       secure.on('error', onErr);
@@ -316,7 +331,8 @@ export const connectTransport: Connect = (target, deadlineAt) =>
     };
     const onErr = (e: NodeJS.ErrnoException): void => {
       const kind = errnoKind(e);
-      settle({ ok: false, kind: target.implicitTls && kind === 'network' ? 'tls' : kind, message: e.message });
+      const k = target.implicitTls && kind === 'network' ? 'tls' : kind;
+      settle({ ok: false, kind: k, message: target.implicitTls && e.code?.startsWith('ERR_SSL') ? explainHandshakeFailure(e, target.tls.versions) : e.message });
     };
     const timer = setTimeout(
       () => settle({ ok: false, kind: 'timeout', message: target.implicitTls ? 'the connection or TLS handshake did not finish before the deadline' : 'the connection was not accepted before the deadline' }),

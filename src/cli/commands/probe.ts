@@ -12,6 +12,7 @@ import { exitCodeForVerdict } from '../exit-codes.js';
 import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
 import { addAuthFlags, authSetup, postureOptions, type AuthFlags } from '../auth-flags.js';
+import { TLS_VERSIONS, type TlsRange, type TlsVersion } from '../../smtp/tls-facts.js';
 
 export interface ProbeFlags extends ResolverFlags, ConnectionFlags, AuthFlags {
   port: PortSpec[];
@@ -23,6 +24,18 @@ export interface ProbeFlags extends ResolverFlags, ConnectionFlags, AuthFlags {
   dkimSelector?: string[];
   /** --no-mta-sts: skip MTA-STS and TLS-RPT for a domain target. */
   mtaSts: boolean;
+  tlsMin?: TlsVersion;
+  tlsMax?: TlsVersion;
+}
+
+/** --tls-min/--tls-max, checked: the range must not be empty. */
+export function tlsRange(flags: Pick<ProbeFlags, 'tlsMin' | 'tlsMax' | 'tls'>): TlsRange | undefined {
+  if (!flags.tlsMin && !flags.tlsMax) return undefined;
+  if (flags.tls === 'none') throw new UsageError('--tls-min/--tls-max test TLS: they make no sense with --tls none');
+  if (flags.tlsMin && flags.tlsMax && TLS_VERSIONS.indexOf(flags.tlsMin) > TLS_VERSIONS.indexOf(flags.tlsMax)) {
+    throw new UsageError(`--tls-min ${flags.tlsMin} is newer than --tls-max ${flags.tlsMax}: no version is left to offer`);
+  }
+  return { ...(flags.tlsMin ? { min: flags.tlsMin } : {}), ...(flags.tlsMax ? { max: flags.tlsMax } : {}) };
 }
 
 /** "25", "25,587,465", "all", "2525/tls", "2587/plain" → ports (465 is implicit TLS). */
@@ -64,12 +77,14 @@ export function probeOptions(flags: ProbeFlags, p: Presentation): ProbeOptions {
   // --rcpt goes through the same address parser as verify (mailto:, "Name <addr>", IDN).
   const rcpts = flags.rcpt?.map((r) => recipientAddress(r, '--rcpt').address);
   const conn = connectionOptions(flags);
+  const versions = tlsRange(flags);
   return {
     ports: flags.port,
     tlsMode: flags.tls,
     tlsVerify: flags.tlsVerify === true,
     ...(conn.ca ? { ca: conn.ca } : {}),
     ...(conn.tlsName ? { tlsName: conn.tlsName } : {}),
+    ...(versions ? { tlsVersions: versions } : {}),
     helo,
     from: flags.from,
     ...(rcpts ? { rcpts } : {}),
@@ -102,7 +117,9 @@ export function addProbeFlags(cmd: Command): Command {
     .addOption(new Option('--checks <when>', 'sender-side checks: auto (after a 5xx), always, never').choices(['auto', 'always', 'never']).default('auto'))
     .option('--ip <ip>', 'the sending IP to check (default: what the server saw, or a DNS who-am-I lookup)', parseIp)
     .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable)', collect)
-    .option('--no-mta-sts', 'skip the MTA-STS, TLS-RPT and DANE checks of a domain target');
+    .option('--no-mta-sts', 'skip the MTA-STS, TLS-RPT and DANE checks of a domain target')
+    .addOption(new Option('--tls-min <version>', 'oldest TLS version to offer (test what the server accepts); TLSv1 and TLSv1.1 lower OpenSSL\'s security level to 0').choices([...TLS_VERSIONS]))
+    .addOption(new Option('--tls-max <version>', 'newest TLS version to offer, e.g. TLSv1.2 to see whether the server still speaks it').choices([...TLS_VERSIONS]));
 }
 
 /** The probe command's own posture flags (AUTH, --quit-after); demo keeps the plain set. */
