@@ -8,6 +8,7 @@ import { withCache, type Resolve } from './dns/resolver.js';
 import { parseServer, systemServers } from './dns/system-servers.js';
 import { runFollowUp, type ChecksWhen } from './probe/follow-up.js';
 import { runProbe, type ProbeOptions, type ProbeResult } from './probe/run-probe.js';
+import { compareAllServerNames } from './probe/server-names.js';
 import { connectTransport } from './smtp/transport.js';
 
 export { explainInput, explainInput as explain, explainInputs, explainCode, explainEnhanced, explainReply } from './catalog/explain.js';
@@ -82,6 +83,7 @@ export async function probe(target: string, options: ProbeApiOptions = {}): Prom
     connect: connectTransport,
     now: () => Date.now(),
     ...(options.signal ? { signal: options.signal } : {}),
+    serverNames: compareAllServerNames,
     // The checks' DNS goes through ctx: the run deadline bounds it.
     followUp: (sessions, ctx) => runFollowUp(sessions, {
       when: options.checks ?? 'auto', from: o.from, helo: o.helo,

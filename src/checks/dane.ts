@@ -123,7 +123,7 @@ function sanMatches(san: string, host: string): boolean {
   return host.endsWith(rest) && !host.slice(0, host.length - rest.length).includes('.') && host.length > rest.length;
 }
 
-function judgeTls(host: string, recs: readonly (DaneRecord & { usable: true })[], t: TlsFacts): Pick<DaneSession, 'matched' | 'match' | 'reason'> {
+function judgeTls(names: readonly string[], recs: readonly (DaneRecord & { usable: true })[], t: TlsFacts): Pick<DaneSession, 'matched' | 'match' | 'reason'> {
   const leaf = t.chain[0];
   if (!leaf) return { matched: false, reason: 'the server sent no certificate' };
   const notes: string[] = [];
@@ -140,7 +140,8 @@ function judgeTls(host: string, recs: readonly (DaneRecord & { usable: true })[]
       if (c.presented === false) { notes.push(`${r.text} matches ${c.subject}, but the server did not send it (it is in the local trust store); senders need it in the chain the server sends`); continue; }
       const linked = t.chain.slice(1, i + 1).every((x) => x.signsPrevious === true);
       if (!linked) { notes.push(`${r.text} matches ${c.subject}, which does not sign the chain down to the leaf`); continue; }
-      if (!leaf.subjectAltNames.some((s) => sanMatches(s, host))) { notes.push(`${r.text} matches the CA ${c.subject}, but the leaf certificate does not name ${host}`); continue; }
+      // §3.2.2: the reference identifiers are the MX host name and the next-hop (recipient) domain.
+      if (!leaf.subjectAltNames.some((s) => names.some((n) => sanMatches(s, n)))) { notes.push(`${r.text} matches the CA ${c.subject}, but the leaf certificate does not name ${names.join(' or ')}`); continue; }
       if (leaf.daysLeft < 0) { notes.push(`${r.text} matches the CA ${c.subject}, but the leaf certificate has expired`); continue; }
       return { matched: true, match: { record: r.text, depth: i, subject: c.subject } };
     }
@@ -149,7 +150,8 @@ function judgeTls(host: string, recs: readonly (DaneRecord & { usable: true })[]
   return { matched: false, reason: notes.join('; ') };
 }
 
-export async function checkDane(hostIn: string, sessions: readonly DaneSessionInput[], deps: { resolve: Resolve }): Promise<DaneHostResult> {
+/** `deps.domain`: the next-hop domain (the probed domain), also a valid name for DANE-TA. */
+export async function checkDane(hostIn: string, sessions: readonly DaneSessionInput[], deps: { resolve: Resolve; domain?: string }): Promise<DaneHostResult> {
   const host = hostIn.toLowerCase().replace(/\.$/, '');
   const name = `_25._tcp.${host}`;
   const queries: DnsQueryLog[] = [];
@@ -188,7 +190,8 @@ export async function checkDane(hostIn: string, sessions: readonly DaneSessionIn
       one.reason = 'STARTTLS did not complete';
       findings.push({ level: 'error', code: 'dane.tls-failed', message: DANE_TEXT.tlsFailed(at, one.reason), fix: DANE_TEXT.tlsFailedFix() });
     } else if (usable.length > 0) {
-      Object.assign(one, judgeTls(host, usable, s.tls));
+      const refNames = [host, ...(deps.domain && deps.domain.toLowerCase().replace(/\.$/, '') !== host ? [deps.domain.toLowerCase().replace(/\.$/, '')] : [])];
+      Object.assign(one, judgeTls(refNames, usable, s.tls));
       if (one.matched && one.match) {
         const what = one.match.depth === 0 ? `the server's own certificate (${one.match.subject})` : `the CA certificate ${one.match.subject} at depth ${one.match.depth}, which chains the leaf`;
         findings.push({ level: 'ok', code: 'dane.match', message: DANE_TEXT.matched(at, one.match.record, what) });

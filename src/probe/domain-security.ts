@@ -53,7 +53,7 @@ export async function runDomainSecurity(domain: string, mailHosts: MailHosts, se
     checkTlsRpt(domain, { resolve: deps.resolve }),
     Promise.all(mailHosts.hosts.map((h) => checkDane(h.name, smtp.filter((s) => norm(s.host) === norm(h.name)).map((s) => ({
       address: s.address, port: s.port, ehlo: s.extensions !== undefined, starttls: s.extensions?.starttls === true, ...(s.tls ? { tls: s.tls } : {}),
-    })), { resolve: deps.resolve }))),
+    })), { resolve: deps.resolve, domain }))),
   ]);
   return { mtaSts, tlsRpt, dane: summarizeDane(daneHosts) };
 }

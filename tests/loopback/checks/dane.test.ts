@@ -121,7 +121,7 @@ describe('DANE in the probe', () => {
   it('a DANE-TA match on a leaf that does not name the MX is no match (RFC 7672 §3.2.2)', async () => {
     const r = await probe('noname.test', chained);
     expect(host(r)?.status).toBe('fail');
-    expect(host(r)?.sessions[0]?.reason).toMatch(/does not name mx\.noname\.test/);
+    expect(host(r)?.sessions[0]?.reason).toMatch(/does not name mx\.noname\.test or noname\.test/);
   });
 
   it('no matching record: a problem with the record to publish; PKIX usage and malformed RDATA reported; not authenticated', async () => {
