@@ -63,6 +63,7 @@ beforeAll(async () => {
     'none.test': mx('mx.none.test'), 'mx.none.test': A,
     'servfail.test': mx('mx.servfail.test'), 'mx.servfail.test': A,
     '_25._tcp.mx.servfail.test': { fault: 'servfail' },
+    '_25._tcp.mx.tc.test': { TLSA: Array.from({ length: 40 }, (_, i) => ({ usage: 3, selector: 1, matchingType: 2, data: i.toString(16).padStart(2, '0').repeat(64) })), secure: true, fault: 'truncate' },
   });
 });
 afterAll(async () => {
@@ -86,6 +87,16 @@ const human = (r: R, verbose = false): string => renderProbe(r, { chalk: new Cha
 const valid = (r: R) => (validate(JSON.parse(JSON.stringify(r))) ? [] : validate.errors);
 const host = (r: R) => r.security?.dane.hosts[0];
 const codes = (r: R) => host(r)?.findings.map((f) => f.code);
+
+describe('TLSA over the wire', () => {
+  it('a truncated answer is fetched again over TCP, still asking for DNSSEC, and decoded', async () => {
+    const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 });
+    const recs = await resolve('_25._tcp.mx.tc.test', 'TLSA');
+    expect(recs).toHaveLength(40);
+    expect(recs[39]).toEqual({ usage: 3, selector: 1, matchingType: 2, data: '27'.repeat(64), authenticated: true });
+    expect(dns.queries.filter((q) => q.name === '_25._tcp.mx.tc.test').map((q) => [q.transport, q.dnssec])).toEqual([['udp', true], ['tcp', true]]);
+  });
+});
 
 describe('DANE in the probe', () => {
   it('3 1 1 matching the leaf key, from a signed zone: ok, authenticated, asked with DO and AD', async () => {
