@@ -8,6 +8,7 @@ import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Res
 import { isMalformedTlsa, tlsaText, type TlsaRecord } from '../dns/tlsa.js';
 import type { CertFacts, TlsFacts } from '../smtp/tls-facts.js';
 import type { Finding } from './types.js';
+import { say } from '../catalog/messages.js';
 
 export const USAGE_NAMES: Readonly<Record<number, string>> = { 0: 'PKIX-TA', 1: 'PKIX-EE', 2: 'DANE-TA', 3: 'DANE-EE' };
 export const SELECTOR_NAMES: Readonly<Record<number, string>> = { 0: 'Cert', 1: 'SPKI' };
@@ -67,38 +68,37 @@ export interface DaneSessionInput {
   tls?: TlsFacts;
 }
 
-/** Every sentence of the check, in one place (to move to the message catalogue). */
+/** Every sentence of the check: keys of data/messages.json (English here, the report localises). */
 export const DANE_TEXT = {
-  none: (host: string, name: string) => `${host} publishes no TLSA record at ${name}: DANE is not used for it`,
-  noneFix: () => 'optional: with a DNSSEC-signed zone, a TLSA record (e.g. "3 1 1" + the SHA-256 of the server key) lets senders require and authenticate TLS (RFC 7672)',
-  dnsError: (name: string, code: string) => `the TLSA lookup of ${name} failed (${code}); senders that validate DNSSEC defer mail to this host while it fails`,
-  dnsErrorFix: () => 'make the name servers of the zone answer TLSA queries (NODATA or NXDOMAIN when there is none, never SERVFAIL or a timeout)',
-  notAuthenticated: (name: string) => `the TLSA records of ${name} were read but not authenticated: the resolver did not set the AD bit (DNSSEC-validated); senders use TLSA records only from a signed zone`,
-  notAuthenticatedFix: () => 'sign the zone with DNSSEC (and check with a validating resolver, --resolver); unsigned TLSA records have no effect',
-  unusable: (rec: string, why: string) => `TLSA ${rec} is unusable: ${why}`,
-  unusableFix: () => 'publish "3 1 1" (DANE-EE, SHA-256 of the public key) or "2 1 1" (DANE-TA, SHA-256 of the issuing CA key) records',
-  allUnusable: (name: string) => `no TLSA record of ${name} is usable: senders still require TLS to this host but cannot authenticate it`,
-  noStartTls: (at: string) => `${at}: TLSA records are published but the server does not offer STARTTLS; DANE senders will not deliver there`,
-  noStartTlsFix: (host: string) => `offer STARTTLS on ${host}, or remove the TLSA records`,
-  tlsFailed: (at: string, why: string) => `${at}: TLSA records are published but STARTTLS did not complete (${why}); DANE senders will not deliver there`,
-  tlsFailedFix: () => 'fix the TLS set-up of the server (certificate and key, protocol versions)',
-  noMatch: (at: string, why: string) => `${at}: no usable TLSA record matches the certificate chain the server presented${why ? ` (${why})` : ''}; DANE-validating senders will not deliver there`,
-  noMatchFix: (suggest: string) => `publish a TLSA record for the certificate in use${suggest ? `, e.g. "${suggest}"` : ''}, and keep old and new records during a key rollover`,
-  matched: (at: string, rec: string, what: string) => `${at}: TLSA ${rec} matches ${what}`,
-  noSessions: (name: string) => `the TLSA records of ${name} were not compared with a certificate: no STARTTLS session to port 25 of this host was made`,
+  none: (host: string, name: string) => say('dane.none', { host, name }),
+  noneFix: () => say('dane.none.fix'),
+  dnsError: (name: string, code: string) => say('dane.dns-error', { name, code }),
+  dnsErrorFix: () => say('dane.dns-error.fix'),
+  notAuthenticated: (name: string) => say('dane.not-authenticated', { name }),
+  notAuthenticatedFix: () => say('dane.not-authenticated.fix'),
+  unusable: (rec: string, why: string) => say('dane.unusable', { rec, whyMsg: why }),
+  unusableFix: () => say('dane.unusable.fix'),
+  allUnusable: (name: string) => say('dane.all-unusable', { name }),
+  noStartTls: (at: string) => say('dane.no-starttls', { at }),
+  noStartTlsFix: (host: string) => say('dane.no-starttls.fix', { host }),
+  tlsFailed: (at: string) => say('dane.tls-failed', { at }),
+  tlsFailedFix: () => say('dane.tls-failed.fix'),
+  noMatch: (at: string, why: string) => (why ? say('dane.no-match.why', { at, whyMsg: why }) : say('dane.no-match', { at })),
+  noMatchFix: (suggest: string) => (suggest ? say('dane.no-match.fix', { suggest }) : say('dane.no-match.fix-plain')),
+  matched: (at: string, rec: string, what: string) => say('dane.match', { at, rec, whatMsg: what }),
+  noSessions: (name: string) => say('dane.no-sessions', { name }),
 } as const;
 
-const USAGE_01 = 'usages 0 (PKIX-TA) and 1 (PKIX-EE) are not used for SMTP (RFC 7672 §3.1.3)';
 
 /** Why a sender ignores this record (RFC 7671 §4.1, RFC 7672 §3.1.3), or undefined when usable. */
 export function unusableReason(r: TlsaRecord): string | undefined {
-  if (isMalformedTlsa(r)) return `the RDATA is malformed (${r.malformed})`;
-  if (r.usage === 0 || r.usage === 1) return USAGE_01;
-  if (r.usage > 3) return `certificate usage ${r.usage} is not defined`;
-  if (r.selector > 1) return `selector ${r.selector} is not defined`;
-  if (r.matchingType > 2) return `matching type ${r.matchingType} is not defined`;
+  if (isMalformedTlsa(r)) return say('dane.why.malformed', { detailMsg: r.malformed });
+  if (r.usage === 0 || r.usage === 1) return say('dane.why.pkix');
+  if (r.usage > 3) return say('dane.why.usage', { n: r.usage });
+  if (r.selector > 1) return say('dane.why.selector', { n: r.selector });
+  if (r.matchingType > 2) return say('dane.why.matching', { n: r.matchingType });
   const want = DIGEST_OCTETS[r.matchingType];
-  if (want !== undefined && r.data.length !== want * 2) return `a ${MATCHING_NAMES[r.matchingType]} digest is ${want} octets, this one ${r.data.length / 2}`;
+  if (want !== undefined && r.data.length !== want * 2) return say('dane.why.digest-length', { alg: MATCHING_NAMES[r.matchingType] as string, want, got: r.data.length / 2 });
   return undefined;
 }
 
@@ -125,7 +125,7 @@ function sanMatches(san: string, host: string): boolean {
 
 function judgeTls(names: readonly string[], recs: readonly (DaneRecord & { usable: true })[], t: TlsFacts): Pick<DaneSession, 'matched' | 'match' | 'reason'> {
   const leaf = t.chain[0];
-  if (!leaf) return { matched: false, reason: 'the server sent no certificate' };
+  if (!leaf) return { matched: false, reason: say('dane.note.no-cert') };
   const notes: string[] = [];
   // DANE-EE (RFC 7672 §3.1.1): the leaf alone; its names and dates do not matter.
   for (const r of recs.filter((x) => x.usage === 3)) {
@@ -137,16 +137,16 @@ function judgeTls(names: readonly string[], recs: readonly (DaneRecord & { usabl
     for (let i = 1; i < t.chain.length; i++) {
       const c = t.chain[i] as CertFacts;
       if (!recordMatches(r as Required<DaneRecord>, c)) continue;
-      if (c.presented === false) { notes.push(`${r.text} matches ${c.subject}, but the server did not send it (it is in the local trust store); senders need it in the chain the server sends`); continue; }
+      if (c.presented === false) { notes.push(say('dane.note.not-sent', { rec: r.text, subject: c.subject })); continue; }
       const linked = t.chain.slice(1, i + 1).every((x) => x.signsPrevious === true);
-      if (!linked) { notes.push(`${r.text} matches ${c.subject}, which does not sign the chain down to the leaf`); continue; }
+      if (!linked) { notes.push(say('dane.note.not-linked', { rec: r.text, subject: c.subject })); continue; }
       // §3.2.2: the reference identifiers are the MX host name and the next-hop (recipient) domain.
-      if (!leaf.subjectAltNames.some((s) => names.some((n) => sanMatches(s, n)))) { notes.push(`${r.text} matches the CA ${c.subject}, but the leaf certificate does not name ${names.join(' or ')}`); continue; }
-      if (leaf.daysLeft < 0) { notes.push(`${r.text} matches the CA ${c.subject}, but the leaf certificate has expired`); continue; }
+      if (!leaf.subjectAltNames.some((s) => names.some((n) => sanMatches(s, n)))) { notes.push(say('dane.note.name', { rec: r.text, subject: c.subject, names: names.join(', ') })); continue; }
+      if (leaf.daysLeft < 0) { notes.push(say('dane.note.expired', { rec: r.text, subject: c.subject })); continue; }
       return { matched: true, match: { record: r.text, depth: i, subject: c.subject } };
     }
   }
-  if (recs.some((x) => x.usage === 2) && t.chain.filter((x) => x.presented !== false).length < 2 && notes.length === 0) notes.push('DANE-TA records need the CA certificate in the chain the server sends, and it sent only its own');
+  if (recs.some((x) => x.usage === 2) && t.chain.filter((x) => x.presented !== false).length < 2 && notes.length === 0) notes.push(say('dane.note.ta-needs-chain'));
   return { matched: false, reason: notes.join('; ') };
 }
 
@@ -163,9 +163,9 @@ export async function checkDane(hostIn: string, sessions: readonly DaneSessionIn
   } catch (e) {
     const code = isDnsError(e) ? e.dnsCode : 'EBADRESP';
     if (code === 'ENOTFOUND' || code === 'ENODATA') {
-      return { ...base, status: 'none', summary: 'no TLSA records', authenticated: null, records: [], sessions: [], findings: [{ level: 'info', code: 'dane.none', message: DANE_TEXT.none(host, name), fix: DANE_TEXT.noneFix() }] };
+      return { ...base, status: 'none', summary: say('dane.summary.none'), authenticated: null, records: [], sessions: [], findings: [{ level: 'info', code: 'dane.none', message: DANE_TEXT.none(host, name), fix: DANE_TEXT.noneFix() }] };
     }
-    return { ...base, status: 'error', summary: `the TLSA lookup failed (${code})`, authenticated: null, records: [], sessions: [], dnsError: code, findings: [{ level: 'error', code: 'dane.dns-error', message: DANE_TEXT.dnsError(name, code), fix: DANE_TEXT.dnsErrorFix() }] };
+    return { ...base, status: 'error', summary: say('dane.summary.dns-error', { code }), authenticated: null, records: [], sessions: [], dnsError: code, findings: [{ level: 'error', code: 'dane.dns-error', message: DANE_TEXT.dnsError(name, code), fix: DANE_TEXT.dnsErrorFix() }] };
   }
   const findings: Finding[] = [];
   const authenticated = answer.every((r) => r.authenticated);
@@ -184,16 +184,16 @@ export async function checkDane(hostIn: string, sessions: readonly DaneSessionIn
     const at = `${host} [${s.address}]:${s.port}`;
     const one: DaneSession = { address: s.address, port: s.port, starttls: s.starttls || s.tls !== undefined, tls: s.tls !== undefined, matched: false };
     if (!one.starttls) {
-      one.reason = 'no STARTTLS offered';
+      one.reason = say('dane.session.no-starttls');
       findings.push({ level: 'error', code: 'dane.no-starttls', message: DANE_TEXT.noStartTls(at), fix: DANE_TEXT.noStartTlsFix(host) });
     } else if (!s.tls) {
-      one.reason = 'STARTTLS did not complete';
-      findings.push({ level: 'error', code: 'dane.tls-failed', message: DANE_TEXT.tlsFailed(at, one.reason), fix: DANE_TEXT.tlsFailedFix() });
+      one.reason = say('dane.session.tls-failed');
+      findings.push({ level: 'error', code: 'dane.tls-failed', message: DANE_TEXT.tlsFailed(at), fix: DANE_TEXT.tlsFailedFix() });
     } else if (usable.length > 0) {
       const refNames = [host, ...(deps.domain && deps.domain.toLowerCase().replace(/\.$/, '') !== host ? [deps.domain.toLowerCase().replace(/\.$/, '')] : [])];
       Object.assign(one, judgeTls(refNames, usable, s.tls));
       if (one.matched && one.match) {
-        const what = one.match.depth === 0 ? `the server's own certificate (${one.match.subject})` : `the CA certificate ${one.match.subject} at depth ${one.match.depth}, which chains the leaf`;
+        const what = one.match.depth === 0 ? say('dane.match.leaf', { subject: one.match.subject }) : say('dane.match.ca', { subject: one.match.subject, depth: one.match.depth });
         findings.push({ level: 'ok', code: 'dane.match', message: DANE_TEXT.matched(at, one.match.record, what) });
       } else {
         const leaf = s.tls.chain[0];
@@ -206,11 +206,11 @@ export async function checkDane(hostIn: string, sessions: readonly DaneSessionIn
   if (judged.length === 0) findings.push({ level: 'info', code: 'dane.no-sessions', message: DANE_TEXT.noSessions(name) });
 
   const status: DaneHostResult['status'] = findings.some((f) => f.level === 'error') ? 'fail' : findings.some((f) => f.level === 'warn') ? 'warn' : 'ok';
-  const counts = `${records.length} TLSA record(s), ${usable.length} usable${authenticated ? ', DNSSEC-validated' : ', not authenticated (no AD bit)'}`;
-  const matchWord = judged.length === 0 ? 'no session to compare'
-    : judged.some((x) => !x.starttls) ? 'the server offers no STARTTLS'
-      : judged.some((x) => !x.tls) ? 'STARTTLS did not complete'
-        : judged.every((x) => x.matched) ? 'the certificate matches'
-          : usable.length === 0 ? 'nothing usable to match' : 'no record matches the certificate presented';
-  return { ...base, status, summary: `${counts}; ${matchWord}`, authenticated, records, sessions: judged, findings };
+  const matchMsg = judged.length === 0 ? say('dane.summary.no-session')
+    : judged.some((x) => !x.starttls) ? say('dane.summary.no-starttls')
+      : judged.some((x) => !x.tls) ? say('dane.session.tls-failed')
+        : judged.every((x) => x.matched) ? say('dane.summary.matches')
+          : usable.length === 0 ? say('dane.summary.nothing-usable') : say('dane.summary.no-match');
+  const summary = say('dane.summary', { n: records.length, usable: usable.length, authMsg: say(authenticated ? 'dane.summary.validated' : 'dane.summary.not-authenticated'), matchMsg });
+  return { ...base, status, summary, authenticated, records, sessions: judged, findings };
 }

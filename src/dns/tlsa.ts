@@ -3,6 +3,8 @@
 // to hold the three one-octet fields is kept as "malformed" with its raw bytes, never thrown:
 // whether a decoded record is usable for SMTP is judged in src/checks/dane.ts.
 
+import { say } from '../catalog/messages.js';
+
 /** The TLSA RR type code (RFC 6698 §7.1). */
 export const TLSA_TYPE = 52;
 
@@ -18,8 +20,8 @@ export function isMalformedTlsa(r: TlsaRecord): r is { malformed: string; rdata:
 /** RDATA → fields (data as lowercase hex), or why it cannot be read. */
 export function decodeTlsaRdata(rdata: Uint8Array): TlsaFields | { malformed: string; rdata: string } {
   const buf = Buffer.from(rdata);
-  if (buf.length < 3) return { malformed: `${buf.length} octet(s) of RDATA, fewer than the 3 fixed fields`, rdata: buf.toString('hex') };
-  if (buf.length === 3) return { malformed: 'no certificate association data after the 3 fixed fields', rdata: buf.toString('hex') };
+  if (buf.length < 3) return { malformed: say('dane.rdata.short', { n: buf.length }), rdata: buf.toString('hex') };
+  if (buf.length === 3) return { malformed: say('dane.rdata.no-data'), rdata: buf.toString('hex') };
   return { usage: buf[0] as number, selector: buf[1] as number, matchingType: buf[2] as number, data: buf.subarray(3).toString('hex') };
 }
 

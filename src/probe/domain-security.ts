@@ -9,6 +9,7 @@ import { checkTlsRpt, type TlsRptResult } from '../checks/tls-rpt.js';
 import { checkDane, type DaneHostResult } from '../checks/dane.js';
 import type { FetchPolicy } from '../checks/policy-fetch.js';
 import type { SessionResult } from '../smtp/session.js';
+import { say } from '../catalog/messages.js';
 
 /** DANE over the MX hosts: the worst host's status, and each host's result. */
 export interface DaneResult {
@@ -31,10 +32,10 @@ const RANK: Readonly<Record<DaneHostResult['status'], number>> = { fail: 4, erro
 export function summarizeDane(hosts: DaneHostResult[]): DaneResult {
   const worst = hosts.reduce<DaneHostResult['status']>((w, h) => (RANK[h.status] > RANK[w] ? h.status : w), 'none');
   const withTlsa = hosts.filter((h) => h.status !== 'none');
-  const summary = hosts.length === 0 ? 'no MX host to check'
-    : withTlsa.length === 0 ? 'no MX host publishes TLSA records'
+  const summary = hosts.length === 0 ? say('dane.summary.no-hosts')
+    : withTlsa.length === 0 ? say('dane.summary.no-tlsa')
       : hosts.length === 1 ? (hosts[0] as DaneHostResult).summary
-        : `${withTlsa.length} of ${hosts.length} MX hosts publish TLSA records; ${(['ok', 'warn', 'fail', 'error'] as const).map((st) => [st, hosts.filter((h) => h.status === st).length] as const).filter(([, n]) => n > 0).map(([st, n]) => `${n} ${st}`).join(', ')}`;
+        : say('dane.summary.hosts', { withTlsa: withTlsa.length, n: hosts.length, counts: (['ok', 'warn', 'fail', 'error'] as const).map((st) => [st, hosts.filter((h) => h.status === st).length] as const).filter(([, n]) => n > 0).map(([st, n]) => `${n} ${st}`).join(', ') });
   return { status: worst, summary, hosts };
 }
 

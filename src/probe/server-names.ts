@@ -9,6 +9,7 @@ import { isDnsError, type DnsErrorCode, type Resolve } from '../dns/resolver.js'
 import { expandIpv6 } from '../dns/ip-names.js';
 import type { Finding } from '../checks/types.js';
 import type { SessionResult } from '../smtp/session.js';
+import { say } from '../catalog/messages.js';
 
 export interface ServerNames {
   host: string;
@@ -31,23 +32,23 @@ export interface ServerNames {
   findings: Finding[];
 }
 
-/** Every sentence of the comparison, in one place (to move to the message catalogue). */
+/** Every sentence of the comparison: keys of data/messages.json (English here, the report localises). */
 export const NAMES_TEXT = {
-  noPtr: (at: string, ip: string) => `${at}: ${ip} has no PTR record; receivers refuse or score mail this host sends, and its names cannot be confirmed`,
-  noPtrFix: (ip: string, name: string) => `ask whoever owns ${ip} to set its PTR to ${name}, and give ${name} an address record for ${ip}`,
-  notConfirmed: (at: string, ptr: string, ip: string) => `${at}: the PTR name ${ptr} does not resolve back to ${ip} (no forward-confirmed reverse DNS)`,
-  notConfirmedFix: (ptr: string, ip: string) => `give ${ptr} an address record for ${ip}, or point the PTR at a name that has one`,
-  noBannerName: (at: string, word: string) => `${at}: the banner does not begin with the server's domain name${word ? ` ("${word}")` : ''} as RFC 5321 §4.3.1 asks`,
-  noBannerNameFix: () => 'configure the MTA to greet with its fully qualified name (Postfix: smtpd_banner = $myhostname ESMTP)',
-  bannerNotPtr: (at: string, name: string, ptr: string) => `${at}: the banner names ${name}, which resolves to this address but is not its PTR name (${ptr})`,
-  bannerMismatch: (at: string, name: string, ptr: string) => `${at}: the banner names ${name}, which is not the PTR name (${ptr}) and does not resolve to this address; some receivers and checkers score such a mismatch`,
-  bannerFix: (ptr: string) => `greet with the PTR name ${ptr} (or set the PTR to the banner name, with an address record for it)`,
-  ehloNotPtr: (at: string, name: string, ptr: string) => `${at}: the EHLO reply names ${name}, which resolves to this address but is not its PTR name (${ptr})`,
-  ehloMismatch: (at: string, name: string, ptr: string) => `${at}: the EHLO reply names ${name}, which is not the PTR name (${ptr}) and does not resolve to this address`,
-  bannerEhloDiffer: (at: string, banner: string, ehlo: string) => `${at}: the banner names ${banner} but the EHLO reply ${ehlo}`,
-  bannerEhloFix: () => 'use one name (the PTR name) in the banner and the EHLO reply',
-  dnsError: (at: string, ip: string, code: string) => `${at}: the reverse DNS of ${ip} could not be looked up (${code}); the names were not compared`,
-  ok: (at: string, name: string) => `${at}: banner, EHLO reply and PTR all name ${name}, forward-confirmed`,
+  noPtr: (at: string, ip: string) => say('names.no-ptr', { at, ip }),
+  noPtrFix: (ip: string, name: string) => say('names.no-ptr.fix', { ip, name }),
+  notConfirmed: (at: string, ptr: string, ip: string) => say('names.ptr-not-confirmed', { at, ptr, ip }),
+  notConfirmedFix: (ptr: string, ip: string) => say('names.ptr-not-confirmed.fix', { ptr, ip }),
+  noBannerName: (at: string, word: string) => say('names.banner-not-fqdn', { at, word }),
+  noBannerNameFix: () => say('names.banner-not-fqdn.fix'),
+  bannerNotPtr: (at: string, name: string, ptr: string) => say('names.banner-not-ptr', { at, name, ptr }),
+  bannerMismatch: (at: string, name: string, ptr: string) => say('names.banner-mismatch', { at, name, ptr }),
+  bannerFix: (ptr: string) => say('names.banner.fix', { ptr }),
+  ehloNotPtr: (at: string, name: string, ptr: string) => say('names.ehlo-not-ptr', { at, name, ptr }),
+  ehloMismatch: (at: string, name: string, ptr: string) => say('names.ehlo-mismatch', { at, name, ptr }),
+  bannerEhloDiffer: (at: string, banner: string, ehlo: string) => say('names.banner-ehlo-differ', { at, banner, ehlo }),
+  bannerEhloFix: () => say('names.banner-ehlo-differ.fix'),
+  dnsError: (at: string, ip: string, code: string) => say('names.dns-error', { at, ip, code }),
+  ok: (at: string, name: string) => say('names.ok', { at, name }),
 } as const;
 
 const norm = (s: string): string => s.toLowerCase().replace(/\.$/, '');

@@ -3,28 +3,32 @@
 // "3 1 1" record holds), and whether the server sent it or the local trust store completed
 // the chain. Certificate text comes from the peer: printable() on every field.
 import type { ChalkInstance } from 'chalk';
+import type { Lang } from '../catalog/data.js';
+import { t as tr } from '../catalog/messages.js';
 import type { CertFacts, TlsFacts } from '../smtp/tls-facts.js';
 import { printable as p } from './printable.js';
 import { wrap } from './wrap.js';
 
-export interface ChainRenderOptions { chalk: ChalkInstance; width: number }
+export interface ChainRenderOptions { chalk: ChalkInstance; width: number; lang?: Lang }
 
-function keyText(x: CertFacts): string {
-  if (!x.keyType) return 'key of unknown type';
+function keyText(x: CertFacts, lang: Lang): string {
+  if (!x.keyType) return tr(lang, 'tls.chain.key-unknown');
   const type = x.keyType === 'ec' ? `EC${x.keyCurve ? ` ${x.keyCurve}` : ''}` : x.keyType.toUpperCase();
-  return `${type}${x.keyBits ? ` ${x.keyBits} bits` : ''}`;
+  return x.keyBits ? tr(lang, 'auth.dkim.bits', { type, bits: x.keyBits }) : type;
 }
 
 export function renderChain(t: TlsFacts, o: ChainRenderOptions): string[] {
   const c = o.chalk;
-  const out = [c.dim(`       chain (${t.chain.length} certificate${t.chain.length === 1 ? '' : 's'}, leaf first)${t.cipherStandardName ? ` · cipher ${p(t.cipherStandardName)}` : ''}:`)];
+  const lang = o.lang ?? 'en';
+  const out = [c.dim(`       ${tr(lang, 'tls.chain.heading', { n: t.chain.length })}${t.cipherStandardName ? ` · ${p(t.cipherStandardName)}` : ''}:`)];
   t.chain.forEach((x, i) => {
-    const origin = x.presented === false ? '; not sent by the server: completed from the local trust store' : '';
-    const link = i > 0 && x.signsPrevious === false ? '; does NOT sign the certificate above' : '';
-    out.push(c.dim(wrap(`${i} ${p(x.subject)}${x.selfSigned ? ' (self-signed)' : ` — issued by ${p(x.issuer)}`}${origin}${link}`, o.width, '       ')));
+    const origin = x.presented === false ? `; ${tr(lang, 'tls.chain.not-sent')}` : '';
+    const link = i > 0 && x.signsPrevious === false ? `; ${tr(lang, 'tls.chain.not-linked')}` : '';
+    out.push(c.dim(wrap(`${i} ${p(x.subject)}${x.selfSigned ? ` ${tr(lang, 'tls.chain.self-signed')}` : ` — ${tr(lang, 'tls.chain.issued-by', { issuer: p(x.issuer) })}`}${origin}${link}`, o.width, '       ')));
+    const dates = { from: x.validFrom.slice(0, 10), to: x.validTo.slice(0, 10), n: Math.abs(x.daysLeft) };
     const facts = [
-      `valid ${x.validFrom.slice(0, 10)} → ${x.validTo.slice(0, 10)} (${x.daysLeft < 0 ? `expired ${-x.daysLeft} days ago` : `${x.daysLeft} days left`})`,
-      keyText(x),
+      tr(lang, x.daysLeft < 0 ? 'tls.chain.expired' : 'tls.chain.valid', dates),
+      keyText(x, lang),
       ...(x.signatureAlgorithm ? [p(x.signatureAlgorithm)] : []),
       ...(x.spkiSha256 ? [`SPKI SHA-256 ${x.spkiSha256}`] : []),
     ];

@@ -5,6 +5,7 @@
 // itself (checked against the certificate's IP SANs by node:tls checkServerIdentity).
 import { createHash, X509Certificate } from 'node:crypto';
 import { signatureAlgorithm } from './cert-der.js';
+import { say } from '../catalog/messages.js';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -61,14 +62,15 @@ const VERSION_REFUSED = /PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL|WRONG_VERSION_NUM
 export function explainHandshakeFailure(e: { code?: string; message: string }, range?: TlsRange): string {
   const code = e.code ?? '';
   const raw = `TLS handshake failed: ${e.message.split('\n')[0]?.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '') ?? ''}${code ? ` (${code})` : ''}`;
-  const forced = range && (range.min || range.max);
+  const forced = range && (range.min || range.max) ? range : undefined;
   if (VERSION_REFUSED.test(code)) {
-    const lo = range?.min ?? 'TLSv1';
-    if (forced) return `${raw}: no protocol version in common within the forced range ${rangeText(range)} (--tls-min/--tls-max): the server does not accept ${lo === (range.max ?? 'TLSv1.3') ? lo : 'any of these versions'}`;
-    return `${raw}: no protocol version in common; if the server speaks only TLS 1.0 or 1.1, this Node's OpenSSL refuses them by default — test with --tls-max TLSv1.1`;
+    if (!forced) return say('tls.failed.versions-legacy', { rawMsg: raw });
+    const lo = forced.min ?? 'TLSv1';
+    const what = lo === (forced.max ?? 'TLSv1.3') ? lo : say('tls.failed.versions-any');
+    return say('tls.failed.versions-forced', { rawMsg: raw, range: rangeText(forced), whatMsg: what });
   }
   if (/HANDSHAKE_FAILURE|NO_SHARED_CIPHER|NO_CIPHERS_AVAILABLE|INSUFFICIENT_SECURITY/.test(code)) {
-    return `${raw}: no cipher suite in common${forced ? ` within the forced range ${rangeText(range)}` : ''}`;
+    return forced ? say('tls.failed.no-cipher-forced', { rawMsg: raw, range: rangeText(forced) }) : say('tls.failed.no-cipher', { rawMsg: raw });
   }
   return raw;
 }

@@ -87,6 +87,10 @@ describe('banner, EHLO and PTR names', () => {
     expect(r.serverNames?.[0]).toMatchObject({ banner: 'mx.differ.test', ehlo: 'other.differ.test', ptr: ['h63.isp.test'], confirmedPtr: [], bannerResolves: true, ehloResolves: false, status: 'warn' });
     expect(codes(r)).toEqual(['names.banner-ehlo-differ', 'names.ptr-not-confirmed', 'names.banner-not-ptr', 'names.ehlo-mismatch']);
     expect(human(r)).toContain('PTR h63.isp.test (not forward-confirmed)');
+    const vi = renderProbe(r, { chalk: new Chalk({ level: 0 }), width: 250, lang: 'vi', verbose: true, quiet: false });
+    expect(vi).toContain('Tên máy chủ (banner, EHLO, PTR)');
+    expect(vi).toContain('PTR h63.isp.test (chưa xác nhận chiều xuôi)');
+    expect(vi).toContain('không phân giải ngược về 127.0.0.63');
   });
 
   it('a failing PTR lookup is named, not taken for "no PTR"', async () => {

@@ -53,7 +53,7 @@ describe('TLS versions and detail', () => {
     ]);
     const text = human(r, true);
     expect(text).toMatch(/TLS: TLSv1\.2 /);
-    expect(text).toContain('chain (2 certificates, leaf first)');
+    expect(text).toContain('chain (2 certificate(s), leaf first)');
     expect(text).toMatch(/0 CN=mx1\.demo\.test — issued by CN=smtp-probe test CA/);
     expect(text).toMatch(/RSA 2048 bits · sha256WithRSAEncryption · SPKI SHA-256 [0-9a-f]{64}/);
     expect(text).toContain('1 CN=smtp-probe test CA (self-signed)');
