@@ -72,13 +72,13 @@ function renderExplanation(x: StepExplanation, o: ProbeRenderOptions): string[] 
   const r = x.recognition;
   if (!o.verbose) {
     const text = r && r.reason !== 'undefined' && !r.inferred ? r.meaning : firstSentence(x.summary);
-    out.push(wrap(`${head}: ${text}`, o.width, ind));
+    out.push(wrap(label(o.lang, 'codeColon', { code: head, text }), o.width, ind));
   } else {
     out.push(`${ind}${head}`);
-    if (x.stageNote) out.push(wrap(`${label(o.lang, 'stageNote')}: ${x.stageNote}`, o.width, `${ind}  `));
-    out.push(wrap(`${label(o.lang, 'description')}: ${x.description}`, o.width, `${ind}  `));
-    if (x.enhancedExplanation) out.push(wrap(`${x.enhancedExplanation.code}: ${x.enhancedExplanation.description}`, o.width, `${ind}  `));
-    if (x.code >= 400) out.push(wrap(`${label(o.lang, 'fix')}: ${x.enhancedExplanation?.fix ?? x.fix}`, o.width, `${ind}  `));
+    if (x.stageNote) out.push(wrap(`${labelColon(o.lang, 'stageNote')} ${x.stageNote}`, o.width, `${ind}  `));
+    out.push(wrap(`${labelColon(o.lang, 'description')} ${x.description}`, o.width, `${ind}  `));
+    if (x.enhancedExplanation) out.push(wrap(label(o.lang, 'codeColon', { code: x.enhancedExplanation.code, text: x.enhancedExplanation.description }), o.width, `${ind}  `));
+    if (x.code >= 400) out.push(wrap(`${labelColon(o.lang, 'fix')} ${x.enhancedExplanation?.fix ?? x.fix}`, o.width, `${ind}  `));
   }
   if (r && x.code >= 400) {
     const who = r.provider ? ` · ${labelColon(o.lang, 'provider')} ${p(r.provider)}` : '';

@@ -27,6 +27,12 @@ describe('the demo in every language', () => {
     expect(left).toBeDefined();
     expect(englishIn(`${r.stdout}\n     ${left}\n`, 'fr').length).toBeGreaterThan(2);
   });
+  it('French reply explanations put the space before the colon (code name : text)', () => {
+    const r = runs.get('fr')!;
+    expect(r.stdout).toMatch(/^ {5}220 [^:\n]*\S : \S/m);
+    expect(r.stdout).not.toMatch(/^ {5}220 [^:\n]*\S: /m);
+    expect(runs.get('en')!.stdout).toMatch(/^ {5}220 Service Ready: \S/m);
+  });
   for (const lang of ['fr', 'vi', 'tr', 'hi'] as const) {
     it(`--lang ${lang}: no English sentence outside the transcript`, () => {
       const r = runs.get(lang)!;
