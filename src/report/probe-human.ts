@@ -52,7 +52,7 @@ function renderTls(t: TlsFacts, o: ProbeRenderOptions): string[] {
   const checked = p(t.checkedName ?? '');
   const identity = `${t.checkedAs === 'ip' ? tr(o.lang, 'probe.tls.ip-identity', { ip: checked }) : checked}${t.identitySource === 'tls-name' ? ' (--tls-name)' : ''}`;
   const name = t.nameMatches === undefined ? '' : t.nameMatches ? c.green(tr(o.lang, 'probe.tls.matches', { identity })) : c.red(tr(o.lang, 'probe.tls.mismatch', { identity }));
-  lines.push(wrap(`TLS: ${parts.join(' · ')} · ${trust}${name ? ` · ${name}` : ''}`, o.width, '     '));
+  lines.push(wrap(label(o.lang, 'codeColon', { code: 'TLS', text: `${parts.join(' · ')} · ${trust}${name ? ` · ${name}` : ''}` }), o.width, '     '));
   if (o.verbose && leaf) {
     lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.subject', { value: p(leaf.subject) })}`));
     lines.push(c.dim(`       ${tr(o.lang, 'probe.tls.names', { value: p(leaf.subjectAltNames.join(', ')) || tr(o.lang, 'common.none') })}`));
@@ -217,8 +217,8 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   const e = r.envelope;
   out.push(c.bold(`smtp-probe ${p(r.target.input)}`) + c.dim(` — ${tr(o.lang, 'probe.header.envelope', { ports: e.ports.map((x) => `${x.port}${x.implicitTls ? '/tls' : ''}`).join(','), helo: p(e.helo), from: p(e.from), rcpts: p(e.rcpts.join(', ')) })}`));
   const mh = r.mailHosts;
-  if (mh.kind === 'mx') out.push(`MX ${p(mh.domain)}: ${mh.hosts.map((h) => `${h.preference} ${p(h.name)}${h.addresses.length ? ` [${p(h.addresses.join(', '))}]` : ` ${tr(o.lang, 'probe.mx.no-address')}`}`).join(' · ')}`);
-  else if (mh.kind === 'implicit') out.push(`${p(mh.hosts[0]?.name ?? mh.domain)}: ${pl(localize(o.lang, mh.notes[0] ?? tr(o.lang, 'probe.mx.direct')))} [${p(mh.hosts[0]?.addresses.join(', ') ?? '')}]`);
+  if (mh.kind === 'mx') out.push(label(o.lang, 'codeColon', { code: `MX ${p(mh.domain)}`, text: mh.hosts.map((h) => `${h.preference} ${p(h.name)}${h.addresses.length ? ` [${p(h.addresses.join(', '))}]` : ` ${tr(o.lang, 'probe.mx.no-address')}`}`).join(' · ') }));
+  else if (mh.kind === 'implicit') out.push(label(o.lang, 'codeColon', { code: p(mh.hosts[0]?.name ?? mh.domain), text: `${pl(localize(o.lang, mh.notes[0] ?? tr(o.lang, 'probe.mx.direct')))} [${p(mh.hosts[0]?.addresses.join(', ') ?? '')}]` }));
   else if (mh.kind === 'null-mx') out.push(c.red(tr(o.lang, 'probe.mx.null', { domain: p(mh.domain) })));
   else if (mh.error) out.push(c.red(`DNS: ${pl(localize(o.lang, mh.error.message))}`));
   out.push('');
@@ -241,7 +241,7 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
     out.push('');
   }
   if (r.verdict.recipients.length > 1) {
-    for (const rc of r.verdict.recipients) out.push(`   ${p(rc.address)}: ${tr(o.lang, `status.${rc.status}`)}${rc.reply ? ` (${rc.reply.code}${rc.reply.enhanced ? ` ${p(rc.reply.enhanced)}` : ''})` : ''}`);
+    for (const rc of r.verdict.recipients) out.push(`   ${label(o.lang, 'codeColon', { code: p(rc.address), text: `${tr(o.lang, `status.${rc.status}`)}${rc.reply ? ` (${rc.reply.code}${rc.reply.enhanced ? ` ${p(rc.reply.enhanced)}` : ''})` : ''}` })}`);
   }
   out.push(renderVerdict(r.verdict, o));
   if (r.verdict.cause) out.push(c.bold(wrap(tr(o.lang, 'probe.likely-cause', { cause: pl(localize(o.lang, r.verdict.cause)) }), o.width)));

@@ -27,11 +27,14 @@ describe('the demo in every language', () => {
     expect(left).toBeDefined();
     expect(englishIn(`${r.stdout}\n     ${left}\n`, 'fr').length).toBeGreaterThan(2);
   });
-  it('French reply explanations put the space before the colon (code name : text)', () => {
+  it('French output puts the space before the colon (reply explanations, MX, TLS and recipient lines)', () => {
     const r = runs.get('fr')!;
     expect(r.stdout).toMatch(/^ {5}220 [^:\n]*\S : \S/m);
     expect(r.stdout).not.toMatch(/^ {5}220 [^:\n]*\S: /m);
     expect(runs.get('en')!.stdout).toMatch(/^ {5}220 Service Ready: \S/m);
+    // And everywhere else outside the transcript (the MX line, TLS line, recipient lines…).
+    const own = r.stdout.split('\n').filter((l) => !/^\s*(?:->|<-|~>|<~)\s/.test(l));
+    expect(own.filter((l) => /[\p{L}\p{N})\]]: /u.test(l))).toEqual([]);
   });
   for (const lang of ['fr', 'vi', 'tr', 'hi'] as const) {
     it(`--lang ${lang}: no English sentence outside the transcript`, () => {
