@@ -46,6 +46,8 @@ export interface MailHostOptions {
   random?: () => number;
   maxHosts?: number;
   maxAddressesPerHost?: number;
+  /** The caller built a loopback world on purpose (the demo): no "tests this machine" note. */
+  localExpected?: boolean;
 }
 
 function problem(e: unknown): DnsProblem {
@@ -101,12 +103,12 @@ async function hostFor(name: string, preference: number | null, o: MailHostOptio
   const notes: string[] = [];
   if (net.isIP(name)) {
     // RFC 5321 §5.1: an MX must name a host, not an address; senders differ on what they do.
-    notes.push(say('mx.ip-in-mx', { name }), ...localAddressNotes([name]));
+    notes.push(say('mx.ip-in-mx', { name }), ...(o.localExpected ? [] : localAddressNotes([name])));
     return { name, preference, addresses: [name], omittedAddresses: 0, notes };
   }
   const r = await resolveAddresses(name, o);
   const host: MailHost = { name, preference, addresses: r.addresses.slice(0, max), omittedAddresses: Math.max(0, r.addresses.length - max), notes };
-  notes.push(...localAddressNotes(host.addresses));
+  if (!o.localExpected) notes.push(...localAddressNotes(host.addresses));
   if (r.error) host.error = r.error;
   return host;
 }

@@ -52,6 +52,9 @@ export interface ProbeOptions {
   lang: Lang;
   maxHosts?: number;
   maxAddressesPerHost?: number;
+  /** The target is a loopback world built on purpose (the demo): its MX resolving to this
+   * machine is expected, so no "tests this machine" warning. */
+  localExpected?: boolean;
   /** --auth: log in after STARTTLS (the password never reaches the result). */
   auth?: AuthSetup;
   /** --quit-after: stop every session at this stage (QUIT there). */
@@ -179,6 +182,7 @@ export async function runProbe(input: string | Target, o: ProbeOptions, deps: Pr
     ...(deps.random ? { random: deps.random } : {}),
     ...(o.maxHosts ? { maxHosts: o.maxHosts } : {}),
     ...(o.maxAddressesPerHost ? { maxAddressesPerHost: o.maxAddressesPerHost } : {}),
+    ...(o.localExpected ? { localExpected: true } : {}),
   };
 
   deps.onEvent?.({ type: 'resolve', target: target.input });

@@ -21,6 +21,11 @@ describe('the demo in every language', () => {
     expect(r.status).toBe(0);
     expect(englishIn(r.stdout, 'fr').length).toBeGreaterThan(20);
   });
+  it("the demo's own loopback MX is expected: no 'tests this machine' warning", () => {
+    const r = runs.get('en')!;
+    expect(r.stdout).toContain('nothing leaves this machine');
+    expect(r.stdout).not.toMatch(/loopback: this machine|probing it tests this machine/);
+  });
   it('the check finds a reply-text reason left in English inside a translated demo', () => {
     const r = runs.get('fr')!;
     const left = REASON_TEXTS.find((t) => t.startsWith('Postfix on the receiving side'))!;

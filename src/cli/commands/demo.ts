@@ -44,6 +44,7 @@ Examples:
             rcpts: DEMO_RCPTS,
             timeoutScale: 1,
             lang: p.lang,
+            localExpected: true,
           },
           {
             resolve: withCache(createDns2Resolver({ servers: [{ address: world.dns.address, port: world.dns.port }], timeoutMs: 2_000 })),
