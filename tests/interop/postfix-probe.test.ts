@@ -2,41 +2,16 @@
 // project's zone DNS server on loopback, then the sessions, the explanations and the verdict.
 // Like postfix.test.ts: skipped without the peer, failing without it when SMTP_PROBE_INTEROP=1.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startZoneServer, type ZoneServer } from '../../src/demo/zone-dns-server.js';
-import { createDns2Resolver } from '../../src/dns/dns2-resolver.js';
-import { portSpec, runProbe, type ProbeOptions, type ProbeResult } from '../../src/probe/run-probe.js';
-import { connectTransport } from '../../src/smtp/transport.js';
-import { TLS } from '../helpers/smtp.js';
-import { interopSkipped, POSTFIX_ADDR, POSTFIX_HOST, requirePostfix } from './peer.js';
+import { portSpec } from '../../src/probe/run-probe.js';
+import { interopSkipped, POSTFIX_ADDR, POSTFIX_HOST } from './peer.js';
+import { interopProbe } from './probe-harness.js';
 
-let dns: ZoneServer | undefined;
-let peerError: Error | undefined;
-
-async function probe(target: string, over: Partial<ProbeOptions> = {}): Promise<ProbeResult> {
-  if (peerError) throw peerError;
-  if (!dns) throw new Error('the zone DNS server did not start');
-  const r = await runProbe(
-    target,
-    { ports: [portSpec(25)], tlsMode: 'auto', tlsVerify: false, ca: TLS.ca, helo: 'probe.example.net', from: '', timeoutScale: 0.5, lang: 'en', ...over },
-    { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 2_000 }), connect: connectTransport, now: () => Date.now() },
-  );
-  for (const s of r.sessions) for (const step of s.steps) expect(step.sent ?? '').not.toMatch(/^(DATA|BDAT)\b/i);
-  return r;
-}
+const harness = interopProbe();
+const probe = harness.probe;
 
 describe.skipIf(interopSkipped(inject('interopPeer')))('runProbe against the real Postfix', () => {
-  beforeAll(async () => {
-    dns = await startZoneServer({
-      'interop.test': { MX: [{ exchange: POSTFIX_HOST, priority: 10 }] },
-      [POSTFIX_HOST]: { A: [POSTFIX_ADDR] },
-    });
-    await requirePostfix().catch((e: unknown) => {
-      peerError = e instanceof Error ? e : new Error(String(e));
-    });
-  });
-  afterAll(async () => {
-    await dns?.close();
-  });
+  beforeAll(() => harness.start());
+  afterAll(() => harness.stop());
 
   it('alice@interop.test: MX → mx.interop.test, STARTTLS, mailbox exists', async () => {
     const r = await probe('alice@interop.test');
