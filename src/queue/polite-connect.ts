@@ -82,11 +82,9 @@ export function politeConnect(o: PoliteConnectOptions, stats: PoliteStats = { le
       release();
       return c;
     }
-    const t = c.transport;
+    // The shared RCPT rate (when set) sits under the lease's own bookkeeping.
+    const t = rate > 0 ? rated(c.transport, server, p, rate, o.signal) : c.transport;
     let greeted = false;
-    let pending: Promise<void> | undefined;
-    let waitedForRate = 0;
-    const shift = (d: number): number => d + waitedForRate;
     const judgeGreeting = async (r: ReadResult): Promise<void> => {
       greeted = true;
       if (!r.ok) return;
@@ -105,9 +103,7 @@ export function politeConnect(o: PoliteConnectOptions, stats: PoliteStats = { le
       get isTls() { return t.isTls; },
       get localAddress() { return t.localAddress; },
       readReply: async (d) => {
-        if (pending) await pending;
-        if (failure) return { ok: false, ...failure };
-        const r = await t.readReply(shift(d));
+        const r = await t.readReply(d);
         if (!greeted) await judgeGreeting(r);
         else if (r.ok && r.reply.code === 421) {
           stats.backOffs++;
@@ -115,34 +111,14 @@ export function politeConnect(o: PoliteConnectOptions, stats: PoliteStats = { le
         }
         return r;
       },
-      write: (bytes) => {
-        const rate = o.ratePerServer ?? 0;
-        if (!(rate > 0)) return t.write(bytes);
-        const n = countRcpt(bytes);
-        if (n === 0 && !pending) return t.write(bytes);
-        // The shared bucket decides when these RCPTs may go; the replies are read after them.
-        const before = pending;
-        pending = (async () => {
-          if (before) await before;
-          const s = Date.now();
-          if (n > 0) await p.rate(server, n, rate, o.signal).catch(() => {});
-          waitedForRate += Date.now() - s;
-          const f = t.write(bytes);
-          if (f) failure = f;
-        })();
-        return undefined;
-      },
-      pendingFailure: () => failure ?? t.pendingFailure?.(),
-      upgradeTls: async (opts, d) => {
-        if (pending) await pending;
-        return t.upgradeTls(opts, shift(d));
-      },
+      write: (bytes) => t.write(bytes),
+      pendingFailure: () => t.pendingFailure?.(),
+      upgradeTls: (opts, d) => t.upgradeTls(opts, d),
       close: () => {
         release();
         t.close();
       },
     };
-    let failure: ReturnType<Transport['write']>;
     return { ...c, transport: wrapped };
   };
 }
