@@ -6,6 +6,7 @@
 // read back from a file or a queue render in any language too). Unknown text stays as it is.
 import messagesJson from '../../data/messages.json' with { type: 'json' };
 import type { Lang } from './data.js';
+import { isZoneText, zoneTextIn } from './zone-text.js';
 
 /** Values by placeholder name; undefined (a value the core does not have) prints as nothing. */
 export type MsgParams = Record<string, string | number | undefined>;
@@ -30,8 +31,13 @@ function fill(template: string, params: MsgParams, lang: Lang): string {
   });
 }
 
+/** The key under which a data text with its own translations reads (a blocklist answer's
+ *  meaning from data/dnsbl-zones.json): t() gives its translation, or the text as it is. */
+const DATA_TEXT = '=data-text';
+
 /** The sentence `key` in `lang` (English when the key lacks it: the test forbids that). */
 export function t(lang: Lang, key: string, params: MsgParams = {}): string {
+  if (key === DATA_TEXT) return zoneTextIn(lang, String(params.text)) ?? String(params.text);
   const e = MESSAGES[key];
   if (!e) return key;
   return fill(e[lang] ?? e.en, params, lang);
@@ -78,7 +84,8 @@ type Reading =
   | { kind: 'whole'; msg: Msg; score: number }
   | { kind: 'joined'; sep: string; runs: { text: string; reading?: Reading }[]; score: number }
   | { kind: 'sentence'; msg: Msg; score: number }
-  | { kind: 'undotted'; msg: Msg; score: number };
+  | { kind: 'undotted'; msg: Msg; score: number }
+  | { kind: 'embedded'; msg: Msg; score: number };
 
 const wholeCache = new Map<string, Whole | null>();
 const anyCache = new Map<string, Reading | null>();
@@ -93,7 +100,7 @@ function read(text: string, depth = 0): Whole | null {
   const hit = wholeCache.get(text);
   if (hit !== undefined) return hit;
   matchers ??= compile();
-  let best: Whole | null = null;
+  let best: Whole | null = isZoneText(text) ? { msg: { key: DATA_TEXT, params: { text } }, score: text.length } : null;
   for (const m of matchers) {
     if (best && best.score >= text.length) break; // every character explained: nothing can beat it
     if (m.anchor && !text.includes(m.anchor)) continue;
@@ -144,6 +151,12 @@ function readAny(text: string, depth = 0): Reading | null {
     // A sentence whose final period the core cut off to join it into another one.
     const dotted = read(`${text}.`, depth);
     if (dotted && dotted.score * 2 >= text.length && dotted.score - 1 > (best?.score ?? 0)) best = { kind: 'undotted', msg: dotted.msg, score: dotted.score - 1 };
+    // A sentence the core set inside another one: first letter lowered, final period cut
+    // ("3 queries failed: the list answered …").
+    if (/^\p{Ll}/u.test(text)) {
+      const whole = read(`${text.charAt(0).toUpperCase()}${text.slice(1)}.`, depth);
+      if (whole && whole.score * 2 >= text.length && whole.score - 1 > (best?.score ?? 0)) best = { kind: 'embedded', msg: whole.msg, score: whole.score - 1 };
+    }
   }
   if (anyCache.size > 20_000) anyCache.clear();
   anyCache.set(text, best);
@@ -159,7 +172,12 @@ function readJoined(text: string, split: RegExp, depth: number): Reading & { kin
   let score = 0;
   for (let i = 0; i < parts.length;) {
     let j = i === 0 ? parts.length - 1 : parts.length; // the whole text is read elsewhere
-    for (; j > i + 1; j--) if (read(parts.slice(i, j).join(sep), depth)) break;
+    // The longest run that one sentence explains for the most part (not a generic template
+    // such as "{term} in {domain}" swallowing the separator between two sentences).
+    for (; j > i + 1; j--) {
+      const run = parts.slice(i, j).join(sep);
+      if ((read(run, depth)?.score ?? 0) * 2 >= run.length) break;
+    }
     const run = parts.slice(i, j).join(sep);
     const reading = run === text ? null : readAny(run, depth + 1);
     runs.push(reading ? { text: run, reading } : { text: run });
@@ -174,6 +192,15 @@ function render(lang: Lang, r: Reading): string {
     case 'whole': return t(lang, r.msg.key, r.msg.params);
     case 'joined': return r.runs.map((x) => (x.reading ? render(lang, x.reading) : x.text)).join(lang === 'fr' && r.sep === '; ' ? ' ; ' : r.sep);
     case 'undotted': return t(lang, r.msg.key, r.msg.params).replace(/[.।]$/u, '');
+    case 'embedded': {
+      // Lower the first letter as the core did, unless it begins a name (Spamhaus, DNSWL…):
+      // a word the English sentence also writes capitalised after its start.
+      const local = t(lang, r.msg.key, r.msg.params).replace(/[.।]$/u, '');
+      const first = /^[\p{L}\p{M}]+/u.exec(local)?.[0] ?? '';
+      const english = t('en', r.msg.key, r.msg.params);
+      const name = first === '' || first.length > 1 && first === first.toUpperCase() || english.slice(1).includes(first);
+      return name ? local : `${local.charAt(0).toLocaleLowerCase(lang)}${local.slice(1)}`;
+    }
     case 'sentence': {
       const local = t(lang, r.msg.key, r.msg.params);
       return `${local.charAt(0).toUpperCase()}${local.slice(1)}${lang === 'hi' ? '।' : '.'}`;

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { domainToASCII } from 'node:url';
 import { getDomain } from 'tldts';
 import zonesJson from '../../data/dnsbl-zones.json' with { type: 'json' };
+import { say } from '../catalog/messages.js';
 import { UsageError } from '../errors.js';
 import { expandIpv6, isPublicIp, reverseIpv4, reverseIpv6 } from '../dns/ip-names.js';
 
@@ -106,16 +107,16 @@ export function planQuery(subject: Subject, zone: Zone): QueryPlan {
   const kind = zone.kind === 'any' ? (subject.kind === 'domain' ? 'domain' : 'ip') : zone.kind;
   let prefix: string;
   if (kind === 'ip') {
-    if (subject.kind === 'domain') return { notApplicable: 'lists IP addresses, not domains (check the domain\'s mail server addresses instead)' };
-    if (subject.kind === 'ipv4' && !zone.ipv4) return { notApplicable: 'lists IPv6 addresses only' };
-    if (subject.kind === 'ipv6' && !zone.ipv6) return { notApplicable: 'lists IPv4 addresses only' };
+    if (subject.kind === 'domain') return { notApplicable: say('dnsbl.na.ip-only') };
+    if (subject.kind === 'ipv4' && !zone.ipv4) return { notApplicable: say('dnsbl.na.ipv6-only') };
+    if (subject.kind === 'ipv6' && !zone.ipv6) return { notApplicable: say('dnsbl.na.ipv4-only') };
     prefix = subject.kind === 'ipv4' ? reverseIpv4(subject.value) : reverseIpv6(subject.value);
   } else {
-    if (subject.kind !== 'domain') return { notApplicable: 'lists domains, not IP addresses' };
+    if (subject.kind !== 'domain') return { notApplicable: say('dnsbl.na.domains-only') };
     prefix = zone.queryRegisteredDomain ? subject.registered : subject.value;
   }
   const name = `${prefix}.${zone.zone}`;
-  if (name.length > 253) return { notApplicable: 'the query name would be longer than DNS allows (253 characters)' };
+  if (name.length > 253) return { notApplicable: say('dnsbl.na.too-long') };
   return { name };
 }
 
@@ -158,20 +159,20 @@ function matches(c: { value?: string; from?: string; to?: string }, address: str
   return false;
 }
 
-const OWN_RESOLVER = 'Query through your own resolver (a local unbound or bind, or your provider\'s), not a public one such as 8.8.8.8.';
+const OWN_RESOLVER = say('dnsbl.answer.own-resolver');
 
 /** The 127.255.255.0/24 convention (Spamhaus and others): refusals, never listings. */
 function conventionalError(address: string): AnswerError | undefined {
   if (!address.startsWith('127.255.255.')) return undefined;
   switch (address) {
     case '127.255.255.252':
-      return { address, reason: 'bad-query', meaning: 'The list answered 127.255.255.252, the usual code for a malformed query (typically a typing error in the zone name); this is not a listing.', fix: 'Check the spelling of the zone name.' };
+      return { address, reason: 'bad-query', meaning: say('dnsbl.answer.bad-query', { address }), fix: say('dnsbl.answer.bad-query.fix') };
     case '127.255.255.254':
-      return { address, reason: 'public-resolver', meaning: 'The list answered 127.255.255.254, the usual code for "query refused: it came through a public or open resolver"; this is not a listing.', fix: OWN_RESOLVER };
+      return { address, reason: 'public-resolver', meaning: say('dnsbl.answer.public-resolver', { address }), fix: OWN_RESOLVER };
     case '127.255.255.255':
-      return { address, reason: 'over-quota', meaning: 'The list answered 127.255.255.255, the usual code for "too many queries from your resolver"; this is not a listing.', fix: OWN_RESOLVER };
+      return { address, reason: 'over-quota', meaning: say('dnsbl.answer.over-quota', { address }), fix: OWN_RESOLVER };
     default:
-      return { address, reason: 'refused', meaning: `The list answered ${address}, in the 127.255.255.0/24 range that lists use for errors; this is not a listing.`, fix: OWN_RESOLVER };
+      return { address, reason: 'refused', meaning: say('dnsbl.answer.refused', { address }), fix: OWN_RESOLVER };
   }
 }
 
@@ -192,7 +193,7 @@ function decodeBits(zone: Zone, address: string, effect: Effect): CodeMeaning[] 
     }
   }
   for (let bit = 2; bit <= 128; bit <<= 1) {
-    if ((rest & bit) !== 0) out.push({ address, label: `flag ${bit}`, meaning: `Listed with flag ${bit}, which this catalog does not describe.`, effect });
+    if ((rest & bit) !== 0) out.push({ address, label: `flag ${bit}`, meaning: say('dnsbl.flag-unknown', { bit }), effect });
   }
   return out.length > 0 ? out : [{ address, meaning: otherMeaning(zone), effect }];
 }
@@ -200,15 +201,15 @@ function decodeBits(zone: Zone, address: string, effect: Effect): CodeMeaning[] 
 function decodeOctets(zone: Zone, address: string, effect: Effect): CodeMeaning {
   const [, , c = '', t = ''] = address.split('.');
   const o = zone.octets ?? {};
-  const parts = [
-    `${o.thirdLabel ?? 'third octet'}: ${o.third?.[c] ?? `code ${c}`}`,
-    `${o.fourthLabel ?? 'fourth octet'}: ${o.fourth?.[t] ?? `code ${t}`}`,
-  ];
-  return { address, label: o.fourth?.[t]?.split(' ')[0], meaning: `Listed (${parts.join(', ')}).`, effect };
+  // "category: financial services": each part reads back as label + value (both translated data).
+  const part = (label: string, value: string): string => say('common.subject-text', { subjectMsg: label, textMsg: value });
+  const thirdMsg = part(o.thirdLabel ?? say('dnsbl.octet.third'), o.third?.[c] ?? say('dnsbl.octet.code', { code: c }));
+  const fourthMsg = part(o.fourthLabel ?? say('dnsbl.octet.fourth'), o.fourth?.[t] ?? say('dnsbl.octet.code', { code: t }));
+  return { address, label: o.fourth?.[t]?.split(' ')[0], meaning: say('dnsbl.octets', { thirdMsg, fourthMsg }), effect };
 }
 
 function otherMeaning(zone: Zone): string {
-  return zone.otherCodes ?? `Listed, with a return code this catalog does not describe${zone.lookupUrl ? `; see ${zone.lookupUrl}` : ''}.`;
+  return zone.otherCodes ?? (zone.lookupUrl ? say('dnsbl.other-code-see', { url: zone.lookupUrl }) : say('dnsbl.other-code'));
 }
 
 /** What the A answers of a zone mean. Pure; the rules in the module header hold here. */
@@ -246,8 +247,8 @@ export function classifyAnswers(zone: Zone, addresses: readonly string[]): Class
     out.errors.push({
       address: out.ignored.join(', '),
       reason: 'not-dnsbl-answer',
-      meaning: `The answer (${out.ignored.join(', ')}) lies outside 127.0.0.0/8, where every DNS list answers; it is not a listing. Usually the resolver rewrites "no such name" into an address of its own (an ISP search page), or the list has shut down and its domain now points elsewhere.`,
-      fix: 'Use a resolver that returns NXDOMAIN unchanged, and check that the list still operates (smtp-probe blocklist --health).',
+      meaning: say('dnsbl.not-dnsbl-answer', { addresses: out.ignored.join(', ') }),
+      fix: say('dnsbl.not-dnsbl-answer.fix'),
     });
   }
   return out;

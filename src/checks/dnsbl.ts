@@ -274,10 +274,6 @@ function countsOf(zones: readonly ZoneResult[]): BlocklistCounts {
   };
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** "1 list", "3 lists" (or allow-lists) as catalog words. */
 function lists(n: number, kind: 'list' | 'allow' = 'list'): string {
   const k = kind === 'allow' ? 'dnsbl.allow-lists' : 'dnsbl.lists';
@@ -442,7 +438,7 @@ export async function checkOneZoneHealth(zone: Zone, resolve: Resolve, now: () =
   const t0 = now();
   const head = { zone: displayZone(zone), id: zone.id, name: zone.name, kind: zone.kind, type: zone.type };
   if (zone.keyZone && !zone.keyed) {
-    return { ...head, status: 'not-applicable', message: `Needs a key: add it with --zone ${zone.keyZone.replace('{key}', 'KEY')}.`, ms: 0 };
+    return { ...head, status: 'not-applicable', message: say('dnsbl.health.needs-key', { zone: zone.keyZone.replace('{key}', 'KEY') }), ms: 0 };
   }
   const tp = testPoints(zone);
   const [positive, negative] = await Promise.all([
@@ -452,23 +448,21 @@ export async function checkOneZoneHealth(zone: Zone, resolve: Resolve, now: () =
   const ms = now() - t0;
   const r = { ...head, positive, negative, ms };
   if (negative.outcome === 'listed') {
-    return { ...r, status: 'lists-everything', message: `Lists ${tp.notListed}, which no list may contain (RFC 5782 section 5): it probably answers "listed" for every query, so its listings mean nothing.`, fix: 'Remove this zone from your mail server\'s configuration; it would reject everyone.' };
+    return { ...r, status: 'lists-everything', message: say('dnsbl.health.lists-everything', { entry: tp.notListed }), fix: say('dnsbl.health.lists-everything.fix') };
   }
   if (positive.outcome === 'error' || positive.outcome === 'timeout') {
-    return { ...r, status: positive.outcome, message: positive.problem?.message ?? 'The test query failed.', ...(positive.problem ? { fix: positive.problem.fix } : {}) };
+    return { ...r, status: positive.outcome, message: positive.problem?.message ?? say('dnsbl.health.test-failed'), ...(positive.problem ? { fix: positive.problem.fix } : {}) };
   }
   if (positive.outcome === 'not-listed') {
-    const nothing = negative.outcome === 'not-listed' ? ' Neither test entry exists: the zone may no longer be served.' : '';
+    const nothing = negative.outcome === 'not-listed' ? ` ${say('dnsbl.health.no-entries')}` : '';
     return {
       ...r,
       status: 'dead',
-      message: `Does not list its test entry ${tp.listed} (RFC 5782 section 5 requires it): the list is probably dead or broken, or it does not answer your resolver.${nothing}`,
-      fix: zone.access === 'registration'
-        ? 'This list answers only resolvers registered with its operator: register yours, or stop relying on the list.'
-        : 'Check the list\'s web site; if it has shut down, remove it from your configuration.',
+      message: `${say('dnsbl.health.dead', { entry: tp.listed })}${nothing}`,
+      fix: zone.access === 'registration' ? say('dnsbl.health.dead.fix-registration') : say('dnsbl.health.dead.fix'),
     };
   }
-  return { ...r, status: 'ok', message: `Lists ${tp.listed} and not ${tp.notListed}, as RFC 5782 requires.` };
+  return { ...r, status: 'ok', message: say('dnsbl.health.ok', { listed: tp.listed, notListed: tp.notListed }) };
 }
 
 /** The self-test of every selected zone, all at once. */
@@ -487,25 +481,29 @@ export async function checkZoneHealth(opts: Omit<CheckBlocklistsOptions, 'onResu
   const counts = { total: results.length, ok: n('ok'), dead: n('dead'), listsEverything: n('lists-everything'), error: n('error'), timeout: n('timeout'), notApplicable: n('not-applicable') };
   const bad = counts.dead + counts.listsEverything;
   const tested = counts.total - counts.notApplicable;
+  const untested = counts.error + counts.timeout;
+  const p = { tested, ok: counts.ok, dead: counts.dead, all: counts.listsEverything, untested, zonesMsg: bad === 1 ? say('dnsbl.zones.one') : say('dnsbl.zones.many', { n: bad }) };
   const summary = tested === 0
-    ? 'No zone could be tested.'
+    ? say('dnsbl.health.summary.none')
     : bad > 0
-      ? `${plural(bad, 'zone')} of ${tested} failed the RFC 5782 self-test (${counts.dead} dead, ${counts.listsEverything} listing everything); ${counts.ok} passed${counts.error + counts.timeout > 0 ? `, ${counts.error + counts.timeout} could not be tested` : ''}.`
-      : `${counts.ok} of ${tested} zones passed the RFC 5782 self-test${counts.error + counts.timeout > 0 ? `; ${counts.error + counts.timeout} could not be tested` : ''}.`;
+      ? say(untested > 0 ? 'dnsbl.health.summary.bad-untested' : 'dnsbl.health.summary.bad', p)
+      : say(untested > 0 ? 'dnsbl.health.summary.ok-untested' : 'dnsbl.health.summary.ok', p);
   return { zones: results, counts, summary, queries: queries.map((q) => ({ ...q, name: maskKeys(q.name, zones) })), ms: now() - t0 };
 }
 
 // ---------------------------------------------------------------- the common shape
 
 function listingFinding(r: ZoneResult): Finding {
-  const what = r.codes.map((c) => `${c.address}${c.label ? ` ${c.label}` : ''}: ${c.meaning}`).join(' ');
+  // Each answer reads back as "answer label" + the zone's meaning (translated data); " · " keeps
+  // several answers apart when they are read back (a meaning may hold several sentences).
+  const what = r.codes.map((c) => say('common.subject-text', { subjectMsg: `${c.address}${c.label ? ` ${c.label}` : ''}`, textMsg: c.meaning })).join(' · ');
   const where = r.removalUrl ?? r.lookupUrl;
-  if (r.effect === 'allow') return { level: 'ok', code: 'dnsbl.allow-listed', message: say('dnsbl.allow-listed', { zone: r.zone, name: r.name, codes: what }) };
-  if (r.effect === 'neutral') return { level: 'info', code: 'dnsbl.noted', message: say('dnsbl.noted', { zone: r.zone, name: r.name, codes: what }) };
+  if (r.effect === 'allow') return { level: 'ok', code: 'dnsbl.allow-listed', message: say('dnsbl.allow-listed', { zone: r.zone, name: r.name, codesMsg: what }) };
+  if (r.effect === 'neutral') return { level: 'info', code: 'dnsbl.noted', message: say('dnsbl.noted', { zone: r.zone, name: r.name, codesMsg: what }) };
   return {
     level: 'error',
     code: 'dnsbl.listed',
-    message: say('dnsbl.listed', { zone: r.zone, name: r.name, codes: what }),
+    message: say('dnsbl.listed', { zone: r.zone, name: r.name, codesMsg: what }),
     fix: where ? say('dnsbl.listed.fix-at', { url: where }) : say('dnsbl.listed.fix-operator'),
   };
 }

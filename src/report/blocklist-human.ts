@@ -58,7 +58,9 @@ function renderZone(z: ZoneResult, zoneWidth: number, o: BlocklistRenderOptions)
   if (o.verbose && z.query) out.push(detail(t(lang, 'bl.query', { query: z.query }), o, c.dim));
   switch (z.status) {
     case 'listed':
-      for (const code of z.codes) out.push(detail(`${code.address}${code.label ? ` ${code.label}` : ''}: ${code.meaning}`, o));
+      // The answer's meaning in the language asked for (data/dnsbl-zones.i18n.json); a label
+      // that is an English description rather than a list's name shows in English only.
+      for (const code of z.codes) out.push(detail(t(lang, 'common.subject-text', { subjectMsg: `${code.address}${code.label ? ` ${code.label}` : ''}`, textMsg: code.meaning }), o));
       for (const t of z.txt ?? []) out.push(detail(`TXT: ${t}`, o, c.dim));
       if (z.effect === 'block' && (z.removalUrl ?? z.lookupUrl)) out.push(detail(t(lang, 'bl.removal', { url: z.removalUrl ?? z.lookupUrl ?? '' }), o, c.cyan));
       break;

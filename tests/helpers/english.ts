@@ -2,15 +2,17 @@
 // is every word of the English output sentences (data/messages.json, data/labels.json) plus
 // common English function words, minus the words the language's own sentences use (SMTP,
 // TLS, Postfix, "port" in French…). Not checked: the transcript (-> / <- lines: the server's
-// own words), values (host names, addresses, codes, URLs, flags), quoted server words, and the
-// blocklists' own code meanings of data/dnsbl-zones.json (not translated yet: remove ZONE_TEXTS
-// once they are). The reply-text reason texts are checked: they render in every language
-// (data/reply-reasons.i18n.json), and REASON_TEXTS' English words count as English.
+// own words), values (host names, addresses, codes, URLs, flags), quoted server words and the
+// blocklists' own names ("SpamCop Blocking List": names, printed as the operator spells them).
+// The reply-text reason texts and the blocklists' answer meanings are checked: they render in
+// every language (data/reply-reasons.i18n.json, data/dnsbl-zones.i18n.json), and the English
+// words of REASON_TEXTS and ZONE_TEXTS count as English.
 import labelsJson from '../../data/labels.json' with { type: 'json' };
 import messagesJson from '../../data/messages.json' with { type: 'json' };
 import patternsJson from '../../data/reply-patterns.json' with { type: 'json' };
 import zonesJson from '../../data/dnsbl-zones.json' with { type: 'json' };
 import reasonsI18nJson from '../../data/reply-reasons.i18n.json' with { type: 'json' };
+import zonesI18nJson from '../../data/dnsbl-zones.i18n.json' with { type: 'json' };
 
 type Lang = 'fr' | 'vi' | 'tr' | 'hi';
 const MESSAGES = (messagesJson as unknown as { messages: Record<string, Record<string, string>> }).messages;
@@ -26,10 +28,11 @@ function englishWords(): Set<string> {
   for (const e of Object.values(MESSAGES)) for (const w of words(e.en ?? '')) if (w.length >= 3) out.add(w);
   for (const v of Object.values(LABELS.en ?? {})) for (const w of words(v)) if (w.length >= 3) out.add(w);
   for (const v of REASON_TEXTS) for (const w of words(v)) if (w.length >= 3) out.add(w);
+  for (const v of ZONE_TEXTS) for (const w of words(v)) if (w.length >= 3) out.add(w);
   return out;
 }
 
-/** Every string under a `lang` key of the reason translations (any depth). */
+/** Every string under a `lang` key of the reason and zone translations (any depth). */
 function reasonTranslations(lang: Lang): string[] {
   const out: string[] = [];
   const walk = (x: unknown, inLang: boolean): void => {
@@ -38,6 +41,7 @@ function reasonTranslations(lang: Lang): string[] {
     else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) walk(v, inLang || k === lang);
   };
   walk(reasonsI18nJson, false);
+  walk(zonesI18nJson, false);
   return out;
 }
 
@@ -66,18 +70,23 @@ export const REASON_TEXTS: string[] = (() => {
   return out.sort((a, b) => b.length - a.length);
 })();
 
-/** The English meanings of the blocklists' return codes (data/dnsbl-zones.json). */
+/** The English texts the blocklist reports print from data/dnsbl-zones.json: answer meanings,
+ *  error fixes, the "other codes" texts and the octet tables (not descriptions or sources). */
 export const ZONE_TEXTS: string[] = (() => {
   const out: string[] = [];
-  const walk = (x: unknown): void => {
-    if (Array.isArray(x)) x.forEach(walk);
-    else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) (k === 'meaning' && typeof v === 'string' ? out.push(v) : walk(v));
+  const walk = (x: unknown, key = ''): void => {
+    if (typeof x === 'string') { if (['meaning', 'fix', 'otherCodes', 'thirdLabel', 'fourthLabel'].includes(key) || /^\d+$/.test(key)) out.push(x); }
+    else if (Array.isArray(x)) x.forEach((v) => walk(v, key));
+    else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) walk(v, k);
   };
-  walk(zonesJson);
+  walk((zonesJson as { zones: unknown }).zones);
   return out.sort((a, b) => b.length - a.length);
 })();
 
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** The lists' names (data/dnsbl-zones.json `name`), longest first: names, not sentences. */
+const ZONE_NAMES: string[] = (zonesJson as { zones: { name: string }[] }).zones.map((z) => z.name).sort((a, b) => b.length - a.length);
 
 /** Reason names (userunknown, greylisted, …): the JSON's values, printed beside their title. */
 const REASON_NAMES = new Set(Object.keys((patternsJson as { reasons?: Record<string, unknown> }).reasons ?? {}));
@@ -91,7 +100,7 @@ export function englishIn(report: string, lang: Lang): string[] {
   // The transcript is the server's words (and the commands sent): never translated.
   const lines = report.split('\n').filter((l) => !/^\s*(?:->|<-|~>|<~)\s/.test(l));
   let text = norm(lines.join('\n'));
-  for (const r of ZONE_TEXTS) text = text.split(norm(r)).join(' ').split(norm(r).replace(/\.$/, '।')).join(' ');
+  for (const n of ZONE_NAMES) text = text.split(n).join(' ');
   text = text
     .replace(/«[^»]*»|"[^"]*"|'[^'\s][^']*'|“[^”]*”/g, ' ') // quoted server words
     .replace(/https?:\/\/\S+/g, ' ');
