@@ -90,6 +90,31 @@ function newQuery(name: string, type: RRType): { id: number; msg: Buffer } {
 const timedOut = (): Error => Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
 const aborted = (): Error => Object.assign(new Error(DEADLINE_REASON), { code: 'EABORTED' });
 
+type Done = (err: Error | null, p?: Raw) => void;
+
+/**
+ * The one way a query ends, for UDP and TCP alike: settle once, stop the deadline timer and the
+ * abort listener, close the socket (`close`), then resolve or reject. The deadline and an abort
+ * (already aborted included) end it through the same `done`.
+ */
+function settleOnce(resolve: (p: Raw) => void, reject: (e: Error) => void, deadlineAt: number, signal: AbortSignal | undefined, onDeadline: () => Error, close: () => void): Done {
+  let settled = false;
+  const onAbort = (): void => done(aborted());
+  const done: Done = (err, p) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    close();
+    if (err) reject(err);
+    else resolve(p as Raw);
+  };
+  const timer = setTimeout(() => done(onDeadline()), Math.max(1, deadlineAt - Date.now()));
+  if (signal?.aborted) done(aborted());
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  return done;
+}
+
 /**
  * One query over UDP. A datagram from another address or port, that does not parse, carries
  * another ID, or does not answer our question is dropped, and we keep listening (a forged
@@ -100,22 +125,14 @@ function queryUdp(server: DnsServerAddress, name: string, type: RRType, deadline
     const { id, msg } = newQuery(name, type);
     const socket = dgram.createSocket(net.isIPv6(server.address) ? 'udp6' : 'udp4');
     let lastDropped = '';
-    let settled = false;
-    const done = (err: Error | null, p?: Raw): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('message');
-      socket.on('error', () => {});
-      try { socket.close(); } catch { /* already closed */ }
-      if (err) reject(err);
-      else resolve(p as Raw);
-    };
-    const onAbort = (): void => done(aborted());
-    const timer = setTimeout(() => done(Object.assign(timedOut(), lastDropped ? { message: `timed out (dropped: ${lastDropped})` } : {})), Math.max(1, deadlineAt - Date.now()));
-    if (signal?.aborted) return done(aborted());
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = settleOnce(resolve, reject, deadlineAt, signal,
+      () => Object.assign(timedOut(), lastDropped ? { message: `timed out (dropped: ${lastDropped})` } : {}),
+      () => {
+        socket.removeAllListeners('message');
+        socket.on('error', () => {});
+        try { socket.close(); } catch { /* already closed */ }
+      });
+    if (signal?.aborted) return;
     socket.on('message', (m: Buffer, rinfo: dgram.RemoteInfo) => {
       if (rinfo.port !== server.port || rinfo.address !== server.address) {
         lastDropped = `a datagram from ${rinfo.address}:${rinfo.port}`;
@@ -152,22 +169,14 @@ function queryTcp(server: DnsServerAddress, name: string, type: RRType, deadline
     const framed = Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 0xff]), msg]);
     const socket = net.connect({ host: server.address, port: server.port });
     let buf = Buffer.alloc(0);
-    let settled = false;
-    const done = (err: Error | null, p?: Raw): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('data');
-      socket.on('error', () => {});
-      socket.destroy();
-      if (err) reject(err);
-      else resolve(p as Raw);
-    };
-    const onAbort = (): void => done(aborted());
-    const timer = setTimeout(() => done(Object.assign(new Error('TCP query timed out'), { code: 'ETIMEDOUT' })), Math.max(0, deadlineAt - Date.now()));
-    if (signal?.aborted) return done(aborted());
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = settleOnce(resolve, reject, deadlineAt, signal,
+      () => Object.assign(new Error('TCP query timed out'), { code: 'ETIMEDOUT' }),
+      () => {
+        socket.removeAllListeners('data');
+        socket.on('error', () => {});
+        socket.destroy();
+      });
+    if (signal?.aborted) return;
     socket.on('connect', () => socket.write(framed));
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
