@@ -55,6 +55,15 @@ export async function runRelayTest(d: Dialogue, localDomain: string, skip?: stri
   const rset: Command = formatCommand('RSET');
   const t = d.transport;
   d.part = 'relay-test';
+  // A variant whose MAIL or RCPT met trouble (hang-up, timeout, stray reply) ends as an error
+  // when a reply came and as not run when none did; the test's reason names the last trouble.
+  const troubled = (r: RelayVariantResult, x: { reply?: unknown; trouble?: string }): boolean => {
+    if (!x.trouble) return false;
+    r.result = x.reply ? 'error' : 'not-run';
+    r.message = x.trouble;
+    result.reason = x.trouble;
+    return true;
+  };
   try {
     // The main transaction is still open: close it first, so each variant starts clean.
     if (t && d.alive() && d.transactionOpen) {
@@ -73,24 +82,14 @@ export async function runRelayTest(d: Dialogue, localDomain: string, skip?: stri
       result.variants.push(r);
       const m = await exchangeOne(d, t, { stage: 'mail', expecting: 'MAIL', cmd: p.mail });
       if (m.reply) r.mail = m.reply;
-      if (m.trouble) {
-        r.result = m.reply ? 'error' : 'not-run';
-        r.message = m.trouble;
-        result.reason = m.trouble;
-        continue;
-      }
+      if (troubled(r, m)) continue;
       const mailOk = fitReply('MAIL', m.reply!) === 'success';
       d.transactionOpen = mailOk;
       if (!mailOk) r.result = 'sender-refused';
       else {
         const x = await exchangeOne(d, t, { stage: 'rcpt', expecting: 'RCPT', cmd: p.rcpt, address: v.rcpt });
         if (x.reply) r.rcptReply = x.reply;
-        if (x.trouble) {
-          r.result = x.reply ? 'error' : 'not-run';
-          r.message = x.trouble;
-          result.reason = x.trouble;
-          continue;
-        }
+        if (troubled(r, x)) continue;
         r.result = fitReply('RCPT', x.reply!) === 'success' ? 'accepted' : 'refused';
       }
       // RSET after every variant (RFC 5321 §4.1.1.5), accepted or not: nothing stays open.
