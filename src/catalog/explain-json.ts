@@ -40,6 +40,8 @@ export function explanationJson(x: Explanation): Json {
     if (reply) {
       const t = classifyReply({ code: reply.code, text: reply.text, ...(reply.enhanced ? { enhanced: reply.enhanced } : {}) });
       rec.evidence = t.evidence;
+    } else if (kind === 'text') {
+      rec.evidence = classifyReply({ text: input, ...(enhanced ? { enhanced: enhanced.code } : {}) }).evidence;
     }
     out.recognition = rec;
   }

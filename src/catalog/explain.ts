@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { parsePastedReply, type Reply } from '../smtp/reply-parser.js';
 import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, type LocalizedFields, type ReplyCodeEntry } from './data.js';
 import { label } from './i18n.js';
-import { classifyReply, parseReplyText, type Reason, type ReplyFacts } from './match-text.js';
+import { classifyReply, parseReplyText, type Reason, type ReplyFacts, type TextClassification } from './match-text.js';
 import { localizeReason } from './reason-text.js';
 
 export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
@@ -58,7 +58,8 @@ export interface EnhancedExplanation {
 }
 
 export interface Explanation extends Partial<CodeExplanation> {
-  kind: 'code' | 'enhanced' | 'reply';
+  /** 'text': a bounce text with no reply code, explained by its words (and its enhanced code). */
+  kind: 'code' | 'enhanced' | 'reply' | 'text';
   input: string;
   lang: Lang;
   enhanced?: EnhancedExplanation;
@@ -316,15 +317,20 @@ export function explainReply(r: Reply, lang: Lang, stage?: string): Explanation 
   };
   if (r.enhanced) out.enhanced = explainEnhanced(r.enhanced, lang, { lenient: true });
   const t = classifyReply({ code: r.code, text: r.text, ...(r.enhanced ? { enhanced: r.enhanced } : {}), ...(stage ? { stage } : {}) });
-  const loc = localizeReason(t, lang);
-  out.reason = { name: t.reason, title: loc.title, meaning: loc.meaning, action: loc.action, inferred: t.inferred };
-  // What could not be given in `lang` is named, never switched silently.
-  if (loc.fallback) out.reason.fallback = loc.fallback;
-  if (loc.generalized) out.reason.generalized = loc.generalized;
-  if (t.reference) out.reason.reference = t.reference;
-  if (t.patternId) out.reason.patternId = t.patternId;
+  out.reason = recognition(t, lang);
   if (t.provider) out.provider = t.provider;
   out.facts = t.facts;
+  return out;
+}
+
+/** The recognised reason in `lang`; what could not be given in `lang` is named, never switched silently. */
+function recognition(t: TextClassification, lang: Lang): ReplyReason {
+  const loc = localizeReason(t, lang);
+  const out: ReplyReason = { name: t.reason, title: loc.title, meaning: loc.meaning, action: loc.action, inferred: t.inferred };
+  if (loc.fallback) out.fallback = loc.fallback;
+  if (loc.generalized) out.generalized = loc.generalized;
+  if (t.reference) out.reference = t.reference;
+  if (t.patternId) out.patternId = t.patternId;
   return out;
 }
 
@@ -384,11 +390,31 @@ export function splitPastedReplies(input: string): { text: string; source: strin
 }
 
 function explainPasted(p: { text: string; source: string }, lang: Lang): Explanation {
-  const r = parsePastedReply(p.text);
-  if (!r) throw new UsageError(`no SMTP reply code found in "${p.source.length > 60 ? `${p.source.slice(0, 60)}…` : p.source}"; paste the whole reply line, e.g. "550 5.1.1 User unknown"`);
   // A log line says which command the reply answered ("(in reply to RCPT TO command)", "after RCPT TO").
-  const stage = parseReplyText({ text: p.source }).stage;
-  return { ...explainReply(r, lang, stage), input: p.source };
+  const parsed = parseReplyText({ text: p.source });
+  const r = parsePastedReply(p.text);
+  if (r) return { ...explainReply(r, lang, parsed.stage), input: p.source };
+  // A reply inside the text ("Delivery failed: remote said 550 5.1.1 …"): that reply, from its code on.
+  const inner = parsed.code !== undefined ? new RegExp(`(?:^|\\s)${parsed.code}[ -]`).exec(p.source) : null;
+  const ri = inner ? parsePastedReply(p.source.slice(inner.index + inner[0].search(/\d/))) : undefined;
+  if (ri) return { ...explainReply(ri, lang, parsed.stage), input: p.source };
+  return explainBareText(p.source, lang, parsed.enhanced, parsed.stage);
+}
+
+/**
+ * A bounce text with no reply code ("Mailbox full", a DSN's prose, "5.1.1 User unknown"): the
+ * reason its words give, as `explain -` reads it, and the enhanced code it carries. A text in
+ * which nothing is recognised is refused (exit 2), never explained by a guess.
+ */
+function explainBareText(source: string, lang: Lang, enhanced: string | undefined, stage: string | undefined): Explanation {
+  const t = classifyReply({ text: source, ...(enhanced ? { enhanced } : {}), ...(stage ? { stage } : {}) });
+  if (t.reason === 'undefined' && !enhanced) {
+    throw new UsageError(`no SMTP reply code and no known bounce wording in "${source.length > 60 ? `${source.slice(0, 60)}…` : source}"; paste the whole reply line, e.g. "550 5.1.1 User unknown"`);
+  }
+  const out: Explanation = { kind: 'text', input: source, lang, reason: recognition(t, lang), facts: t.facts };
+  if (enhanced) out.enhanced = explainEnhanced(enhanced, lang, { lenient: true });
+  if (t.provider) out.provider = t.provider;
+  return out;
 }
 
 /**

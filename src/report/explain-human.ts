@@ -119,6 +119,10 @@ export function renderExplanation(x: Explanation, o: RenderOptions): string {
     out.push('');
     const rec = renderRecognitionSection(x, o);
     if (rec.length) out.push(...rec, ...fallbackLine(x.reason?.fallback, o), ...generalizedLine(x.reason?.generalized, o), '');
+  } else if (x.kind === 'text') {
+    // A bounce text without a reply code: its words, then what they say.
+    out.push(o.chalk.dim(wrap(printable(x.input), o.width, '  ')), '');
+    out.push(...renderRecognitionSection(x, o), ...fallbackLine(x.reason?.fallback, o), ...generalizedLine(x.reason?.generalized, o));
   }
   if (x.code && x.name && x.class && x.className && x.description && x.when && x.fix && x.stages && x.source) {
     out.push(...renderCodeSection(x as CodeExplanation, o));

@@ -67,6 +67,28 @@ describe('explain --json validates against explanation.schema.json', () => {
       expect(validate({ ...doc, replies: [(doc.replies as unknown[])[0]] })).toBe(false);
     }
   });
+  it('a bounce text without a reply code: kind "text", read by its words (and its enhanced code)', () => {
+    for (const lang of LANGS) {
+      const full = explainInput('Mailbox full', lang);
+      expect(full).toMatchObject({ kind: 'text', reason: { name: 'mailboxfull', inferred: false } });
+      expectValid(full, `Mailbox full ${lang}`);
+      const enh = explainInput('5.1.1 <bob@example.com>: user unknown', lang);
+      expect(enh).toMatchObject({ kind: 'text', reason: { name: 'userunknown' }, enhanced: { code: '5.1.1' } });
+      expectValid(enh, `5.1.1 text ${lang}`);
+    }
+    const doc = explanationJson(explainInput('Mailbox full', 'en'));
+    expect(doc).toMatchObject({ kind: 'text', reason: 'mailboxfull', recognition: { evidence: { decidedBy: 'pattern' } } });
+    expectInvalid({ ...doc, code: 550 }, 'kind text with a code');
+    const { recognition: _r, ...noRec } = doc;
+    expectInvalid(noRec, 'kind text without its recognition');
+  });
+  it('a reply inside a sentence is that reply, from its code on; a text nothing recognises is refused', () => {
+    const x = explainInput('Delivery to the following recipient failed: the server said 550 5.1.1 no such user here', 'en');
+    expect(x).toMatchObject({ kind: 'reply', code: '550', reply: { code: 550, enhanced: '5.1.1' }, reason: { name: 'userunknown' } });
+    expect(x.reply?.text).toBe('no such user here');
+    expectValid(x, 'reply inside a sentence');
+    expect(() => explainInput('lorem ipsum dolor', 'en')).toThrow(/no SMTP reply code and no known bounce wording/);
+  });
   it('the comparison page for the seed pairs in every language, and pairs of other classes', () => {
     for (const [a, b] of [['220', '554'], ['220', '550'], ['250', '554'], ['220', '250'], ['220', '500'], ['354', '451'], ['450', '550']] as const) {
       for (const lang of LANGS) expectValid(compareCodes(a, b, lang), `${a}/${b} ${lang}`);
