@@ -72,7 +72,7 @@ afterAll(async () => {
 });
 
 const probe = (domain: string, server: ScriptServer) => {
-  const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 });
+  const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 });
   const fetchPolicy = createPolicyFetch({ lookup: lookupWith(resolve), ca: TLS.ca, timeoutMs: 1_000 });
   return runProbe(domain, {
     ports: [{ port: server.port, implicitTls: false }], tlsMode: 'auto', tlsVerify: false, ca: TLS.ca,
@@ -90,7 +90,7 @@ const codes = (r: R) => host(r)?.findings.map((f) => f.code);
 
 describe('TLSA over the wire', () => {
   it('a truncated answer is fetched again over TCP, still asking for DNSSEC, and decoded', async () => {
-    const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 });
+    const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 });
     const recs = await resolve('_25._tcp.mx.tc.test', 'TLSA');
     expect(recs).toHaveLength(40);
     expect(recs[39]).toEqual({ usage: 3, selector: 1, matchingType: 2, data: '27'.repeat(64), authenticated: true });

@@ -32,7 +32,7 @@ const zone: Zone = {
 let server: ZoneServer;
 beforeAll(async () => { server = await startZoneServer(zone); });
 afterAll(async () => { await server.close(); });
-const resolve = () => createDns2Resolver({ servers: [{ address: server.address, port: server.port }], timeoutMs: 1_000 });
+const resolve = () => createDns2Resolver({ servers: [{ address: server.address, port: server.port }], timeoutMs: 5_000 });
 const codes = (r: { findings: { code: string }[] }) => r.findings.map((f) => f.code);
 
 describe('checkDmarc over loopback DNS', () => {

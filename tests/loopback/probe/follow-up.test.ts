@@ -33,7 +33,7 @@ beforeAll(async () => {
     'ns1.google.com': { A: ['127.0.0.1'] },
     'o-o.myaddr.l.google.com': { TXT: ['203.0.113.9'] },
   });
-  resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 });
+  resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 });
 });
 afterAll(async () => {
   expectNoMessageSent(mx);

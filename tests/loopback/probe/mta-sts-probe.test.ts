@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 const probe = (domain: string, server: ScriptServer, over: Partial<ProbeOptions> = {}, judgeSessions = true) => {
-  const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 });
+  const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 });
   const fetchPolicy = createPolicyFetch({ lookup: lookupWith(resolve), ca: TLS.ca, port: (policy.address() as AddressInfo).port });
   return runProbe(domain, {
     ports: [{ port: server.port, implicitTls: false }], tlsMode: 'auto', tlsVerify: false, ca: TLS.ca,

@@ -21,7 +21,7 @@ const opts = (port: number, over: Partial<ProbeOptions> = {}): ProbeOptions => (
   helo: 'probe.example.net', from: '', timeoutScale: 1, lang: 'en', ...over,
 });
 const deps = (dns: ZoneServer) => ({
-  resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 }),
+  resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 }),
   connect: connectTransport,
   now: () => Date.now(),
   random: () => 0.99, // equal preferences keep their zone order

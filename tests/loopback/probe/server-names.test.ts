@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 const probe = (s: ScriptServer) => {
-  const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 });
+  const resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 });
   return runProbe(s.address, {
     ports: [{ port: s.port, implicitTls: false }], tlsMode: 'none', tlsVerify: false,
     helo: 'probe.example.net', from: '', rcpts: ['postmaster@example.net'], timeoutScale: 1, lang: 'en',

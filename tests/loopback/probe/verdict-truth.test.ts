@@ -50,7 +50,7 @@ beforeAll(async () => {
     'mx2.bk.test': { A: [BACKUP] },
     'nomail.test': { TXT: ['v=spf1 -all'] },
   });
-  resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 });
+  resolve = createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 });
 });
 afterAll(async () => {
   for (const s of servers) expectNoMessageSent(s);

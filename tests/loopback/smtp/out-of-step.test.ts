@@ -245,7 +245,7 @@ describe('the probe: exit codes for these outcomes', () => {
   const probe = (port: number, over: Partial<ProbeOptions> = {}) => runProbe('127.0.0.1', {
     ports: [{ port, implicitTls: false }], tlsMode: 'auto', tlsVerify: false, ca: TLS.ca,
     helo: 'probe.example.net', from: '', timeoutScale: 1, lang: 'en', rcpts: ['nobody@script.test', 'bob@script.test'], ...over,
-  }, { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 }), connect: connectTransport, now: () => Date.now() });
+  }, { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 }), connect: connectTransport, now: () => Date.now() });
 
   it('354 to RCPT: protocol, exit 3 (never 0)', async () => {
     await withServer({ users: ['bob'], rules: [{ match: '^RCPT', reply: { lines: ['354 go ahead'] } }] }, {}, async (s) => {

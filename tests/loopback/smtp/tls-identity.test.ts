@@ -71,7 +71,7 @@ describe('a session that is not encrypted says so', () => {
   it('plaintext: encrypted false in JSON (schema-valid) and one line in the transcript; STARTTLS: encrypted true, no such line', async () => {
     const dns = await startZoneServer({});
     try {
-      const deps = { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 }), connect: connectTransport, now: () => Date.now() };
+      const deps = { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 }), connect: connectTransport, now: () => Date.now() };
       const opts = (port: number) => ({ ports: [{ port, implicitTls: false }], tlsMode: 'auto' as const, tlsVerify: false, ca: TLS.ca, helo: 'probe.example.net', from: '', timeoutScale: 1, lang: 'en' as const, rcpts: ['bob@script.test'] });
       await withServer({ users: ['bob'] }, {}, async (s) => {
         const r = await runProbe('127.0.0.1', opts(s.port), deps);

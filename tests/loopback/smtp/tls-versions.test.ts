@@ -38,7 +38,7 @@ afterAll(async () => {
 const probe = (s: ScriptServer, over: Partial<ProbeOptions> = {}) => runProbe('mx.script.test', {
   ports: [{ port: s.port, implicitTls: false }], tlsMode: 'auto', tlsVerify: false, ca: TLS.ca,
   helo: 'probe.example.net', from: '', rcpts: ['postmaster@script.test'], timeoutScale: 1, lang: 'en', ...over,
-}, { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 1_000 }), connect: connectTransport, now: () => Date.now() });
+}, { resolve: createDns2Resolver({ servers: [{ address: dns.address, port: dns.port }], timeoutMs: 5_000 }), connect: connectTransport, now: () => Date.now() });
 type R = Awaited<ReturnType<typeof probe>>;
 const human = (r: R, verbose = false) => renderProbe(r, { chalk: new Chalk({ level: 0 }), width: 200, lang: 'en', verbose, quiet: false });
 
