@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => { await server.close(); });
-const dns = () => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '1s'];
+const dns = () => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '5s'];
 
 describe('smtp-probe auth', () => {
   it('exits 0 for a domain that is set up, and its JSON matches the schema', async () => {

@@ -28,7 +28,7 @@ afterAll(async () => {
   await dead.close();
 });
 
-const dns = (): string[] => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '1s'];
+const dns = (): string[] => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '5s'];
 const schema = JSON.parse(readFileSync(join(ROOT, 'data', 'schema', 'blocklist-result.schema.json'), 'utf8')) as object;
 const validate = new Ajv2020.default({ allErrors: true, strict: false }).compile(schema);
 const valid = (j: unknown): unknown[] => (validate(j) ? [] : (validate.errors ?? []));
@@ -96,7 +96,7 @@ describe('smtp-probe blocklist (built bin)', () => {
   });
 
   it('exits 3 when every zone fails with DNS errors', async () => {
-    const r = await runBin(['blocklist', '192.0.2.99', '--resolver', `${dead.address}:${dead.port}`, '--dns-timeout', '1s']);
+    const r = await runBin(['blocklist', '192.0.2.99', '--resolver', `${dead.address}:${dead.port}`, '--dns-timeout', '5s']);
     expect(r.status).toBe(3);
     expect(r.stdout.replace(/\n/g, ' ')).toMatch(/None of the \d+ lists could be checked/);
   });

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 type Cmd = 'probe' | 'verify' | 'auth' | 'blocklist';
 function args(cmd: Cmd, input: string): string[] {
-  const r = ['--resolver', `${dns.address}:${dns.port}`, '--dns-timeout', '2s'];
+  const r = ['--resolver', `${dns.address}:${dns.port}`, '--dns-timeout', '5s'];
   const domain = input.includes('@') ? input.slice(input.indexOf('@') + 1) : input;
   switch (cmd) {
     case 'probe': return [input, ...r, '--port', String(mx.port), '--helo', 'probe.ok.test', '--checks', 'never'];

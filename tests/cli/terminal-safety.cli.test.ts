@@ -33,7 +33,7 @@ beforeAll(async () => {
     'ptr\u001b[31m.hostile.test': { A: ['192.0.2.1'] },
     '1.2.0.192.bl.hostile.test': { A: ['127.0.0.2'], TXT: [`\u001b]0;title\u0007listed ${BIDI}`] },
   });
-  dnsArgs = ['--resolver', `${dns.address}:${dns.port}`, '--dns-timeout', '2s'];
+  dnsArgs = ['--resolver', `${dns.address}:${dns.port}`, '--dns-timeout', '5s'];
 });
 afterAll(async () => {
   expectNoMessageSent(mx);

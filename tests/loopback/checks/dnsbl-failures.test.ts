@@ -22,7 +22,7 @@ function zoneWhere(answering: readonly string[], extra: DnsZone = {}): DnsZone {
 let server: ZoneServer;
 beforeAll(async () => { server = await startZoneServer({}); });
 afterAll(async () => { await server.close(); });
-const resolve = () => createDns2Resolver({ servers: [{ address: server.address, port: server.port }], timeoutMs: 2_000 });
+const resolve = () => createDns2Resolver({ servers: [{ address: server.address, port: server.port }], timeoutMs: 5_000 });
 const render = (r: Parameters<typeof renderBlocklist>[0]) => renderBlocklist(r, { chalk: new Chalk({ level: 0 }), width: 100 });
 
 describe('a resolver that refuses most lists', () => {
@@ -75,7 +75,7 @@ describe('a resolver that refuses most lists', () => {
 describe('CLI exit codes', () => {
   it('exit 3 when too few lists answered, with one line per cause; exit 6 for a domain that does not exist', async () => {
     server.setZone(zoneWhere([ipZones[0]!]));
-    const dns = ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '2s'];
+    const dns = ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '5s'];
     const r = await runBin(['blocklist', '192.0.2.10', ...dns]);
     expect(r.status).toBe(3);
     expect(r.stdout).toMatch(/the resolver refused \d+ of \d+ queries/);
