@@ -1,7 +1,8 @@
-// What producer and workers agree on: the Redis key names of a queue, the stable job id of an
+// What producer and workers agree on: the Redis key names of a queue, the stable id of an
 // address (the same input gives the same id on every run, so a restarted producer finds its
-// jobs and their results again), the run options a producer publishes once for its workers,
-// and the job payload. Pure.
+// results again; answers are stored per address) and of a job (several addresses of one
+// domain, its id derived from their ids), the run options a producer publishes once for its
+// workers, and the job payload. Pure.
 import { createHash } from 'node:crypto';
 import type { VerifyOptions } from '../verify/options.js';
 import type { VerifyResult } from '../verify/verdict.js';
@@ -80,13 +81,31 @@ export function runFingerprint(r: RunOptions): string {
   return createHash('sha256').update(sorted).digest('hex').slice(0, 16);
 }
 
-/** The job id of an address in a run: stable, no ':' (BullMQ), never a bare number. */
-export function jobId(fingerprint: string, address: string): string {
+/** The id of an address in a run (its answer is stored under it): stable, no ':', never a bare number. */
+export function addressId(fingerprint: string, address: string): string {
   return `v${fingerprint}-${createHash('sha256').update(address).digest('hex').slice(0, 32)}`;
 }
 
-/** The payload of a job: the address (already parsed by the producer) and its run. */
-export interface JobData { a: string; f: string }
+/** The BullMQ job id of a set of addresses (their ids, in the job's order): the same set, the same id. */
+export function chunkId(fingerprint: string, ids: readonly string[]): string {
+  return ids.length === 1 ? ids[0] as string : `j${fingerprint}-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Addresses per job: one transaction's worth (--batch, 50 by default), so a BullMQ job's
+ * fetch, lock and completion are paid once per batch instead of once per address.
+ */
+export function jobSize(r: Pick<RunOptions, 'batchSize'>): number {
+  return Math.max(1, Math.min(r.batchSize ?? 50, 100));
+}
+
+/** The payload of a job: the addresses (already parsed by the producer) and their run. */
+export interface JobData { a: string[] | string; f: string }
+
+/** The addresses of a job (a bare string: a job of an earlier version, one address). */
+export function jobAddresses(d: JobData): string[] {
+  return typeof d.a === 'string' ? [d.a] : Array.isArray(d.a) ? d.a.filter((x): x is string => typeof x === 'string') : [];
+}
 
 /** A worker's answer as stored: the result without the producer's input text and line. */
 export type StoredResult = Omit<VerifyResult, 'input' | 'line'>;

@@ -34,6 +34,10 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
 return 1`;
 
+/** KEYS: conn. ARGV: leaseId, channel, server. Gives a slot back and says so to waiting workers. */
+const RELEASE = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return 0`;
+
 /** KEYS: backoff, backoffLen. ARGV: baseMs, maxMs. → the back-off (ms) now in force. */
 const BACKOFF = `${NOW}
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -119,6 +123,8 @@ export class RedisPoliteness {
   private seq = 0;
   /** Commands sent (for the benchmark's round trips per address). */
   calls = 0;
+  private readonly listeners = new Set<(server: string) => void>();
+  private subscriber: Redis | undefined;
 
   constructor(private readonly redis: Redis, o: PolitenessOptions = {}) {
     this.ns = o.namespace ?? 'smtp-probe:polite';
@@ -166,9 +172,40 @@ export class RedisPoliteness {
     return (await this.run(RENEW, [this.key(lease.server, 'conn')], [this.leaseMs, lease.id])) === 1;
   }
 
+  /** Give a slot back; workers waiting for one to that server hear of it (onFree). */
   async release(lease: Lease): Promise<void> {
-    this.calls++;
-    await this.redis.zrem(this.key(lease.server, 'conn'), lease.id);
+    await this.run(RELEASE, [this.key(lease.server, 'conn')], [lease.id, this.freeChannel, lease.server]);
+  }
+
+  private get freeChannel(): string {
+    return `${this.ns}:free`;
+  }
+
+  /**
+   * Call `listener(server)` whenever any worker gives a slot back (Redis pub/sub on one extra
+   * connection, opened for the first listener). Returns the unsubscribe function.
+   */
+  onFree(listener: (server: string) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.subscriber) {
+      const sub = this.redis.duplicate();
+      sub.on('error', () => {}); // reconnects by itself; the poll covers the gap
+      sub.on('message', (_channel: string, server: string) => {
+        for (const f of this.listeners) f(server);
+      });
+      sub.subscribe(this.freeChannel).catch(() => {});
+      this.subscriber = sub;
+    }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Closes the pub/sub connection (the main one is the caller's). */
+  close(): void {
+    this.listeners.clear();
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
   }
 
   /** Connections held to `server` now (expired leases not counted). */

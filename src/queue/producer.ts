@@ -1,10 +1,11 @@
 // `verify --queue`: the producer. Reads the input through the same intake as the in-process
-// run (syntax, dedupe, --resume), publishes the run's options once, enqueues each address as
-// a BullMQ job with a stable id, and streams the workers' results back as a VerifyRun, so the
-// CLI writes them exactly as it writes in-process results. At most `window` addresses are
-// in the air (memory and Redis stay flat). Results live in Redis until written; a restarted
-// producer finds them (and its still-queued jobs) again by job id. Each input address gets one
-// line: a result delivered twice (a worker died after storing it) is dropped here.
+// run (syntax, dedupe, --resume), publishes the run's options once, enqueues the addresses as
+// BullMQ jobs of one transaction's worth each (grouped by domain, the job id derived from its
+// addresses' stable ids), and streams the workers' results back as a VerifyRun, so the CLI
+// writes them exactly as it writes in-process results. At most `window` addresses are in the
+// air (memory and Redis stay flat). Results live in Redis per address until written; a
+// restarted producer finds them again by address id. Each input address gets one line: a
+// result delivered twice (a worker died after storing it) is dropped here.
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { addressFlags, flagLists } from '../verify/flags.js';
@@ -15,7 +16,7 @@ import { DEFAULT_MAX_ENTRIES, SeenSet } from '../verify/seen-set.js';
 import type { Item } from '../verify/state.js';
 import type { VerifyResult } from '../verify/verdict.js';
 import { bullConnection, openRedis, type RedisExtra } from './connection.js';
-import { jobId, PREFIX, queueKeys, RESULT_TTL_S, runFingerprint, runOptionsOf, withInput, type JobData, type StoredResult } from './jobs.js';
+import { addressId, chunkId, jobAddresses, jobSize, PREFIX, queueKeys, RESULT_TTL_S, runFingerprint, runOptionsOf, withInput, type JobData, type StoredResult } from './jobs.js';
 import { redact, type RedisTarget } from './redis-url.js';
 
 export interface QueueRunOptions {
@@ -29,6 +30,8 @@ export interface QueueRunOptions {
 }
 
 const ADD_CHUNK = 500;
+/** Input that stalls this long has what was read so far enqueued (a slow pipe still streams). */
+const IDLE_FLUSH_MS = 5;
 
 export function queueVerify(addresses: VerifyInput, options: VerifyOptions, q: QueueRunOptions): VerifyRun {
   const p = new Producer(options, q);
@@ -55,8 +58,12 @@ class Producer {
   private readonly keys;
   private readonly fp: string;
   private readonly intake: Intake;
-  /** Job id → the input items waiting for its result (several with --no-dedupe). */
+  /** Address id → the input items waiting for its result (several with --no-dedupe). */
   private readonly outstanding = new Map<string, Item[]>();
+  /** Address id → its job's id, and job id → its addresses (for failed and vanished jobs). */
+  private readonly jobOf = new Map<string, string>();
+  private readonly jobs = new Map<string, { addresses: string[]; ids: string[]; left: number }>();
+  private readonly size: number;
   private out: VerifyResult[] = [];
   private notify: (() => void) | undefined;
   private room: (() => void) | undefined;
@@ -76,6 +83,7 @@ class Producer {
     this.intake = new Intake(this.stats, o.dedupe === false ? undefined : new SeenSet(o.dedupeLimit ?? DEFAULT_MAX_ENTRIES));
     this.lists = flagLists(o);
     this.window = q.window ?? Math.max(o.readAhead ?? 10_000, 100);
+    this.size = jobSize(ro);
   }
 
   private event(e: VerifyEvent): void {
@@ -167,6 +175,12 @@ class Producer {
   private async pump(addresses: VerifyInput): Promise<void> {
     try {
       let batch: Item[] = [];
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
+        const b = batch;
+        batch = [];
+        await this.enqueue(b);
+      };
       const take = async (raw: InputEntry): Promise<void> => {
         const t = this.intake.take(raw);
         if (t.kind === 'skip') return;
@@ -175,22 +189,33 @@ class Producer {
           return;
         }
         batch.push(t.item);
-        if (batch.length >= ADD_CHUNK) {
-          const b = batch;
-          batch = [];
-          await this.enqueue(b);
-        }
+        if (batch.length >= ADD_CHUNK) await flush();
       };
-      for await (const raw of addresses as AsyncIterable<InputEntry | readonly InputEntry[]>) {
+      // Addresses are enqueued in chunks (one addBulk, jobs grouped by domain), not one by one:
+      // a chunk goes when it is full or when the input pauses.
+      const it = (addresses as AsyncIterable<InputEntry | readonly InputEntry[]>)[Symbol.asyncIterator]?.()
+        ?? (addresses as Iterable<InputEntry | readonly InputEntry[]>)[Symbol.iterator]();
+      for (;;) {
         if (this.stopping) break;
+        const next = Promise.resolve(it.next());
+        let r: IteratorResult<InputEntry | readonly InputEntry[]>;
+        if (batch.length === 0) r = await next;
+        else {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const idle = new Promise<'idle'>((res) => { timer = setTimeout(() => res('idle'), IDLE_FLUSH_MS); });
+          const first = await Promise.race([next, idle]);
+          clearTimeout(timer);
+          if (first === 'idle') {
+            await flush();
+            r = await next;
+          } else r = first;
+        }
+        if (r.done) break;
+        const raw = r.value;
         if (Array.isArray(raw)) for (const a of raw as readonly InputEntry[]) await take(a);
         else await take(raw as InputEntry);
-        if (batch.length > 0) {
-          const b = batch;
-          batch = [];
-          await this.enqueue(b);
-        }
       }
+      if (!this.stopping) await flush();
     } catch (e) {
       if (!this.stopping) this.fail(e ?? new Error('the input failed'));
     } finally {
@@ -210,9 +235,9 @@ class Producer {
     while (!this.stopping && this.outstanding.size >= this.window) await new Promise<void>((r) => { this.room = r; });
     if (this.stopping) return;
     const fresh: string[] = [];
-    const data = new Map<string, string>();
+    const data = new Map<string, Item>();
     for (const item of items) {
-      const id = jobId(this.fp, item.addr.address);
+      const id = addressId(this.fp, item.addr.address);
       const waiting = this.outstanding.get(id);
       if (waiting) {
         waiting.push(item); // the same address again (--no-dedupe): one job, one answer each
@@ -220,7 +245,7 @@ class Producer {
       }
       this.outstanding.set(id, [item]);
       fresh.push(id);
-      data.set(id, item.addr.address);
+      data.set(id, item);
     }
     this.stats.pending = this.outstanding.size;
     if (fresh.length === 0) return;
@@ -234,14 +259,42 @@ class Producer {
         del.push(this.keys.result(id));
       } else add.push(id);
     });
-    if (add.length > 0) await this.add(add.map((id) => ({ id, a: data.get(id) as string })));
+    if (add.length > 0) {
+      // A domain's addresses together (stable sort: input order within a domain), so a job is
+      // one transaction on one session of one worker.
+      const byDomain = add.map((id) => ({ id, item: data.get(id) as Item })).sort((x, y) => (x.item.addr.domain < y.item.addr.domain ? -1 : x.item.addr.domain > y.item.addr.domain ? 1 : 0));
+      const chunks: { id: string; a: string }[][] = [];
+      for (const x of byDomain) {
+        const last = chunks[chunks.length - 1];
+        const prev = last?.[last.length - 1];
+        if (last && last.length < this.size && prev && data.get(prev.id)?.addr.domain === x.item.addr.domain) last.push({ id: x.id, a: x.item.addr.address });
+        else chunks.push([{ id: x.id, a: x.item.addr.address }]);
+      }
+      // Small leftovers of several domains share a job (a job per lone address would cost one BullMQ job each).
+      const merged: { id: string; a: string }[][] = [];
+      for (const c of chunks) {
+        const last = merged[merged.length - 1];
+        if (last && last.length + c.length <= this.size && (last.length < this.size / 2 || c.length < this.size / 2)) last.push(...c);
+        else merged.push([...c]);
+      }
+      await this.add(merged);
+    }
     if (del.length > 0) await this.redis.del(...del);
   }
 
-  private async add(jobs: { id: string; a: string }[]): Promise<void> {
-    // An id already in the queue (a restarted producer) is left as it is: BullMQ adds nothing.
-    await this.queue.addBulk(jobs.map(({ id, a }) => ({
-      name: 'verify', data: { a, f: this.fp },
+  /** Enqueue jobs of addresses (an id already in the queue, e.g. a restarted producer's, is left as it is). */
+  private async add(chunks: { id: string; a: string }[][]): Promise<void> {
+    const jobs = chunks.filter((c) => c.length > 0).map((c) => {
+      const ids = c.map((x) => x.id);
+      const id = chunkId(this.fp, ids);
+      const addresses = c.map((x) => x.a);
+      this.jobs.set(id, { addresses, ids, left: ids.length });
+      for (const a of ids) this.jobOf.set(a, id);
+      return { id, addresses };
+    });
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map(({ id, addresses }) => ({
+      name: 'verify', data: { a: addresses, f: this.fp } satisfies JobData,
       opts: { jobId: id, removeOnComplete: true, removeOnFail: { age: RESULT_TTL_S }, attempts: 2, backoff: { type: 'fixed', delay: 1_000 } },
     })));
   }
@@ -250,6 +303,12 @@ class Producer {
     const items = this.outstanding.get(id);
     if (!items) return; // answered already (a worker died after storing) or not this run's
     this.outstanding.delete(id);
+    const job = this.jobOf.get(id);
+    if (job !== undefined) {
+      this.jobOf.delete(id);
+      const j = this.jobs.get(job);
+      if (j && --j.left <= 0) this.jobs.delete(job);
+    }
     for (const item of items) this.emit(withInput(stored, item.input.trim(), item.line));
     this.stats.pending = this.outstanding.size;
     this.wakeRoom();
@@ -298,7 +357,8 @@ class Producer {
 
   /**
    * The slow path, every few seconds: results whose wake-up was missed, jobs that failed for
-   * good (answered as unknown, saying so), and jobs that vanished (enqueued again).
+   * good (their unanswered addresses answered as unknown, saying so), and jobs that vanished
+   * (their unanswered addresses enqueued again).
    */
   private async reconcile(): Promise<void> {
     if (this.stopping || this.outstanding.size === 0) return;
@@ -306,27 +366,38 @@ class Producer {
     for (let i = 0; i < ids.length && !this.stopping; i += 1000) {
       const missing = await this.fetch(ids.slice(i, i + 1000).filter((id) => this.outstanding.has(id)));
       if (missing.length === 0) continue;
+      const jobIds = [...new Set(missing.map((id) => this.jobOf.get(id)).filter((j): j is string => j !== undefined))];
       const pipe = this.redis.pipeline();
-      for (const id of missing) pipe.exists(this.queue.toKey(id));
+      for (const j of jobIds) pipe.exists(this.queue.toKey(j));
       const exists = (await pipe.exec()) ?? [];
-      const gone = missing.filter((_, j) => exists[j]?.[1] === 0);
+      const gone = jobIds.filter((_, k) => exists[k]?.[1] === 0);
       // Gone without a result (the data was evicted or flushed): asked again.
-      if (gone.length > 0) {
-        const recheck = await this.fetch(gone);
-        if (recheck.length > 0) await this.add(recheck.map((id) => ({ id, a: (this.outstanding.get(id) ?? [])[0]?.addr.address ?? '' })).filter((j) => j.a !== ''));
+      const again: { id: string; a: string }[][] = [];
+      for (const j of gone) {
+        const job = this.jobs.get(j);
+        this.jobs.delete(j);
+        if (!job) continue;
+        const left = await this.fetch(job.ids.filter((id) => this.outstanding.has(id)));
+        const chunk = left.map((id) => ({ id, a: job.addresses[job.ids.indexOf(id)] as string }));
+        for (const id of left) this.jobOf.delete(id);
+        if (chunk.length > 0) again.push(chunk);
       }
+      if (again.length > 0) await this.add(again);
     }
     const failed = await this.queue.getFailed(0, 999);
     for (const job of failed) {
-      const id = job.id;
-      if (!id || !this.outstanding.has(id)) continue;
-      const item = (this.outstanding.get(id) ?? [])[0];
-      if (!item) continue;
-      const r = resultOf(item.addr.address, undefined, {
-        verdict: 'unknown', reason: 'mailererror', catchAll: null, mx: null, reply: null, stage: 'session', temporary: true,
-        message: `no worker could verify this address: ${redact(job.failedReason ?? 'the job failed', this.q.target)}`,
-      }, addressFlags(item.addr, this.lists));
-      this.deliver(id, r);
+      if (!job.id || !this.jobs.has(job.id)) continue;
+      for (const address of jobAddresses(job.data as JobData)) {
+        const id = addressId(this.fp, address);
+        const item = (this.outstanding.get(id) ?? [])[0];
+        if (!item) continue;
+        const r = resultOf(item.addr.address, undefined, {
+          verdict: 'unknown', reason: 'mailererror', catchAll: null, mx: null, reply: null, stage: 'session', temporary: true,
+          message: `no worker could verify this address: ${redact(job.failedReason ?? 'the job failed', this.q.target)}`,
+        }, addressFlags(item.addr, this.lists));
+        this.deliver(id, r);
+      }
+      this.jobs.delete(job.id);
       await job.remove().catch(() => {});
     }
   }

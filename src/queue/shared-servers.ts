@@ -1,30 +1,42 @@
 // The per-server politeness of verify's host queue (ServerPoliteness) shared through Redis by
 // every worker: a slot is a connection lease in Redis. The host queue asks synchronously, so
-// this keeps a local view: acquire() hands out a lease already fetched, or starts fetching one
-// and says "not yet" (notBefore: ask again in a moment); leases are renewed while held and
-// given back on release; back-off, lowered limits and recovery are written through.
+// this keeps a local view: acquire() hands out a lease already fetched (or one this worker
+// just gave back), or starts fetching one and says "not yet"; the scheduler is woken when the
+// lease arrives or when another worker frees a slot of a full server (Redis pub/sub), with a
+// slow poll as the safety net. Leases are renewed while held; back-off, lowered limits and
+// recovery are written through.
 import type { ServerPoliteness } from '../verify/servers.js';
 import type { Lease, RedisPoliteness } from './politeness.js';
 
 interface Local {
   inUse: Lease[];
-  /** Fetched for a connection the scheduler is about to open (taken within a moment, or given back). */
-  spare: { lease: Lease; at: number }[];
+  /** Fetched for a connection the scheduler is about to open, or just given back by a session. */
+  spare: { lease: Lease; at: number; timer: ReturnType<typeof setTimeout> }[];
   asking: boolean;
-  /** Not before this time (a back-off in force, or the server full: ask again then). */
-  notBefore: number;
-  /** Poll interval while the server is full (doubles to 250 ms). */
+  /** No connection before this time: a back-off in force (ours or another worker's). */
+  backoffUntil: number;
+  /** The server was full in Redis: ask Redis again at this time (sooner when a slot is freed). */
+  retryAt: number;
+  /** Safety-net poll interval while the server is full (doubles to MAX_POLL_MS). */
   pause: number;
   /** A back-off or lowered limit was seen: working sessions are reported so the limit recovers. */
   troubled: boolean;
 }
 
+/** A fetched lease waits this long for the scheduler; a given-back one this long for another session of ours. */
 const SPARE_MS = 1_000;
+const REUSE_MS = 20;
+/** Polling a full server is only the safety net (a missed message, an expired lease): pub/sub wakes first. */
+const MAX_POLL_MS = 1_000;
 
 export class SharedServers implements ServerPoliteness {
   private readonly servers = new Map<string, Local>();
   private readonly timer: ReturnType<typeof setInterval>;
   private closed = false;
+  private wake: (() => void) | undefined;
+  private readonly unsubscribe: () => void;
+  /** Leases fetched from Redis, for the benchmark (a reused one costs no round trip). */
+  fetched = 0;
 
   /**
    * `workers()`: how many workers share the limit now. Each keeps to its fair share of a
@@ -32,15 +44,26 @@ export class SharedServers implements ServerPoliteness {
    * hold slots another worker is waiting for.
    */
   constructor(private readonly p: RedisPoliteness, private readonly perServer: number, private readonly onError?: (e: unknown) => void, private readonly workers: () => number = () => 1) {
-    // Leases outlive slow sessions only while this worker renews them; spares not taken go back.
+    // Leases outlive slow sessions only while this worker renews them.
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(p.leaseMs / 3)));
     this.timer.unref?.();
+    this.unsubscribe = p.onFree((server) => {
+      const l = this.servers.get(server);
+      if (!l || l.retryAt <= Date.now()) return;
+      l.retryAt = 0;
+      l.pause = 20;
+      this.wake?.();
+    });
+  }
+
+  onFree(wake: () => void): void {
+    this.wake = wake;
   }
 
   private local(address: string): Local {
     let l = this.servers.get(address);
     if (!l) {
-      l = { inUse: [], spare: [], asking: false, notBefore: 0, pause: 20, troubled: false };
+      l = { inUse: [], spare: [], asking: false, backoffUntil: 0, retryAt: 0, pause: 20, troubled: false };
       this.servers.set(address, l);
     }
     return l;
@@ -52,43 +75,65 @@ export class SharedServers implements ServerPoliteness {
 
   acquire(address: string, now: number): boolean {
     const l = this.local(address);
-    if (l.notBefore > now || this.closed) return false;
+    if (l.backoffUntil > now || this.closed) return false;
     if (l.inUse.length >= Math.ceil(this.perServer / Math.max(1, this.workers()))) return false;
     const spare = l.spare.pop();
     if (spare) {
+      clearTimeout(spare.timer);
       l.inUse.push(spare.lease);
       return true;
     }
-    this.fetch(address, l);
+    if (l.retryAt <= now) this.fetch(address, l);
     return false;
+  }
+
+  /** Keep a lease for a moment (the scheduler takes it at once if it wants it), then give it back. */
+  private keep(l: Local, lease: Lease, ms: number): void {
+    const s = { lease, at: Date.now(), timer: setTimeout(() => {
+      const i = l.spare.indexOf(s);
+      if (i < 0) return;
+      l.spare.splice(i, 1);
+      this.bg(this.p.release(lease));
+    }, ms) };
+    s.timer.unref?.();
+    l.spare.push(s);
   }
 
   private fetch(address: string, l: Local): void {
     if (l.asking) return;
     l.asking = true;
+    this.fetched++;
     this.bg(this.p.tryAcquire(address, this.perServer).then((r) => {
       l.asking = false;
       if (r.ok) {
         if (this.closed) return this.p.release(r.lease);
-        l.spare.push({ lease: r.lease, at: Date.now() });
+        this.keep(l, r.lease, SPARE_MS);
         l.pause = 20;
-        l.notBefore = 0;
+        l.retryAt = 0;
+        this.wake?.();
+      } else if (r.waitMs > 0) {
+        l.troubled = true;
+        l.backoffUntil = Date.now() + Math.min(r.waitMs, 5_000);
       } else {
-        if (r.waitMs > 0) l.troubled = true;
-        l.notBefore = Date.now() + (r.waitMs > 0 ? Math.min(r.waitMs, 5_000) : l.pause);
-        l.pause = Math.min(l.pause * 2, 250);
+        l.retryAt = Date.now() + l.pause;
+        l.pause = Math.min(l.pause * 2, MAX_POLL_MS);
       }
       return undefined;
     }, (e: unknown) => {
       l.asking = false;
-      l.notBefore = Date.now() + 1_000; // Redis trouble: not a tight loop
+      l.retryAt = Date.now() + 1_000; // Redis trouble: not a tight loop
       throw e;
     }));
   }
 
   release(address: string): void {
-    const lease = this.servers.get(address)?.inUse.pop();
-    if (lease) this.bg(this.p.release(lease));
+    const l = this.servers.get(address);
+    const lease = l?.inUse.pop();
+    // Kept a moment: the next session of this worker to the same server takes it without a round trip.
+    if (l && lease) {
+      if (this.closed) this.bg(this.p.release(lease));
+      else this.keep(l, lease, REUSE_MS);
+    }
   }
 
   openTo(address: string): number {
@@ -98,14 +143,17 @@ export class SharedServers implements ServerPoliteness {
   notBefore(address: string): number {
     const l = this.servers.get(address);
     if (!l) return 0;
-    // A lease on its way or waiting: ask again in a moment.
-    if (l.asking || l.spare.length > 0) return Date.now() + 10;
-    return l.notBefore;
+    const now = Date.now();
+    if (l.backoffUntil > now) return l.backoffUntil;
+    // A lease on its way (the scheduler is woken when it comes; this is the fallback).
+    if (l.asking || l.spare.length > 0) return now + 50;
+    // Full: woken when a slot is freed; asked again at retryAt anyway. Our own fair share: soon.
+    return l.retryAt > now ? l.retryAt : now + 250;
   }
 
   backOff(address: string, until: number): void {
     const l = this.local(address);
-    l.notBefore = Math.max(l.notBefore, until);
+    l.backoffUntil = Math.max(l.backoffUntil, until);
     l.troubled = true;
     this.bg(this.p.backOffFor(address, until - Date.now()));
   }
@@ -128,16 +176,8 @@ export class SharedServers implements ServerPoliteness {
     const now = Date.now();
     for (const [address, l] of this.servers) {
       for (const lease of l.inUse) this.bg(this.p.renew(lease));
-      const keep: Local['spare'] = [];
-      for (const s of l.spare) {
-        if (now - s.at > SPARE_MS) this.bg(this.p.release(s.lease));
-        else {
-          keep.push(s);
-          this.bg(this.p.renew(s.lease));
-        }
-      }
-      l.spare = keep;
-      if (l.inUse.length === 0 && l.spare.length === 0 && !l.asking && l.notBefore < now && !l.troubled) this.servers.delete(address);
+      for (const s of l.spare) this.bg(this.p.renew(s.lease));
+      if (l.inUse.length === 0 && l.spare.length === 0 && !l.asking && l.backoffUntil < now && l.retryAt < now && !l.troubled) this.servers.delete(address);
     }
   }
 
@@ -145,8 +185,15 @@ export class SharedServers implements ServerPoliteness {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    this.unsubscribe();
     const all: Lease[] = [];
-    for (const l of this.servers.values()) all.push(...l.inUse, ...l.spare.map((s) => s.lease));
+    for (const l of this.servers.values()) {
+      all.push(...l.inUse);
+      for (const s of l.spare) {
+        clearTimeout(s.timer);
+        all.push(s.lease);
+      }
+    }
     this.servers.clear();
     await Promise.all(all.map((x) => this.p.release(x).catch(() => {})));
   }

@@ -13,7 +13,7 @@ import { verify } from '../verify/run-verify.js';
 import type { InputItem, VerifyEvent, VerifyOptions, VerifyRun } from '../verify/options.js';
 import type { VerdictKind, VerifyResult } from '../verify/verdict.js';
 import { bullConnection, openRedis, type RedisExtra } from './connection.js';
-import { PREFIX, queueKeys, RESULT_TTL_S, type JobData, type RunOptions } from './jobs.js';
+import { addressId, jobAddresses, jobSize, PREFIX, queueKeys, RESULT_TTL_S, type JobData, type RunOptions } from './jobs.js';
 import { politeConnect, sourceBoundConnect, type PoliteStats } from './polite-connect.js';
 import { RedisPoliteness, type PolitenessOptions } from './politeness.js';
 import { SharedServers } from './shared-servers.js';
@@ -27,7 +27,7 @@ export interface QueueWorkerOptions {
   helo: string;
   /** SMTP connections open at once from this worker. */
   concurrency: number;
-  /** Jobs held at once (default: enough to fill every connection's batches twice). */
+  /** Jobs (each one batch of addresses) held at once (default: every connection's batch twice over). */
   jobs?: number;
   sourceIp?: string;
   resolve?: Resolve;
@@ -182,7 +182,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
         ...(base ? { base } : {}),
         onNote: (server, message) => note(`${server}: ${message}`),
       }, stats.polite);
-      const jobs = o.jobs ?? defaultJobs(o.concurrency, ro.batchSize);
+      const jobs = o.jobs ?? defaultJobs(o.concurrency);
       const options: VerifyOptions = {
         ...ro,
         // Every worker paces itself against the shared bucket, not a private one.
@@ -193,7 +193,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
         lingerMs: ro.lingerMs ?? 1_000,
         concurrency: o.concurrency,
         dedupe: false,
-        readAhead: jobs + 100,
+        readAhead: jobs * jobSize(ro) + 100,
         connect,
         servers,
         // What any worker learned about a domain's catch-all: no second probe (filled before each address is asked).
@@ -259,31 +259,39 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   });
 
   const processor = async (job: Job<JobData>, token?: string): Promise<number> => {
-    const id = job.id as string;
-    const feed = await feedFor(job.data.f);
-    const facts = askFacts(job.data.a);
-    if (facts) await facts;
-    const r = await feed.ask(job.data.a);
-    if (!r) {
-      // Stopped before an answer: back to the queue for another worker, not a failure.
-      stats.handedBack++;
+    const addresses = jobAddresses(job.data);
+    const fp = job.data.f;
+    const feed = await feedFor(fp);
+    const facts = addresses.map(askFacts).filter((p): p is Promise<void> => p !== undefined);
+    if (facts.length > 0) await Promise.all(facts);
+    // Each answer is stored as it comes (the results of one transaction are one pipeline);
+    // the job completes when all are stored: a crash in between repeats the job, never loses it.
+    const answers = await Promise.all(addresses.map(async (a) => {
+      const r = await feed.ask(a);
+      if (!r) return false;
+      const { line: _line, input: _input, ...stored } = r;
+      await store(addressId(fp, a), JSON.stringify(stored));
+      stats.done++;
+      stats.verdicts[r.verdict]++;
+      learn(r);
+      o.onEvent?.({ type: 'result', result: r });
+      return true;
+    }));
+    const left = addresses.filter((_, i) => !answers[i]);
+    if (left.length > 0) {
+      // Stopped before every answer: the rest goes back to the queue for another worker, not a failure.
+      stats.handedBack += left.length;
+      if (left.length < addresses.length) await job.updateData({ ...job.data, a: left });
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    const { line: _line, input: _input, ...stored } = r;
-    // The result first, then the job completes: a crash in between repeats the job, never loses it.
-    await store(id, JSON.stringify(stored));
-    stats.done++;
-    stats.verdicts[r.verdict]++;
-    learn(r);
-    o.onEvent?.({ type: 'result', result: r });
-    return 1;
+    return addresses.length;
   };
 
   const worker = new Worker<JobData, number>(o.queueName, processor, {
     connection: bullConnection(o.target, o.redis),
     prefix: PREFIX,
-    concurrency: o.jobs ?? defaultJobs(o.concurrency, 50),
+    concurrency: o.jobs ?? defaultJobs(o.concurrency),
     lockDuration: stalled,
     stalledInterval: stalled,
     maxStalledCount: 3,
@@ -337,11 +345,12 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   await Promise.all(sharedServers.map((x) => x.close()));
   clearInterval(heartbeat);
   await redis.zrem(keys.workers, name).catch(() => {});
+  politeness.close();
   redis.disconnect();
   return stats;
 }
 
-/** Jobs to hold: every connection's batch twice over (at least 20). */
-function defaultJobs(concurrency: number, batch = 50): number {
-  return Math.max(20, concurrency * batch * 2);
+/** Jobs to hold (a job is one batch of addresses): every connection's batch twice over (at least 10). */
+function defaultJobs(concurrency: number): number {
+  return Math.max(10, concurrency * 2);
 }

@@ -19,7 +19,9 @@ export class HostQueue {
   /** Set by the pipeline: start a worker for `h`, holding the slot of `slot` (when taken). */
   startWorker: (h: HostState, slot: string | undefined) => Promise<void> = async () => {};
 
-  constructor(private readonly core: RunCore, readonly servers: ServerPoliteness) {}
+  constructor(private readonly core: RunCore, readonly servers: ServerPoliteness) {
+    servers.onFree?.(() => this.schedule());
+  }
 
   /** An address whose domain is resolved: answered now (DNS failure, host down) or queued. */
   dispatch(item: Item, d: DomainState): void {

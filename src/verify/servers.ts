@@ -24,6 +24,11 @@ export interface ServerPoliteness {
   lower(address: string, openNow: number): number;
   /** A session worked (greeted, took EHLO): the limit may grow back, one at a time. */
   worked(address: string): void;
+  /**
+   * Optional: a shared implementation calls `wake` when a slot it refused may be free now (a
+   * lease arrived, another process gave one back), so the scheduler asks again at once.
+   */
+  onFree?(wake: () => void): void;
 }
 
 export interface ServerState {

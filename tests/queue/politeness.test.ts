@@ -122,8 +122,10 @@ describe.skipIf(redisSkipped(peer))(`Redis politeness on ${REDIS_ADDR}`, () => {
 
   it("SharedServers gives verify's host queue a synchronous view of the shared slots and back-off", async () => {
     const S = '192.0.2.8';
-    const a = new SharedServers(new RedisPoliteness(client(), { namespace: ns, leaseMs: 1000 }), 2);
-    const b = new SharedServers(new RedisPoliteness(client(), { namespace: ns, leaseMs: 1000 }), 2);
+    const pa = new RedisPoliteness(client(), { namespace: ns, leaseMs: 1000 });
+    const pb = new RedisPoliteness(client(), { namespace: ns, leaseMs: 1000 });
+    const a = new SharedServers(pa, 2);
+    const b = new SharedServers(pb, 2);
     // The host queue's way: acquire, and when refused, ask again at notBefore (or soon).
     const take = async (s: SharedServers, ms = 2000): Promise<boolean> => {
       for (const t0 = Date.now(); Date.now() - t0 < ms;) {
@@ -149,6 +151,8 @@ describe.skipIf(redisSkipped(peer))(`Redis politeness on ${REDIS_ADDR}`, () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
     await a.close();
     await b.close();
+    pa.close();
+    pb.close();
     expect(await new RedisPoliteness(client(), { namespace: ns }).held(S)).toBe(0);
   });
 

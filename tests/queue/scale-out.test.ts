@@ -169,9 +169,9 @@ describe.skipIf(redisSkipped(peer))(`verify --queue and worker over Redis on ${R
     const q2 = `${queueName}b`;
     const receivedBefore = shared.received.length;
     const first = producer([], input, tlsUrl, env, q2);
-    // No worker yet: everything waits in the queue.
+    // No worker yet: everything waits in the queue, in jobs of one batch (--batch 5) of one domain.
     const target = parseRedisUrl(redisUrl(password, 2));
-    for (let t0 = Date.now(); (await queueStatus(target, q2)).waiting < 60;) {
+    for (let t0 = Date.now(); (await queueStatus(target, q2)).waiting < 60 / 5;) {
       if (Date.now() - t0 > 20_000) throw new Error(`the producer did not enqueue: ${first.stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -32,7 +32,7 @@ export function workerCommand(ctx: CliContext): Command {
     .option('--source-ip <ip>', SOURCE_IP_HELP)
     .option('--helo <name>', 'EHLO name: this host\'s real FQDN (default: this machine\'s host name)')
     .option('--concurrency <n>', 'SMTP connections open at once from this worker (the per-server limit is shared by all workers)', intArg('--concurrency', 1, 1000), 10)
-    .option('--jobs <n>', 'jobs held at once (default: --concurrency × batch × 2)', intArg('--jobs', 1, 100_000))
+    .option('--jobs <n>', 'jobs held at once, each one batch of addresses (default: 2 × --concurrency)', intArg('--jobs', 1, 100_000))
     .option('--stalled-interval <duration>', 'a dead worker\'s jobs and connection slots come back after about this long', parseDuration, 30_000)
     .option('--grace <duration>', 'after Ctrl-C, jobs under way get this long to finish before they are handed back', parseDuration, 15_000)
     .addHelpText('after', `

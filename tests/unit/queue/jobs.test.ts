@@ -4,15 +4,29 @@
 // concurrency) and the order of keys; the producer puts input and line back in their places.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkQueueName, jobId, runFingerprint, runOptionsOf, withInput, type StoredResult } from '../../../src/queue/jobs.js';
+import { addressId, checkQueueName, chunkId, jobAddresses, jobSize, runFingerprint, runOptionsOf, withInput, type StoredResult } from '../../../src/queue/jobs.js';
 
 describe('queue jobs', () => {
-  it('job ids are stable per (run, address), distinct otherwise, and safe for BullMQ', () => {
+  it('address ids are stable per (run, address), distinct otherwise, and safe for BullMQ', () => {
     fc.assert(fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), fc.stringMatching(/^[0-9a-f]{16}$/), (a, b, fp) => {
-      expect(jobId(fp, a)).toBe(jobId(fp, a));
-      if (a !== b) expect(jobId(fp, a)).not.toBe(jobId(fp, b));
-      expect(jobId(fp, a)).toMatch(/^v[0-9a-f]{16}-[0-9a-f]{32}$/);
+      expect(addressId(fp, a)).toBe(addressId(fp, a));
+      if (a !== b) expect(addressId(fp, a)).not.toBe(addressId(fp, b));
+      expect(addressId(fp, a)).toMatch(/^v[0-9a-f]{16}-[0-9a-f]{32}$/);
     }));
+  });
+
+  it('a job id follows its set of addresses: the same set, the same id; another set, another id', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.string({ maxLength: 20 }), { minLength: 1, maxLength: 8 }), fc.string({ maxLength: 20 }), fc.stringMatching(/^[0-9a-f]{16}$/), (as, extra, fp) => {
+      const ids = as.map((a) => addressId(fp, a));
+      expect(chunkId(fp, ids)).toBe(chunkId(fp, [...ids]));
+      expect(chunkId(fp, ids)).toMatch(/^[vj][0-9a-f]{16}-[0-9a-f]{32}$/);
+      if (!as.includes(extra)) expect(chunkId(fp, [...ids, addressId(fp, extra)])).not.toBe(chunkId(fp, ids));
+    }));
+    // One address: the job id is the address id (jobs of earlier versions keep their ids).
+    expect(chunkId('0123456789abcdef', [addressId('0123456789abcdef', 'a@b.test')])).toBe(addressId('0123456789abcdef', 'a@b.test'));
+    expect(jobAddresses({ a: 'a@b.test', f: 'x' })).toEqual(['a@b.test']);
+    expect(jobAddresses({ a: ['a@b.test', 'c@b.test'], f: 'x' })).toEqual(['a@b.test', 'c@b.test']);
+    expect([jobSize({}), jobSize({ batchSize: 5 }), jobSize({ batchSize: 500 })]).toEqual([50, 5, 100]);
   });
 
   it('the fingerprint follows the verification options, not the worker\'s or the key order', () => {
