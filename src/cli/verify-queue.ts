@@ -11,6 +11,7 @@ import type { CliContext, Presentation } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { checkSourceIp, queueTarget, redisReachable, type QueueFlags } from './queue-flags.js';
 import { printable } from '../report/printable.js';
+import { t } from '../catalog/messages.js';
 
 export interface ScaleOut {
   /** The producer, when --queue is given. */
@@ -47,14 +48,18 @@ export async function printQueueStatus(ctx: CliContext, p: Presentation, flags: 
   const s = await queueStatus(target, name, extra);
   if (p.json) ctx.io.stdout.write(`${JSON.stringify(s)}\n`);
   else {
+    const rows: [string, string][] = [
+      [t(p.lang, 'status.queue.waiting'), String(s.waiting)],
+      [t(p.lang, 'status.queue.active'), String(s.active)],
+      [t(p.lang, 'status.queue.delayed'), String(s.delayed)],
+      [t(p.lang, 'status.queue.failed'), String(s.failed)],
+      [t(p.lang, 'status.queue.uncollected'), `${s.uncollected} (${t(p.lang, 'queue.status.uncollected-note')})`],
+      [t(p.lang, 'status.queue.workers'), `${s.workers.length}${s.workers.length > 0 ? `: ${s.workers.map((w) => printable(w)).join(', ')}` : ''}`],
+    ];
+    const width = Math.max(...rows.map(([label]) => [...label].length));
     ctx.io.stdout.write([
-      `queue ${printable(s.queue)} on ${printable(s.redis)}`,
-      `  waiting      ${s.waiting}`,
-      `  active       ${s.active}`,
-      `  delayed      ${s.delayed}`,
-      `  failed       ${s.failed}`,
-      `  uncollected  ${s.uncollected} (answered; a producer has not written them yet)`,
-      `  workers      ${s.workers.length}${s.workers.length > 0 ? `: ${s.workers.map((w) => printable(w)).join(', ')}` : ''}`,
+      t(p.lang, 'queue.status.title', { queue: printable(s.queue), redis: printable(s.redis) }),
+      ...rows.map(([label, value]) => `  ${label}${' '.repeat(width - [...label].length + 2)}${value}`),
       '',
     ].join('\n'));
   }

@@ -81,6 +81,12 @@ export interface ScriptServer {
   connections: number;
   /** The client's address of each connection, in order (tests of --source-ip). */
   clientAddresses: string[];
+  /** When each connection opened (epoch ms), in the same order. */
+  connectedAt: number[];
+  /** When each line of `received` arrived (epoch ms), in the same order (tests of shared rates). */
+  receivedAt: number[];
+  /** When a connection got the maxConnections banner instead of the greeting (epoch ms). */
+  refusedAt: number[];
   /** The most connections that were open at once. */
   maxOpen: number;
   /** The SNI each TLS handshake asked for ('' when none was sent), in order. */
@@ -102,6 +108,9 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const sockets = new Set<net.Socket>();
   const received: string[] = [];
   const clientAddresses: string[] = [];
+  const connectedAt: number[] = [];
+  const receivedAt: number[] = [];
+  const refusedAt: number[] = [];
   const ruleUses = new Map<ScriptRule, number>();
   const state = { connections: 0, open: 0, maxOpen: 0, closed: 0 };
   const errors: Error[] = [];
@@ -124,6 +133,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const handle = (raw: net.Socket): void => {
     state.connections++;
     clientAddresses.push(raw.remoteAddress ?? '');
+    connectedAt.push(Date.now());
     sockets.add(raw);
     state.open++;
     state.maxOpen = Math.max(state.maxOpen, state.open);
@@ -280,6 +290,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         const line = Buffer.from(buf.slice(0, nl).replace(/\r$/, ''), 'latin1').toString('utf8');
         buf = buf.slice(nl + 1);
         received.push(line);
+        receivedAt.push(Date.now());
         if (/^QUIT\b/i.test(line)) leave();
         const wasTls = inTls;
         const at = Date.now();
@@ -296,6 +307,7 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
       sock.on('data', onData);
       if (script.banner === null) return;
       const banner = overLimit ? script.maxConnections?.banner : script.banner;
+      if (overLimit) refusedAt.push(Date.now());
       chain = chain.then(() => send(banner ?? { lines: [`220 ${hostname} ESMTP scripted`] })).catch(failed);
     };
 
@@ -320,6 +332,9 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
     port,
     received,
     clientAddresses,
+    connectedAt,
+    receivedAt,
+    refusedAt,
     errors,
     sni,
     get connections() {

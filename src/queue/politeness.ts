@@ -35,10 +35,13 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) * 2)
 return 1`;
 
 /** KEYS: conn. ARGV: leaseId, channel, server. Gives a slot back and says so to waiting workers. */
-const RELEASE = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+const RELEASE = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('PUBLISH', ARGV[2], 'f ' .. ARGV[3]) end
 return 0`;
 
-/** KEYS: backoff, backoffLen. ARGV: baseMs, maxMs. → the back-off (ms) now in force. */
+/**
+ * KEYS: backoff, backoffLen. ARGV: baseMs, maxMs, channel, server. → the back-off (ms) now in
+ * force; every worker hears of it at once (a lease it already holds must not open a new session).
+ */
 const BACKOFF = `${NOW}
 local last = tonumber(redis.call('GET', KEYS[2]) or '0')
 local len = tonumber(ARGV[1])
@@ -47,20 +50,26 @@ local untilAt = now + len
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if untilAt > cur then redis.call('SET', KEYS[1], untilAt, 'PX', len) end
 redis.call('SET', KEYS[2], len, 'PX', len + tonumber(ARGV[2]))
+redis.call('PUBLISH', ARGV[3], 'b ' .. ARGV[4] .. ' ' .. len)
 return len`;
 
-/** KEYS: backoff. ARGV: ms. → the back-off end (epoch ms, Redis's clock) now in force. */
+/** KEYS: backoff. ARGV: ms, channel, server. → the back-off end (epoch ms, Redis's clock) now in force. */
 const BACKOFF_FOR = `${NOW}
 local untilAt = now + tonumber(ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untilAt > cur then redis.call('SET', KEYS[1], untilAt, 'PX', tonumber(ARGV[1])) return untilAt end
+if untilAt > cur then
+  redis.call('SET', KEYS[1], untilAt, 'PX', tonumber(ARGV[1]))
+  redis.call('PUBLISH', ARGV[2], 'b ' .. ARGV[3] .. ' ' .. ARGV[1])
+  return untilAt
+end
 return cur`;
 
-/** KEYS: max, good. ARGV: perServer, openNow, ttlMs. → the new limit. */
+/** KEYS: max, good. ARGV: perServer, openNow, ttlMs, channel, server. → the new limit. */
 const LOWER = `local cur = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
 local m = math.max(1, math.min(cur - 1, tonumber(ARGV[2])))
 redis.call('SET', KEYS[1], m, 'PX', tonumber(ARGV[3]))
 redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', ARGV[4], 'l ' .. ARGV[5] .. ' ' .. m)
 return m`;
 
 /** KEYS: max, good, backoffLen. ARGV: perServer, ttlMs. → the limit now. */
@@ -105,6 +114,12 @@ export interface Lease {
 
 export type AcquireResult = { ok: true; lease: Lease; held: number } | { ok: false; waitMs: number; held: number };
 
+/** What workers tell each other at once (pub/sub): a slot freed, a back-off started, a limit lowered. */
+export type PolitenessNews =
+  | { kind: 'free'; server: string }
+  | { kind: 'backoff'; server: string; ms: number }
+  | { kind: 'limit'; server: string; limit: number };
+
 export interface DomainFacts {
   catchAll: boolean | null;
   /** Greylisting seen for the domain (epoch ms, Redis's clock) — a hint for other workers. */
@@ -123,7 +138,7 @@ export class RedisPoliteness {
   private seq = 0;
   /** Commands sent (for the benchmark's round trips per address). */
   calls = 0;
-  private readonly listeners = new Set<(server: string) => void>();
+  private readonly listeners = new Set<(n: PolitenessNews) => void>();
   private subscriber: Redis | undefined;
 
   constructor(private readonly redis: Redis, o: PolitenessOptions = {}) {
@@ -172,28 +187,32 @@ export class RedisPoliteness {
     return (await this.run(RENEW, [this.key(lease.server, 'conn')], [this.leaseMs, lease.id])) === 1;
   }
 
-  /** Give a slot back; workers waiting for one to that server hear of it (onFree). */
+  /** Give a slot back; workers waiting for one to that server hear of it (onNews). */
   async release(lease: Lease): Promise<void> {
-    await this.run(RELEASE, [this.key(lease.server, 'conn')], [lease.id, this.freeChannel, lease.server]);
+    await this.run(RELEASE, [this.key(lease.server, 'conn')], [lease.id, this.channel, lease.server]);
   }
 
-  private get freeChannel(): string {
-    return `${this.ns}:free`;
+  private get channel(): string {
+    return `${this.ns}:news`;
   }
 
   /**
-   * Call `listener(server)` whenever any worker gives a slot back (Redis pub/sub on one extra
-   * connection, opened for the first listener). Returns the unsubscribe function.
+   * Call `listener` whenever any worker gives a slot back, starts a back-off or lowers a
+   * server's limit (Redis pub/sub on one extra connection, opened for the first listener).
+   * Returns the unsubscribe function.
    */
-  onFree(listener: (server: string) => void): () => void {
+  onNews(listener: (n: PolitenessNews) => void): () => void {
     this.listeners.add(listener);
     if (!this.subscriber) {
       const sub = this.redis.duplicate();
       sub.on('error', () => {}); // reconnects by itself; the poll covers the gap
-      sub.on('message', (_channel: string, server: string) => {
-        for (const f of this.listeners) f(server);
+      sub.on('message', (_channel: string, text: string) => {
+        const [k, server, n] = text.split(' ');
+        if (!server) return;
+        const news: PolitenessNews = k === 'b' ? { kind: 'backoff', server, ms: Number(n) } : k === 'l' ? { kind: 'limit', server, limit: Number(n) } : { kind: 'free', server };
+        for (const f of this.listeners) f(news);
       });
-      sub.subscribe(this.freeChannel).catch(() => {});
+      sub.subscribe(this.channel).catch(() => {});
       this.subscriber = sub;
     }
     return () => {
@@ -218,18 +237,18 @@ export class RedisPoliteness {
 
   /** A 421 or "too many connections": no new connection to `server` for a while (doubling). Returns ms. */
   async backOff(server: string): Promise<number> {
-    return Number(await this.run(BACKOFF, [this.key(server, 'backoff'), this.key(server, 'backoff-len')], [this.backoffMs, this.maxBackoffMs]));
+    return Number(await this.run(BACKOFF, [this.key(server, 'backoff'), this.key(server, 'backoff-len')], [this.backoffMs, this.maxBackoffMs, this.channel, server]));
   }
 
   /** A back-off of a given length (the caller's own doubling): everyone waits at least `ms`. */
   async backOffFor(server: string, ms: number): Promise<void> {
     if (!(ms > 0)) return;
-    await this.run(BACKOFF_FOR, [this.key(server, 'backoff')], [Math.ceil(ms)]);
+    await this.run(BACKOFF_FOR, [this.key(server, 'backoff')], [Math.ceil(ms), this.channel, server]);
   }
 
   /** "Too many connections" with `openNow` open: the limit for everyone becomes at most that. */
   async lower(server: string, perServer: number, openNow: number): Promise<number> {
-    return Number(await this.run(LOWER, [this.key(server, 'max'), this.key(server, 'good')], [perServer, openNow, this.lowerTtlMs]));
+    return Number(await this.run(LOWER, [this.key(server, 'max'), this.key(server, 'good')], [perServer, openNow, this.lowerTtlMs, this.channel, server]));
   }
 
   /** A session worked: ends the back-off doubling; a lowered limit rises by one after 4×limit of these. */

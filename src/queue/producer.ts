@@ -7,6 +7,7 @@
 // restarted producer finds them again by address id. Each input address gets one line: a
 // result delivered twice (a worker died after storing it) is dropped here.
 import { Queue } from 'bullmq';
+import { say } from '../catalog/messages.js';
 import type { Redis } from 'ioredis';
 import { addressFlags, flagLists } from '../verify/flags.js';
 import { Intake } from '../verify/intake.js';
@@ -130,7 +131,7 @@ class Producer {
     this.redis.on('reconnecting', () => {
       if (lost || this.stopping) return;
       lost = true;
-      this.event({ type: 'warning', message: `lost the connection to Redis at ${this.q.target.display}; retrying (Ctrl-C twice stops at once)` });
+      this.event({ type: 'warning', message: say('queue.redis-lost', { redis: this.q.target.display }) });
     });
     this.redis.on('ready', () => { lost = false; });
     this.queue = new Queue(this.q.queueName, { connection: bullConnection(this.q.target, this.q.redis), prefix: PREFIX });
@@ -164,7 +165,7 @@ class Producer {
       signal?.removeEventListener('abort', onAbort);
       this.stats.pending = [...this.outstanding.values()].reduce((n, xs) => n + xs.length, 0);
       if (this.stats.pending > 0) {
-        this.event({ type: 'warning', message: `${this.stats.pending} address(es) are still queued or being verified on ${this.q.target.display}; run the same command again (with --resume on the output) to collect them` });
+        this.event({ type: 'warning', message: say('queue.still-pending', { n: this.stats.pending, redis: this.q.target.display }) });
       }
       this.blocker.disconnect();
       await this.queue.close().catch(() => {});
@@ -393,7 +394,7 @@ class Producer {
         if (!item) continue;
         const r = resultOf(item.addr.address, undefined, {
           verdict: 'unknown', reason: 'mailererror', catchAll: null, mx: null, reply: null, stage: 'session', temporary: true,
-          message: `no worker could verify this address: ${redact(job.failedReason ?? 'the job failed', this.q.target)}`,
+          message: say('queue.job-failed', { error: redact(job.failedReason ?? 'the job failed', this.q.target) }),
         }, addressFlags(item.addr, this.lists));
         this.deliver(id, r);
       }

@@ -2,8 +2,8 @@
 // every worker: a slot is a connection lease in Redis. The host queue asks synchronously, so
 // this keeps a local view: acquire() hands out a lease already fetched (or one this worker
 // just gave back), or starts fetching one and says "not yet"; the scheduler is woken when the
-// lease arrives or when another worker frees a slot of a full server (Redis pub/sub), with a
-// slow poll as the safety net. Leases are renewed while held; back-off, lowered limits and
+// lease arrives or when another worker frees a slot of a full server (Redis pub/sub, which also
+// carries other workers' back-offs at once), with a slow poll as the safety net. Leases are renewed while held; back-off, lowered limits and
 // recovery are written through.
 import type { ServerPoliteness } from '../verify/servers.js';
 import type { Lease, RedisPoliteness } from './politeness.js';
@@ -11,7 +11,7 @@ import type { Lease, RedisPoliteness } from './politeness.js';
 interface Local {
   inUse: Lease[];
   /** Fetched for a connection the scheduler is about to open, or just given back by a session. */
-  spare: { lease: Lease; at: number; timer: ReturnType<typeof setTimeout> }[];
+  spare: { lease: Lease; at: number; timer: ReturnType<typeof setTimeout>; reused: boolean }[];
   asking: boolean;
   /** No connection before this time: a back-off in force (ours or another worker's). */
   backoffUntil: number;
@@ -47,12 +47,20 @@ export class SharedServers implements ServerPoliteness {
     // Leases outlive slow sessions only while this worker renews them.
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(p.leaseMs / 3)));
     this.timer.unref?.();
-    this.unsubscribe = p.onFree((server) => {
-      const l = this.servers.get(server);
-      if (!l || l.retryAt <= Date.now()) return;
-      l.retryAt = 0;
-      l.pause = 20;
-      this.wake?.();
+    this.unsubscribe = p.onNews((n) => {
+      const l = this.servers.get(n.server);
+      if (!l) return;
+      if (n.kind === 'free') {
+        if (l.retryAt <= Date.now()) return;
+        l.retryAt = 0;
+        l.pause = 20;
+        this.wake?.();
+      } else {
+        // Another worker's 421: no new session here either, not even on a lease held already.
+        l.troubled = true;
+        if (n.kind === 'backoff' && n.ms > 0) l.backoffUntil = Math.max(l.backoffUntil, Date.now() + n.ms);
+        this.dropReused(l);
+      }
     });
   }
 
@@ -77,6 +85,8 @@ export class SharedServers implements ServerPoliteness {
     const l = this.local(address);
     if (l.backoffUntil > now || this.closed) return false;
     if (l.inUse.length >= Math.ceil(this.perServer / Math.max(1, this.workers()))) return false;
+    // After a back-off or a lowered limit, only Redis says whether a slot is free.
+    if (l.troubled) this.dropReused(l);
     const spare = l.spare.pop();
     if (spare) {
       clearTimeout(spare.timer);
@@ -88,8 +98,8 @@ export class SharedServers implements ServerPoliteness {
   }
 
   /** Keep a lease for a moment (the scheduler takes it at once if it wants it), then give it back. */
-  private keep(l: Local, lease: Lease, ms: number): void {
-    const s = { lease, at: Date.now(), timer: setTimeout(() => {
+  private keep(l: Local, lease: Lease, ms: number, reused: boolean): void {
+    const s = { lease, at: Date.now(), reused, timer: setTimeout(() => {
       const i = l.spare.indexOf(s);
       if (i < 0) return;
       l.spare.splice(i, 1);
@@ -97,6 +107,17 @@ export class SharedServers implements ServerPoliteness {
     }, ms) };
     s.timer.unref?.();
     l.spare.push(s);
+  }
+
+  /** Leases this worker gave back a moment ago go back to Redis now. */
+  private dropReused(l: Local): void {
+    if (!l.spare.some((s) => s.reused)) return;
+    l.spare = l.spare.filter((s) => {
+      if (!s.reused) return true;
+      clearTimeout(s.timer);
+      this.bg(this.p.release(s.lease));
+      return false;
+    });
   }
 
   private fetch(address: string, l: Local): void {
@@ -107,7 +128,7 @@ export class SharedServers implements ServerPoliteness {
       l.asking = false;
       if (r.ok) {
         if (this.closed) return this.p.release(r.lease);
-        this.keep(l, r.lease, SPARE_MS);
+        this.keep(l, r.lease, SPARE_MS, false);
         l.pause = 20;
         l.retryAt = 0;
         this.wake?.();
@@ -132,7 +153,7 @@ export class SharedServers implements ServerPoliteness {
     // Kept a moment: the next session of this worker to the same server takes it without a round trip.
     if (l && lease) {
       if (this.closed) this.bg(this.p.release(lease));
-      else this.keep(l, lease, REUSE_MS);
+      else this.keep(l, lease, REUSE_MS, true);
     }
   }
 
@@ -155,11 +176,14 @@ export class SharedServers implements ServerPoliteness {
     const l = this.local(address);
     l.backoffUntil = Math.max(l.backoffUntil, until);
     l.troubled = true;
+    this.dropReused(l);
     this.bg(this.p.backOffFor(address, until - Date.now()));
   }
 
   lower(address: string, openNow: number): number {
-    this.local(address).troubled = true;
+    const l = this.local(address);
+    l.troubled = true;
+    this.dropReused(l);
     this.bg(this.p.lower(address, this.perServer, openNow));
     return Math.max(1, Math.min(this.perServer - 1, openNow));
   }

@@ -1,4 +1,4 @@
-// `verify --queue … --status`: the counts of a queue (waiting, active, delayed, failed),
+// `verify --queue … --status`: the counts of a queue's jobs (waiting, active, delayed, failed),
 // the results stored and not yet collected by a producer, and the workers seen in the last
 // 15 seconds (by their heartbeats). Plain data; the CLI renders it.
 import { Queue } from 'bullmq';
@@ -7,6 +7,7 @@ import { PREFIX, queueKeys } from './jobs.js';
 import type { RedisTarget } from './redis-url.js';
 
 export interface QueueStatus {
+  schemaVersion: 1;
   queue: string;
   redis: string;
   waiting: number;
@@ -30,7 +31,7 @@ export async function queueStatus(target: RedisTarget, queueName: string, extra:
       redis.zrangebyscore(keys.workers, Date.now() - 15_000, '+inf'),
     ]);
     return {
-      queue: queueName, redis: target.display,
+      schemaVersion: 1, queue: queueName, redis: target.display,
       waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0,
       uncollected, workers,
     };

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Resolve } from '../dns/resolver.js';
+import { say } from '../catalog/messages.js';
 import { verify } from '../verify/run-verify.js';
 import type { InputItem, VerifyEvent, VerifyOptions, VerifyRun } from '../verify/options.js';
 import type { VerdictKind, VerifyResult } from '../verify/verdict.js';
@@ -175,7 +176,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
       const base = o.sourceIp ? sourceBoundConnect(o.sourceIp) : undefined;
       // Connection slots per server IP and the 421 back-off: the host queue asks SharedServers
       // (leases in Redis); the shared RCPT rate is applied where the commands are written.
-      const servers = new SharedServers(politeness, perServer, (e) => o.onEvent?.({ type: 'warning', message: `Redis: ${redact(e instanceof Error ? e.message : String(e), o.target)}` }), () => liveWorkers);
+      const servers = new SharedServers(politeness, perServer, (e) => o.onEvent?.({ type: 'warning', message: say('worker.redis-error', { error: redact(e instanceof Error ? e.message : String(e), o.target) }) }), () => liveWorkers);
       sharedServers.push(servers);
       const connect = politeConnect({
         politeness, perServer, ratePerServer: ro.ratePerHost ?? 0, signal: stop.signal, leases: false,
@@ -188,9 +189,9 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
         // Every worker paces itself against the shared bucket, not a private one.
         ratePerHost: 0,
         helo: o.helo,
-        // Jobs trickle in (each worker gets a share): a session waits longer for the next
-        // addresses of its server before it QUITs, within this worker's share of the slots.
-        lingerMs: ro.lingerMs ?? 1_000,
+        // A job is a batch of one domain, so a session rarely waits for more; an idle one QUITs
+        // soon (the in-process default), giving its slot to a worker that has work for it.
+        ...(ro.lingerMs !== undefined ? { lingerMs: ro.lingerMs } : {}),
         concurrency: o.concurrency,
         dedupe: false,
         readAhead: jobs * jobSize(ro) + 100,
@@ -298,11 +299,11 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     name,
     autorun: false,
   });
-  worker.on('error', (e) => o.onEvent?.({ type: 'warning', message: `queue: ${redact(e.message, o.target)}` }));
+  worker.on('error', (e) => o.onEvent?.({ type: 'warning', message: say('worker.queue-error', { error: redact(e.message, o.target) }) }));
   worker.on('failed', (_job, e) => {
     if (e instanceof WaitingError || e?.name === 'WaitingError') return;
     stats.failed++;
-    o.onEvent?.({ type: 'warning', message: `a job failed: ${redact(e?.message ?? 'unknown error', o.target)}` });
+    o.onEvent?.({ type: 'warning', message: say('worker.job-failed', { error: redact(e?.message ?? 'unknown error', o.target) }) });
   });
 
   // Heartbeats: --status lists the workers; each worker keeps to its share of a server's slots.
@@ -322,9 +323,9 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     const onAbort = (): void => {
       if (closing) return;
       closing = true;
-      note('stopping: no new jobs; finishing the ones under way');
+      note(say('worker.stopping'));
       const grace = setTimeout(() => {
-        note('grace period over: handing the unanswered jobs back to the queue');
+        note(say('worker.grace-over'));
         stop.abort();
       }, o.graceMs ?? 15_000);
       grace.unref?.();
@@ -338,7 +339,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     if (o.signal.aborted) onAbort();
     else o.signal.addEventListener('abort', onAbort, { once: true });
   });
-  void worker.run().catch((e: unknown) => o.onEvent?.({ type: 'warning', message: `queue: ${redact(e instanceof Error ? e.message : String(e), o.target)}` }));
+  void worker.run().catch((e: unknown) => o.onEvent?.({ type: 'warning', message: say('worker.queue-error', { error: redact(e instanceof Error ? e.message : String(e), o.target) }) }));
   await finished;
   stop.abort();
   await Promise.all([...runs.values()].map((f) => f.then((x) => x.done, () => {})));

@@ -7,7 +7,6 @@
 // the Redis password never appears in any output. Why these take 5-15 s: eight real node
 // processes start (about 0.5-1 s each on a loaded machine) and a SIGKILLed worker's jobs come
 // back only after its 2 s lock and lease expire; address counts are kept small otherwise.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,49 +16,17 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startScriptServer, type ScriptServer } from '../../src/demo/smtp-script-server.js';
 import { startZoneServer, type Zone, type ZoneServer } from '../../src/demo/zone-dns-server.js';
-import { BIN, ROOT } from '../helpers/cli.js';
+import { ROOT } from '../helpers/cli.js';
+import { answered, ended, lines, startBin as start, until, type Proc } from './processes.js';
 import { parseRedisUrl } from '../../src/queue/redis-url.js';
 import { queueStatus } from '../../src/queue/status.js';
 import { expectNoMessageSent } from '../helpers/smtp.js';
 import { dropKeys, REDIS_ADDR, redisSkipped, redisUrl, requirePassword } from './redis-peer.js';
 
 const peer = inject('redisPeer');
-const validate = new Ajv2020.default({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(`${ROOT}/data/schema/verify-result.schema.json`, 'utf8')) as object);
-
-interface Proc { child: ChildProcess; stdout: string; stderr: string; exited: Promise<number | null> }
-
-function start(args: string[], input?: string, env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', LANG: 'C', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  const p: Proc = { child, stdout: '', stderr: '', exited: new Promise((r) => child.on('exit', (code, sig) => r(code ?? (sig ? -1 : null)))) };
-  child.stdout?.on('data', (d: Buffer) => { p.stdout += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { p.stderr += d.toString(); });
-  if (input !== undefined) child.stdin?.end(input);
-  else child.stdin?.end();
-  return p;
-}
-
-async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Exit codes of processes, with their stderr when one did not end within `ms` (then killed). */
-async function ended(p: Proc, ms = 60_000): Promise<number | null> {
-  let t: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<'timeout'>((r) => { t = setTimeout(() => r('timeout'), ms); });
-  const r = await Promise.race([p.exited, timeout]);
-  clearTimeout(t);
-  if (r === 'timeout') {
-    p.child.kill('SIGKILL');
-    throw new Error(`a process did not end: ${p.stderr.slice(-2000)}`);
-  }
-  return r;
-}
-
-const lines = (s: string): Record<string, unknown>[] => s.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+const ajv = new Ajv2020.default({ allErrors: true, strict: false });
+const validate = ajv.compile(JSON.parse(readFileSync(`${ROOT}/data/schema/verify-result.schema.json`, 'utf8')) as object);
+const validateStatus = ajv.compile(JSON.parse(readFileSync(`${ROOT}/data/schema/queue-status.schema.json`, 'utf8')) as object);
 
 describe.skipIf(redisSkipped(peer))(`verify --queue and worker over Redis on ${REDIS_ADDR}`, () => {
   const servers: ScriptServer[] = [];
@@ -137,7 +104,7 @@ describe.skipIf(redisSkipped(peer))(`verify --queue and worker over Redis on ${R
     await until('three workers ready', () => workers.every((w) => w.stderr.includes('Ctrl-C stops it')));
     const prod = producer([], `${addresses.join('\n')}\n`);
     // Killed once it has answered a few: it holds more jobs (and connection leases) then.
-    await until('the first worker to answer', () => (workers[0]!.stderr.match(/ (deliverable|undeliverable|risky|unknown) \(/g) ?? []).length >= 3);
+    await until('the first worker to answer', () => answered(workers[0]!) >= 3);
     workers[0]!.child.kill('SIGKILL');
     expect(await ended(prod)).toBe(0);
     const out = lines(prod.stdout);
@@ -179,7 +146,10 @@ describe.skipIf(redisSkipped(peer))(`verify --queue and worker over Redis on ${R
     procs.push(status);
     expect(await ended(status)).toBe(0);
     const s1 = JSON.parse(status.stdout) as { waiting: number; workers: string[] };
+    expect(validateStatus(s1) ? [] : validateStatus.errors).toEqual([]);
     expect(s1.waiting).toBeGreaterThan(0);
+    // The schema refuses a URL that shows a password.
+    expect(validateStatus({ ...s1, redis: `rediss://:${password}@${REDIS_ADDR}:6380/2` })).toBe(false);
     const w = worker('127.0.0.5', tlsUrl, env, q2);
     await until('some answers', () => lines(first.stdout).length >= 10);
     first.child.kill('SIGINT');
@@ -201,6 +171,12 @@ describe.skipIf(redisSkipped(peer))(`verify --queue and worker over Redis on ${R
     procs.push(status);
     expect(await ended(status)).toBe(0);
     expect(status.stdout).toMatch(/waiting\s+0/);
+    // In another language, the status speaks it (the values stay as they are).
+    const hi = start(['verify', '--queue', tlsUrl, '--queue-name', q2, '--status', '--lang', 'hi'], undefined, env);
+    procs.push(hi);
+    expect(await ended(hi)).toBe(0);
+    expect(hi.stdout).toMatch(new RegExp(`^\\S+ पर कतार ${q2}\\n  प्रतीक्षारत जॉब\\s+0\\n`));
+    expect(hi.stdout).not.toMatch(/waiting|answered|workers/);
     expect(status.stdout).toContain(`rediss://:***@${REDIS_ADDR}:6380/2`);
     w.child.kill('SIGINT');
     expect(await ended(w, 20_000)).toBe(130);

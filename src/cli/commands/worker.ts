@@ -9,6 +9,7 @@ import { parseDuration, resolverFromFlags, type ResolverFlags } from '../options
 import { addQueueNameFlag, checkSourceIp, queueTarget, redisReachable, SOURCE_IP_HELP, type QueueFlags } from '../queue-flags.js';
 import { defaultHelo } from './probe.js';
 import { printable, printableLines } from '../../report/printable.js';
+import { localize, t } from '../../catalog/messages.js';
 import { UsageError } from '../../errors.js';
 
 interface WorkerFlags extends ResolverFlags, QueueFlags {
@@ -66,12 +67,12 @@ that only you can write to.`)
       let shown = false;
       const draw = (): void => {
         const s = Math.max(1, (Date.now() - t0) / 1000);
-        io.stderr.write(`\r\x1b[2Kworker ${printable(name)}: ${done} answered, ${(done / s).toFixed(1)}/s`);
+        io.stderr.write(`\r\x1b[2K${t(p.lang, 'worker.progress', { name: printable(name), n: done, rate: (done / s).toFixed(1) })}`);
         shown = true;
       };
       const timer = showProgress ? setInterval(draw, 500) : undefined;
       timer?.unref();
-      io.stderr.write(`smtp-probe: worker on ${target.display} queue ${name}${sourceIp ? ` from ${sourceIp}` : ''} (Ctrl-C stops it)\n`);
+      io.stderr.write(`smtp-probe: ${sourceIp ? t(p.lang, 'worker.started-from', { redis: target.display, queue: name, ip: sourceIp }) : t(p.lang, 'worker.started', { redis: target.display, queue: name })}\n`);
       const stats = await runWorker({
         target, redis: extra, queueName: name, helo, concurrency: flags.concurrency,
         ...(flags.jobs ? { jobs: flags.jobs } : {}),
@@ -83,16 +84,16 @@ that only you can write to.`)
             if (p.verbose) io.stderr.write(`smtp-probe: ${printable(e.result.address)} ${e.result.verdict} (${printable(e.result.reason)})\n`);
           } else if (e.type === 'warning') {
             if (shown) io.stderr.write('\r\x1b[2K');
-            io.stderr.write(`smtp-probe: WARNING: ${printableLines(e.message)}\n`);
-          } else if (p.verbose) io.stderr.write(`smtp-probe: ${printableLines(e.message)}\n`);
+            io.stderr.write(`smtp-probe: WARNING: ${printableLines(localize(p.lang, e.message))}\n`);
+          } else if (p.verbose) io.stderr.write(`smtp-probe: ${printableLines(localize(p.lang, e.message))}\n`);
         },
       });
       if (timer) clearInterval(timer);
       if (shown) io.stderr.write('\r\x1b[2K');
       const v = stats.verdicts;
       if (!p.quiet) {
-        io.stderr.write(`smtp-probe: worker stopped: ${stats.done} answered (${v.deliverable} deliverable, ${v.undeliverable} undeliverable, ${v.risky} risky, ${v.unknown} unknown), `
-          + `${stats.handedBack} handed back, ${stats.failed} failed, ${stats.connections} connections, ${stats.polite.backOffs} back-offs\n`);
+        const counts = (['deliverable', 'undeliverable', 'risky', 'unknown'] as const).map((k) => `${v[k]} ${t(p.lang, `verify.verdict.${k}`)}`).join(', ');
+        io.stderr.write(`smtp-probe: ${t(p.lang, 'worker.stopped', { n: stats.done, counts, handedBack: stats.handedBack, failed: stats.failed, connections: stats.connections, backOffs: stats.polite.backOffs })}\n`);
       }
       ctx.exitCode = io.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
     });
