@@ -62,6 +62,11 @@ export interface SmtpScript {
   auth?: ScriptAuth;
   /** More than `count` connections open at once: the extra ones get `banner` instead (e.g. 421 too many connections). */
   maxConnections?: { count: number; banner: ReplySpec };
+  /**
+   * Greylisting as postgrey does it: the first RCPT for a (client address, recipient) pair gets
+   * 450 "Greylisted"; the same pair is let through once `delayMs` have passed since then.
+   */
+  greylist?: { delayMs: number };
 }
 
 export interface ScriptServerOptions {
@@ -112,6 +117,8 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
   const receivedAt: number[] = [];
   const refusedAt: number[] = [];
   const ruleUses = new Map<ScriptRule, number>();
+  /** Greylisting: when each (client address, recipient) pair was first seen. */
+  const greylistSeen = new Map<string, number>();
   const state = { connections: 0, open: 0, maxOpen: 0, closed: 0 };
   const errors: Error[] = [];
   const sni: string[] = [];
@@ -263,6 +270,14 @@ export async function startScriptServer(script: SmtpScript, opts: ScriptServerOp
         case 'RCPT': {
           const addr = /<([^>]*)>/.exec(line)?.[1] ?? '';
           const local = addr.split('@')[0] ?? '';
+          if (script.greylist) {
+            const pair = `${raw.remoteAddress ?? ''} ${addr.toLowerCase()}`;
+            const first = greylistSeen.get(pair);
+            if (first === undefined) greylistSeen.set(pair, Date.now());
+            if (first === undefined || Date.now() - first < script.greylist.delayMs) {
+              return send({ lines: [`450 4.2.0 <${addr}>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/${addr.split('@')[1] ?? ''}.html`] });
+            }
+          }
           const users = script.users ?? [];
           if (script.catchAll || users.includes(addr) || users.includes(local) || userPattern?.test(local)) return send({ lines: ['250 2.1.5 Ok'] });
           return send({ lines: [`550 5.1.1 <${addr}>: Recipient address rejected: User unknown in local recipient table`] });

@@ -118,7 +118,8 @@ export type AcquireResult = { ok: true; lease: Lease; held: number } | { ok: fal
 export type PolitenessNews =
   | { kind: 'free'; server: string }
   | { kind: 'backoff'; server: string; ms: number }
-  | { kind: 'limit'; server: string; limit: number };
+  | { kind: 'limit'; server: string; limit: number }
+  | { kind: 'greylisting'; domain: string };
 
 export interface DomainFacts {
   catchAll: boolean | null;
@@ -209,7 +210,8 @@ export class RedisPoliteness {
       sub.on('message', (_channel: string, text: string) => {
         const [k, server, n] = text.split(' ');
         if (!server) return;
-        const news: PolitenessNews = k === 'b' ? { kind: 'backoff', server, ms: Number(n) } : k === 'l' ? { kind: 'limit', server, limit: Number(n) } : { kind: 'free', server };
+        const news: PolitenessNews = k === 'b' ? { kind: 'backoff', server, ms: Number(n) } : k === 'l' ? { kind: 'limit', server, limit: Number(n) }
+          : k === 'g' ? { kind: 'greylisting', domain: server } : { kind: 'free', server };
         for (const f of this.listeners) f(news);
       });
       sub.subscribe(this.channel).catch(() => {});
@@ -273,15 +275,36 @@ export class RedisPoliteness {
     return { catchAll: c === '1' ? true : c === '0' ? false : null, ...(g ? { greylistedAt: Number(g) } : {}) };
   }
 
-  /** Record what a worker learned about a domain (a catch-all answer, a greylisting). */
+  /**
+   * Record what a worker learned about a domain (a catch-all answer, a greylisting). A
+   * greylisting also goes into the fleet's list of greylisting domains and is announced at once.
+   */
   async learn(domain: string, facts: Partial<DomainFacts>): Promise<void> {
     const f: Record<string, string> = {};
     if (facts.catchAll !== undefined && facts.catchAll !== null) f.catchAll = facts.catchAll ? '1' : '0';
     if (facts.greylistedAt !== undefined) f.greylistedAt = String(facts.greylistedAt);
     if (Object.keys(f).length === 0) return;
     this.calls++;
-    const k = this.domainKey(domain);
-    await this.redis.multi().hset(k, f).pexpire(k, this.factsTtlMs).exec();
+    const d = domain.toLowerCase();
+    const k = this.domainKey(d);
+    const m = this.redis.multi().hset(k, f).pexpire(k, this.factsTtlMs);
+    if (facts.greylistedAt !== undefined) {
+      m.zadd(this.greylistingKey, facts.greylistedAt, d)
+        .zremrangebyscore(this.greylistingKey, '-inf', facts.greylistedAt - this.factsTtlMs)
+        .pexpire(this.greylistingKey, this.factsTtlMs)
+        .publish(this.channel, `g ${d}`);
+    }
+    await m.exec();
+  }
+
+  private get greylistingKey(): string {
+    return `${this.ns}:greylisting`;
+  }
+
+  /** Domains any worker saw greylisting within the facts' lifetime (at most `max`, the latest). */
+  async greylistingDomains(max = 10_000): Promise<string[]> {
+    this.calls++;
+    return this.redis.zrevrangebyscore(this.greylistingKey, '+inf', Date.now() - this.factsTtlMs, 'LIMIT', 0, max);
   }
 }
 

@@ -48,6 +48,7 @@ export class SharedServers implements ServerPoliteness {
     this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(p.leaseMs / 3)));
     this.timer.unref?.();
     this.unsubscribe = p.onNews((n) => {
+      if (n.kind === 'greylisting') return;
       const l = this.servers.get(n.server);
       if (!l) return;
       if (n.kind === 'free') {

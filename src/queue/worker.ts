@@ -143,16 +143,24 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   const sharedServers: SharedServers[] = [];
   /** Catch-all answers from Redis (or learned here), by domain; looked up once per domain. */
   const catchAllKnown = new Map<string, boolean>();
+  /** Domains seen greylisting (by any worker: from Redis, or learned here), with when. */
+  const greylisting = new Map<string, number>();
   const factsAsked = new Map<string, Promise<void>>();
+  const factsKnown = new Set<string>();
+  const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
   const askFacts = (address: string): Promise<void> | undefined => {
-    const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-    if (domain.startsWith('[') || catchAllKnown.has(domain)) return undefined;
+    const domain = domainOf(address);
+    if (domain.startsWith('[') || factsKnown.has(domain)) return undefined;
     let p = factsAsked.get(domain);
     if (!p) {
-      if (factsAsked.size > 50_000) factsAsked.clear();
+      if (factsAsked.size > 50_000) {
+        factsAsked.clear();
+        factsKnown.clear();
+      }
       p = politeness.domainFacts(domain).then((f) => {
-        if (f.catchAll !== null) catchAllKnown.set(domain, f.catchAll);
-      }, () => {});
+        if (f.catchAll !== null && !catchAllKnown.has(domain)) catchAllKnown.set(domain, f.catchAll);
+        if (f.greylistedAt !== undefined) greylisting.set(domain, Math.max(greylisting.get(domain) ?? 0, f.greylistedAt));
+      }, () => {}).finally(() => factsKnown.add(domain));
       factsAsked.set(domain, p);
     }
     return p;
@@ -194,7 +202,8 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
         ...(ro.lingerMs !== undefined ? { lingerMs: ro.lingerMs } : {}),
         concurrency: o.concurrency,
         dedupe: false,
-        readAhead: jobs * jobSize(ro) + 100,
+        // Room for the jobs parked on a greylisting too (up to 3 × the slots besides).
+        readAhead: jobs * 4 * jobSize(ro) + 100,
         connect,
         servers,
         // What any worker learned about a domain's catch-all: no second probe (filled before each address is asked).
@@ -204,6 +213,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
         onEvent: (e: VerifyEvent) => {
           if (e.type === 'warning') o.onEvent?.({ type: 'warning', message: e.message });
           else if (e.type === 'note') note(`${e.host ? `${e.host}: ` : ''}${e.message}`);
+          else if (e.type === 'greylisted') onGreylisted(e.address);
         },
       };
       const feed = new RunFeed(options);
@@ -218,23 +228,63 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     return f;
   };
 
-  // What this worker already told Redis about a domain: written once, not per address.
+  // What this worker already told Redis about a domain: a catch-all answer once, a greylisting
+  // at most once a minute, not per address.
   const told = new Map<string, string>();
-  const learn = (r: VerifyResult): void => {
-    const at = r.address.lastIndexOf('@');
-    if (at < 0) return;
-    const domain = r.address.slice(at + 1);
-    const facts = { ...(r.catchAll !== null ? { catchAll: r.catchAll } : {}), ...(r.reason === 'greylisted' ? { greylistedAt: Date.now() } : {}) };
-    const key = `${facts.catchAll ?? ''}${facts.greylistedAt !== undefined ? 'g' : ''}`;
-    if (key === '' || (told.get(domain) === key && facts.greylistedAt === undefined)) return;
-    if (told.size > 50_000) told.clear();
-    told.set(domain, key);
-    if (facts.catchAll !== undefined) {
-      if (catchAllKnown.size > 50_000) catchAllKnown.clear();
-      catchAllKnown.set(domain.toLowerCase(), facts.catchAll);
-    }
-    politeness.learn(domain, facts).catch(() => {});
+  const toldGrey = new Map<string, number>();
+  const tellGreylisting = (domain: string): void => {
+    const now = Date.now();
+    if (greylisting.size > 50_000) greylisting.clear();
+    greylisting.set(domain, now);
+    if (now - (toldGrey.get(domain) ?? 0) < 60_000) return;
+    if (toldGrey.size > 50_000) toldGrey.clear();
+    toldGrey.set(domain, now);
+    politeness.learn(domain, { greylistedAt: now }).catch(() => {});
   };
+  const learn = (r: VerifyResult): void => {
+    if (r.address.lastIndexOf('@') < 0) return;
+    const domain = domainOf(r.address);
+    if (r.reason === 'greylisted') tellGreylisting(domain);
+    if (r.catchAll === null || told.get(domain) === String(r.catchAll)) return;
+    if (told.size > 50_000) told.clear();
+    told.set(domain, String(r.catchAll));
+    if (catchAllKnown.size > 50_000) catchAllKnown.clear();
+    catchAllKnown.set(domain, r.catchAll);
+    politeness.learn(domain, { catchAll: r.catchAll }).catch(() => {});
+  };
+
+  // A job whose addresses wait out a greylisting (--wait-greylist) does not hold one of this
+  // worker's job slots meanwhile: the slot count rises by one while it waits (at most by 3 ×
+  // the slots). A job is parked at its start when any worker has seen its domain greylist, or
+  // as soon as one of its addresses is greylisted here.
+  const baseSlots = o.jobs ?? defaultJobs(o.concurrency);
+  let parkedJobs = 0;
+  interface Held { parked: boolean }
+  const heldBy = new Map<string, Held>();
+  let bull: Worker<JobData, number> | undefined;
+  const park = (h: Held | undefined): void => {
+    if (!h || h.parked || parkedJobs >= baseSlots * 3 || closing) return;
+    h.parked = true;
+    parkedJobs++;
+    if (bull) bull.concurrency = baseSlots + parkedJobs;
+  };
+  const unpark = (h: Held): void => {
+    if (!h.parked) return;
+    h.parked = false;
+    parkedJobs--;
+    if (bull) bull.concurrency = baseSlots + parkedJobs;
+  };
+  const onGreylisted = (address: string): void => {
+    tellGreylisting(domainOf(address));
+    park(heldBy.get(address));
+  };
+  // The fleet's greylisting domains: loaded once, then kept current by the workers' news.
+  const unsubscribe = politeness.onNews((n) => {
+    if (n.kind !== 'greylisting') return;
+    if (greylisting.size > 50_000) greylisting.clear();
+    greylisting.set(n.domain, Date.now());
+  });
+  for (const d of await politeness.greylistingDomains().catch(() => [] as string[])) greylisting.set(d, Date.now());
 
   // Results stored together: the answers of one transaction are one pipeline (the results,
   // then one RPUSH of their ids), not one round trip each. A failed write fails those jobs.
@@ -262,43 +312,56 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   const processor = async (job: Job<JobData>, token?: string): Promise<number> => {
     const addresses = jobAddresses(job.data);
     const fp = job.data.f;
-    const feed = await feedFor(fp);
-    const facts = addresses.map(askFacts).filter((p): p is Promise<void> => p !== undefined);
-    if (facts.length > 0) await Promise.all(facts);
-    // Each answer is stored as it comes (the results of one transaction are one pipeline);
-    // the job completes when all are stored: a crash in between repeats the job, never loses it.
-    const answers = await Promise.all(addresses.map(async (a) => {
-      const r = await feed.ask(a);
-      if (!r) return false;
-      const { line: _line, input: _input, ...stored } = r;
-      await store(addressId(fp, a), JSON.stringify(stored));
-      stats.done++;
-      stats.verdicts[r.verdict]++;
-      learn(r);
-      o.onEvent?.({ type: 'result', result: r });
-      return true;
-    }));
-    const left = addresses.filter((_, i) => !answers[i]);
-    if (left.length > 0) {
-      // Stopped before every answer: the rest goes back to the queue for another worker, not a failure.
-      stats.handedBack += left.length;
-      if (left.length < addresses.length) await job.updateData({ ...job.data, a: left });
-      await job.moveToWait(token);
-      throw new WaitingError();
+    const held: Held = { parked: false };
+    for (const a of addresses) heldBy.set(a, held);
+    // Decided before the first await: BullMQ looks at the slot count again right after this
+    // job starts, so a parked job lets the next one in at once.
+    if (addresses.some((a) => greylisting.has(domainOf(a)))) park(held);
+    try {
+      const feed = await feedFor(fp);
+      // Without --wait-greylist nothing waits: the job holds its slot like any other.
+      if ((runOptions.get(fp)?.waitGreylistMs ?? 0) <= 0) unpark(held);
+      const facts = addresses.map(askFacts).filter((p): p is Promise<void> => p !== undefined);
+      if (facts.length > 0) await Promise.all(facts);
+      // Each answer is stored as it comes (the results of one transaction are one pipeline);
+      // the job completes when all are stored: a crash in between repeats the job, never loses it.
+      const answers = await Promise.all(addresses.map(async (a) => {
+        const r = await feed.ask(a);
+        if (!r) return false;
+        const { line: _line, input: _input, ...stored } = r;
+        await store(addressId(fp, a), JSON.stringify(stored));
+        stats.done++;
+        stats.verdicts[r.verdict]++;
+        learn(r);
+        o.onEvent?.({ type: 'result', result: r });
+        return true;
+      }));
+      const left = addresses.filter((_, i) => !answers[i]);
+      if (left.length > 0) {
+        // Stopped before every answer: the rest goes back to the queue for another worker, not a failure.
+        stats.handedBack += left.length;
+        if (left.length < addresses.length) await job.updateData({ ...job.data, a: left });
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      return addresses.length;
+    } finally {
+      for (const a of addresses) if (heldBy.get(a) === held) heldBy.delete(a);
+      unpark(held);
     }
-    return addresses.length;
   };
 
   const worker = new Worker<JobData, number>(o.queueName, processor, {
     connection: bullConnection(o.target, o.redis),
     prefix: PREFIX,
-    concurrency: o.jobs ?? defaultJobs(o.concurrency),
+    concurrency: baseSlots,
     lockDuration: stalled,
     stalledInterval: stalled,
     maxStalledCount: 3,
     name,
     autorun: false,
   });
+  bull = worker;
   worker.on('error', (e) => o.onEvent?.({ type: 'warning', message: say('worker.queue-error', { error: redact(e.message, o.target) }) }));
   worker.on('failed', (_job, e) => {
     if (e instanceof WaitingError || e?.name === 'WaitingError') return;
@@ -346,6 +409,7 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
   await Promise.all(sharedServers.map((x) => x.close()));
   clearInterval(heartbeat);
   await redis.zrem(keys.workers, name).catch(() => {});
+  unsubscribe();
   politeness.close();
   redis.disconnect();
   return stats;

@@ -101,7 +101,9 @@ export type VerifyEvent =
   | { type: 'session'; host: string; address: string; open: boolean }
   /** Something the user must hear about even without --verbose (a HELO that is not a FQDN). */
   | { type: 'warning'; message: string }
-  | { type: 'note'; host?: string; message: string };
+  | { type: 'note'; host?: string; message: string }
+  /** An address was greylisted and will be asked again in retryInMs (--wait-greylist). */
+  | { type: 'greylisted'; address: string; retryInMs: number };
 
 export interface VerifyStats {
   /** Lines/items taken from the input. */

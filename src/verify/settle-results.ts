@@ -147,6 +147,7 @@ export class ResultSettler {
     core.delayedItems.add(item);
     const wait = Math.max(core.o.waitGreylistMs ?? 0, 0);
     core.o.onEvent?.({ type: 'note', host: first.mx ?? undefined, message: `${item.addr.address} was greylisted; asking again in ${Math.round(wait / 1000)} s` });
+    core.o.onEvent?.({ type: 'greylisted', address: item.addr.address, retryInMs: wait });
     core.delay(wait, () => {
       h.delayed--;
       core.delayedItems.delete(item);

@@ -21,6 +21,7 @@ describe.skipIf(redisSkipped(peer))(`workers in separate processes share politen
   let busy: ScriptServer;
   let rated: ScriptServer;
   let slow: ScriptServer;
+  let grey: ScriptServer;
   let dns: ZoneServer;
   let redis: Redis;
   let url = '';
@@ -38,10 +39,14 @@ describe.skipIf(redisSkipped(peer))(`workers in separate processes share politen
     busy = await startScriptServer({ userPattern: '^user', extensions: ['PIPELINING'], maxConnections: { count: 1, banner: { lines: ['421 4.7.0 mx.swamped.test Too many connections, try again later'], close: 'end' } } }, { address: '127.0.0.30', replyDelayMs: 25 });
     rated = await startScriptServer({ userPattern: '^user', extensions: ['PIPELINING'] }, { address: '127.0.0.31', port: busy.port });
     slow = await startScriptServer({ userPattern: '^user', extensions: ['PIPELINING'] }, { address: '127.0.0.32', port: busy.port, replyDelayMs: 120 });
+    // Postgrey's way: each (client address, recipient) is refused with 450 at first, let through 0.6 s later.
+    grey = await startScriptServer({ userPattern: '^user', extensions: ['PIPELINING'], greylist: { delayMs: 600 } }, { address: '127.0.0.38', port: busy.port });
     const zone: Zone = {
       'swamped.test': { MX: [{ exchange: 'mx.swamped.test', priority: 10 }] }, 'mx.swamped.test': { A: ['127.0.0.30'] },
       'paced.test': { MX: [{ exchange: 'mx.paced.test', priority: 10 }] }, 'mx.paced.test': { A: ['127.0.0.31'] },
       'slow.test': { MX: [{ exchange: 'mx.slow.test', priority: 10 }] }, 'mx.slow.test': { A: ['127.0.0.32'] },
+      'grey.test': { MX: [{ exchange: 'mx.grey.test', priority: 10 }] }, 'mx.grey.test': { A: ['127.0.0.38'] },
+      'plain.test': { MX: [{ exchange: 'mx.paced.test', priority: 10 }] },
     };
     dns = await startZoneServer(zone);
   });
@@ -53,8 +58,8 @@ describe.skipIf(redisSkipped(peer))(`workers in separate processes share politen
       await dropKeys(redis, 'smtp-probe:polite:*');
       redis.disconnect();
     }
-    for (const s of [busy, rated, slow]) if (s) expectNoMessageSent(s);
-    await Promise.all([dns?.close(), busy?.close(), rated?.close(), slow?.close()]);
+    for (const s of [busy, rated, slow, grey]) if (s) expectNoMessageSent(s);
+    await Promise.all([dns?.close(), busy?.close(), rated?.close(), slow?.close(), grey?.close()]);
   });
 
   const worker = (ip: string, grace = '5s', extra: string[] = []): Proc => {
@@ -156,5 +161,35 @@ describe.skipIf(redisSkipped(peer))(`workers in separate processes share politen
     expect(answered(last)).toBeGreaterThan(0);
     last.child.kill('SIGINT');
     expect(await ended(last, 20_000)).toBe(130);
+  }, 60_000);
+
+  it("a domain one worker found greylisting: another worker's jobs of it wait out the greylisting without holding its job slots", async () => {
+    // Worker A meets the greylisting first (--wait-greylist: it asks again 1 s later) and says so in Redis at once.
+    const a = worker('127.0.0.39', '5s', ['--jobs', '1']);
+    await until('worker A ready', () => a.stderr.includes('Ctrl-C stops it'));
+    const flags = ['--per-host', '2', '--batch', '2', '--wait-greylist', '1s', '--no-catch-all-check'];
+    const first = producer(flags, 'user0@grey.test\n');
+    expect(await ended(first)).toBe(0);
+    expect(lines(first.stdout)).toMatchObject([{ address: 'user0@grey.test', verdict: 'deliverable', greylistRetried: true }]);
+    expect(Number(await redis.hget('smtp-probe:polite:dom:grey.test', 'greylistedAt'))).toBeGreaterThan(0);
+    a.child.kill('SIGINT');
+    expect(await ended(a, 20_000)).toBe(130);
+
+    // Worker B holds one job at a time (--jobs 1), and grey.test's jobs come first. Knowing the
+    // domain greylists, B lets them wait without holding its slot: plain.test is answered meanwhile.
+    const b = worker('127.0.0.40', '5s', ['--jobs', '1']);
+    await until('worker B ready', () => b.stderr.includes('Ctrl-C stops it'));
+    const input = [...[1, 2, 3, 4].map((i) => `user${i}@grey.test`), ...[1, 2, 3, 4, 5, 6].map((i) => `user${i}@plain.test`)];
+    const second = producer(flags, `${input.join('\n')}\n`);
+    expect(await ended(second)).toBe(0);
+    const out = lines(second.stdout);
+    expect(out.map((r) => r.address).sort()).toEqual([...input].sort());
+    for (const r of out) expect(r.verdict).toBe('deliverable');
+    const order = out.map((r) => String(r.address).split('@')[1]);
+    // Every plain.test answer came before the first grey.test one (which waited 1 s).
+    expect(order.lastIndexOf('plain.test')).toBeLessThan(order.indexOf('grey.test'));
+    expect(out.filter((r) => r.greylistRetried === true).length).toBe(4);
+    b.child.kill('SIGINT');
+    expect(await ended(b, 20_000)).toBe(130);
   }, 60_000);
 });
