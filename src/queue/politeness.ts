@@ -119,7 +119,9 @@ export type PolitenessNews =
   | { kind: 'free'; server: string }
   | { kind: 'backoff'; server: string; ms: number }
   | { kind: 'limit'; server: string; limit: number }
-  | { kind: 'greylisting'; domain: string };
+  | { kind: 'greylisting'; domain: string }
+  /** Another worker found the server full and waits for a slot (`from`: its owner id). */
+  | { kind: 'want'; server: string; from: string };
 
 export interface DomainFacts {
   catchAll: boolean | null;
@@ -183,6 +185,17 @@ export class RedisPoliteness {
     return undefined;
   }
 
+  /** This worker's id in the news (its own 'want' comes back to it too). */
+  get id(): string {
+    return this.owner;
+  }
+
+  /** Say that this worker waits for a slot of a full server: the others keep to their fair share for a while. */
+  async want(server: string): Promise<void> {
+    this.calls++;
+    await this.redis.publish(this.channel, `w ${server} ${this.owner}`);
+  }
+
   /** Extend a lease; false when it had expired (the slot may be someone else's now). */
   async renew(lease: Lease): Promise<boolean> {
     return (await this.run(RENEW, [this.key(lease.server, 'conn')], [this.leaseMs, lease.id])) === 1;
@@ -211,7 +224,7 @@ export class RedisPoliteness {
         const [k, server, n] = text.split(' ');
         if (!server) return;
         const news: PolitenessNews = k === 'b' ? { kind: 'backoff', server, ms: Number(n) } : k === 'l' ? { kind: 'limit', server, limit: Number(n) }
-          : k === 'g' ? { kind: 'greylisting', domain: server } : { kind: 'free', server };
+          : k === 'g' ? { kind: 'greylisting', domain: server } : k === 'w' ? { kind: 'want', server, from: n ?? '' } : { kind: 'free', server };
         for (const f of this.listeners) f(news);
       });
       sub.subscribe(this.channel).catch(() => {});

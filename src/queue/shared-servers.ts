@@ -21,6 +21,10 @@ interface Local {
   pause: number;
   /** A back-off or lowered limit was seen: working sessions are reported so the limit recovers. */
   troubled: boolean;
+  /** Another worker waits for a slot of this server: keep to the fair share until then. */
+  contendedUntil: number;
+  /** When this worker last said it waits for a slot (said at most every WANT_MS). */
+  wantedAt: number;
 }
 
 /** A fetched lease waits this long for the scheduler; a given-back one this long for another session of ours. */
@@ -28,6 +32,8 @@ const SPARE_MS = 1_000;
 const REUSE_MS = 20;
 /** Polling a full server is only the safety net (a missed message, an expired lease): pub/sub wakes first. */
 const MAX_POLL_MS = 1_000;
+/** A worker waiting for a full server says so at most this often; the others keep to their share twice as long. */
+const WANT_MS = 500;
 
 export class SharedServers implements ServerPoliteness {
   private readonly servers = new Map<string, Local>();
@@ -39,9 +45,10 @@ export class SharedServers implements ServerPoliteness {
   fetched = 0;
 
   /**
-   * `workers()`: how many workers share the limit now. Each keeps to its fair share of a
-   * server's slots (--per-host / workers, rounded up), so one worker's idle sessions do not
-   * hold slots another worker is waiting for.
+   * `workers()`: how many workers share the limit now. While another worker waits for a slot
+   * of a server, each keeps to its fair share of that server's slots (--per-host / workers,
+   * rounded up), so one worker's sessions do not hold slots another is waiting for; uncontended,
+   * one worker may use them all.
    */
   constructor(private readonly p: RedisPoliteness, private readonly perServer: number, private readonly onError?: (e: unknown) => void, private readonly workers: () => number = () => 1) {
     // Leases outlive slow sessions only while this worker renews them.
@@ -49,6 +56,11 @@ export class SharedServers implements ServerPoliteness {
     this.timer.unref?.();
     this.unsubscribe = p.onNews((n) => {
       if (n.kind === 'greylisting') return;
+      if (n.kind === 'want') {
+        if (n.from === p.id) return;
+        this.local(n.server).contendedUntil = Date.now() + 2 * WANT_MS;
+        return;
+      }
       const l = this.servers.get(n.server);
       if (!l) return;
       if (n.kind === 'free') {
@@ -72,7 +84,7 @@ export class SharedServers implements ServerPoliteness {
   private local(address: string): Local {
     let l = this.servers.get(address);
     if (!l) {
-      l = { inUse: [], spare: [], asking: false, backoffUntil: 0, retryAt: 0, pause: 20, troubled: false };
+      l = { inUse: [], spare: [], asking: false, backoffUntil: 0, retryAt: 0, pause: 20, troubled: false, contendedUntil: 0, wantedAt: 0 };
       this.servers.set(address, l);
     }
     return l;
@@ -85,7 +97,11 @@ export class SharedServers implements ServerPoliteness {
   acquire(address: string, now: number): boolean {
     const l = this.local(address);
     if (l.backoffUntil > now || this.closed) return false;
-    if (l.inUse.length >= Math.ceil(this.perServer / Math.max(1, this.workers()))) return false;
+    const share = l.contendedUntil > now ? Math.ceil(this.perServer / Math.max(1, this.workers())) : this.perServer;
+    if (l.inUse.length >= share) {
+      this.dropReused(l);
+      return false;
+    }
     // After a back-off or a lowered limit, only Redis says whether a slot is free.
     if (l.troubled) this.dropReused(l);
     const spare = l.spare.pop();
@@ -137,8 +153,14 @@ export class SharedServers implements ServerPoliteness {
         l.troubled = true;
         l.backoffUntil = Date.now() + Math.min(r.waitMs, 5_000);
       } else {
-        l.retryAt = Date.now() + l.pause;
+        const now = Date.now();
+        l.retryAt = now + l.pause;
         l.pause = Math.min(l.pause * 2, MAX_POLL_MS);
+        // Full, and not by this worker alone: the others are asked to keep to their share.
+        if (l.inUse.length < Math.ceil(this.perServer / Math.max(1, this.workers())) && now - l.wantedAt >= WANT_MS) {
+          l.wantedAt = now;
+          this.bg(this.p.want(address));
+        }
       }
       return undefined;
     }, (e: unknown) => {
@@ -156,6 +178,11 @@ export class SharedServers implements ServerPoliteness {
       if (this.closed) this.bg(this.p.release(lease));
       else this.keep(l, lease, REUSE_MS, true);
     }
+  }
+
+  overShare(address: string): boolean {
+    const l = this.servers.get(address);
+    return l !== undefined && l.contendedUntil > Date.now() && l.inUse.length > Math.ceil(this.perServer / Math.max(1, this.workers()));
   }
 
   openTo(address: string): number {
@@ -202,7 +229,7 @@ export class SharedServers implements ServerPoliteness {
     for (const [address, l] of this.servers) {
       for (const lease of l.inUse) this.bg(this.p.renew(lease));
       for (const s of l.spare) this.bg(this.p.renew(s.lease));
-      if (l.inUse.length === 0 && l.spare.length === 0 && !l.asking && l.backoffUntil < now && l.retryAt < now && !l.troubled) this.servers.delete(address);
+      if (l.inUse.length === 0 && l.spare.length === 0 && !l.asking && l.backoffUntil < now && l.retryAt < now && l.contendedUntil < now && !l.troubled) this.servers.delete(address);
     }
   }
 

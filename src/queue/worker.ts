@@ -41,6 +41,8 @@ export interface QueueWorkerOptions {
   /** Name shown by --status (default host:pid). */
   name?: string;
   onEvent?: (e: WorkerEvent) => void;
+  /** Called once the worker takes jobs. */
+  onReady?: () => void;
 }
 
 export type WorkerEvent =
@@ -403,6 +405,9 @@ export async function runWorker(o: QueueWorkerOptions): Promise<WorkerStats> {
     else o.signal.addEventListener('abort', onAbort, { once: true });
   });
   void worker.run().catch((e: unknown) => o.onEvent?.({ type: 'warning', message: say('worker.queue-error', { error: redact(e instanceof Error ? e.message : String(e), o.target) }) }));
+  // Ready once BullMQ's connection and scripts are: the "worker on …" line means jobs are taken now.
+  await worker.waitUntilReady().catch(() => {});
+  o.onReady?.();
   await finished;
   stop.abort();
   await Promise.all([...runs.values()].map((f) => f.then((x) => x.done, () => {})));

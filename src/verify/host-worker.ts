@@ -112,6 +112,8 @@ export class HostWorker {
       // A server that closes after N recipients per connection: QUIT before it (the 221 proves the answers).
       const room = (h.perConnection ?? Infinity) - c.rcptsSent;
       if (room <= 0) return 'broken';
+      // Another process waits for this server's slots and this run holds more than its share: the slot goes back.
+      if (c.rcptsSent > 0 && c.slot !== undefined && this.queue.servers.overShare?.(c.slot)) return 'idle';
       const { items, probes } = await this.takeBatch(h, room);
       if (items.length === 0) return 'idle';
       const utf8 = s.result.extensions?.smtputf8 === true;

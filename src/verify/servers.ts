@@ -29,6 +29,8 @@ export interface ServerPoliteness {
    * lease arrived, another process gave one back), so the scheduler asks again at once.
    */
   onFree?(wake: () => void): void;
+  /** Optional: other processes wait for `address` and this one holds more than its share (a session ends after its transaction). */
+  overShare?(address: string): boolean;
 }
 
 export interface ServerState {

@@ -75,6 +75,7 @@ export async function run(): Promise<void> {
     return { servers, dns: `${dns.address}:${dns.port}`, options, close: async () => { await Promise.all([dns.close(), ...servers.map((x) => x.close())]); } };
   };
 
+  let inProcessRate = 0;
   const measure = async (label: string, servers: ScriptServer[], make: () => VerifyRun): Promise<void> => {
     const stat = async (): Promise<{ cmds: number; reads: number }> => {
       const info = await admin.info('stats');
@@ -97,7 +98,10 @@ export async function run(): Promise<void> {
     const conns = servers.reduce((n, x) => n + x.connections, 0);
     const dup = [...seen.values()].filter((n) => n > 1).length;
     const missing = list.filter((a) => !seen.has(a)).length;
-    console.log(`${label.padEnd(18)} ${Math.round(N / s).toLocaleString('en-US').padStart(7)} addresses/s (${s.toFixed(1)} s)  `
+    const rate = N / s;
+    if (label.startsWith('in-process')) inProcessRate = rate;
+    const ratio = inProcessRate > 0 && !label.startsWith('in-process') ? ` = ${(rate / inProcessRate).toFixed(2)} × in-process` : '';
+    console.log(`${label.padEnd(18)} ${Math.round(rate).toLocaleString('en-US').padStart(7)} addresses/s (${s.toFixed(1)} s${ratio})  `
       + `${((conns * 1000) / N).toFixed(1)} connections/1,000  max ${Math.max(...servers.map((x) => x.maxOpen))} open to one IP  `
       + (label.startsWith('in-process') ? '' : `Redis: ${(reads / N).toFixed(1)} round trips/address (${(cmds / N).toFixed(0)} commands, Lua's inside included)  `)
       + `wrong ${wrong}, duplicates ${dup}, missing ${missing}`);

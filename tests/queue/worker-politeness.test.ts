@@ -133,7 +133,7 @@ describe.skipIf(redisSkipped(peer))(`workers in separate processes share politen
     for (const w of workers.slice(1)) expect(await ended(w, 20_000)).toBe(130);
     for (const w of workers.slice(1)) expect(w.stderr).toMatch(/worker stopped: \d+ answered .*, 0 handed back, 0 failed/);
     const input: string[] = [];
-    for (let i = 0; i < 40; i++) input.push(`${i % 3 === 2 ? 'nobody' : 'user'}${i}@slow.test`);
+    for (let i = 0; i < 60; i++) input.push(`${i % 3 === 2 ? 'nobody' : 'user'}${i}@slow.test`);
     const prod = producer(['--per-host', '2', '--batch', '4'], `${input.join('\n')}\n`);
     // A long enough grace: what the worker holds is answered before it exits.
     const first = workers[0]!;

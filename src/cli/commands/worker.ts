@@ -72,12 +72,12 @@ that only you can write to.`)
       };
       const timer = showProgress ? setInterval(draw, 500) : undefined;
       timer?.unref();
-      io.stderr.write(`smtp-probe: ${sourceIp ? t(p.lang, 'worker.started-from', { redis: target.display, queue: name, ip: sourceIp }) : t(p.lang, 'worker.started', { redis: target.display, queue: name })}\n`);
       const stats = await runWorker({
         target, redis: extra, queueName: name, helo, concurrency: flags.concurrency,
         ...(flags.jobs ? { jobs: flags.jobs } : {}),
         ...(sourceIp ? { sourceIp } : {}),
         resolve, signal: io.signal, graceMs: flags.grace, stalledIntervalMs: flags.stalledInterval,
+        onReady: () => io.stderr.write(`smtp-probe: ${sourceIp ? t(p.lang, 'worker.started-from', { redis: target.display, queue: name, ip: sourceIp }) : t(p.lang, 'worker.started', { redis: target.display, queue: name })}\n`),
         onEvent: (e) => {
           if (e.type === 'result') {
             done++;
