@@ -23,7 +23,7 @@ describe('smtp-probe explain - (built bin)', () => {
     expect(lines[0]).toMatch(/^\s+1\s+userunknown\s+Gmail\s+550 5\.1\.1/);
     expect(lines[1]).toMatch(/^\s+4\s+blocked\s+Spamhaus\s+554 5\.7\.1\s+blocklist zen\.spamhaus\.org · IP 203\.0\.113\.5/);
     expect(lines[2]).toMatch(/^\s+6\s+greylisted\s+Postgrey\s+450 4\.2\.0/);
-    expect(lines[3]).toMatch(/^\s+7\s+policyviolation\s+-\s+550 5\.7\.1\s+Message rejected \(inferred from the code only\)$/);
+    expect(lines[3]).toMatch(/^\s+7\s+securityerror\s+-\s+550 5\.7\.1\s+Message rejected \(inferred from the code only\)$/);
     expect(r.stdout).not.toMatch(/\u001b\[/);
   });
 
@@ -36,7 +36,7 @@ describe('smtp-probe explain - (built bin)', () => {
     expect((objs[0]?.input as string).split('\n')).toHaveLength(3);
     expect(objs[1]).toMatchObject({ line: 4, reason: 'blocked', provider: 'Spamhaus', facts: { zones: ['zen.spamhaus.org'], ips: ['203.0.113.5'] } });
     expect(objs[2]).toMatchObject({ line: 6, code: 450, stage: 'rcpt', reason: 'greylisted', permanent: false });
-    expect(objs[3]).toMatchObject({ line: 7, reason: 'policyviolation', inferred: true });
+    expect(objs[3]).toMatchObject({ line: 7, reason: 'securityerror', inferred: true });
     for (const o of objs) for (const k of ['meaning', 'action', 'title']) expect(typeof o[k]).toBe('string');
   });
 

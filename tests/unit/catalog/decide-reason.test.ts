@@ -48,7 +48,7 @@ describe('enhanced status codes as evidence', () => {
   });
 
   it('decides from a strong code over low-weight generic wording, and from the text over a misleading code', () => {
-    expect(classifyReply({ text: '550 5.2.1 mailbox unavailable' }).reason).toBe('suspend');
+    expect(classifyReply({ text: '550 5.1.6 mailbox unavailable' }).reason).toBe('hasmoved');
     expect(classifyReply({ text: '452 4.2.2 over quota' }).reason).toBe('mailboxfull');
     expect(classifyReply({ text: '552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417 [417]' }).reason).toBe('mailboxfull');
   });

@@ -139,7 +139,15 @@ describe('fallback to the codes', () => {
     expect(r.patternId).toBeUndefined();
     expect(classifyReply({ code: 552, enhanced: '5.2.2', text: 'nope' })).toMatchObject({ reason: 'mailboxfull', inferred: true });
     expect(classifyReply({ code: 550, enhanced: '5.7.26', text: 'go away' })).toMatchObject({ reason: 'authfailure', inferred: true });
-    expect(classifyReply({ code: 554, enhanced: '5.7.1', text: 'Message rejected' })).toMatchObject({ reason: 'policyviolation', inferred: true });
+    // X.7.x with no clearer wording: sisimai's status table (smtp/status Name) reads 5.7.x as
+    // securityerror and 4.7.1 as blocked; the vocabulary is sisimai's, so are these priors.
+    expect(classifyReply({ code: 554, enhanced: '5.7.1', text: 'Message rejected' })).toMatchObject({ reason: 'securityerror', inferred: true });
+    expect(classifyReply({ code: 450, enhanced: '4.7.1', text: 'Try again' })).toMatchObject({ reason: 'blocked', inferred: true, permanent: false });
+    expect(classifyReply({ code: 550, enhanced: '5.2.1', text: 'nope' })).toMatchObject({ reason: 'filtered', inferred: true });
+    expect(classifyReply({ code: 451, enhanced: '4.4.1', text: 'nope' })).toMatchObject({ reason: 'expired', inferred: true });
+    // ...but a text pattern outranks these weak priors.
+    expect(classifyReply({ text: '451 4.4.1 Connection timed out' }).reason).toBe('networkerror');
+    expect(classifyReply({ text: '550 5.2.1 Mailbox disabled, not accepting messages' }).reason).toBe('suspend');
   });
 
   it('falls back to the basic code when the enhanced code says nothing', () => {
