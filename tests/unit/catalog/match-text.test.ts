@@ -145,6 +145,12 @@ describe('fallback to the codes', () => {
     expect(classifyReply({ code: 450, enhanced: '4.7.1', text: 'Try again' })).toMatchObject({ reason: 'blocked', inferred: true, permanent: false });
     expect(classifyReply({ code: 550, enhanced: '5.2.1', text: 'nope' })).toMatchObject({ reason: 'filtered', inferred: true });
     expect(classifyReply({ code: 451, enhanced: '4.4.1', text: 'nope' })).toMatchObject({ reason: 'expired', inferred: true });
+    // sisimai's find.go: a temporary refusal of EHLO/HELO with no clearer wording refuses the client.
+    expect(classifyReply({ code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure', stage: 'ehlo' })).toMatchObject({ reason: 'blocked', inferred: true, permanent: false });
+    expect(classifyReply({ code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure', stage: 'rcpt' })).toMatchObject({ reason: 'systemerror', inferred: true });
+    // A DSN's "Action: delayed" is an expiry cue, but weak: a user unknown in the same text wins.
+    expect(classifyReply({ text: 'Action: delayed Status: 4.0.0 Diagnostic-Code: smtp; 451 Temporary local problem' }).reason).toBe('expired');
+    expect(classifyReply({ text: 'Action: delayed Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown' }).reason).toBe('userunknown');
     // ...but a text pattern outranks these weak priors.
     expect(classifyReply({ text: '451 4.4.1 Connection timed out' }).reason).toBe('networkerror');
     expect(classifyReply({ text: '550 5.2.1 Mailbox disabled, not accepting messages' }).reason).toBe('suspend');
