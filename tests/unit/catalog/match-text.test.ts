@@ -149,7 +149,8 @@ describe('fallback to the codes', () => {
     expect(classifyReply({ code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure', stage: 'ehlo' })).toMatchObject({ reason: 'blocked', inferred: true, permanent: false });
     expect(classifyReply({ code: 451, enhanced: '4.3.0', text: 'Temporary lookup failure', stage: 'rcpt' })).toMatchObject({ reason: 'systemerror', inferred: true });
     // A DSN's "Action: delayed" is an expiry cue, but weak: a user unknown in the same text wins.
-    expect(classifyReply({ text: 'Action: delayed Status: 4.0.0 Diagnostic-Code: smtp; 451 Temporary local problem' }).reason).toBe('expired');
+    expect(classifyReply({ text: 'Action: delayed Status: 4.0.0 Will-Retry-Until: Wed, 9 Dec 2026 04:00:00 +0000' }).reason).toBe('expired');
+    expect(classifyReply({ text: 'Action: delayed Status: 4.0.0 Diagnostic-Code: smtp; 451 Temporary local problem' }).reason).toBe('systemerror');
     expect(classifyReply({ text: 'Action: delayed Diagnostic-Code: smtp; 550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown' }).reason).toBe('userunknown');
     // ...but a text pattern outranks these weak priors.
     expect(classifyReply({ text: '451 4.4.1 Connection timed out' }).reason).toBe('networkerror');
