@@ -5,7 +5,7 @@
 import { extractFacts, zoneOperator, type ReplyFacts } from './reply-facts.js';
 import { D, getCatalog, type Catalog, type Compiled, type ProviderHint, type Reason } from './pattern-compiler.js';
 import { normalize, type ReplyInput } from './reply-normalize.js';
-import { wordsOf } from './word-index.js';
+import type { Scan } from './word-scan.js';
 
 /** One pattern that matched the text, as weighed by the decision. */
 export interface PatternEvidence {
@@ -62,8 +62,8 @@ function sameFamily(a: Reason, b: Reason): boolean {
   return FAMILIES.some((f) => f.includes(a) && f.includes(b));
 }
 
-function providerHint(c: Catalog, lower: string, words: readonly string[], host: string | undefined, useIndex: boolean): ProviderHint | undefined {
-  const ids = useIndex ? c.hintIndex.candidates(lower, words) : Int32Array.from(c.hints.keys());
+function providerHint(c: Catalog, lower: string, scan: Scan | undefined, host: string | undefined): ProviderHint | undefined {
+  const ids = scan ? c.hintIndex.candidates(scan, 1) : Int32Array.from(c.hints.keys());
   for (const id of ids) {
     const h = c.hints[id];
     if (h && matchesAny(h.res, lower)) return h;
@@ -136,11 +136,11 @@ function matchesAny(res: RegExp[], s: string): boolean {
 }
 
 /** Who wrote the text, from its wording or the host name: looked up only when needed. */
-interface HintState { done: boolean; value: ProviderHint | undefined; c: Catalog; lower: string; words: readonly string[]; host: string | undefined; useIndex: boolean }
+interface HintState { done: boolean; value: ProviderHint | undefined; c: Catalog; lower: string; scan: Scan | undefined; host: string | undefined }
 
 function hintOf(h: HintState): ProviderHint | undefined {
   if (!h.done) {
-    h.value = providerHint(h.c, h.lower, h.words, h.host, h.useIndex);
+    h.value = providerHint(h.c, h.lower, h.scan, h.host);
     h.done = true;
   }
   return h.value;
@@ -175,11 +175,12 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   let lower = n.text.toLowerCase();
   // Turkish capital dotted I lower-cases to "i" + U+0307, which would split the word in two.
   if (lower.includes('\u0307')) lower = lower.replace(/i\u0307/g, 'i');
-  const words = wordsOf(lower);
-  const facts = extractFacts(n.text, lower, words);
+  // The indexed path reads the words once (indexes and zone cues); the reference path, none.
+  const scan = useIndex ? c.lexicon.scan(lower) : undefined;
+  const facts = extractFacts(n.text, lower, scan?.flags);
   const cls = n.code !== undefined ? Math.floor(n.code / 100) : n.enhanced ? Number(n.enhanced[0]) : undefined;
   const permanent = cls === 5 ? true : cls === 4 ? false : undefined;
-  const hs: HintState = { done: false, value: undefined, c, lower, words, host: input.host, useIndex };
+  const hs: HintState = { done: false, value: undefined, c, lower, scan, host: input.host };
   const evidence: Evidence = { patterns: [], decidedBy: 'none' };
 
   if (cls === 2 || cls === 3) {
@@ -210,7 +211,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
 
   // Step 2-3: every matching pattern, weighed.
   const cands: Candidate[] = [];
-  const ids = useIndex ? c.index.candidates(lower, words) : Int32Array.from(c.patterns.keys());
+  const ids = scan ? c.index.candidates(scan, 0) : Int32Array.from(c.patterns.keys());
   // Patterns come in descending priority, so once nothing left can outweigh what is already
   // decided (the best pattern, or a strong code), the rest are not tested: the answer is the
   // same and recognition stays as fast as first-match was. A path reason (networkerror,

@@ -3,8 +3,9 @@
 // indexes, once per process. It decides nothing: decide-reason.ts weighs what matched.
 import data from '../../data/reply-patterns.json' with { type: 'json' };
 import { clearAnalysisMemos } from './regex-literals.js';
-import { WORD_CLASS } from './reply-facts.js';
+import { WORD_CLASS, zoneCueWords } from './reply-facts.js';
 import { WordIndex } from './word-index.js';
+import { Lexicon, type LexEntry, type NeedleItem } from './word-scan.js';
 
 export type Reason =
   | 'userunknown' | 'mailboxfull' | 'suspend' | 'hasmoved' | 'hostunknown' | 'notaccept' | 'rejected' | 'blocked'
@@ -74,6 +75,8 @@ export interface Catalog {
   index: WordIndex;
   hints: ProviderHint[];
   hintIndex: WordIndex;
+  /** Every word of both indexes and the facts' zone cues: a text's words are looked up once. */
+  lexicon: Lexicon;
   providerRefs: Map<string, string>;
   enhanced: Map<string, { reason: Reason; strong: boolean }>;
   regexCount: number;
@@ -102,6 +105,28 @@ function codeSet(list: string[] | undefined, kind: 'basic' | 'enhanced'): RegExp
     return c.split('.').map((part, k) => (k === 0 && /^x$/i.test(part) ? '[245]' : part === '*' ? '[0-9]{1,3}' : part)).join('\\.');
   });
   return new RegExp(`^(?:${alts.join('|')})$`, 'i');
+}
+
+/** Word → its id lists in each index (position k for indexes[k]) and its cue flags. */
+function lexiconOf(indexes: WordIndex[], cues: Map<string, number>): Lexicon {
+  const known = new Map<string, LexEntry>();
+  const entry = (w: string): LexEntry => {
+    let e = known.get(w);
+    if (!e) {
+      e = { lists: indexes.map(() => undefined), flags: 0 };
+      known.set(w, e);
+    }
+    return e;
+  };
+  indexes.forEach((ix, k) => {
+    for (const [w, ids] of ix.byWord) entry(w).lists[k] = ids;
+  });
+  for (const [w, f] of cues) entry(w).flags |= f;
+  const needles: NeedleItem[] = [];
+  indexes.forEach((ix, k) => {
+    for (const n of ix.needles) needles.push({ k, id: n.id, needle: n.needle });
+  });
+  return new Lexicon(known, needles);
 }
 
 let catalog: Catalog | undefined;
@@ -136,11 +161,14 @@ function compile(): Catalog {
   regexCount += hints.reduce((n, h) => n + h.res.length, 0);
   const providerRefs = new Map<string, string>();
   for (const h of hints) if (h.reference) providerRefs.set(h.name, h.reference);
+  const index = new WordIndex(patterns.map((c) => ({ sources: c.p.match, partial: c.p.partial === true })));
+  const hintIndex = new WordIndex(D.providers.map((pr) => ({ sources: pr.hints, partial: false })));
   return {
     patterns,
-    index: new WordIndex(patterns.map((c) => ({ sources: c.p.match, partial: c.p.partial === true }))),
+    index,
     hints,
-    hintIndex: new WordIndex(D.providers.map((pr) => ({ sources: pr.hints, partial: false }))),
+    hintIndex,
+    lexicon: lexiconOf([index, hintIndex], zoneCueWords()),
     providerRefs,
     enhanced: new Map(D.enhancedFallback.map((e) => [e.code.toUpperCase(), { reason: e.reason, strong: e.strong === true }])),
     regexCount,

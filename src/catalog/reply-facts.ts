@@ -73,7 +73,26 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 // domains) and the words of the phrases MTAs put before a zone. Most replies contain none.
 const OPERATOR_WORDS = new Set(T.blocklists.map((b) => b.suffix.split('.')[0] ?? '').concat(['barracuda', 'psbl', 'uceprotect', 'exploits', 'policy']));
 const PHRASE_WORDS = new Set(['using', 'listed', 'list', 'blacklist', 'blacklisted', 'blocklist', 'blocklisted', 'found', 'rejected']);
-const ZONE_WORD_RE = new RegExp(`[${WORD_CLASS}]+`, 'gi');
+const ZONE_WORD_RE = new RegExp(`[${WORD_CLASS}]+`, 'g');
+
+/** Zone cue flags: the text holds an operator's name, or (only) a phrase word. */
+export const OPERATOR_CUE = 1;
+export const PHRASE_CUE = 2;
+
+/** Each zone cue word with its flag, for the word scan that reads a text's words once. */
+export function zoneCueWords(): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const w of PHRASE_WORDS) m.set(w, PHRASE_CUE);
+  for (const w of OPERATOR_WORDS) m.set(w, OPERATOR_CUE);
+  return m;
+}
+
+/** The zone cue flags of a lower-cased text, read word by word (the reference for the scan). */
+function zoneCuesOf(lower: string): number {
+  let f = 0;
+  for (const w of lower.match(ZONE_WORD_RE) ?? []) f |= OPERATOR_WORDS.has(w) ? OPERATOR_CUE : PHRASE_WORDS.has(w) ? PHRASE_CUE : 0;
+  return f;
+}
 
 /** Calls `fn` for every match of the global regex `re` in `s` (cheaper than matchAll's clone). */
 function eachMatch(re: RegExp, s: string, fn: (m: RegExpExecArray) => void): void {
@@ -94,14 +113,10 @@ function pushUnique(list: string[], v: string): void {
   if (!list.includes(v)) list.push(v);
 }
 
-function zonesOf(lower: string, words: readonly string[]): string[] {
+function zonesOf(lower: string, cues: number): string[] {
   const found: string[] = [];
-  let operator = false;
-  let phrase = false;
-  for (const w of words) {
-    if (OPERATOR_WORDS.has(w)) operator = true;
-    else if (PHRASE_WORDS.has(w)) phrase = true;
-  }
+  const operator = (cues & OPERATOR_CUE) !== 0;
+  const phrase = (cues & PHRASE_CUE) !== 0;
   if (!operator && !phrase) return found;
   if (phrase) {
     eachMatch(ZONE_PHRASE, lower, (m) => {
@@ -152,11 +167,11 @@ function retryOf(text: string): number | undefined {
 
 /**
  * Facts stated by `text` (one reply, lines joined). Empty lists are left out. Callers that have
- * already lower-cased and split the text into words pass both along.
+ * already lower-cased the text and scanned its words pass the text and its zone cue flags along.
  */
-export function extractFacts(text: string, lower = text.toLowerCase(), words: readonly string[] = lower.match(ZONE_WORD_RE) ?? []): ReplyFacts {
+export function extractFacts(text: string, lower = text.toLowerCase(), cues = zoneCuesOf(lower)): ReplyFacts {
   const facts: ReplyFacts = {};
-  const zones = zonesOf(lower, words);
+  const zones = zonesOf(lower, cues);
   if (zones.length) facts.zones = zones;
   if (/[0-9]\.[0-9]|:[0-9a-f]*:/i.test(text)) {
     const ips = ipsOf(text);

@@ -4,15 +4,7 @@
 // under a literal substring it always contains; a line is then tested only against the
 // patterns whose words or substrings it holds. Pure, no I/O; knows nothing of reasons.
 import { branchLiterals, NON_ASCII, splitTopLevel } from './regex-literals.js';
-import { WORD_CLASS } from './reply-facts.js';
-
-// The text is already lower-cased: a case-sensitive scan finds the same words, faster.
-const LOWER_WORD = new RegExp(`[${WORD_CLASS}]+`, 'g');
-
-/** The words of a lower-cased text, as the index knows them. */
-export function wordsOf(lower: string): string[] {
-  return lower.match(LOWER_WORD) ?? [];
-}
+import type { LexEntry, NeedleHit, Scan } from './word-scan.js';
 
 export interface IndexedItem { sources: string[]; partial: boolean }
 
@@ -101,9 +93,9 @@ function needleKeys(src: string): BranchKey[] | null {
 
 /**
  * Word → item ids (ids are positions in priority order), substring needles for branches without
- * a whole word, and the items that must be tested on every text.
+ * a whole word, and the items that must be tested on every text. The words and needles are
+ * looked for by the word scan (word-scan.ts), which reads a text once for every index.
  */
-
 export class WordIndex {
   readonly byWord = new Map<string, number[]>();
   readonly needles: { id: number; needle: string; nonAscii: boolean }[] = [];
@@ -147,14 +139,17 @@ export class WordIndex {
     });
   }
 
-  /** Candidate ids in ascending (priority) order for a text, given lower-cased and as its words. */
-  candidates(lower: string, words: readonly string[]): Int32Array {
+  /**
+   * Candidate ids in ascending (priority) order for a text, given its scan, whose word entries
+   * and needle hits name this index as number `k`. The view is valid until the next call.
+   */
+  candidates(scan: Scan, k: number): Int32Array {
     const g = ++this.gen;
     const stamp = this.stamp;
     const buf = this.buf;
     let n = 0;
-    for (const w of words) {
-      const ids = this.byWord.get(w);
+    for (let e = 0; e < scan.count; e++) {
+      const ids = (scan.entries[e] as LexEntry).lists[k];
       if (!ids) continue;
       for (const id of ids) {
         if (stamp[id] !== g) {
@@ -163,11 +158,11 @@ export class WordIndex {
         }
       }
     }
-    const ascii = !NON_ASCII.test(lower);
-    for (const nd of this.needles) {
-      if (stamp[nd.id] !== g && !(ascii && nd.nonAscii) && lower.includes(nd.needle)) {
-        stamp[nd.id] = g;
-        buf[n++] = nd.id;
+    for (let e = 0; e < scan.hitCount; e++) {
+      const hit = scan.hits[e] as NeedleHit;
+      if (hit.k === k && stamp[hit.id] !== g) {
+        stamp[hit.id] = g;
+        buf[n++] = hit.id;
       }
     }
     for (const id of this.always) {
@@ -176,7 +171,17 @@ export class WordIndex {
         buf[n++] = id;
       }
     }
-    return buf.slice(0, n).sort();
+    // Insertion sort: a line has about ten candidates (a text holding every word, many more).
+    if (n > 48) return buf.subarray(0, n).sort();
+    for (let i = 1; i < n; i++) {
+      const v = buf[i] as number;
+      let j = i - 1;
+      while (j >= 0 && (buf[j] as number) > v) {
+        buf[j + 1] = buf[j] as number;
+        j--;
+      }
+      buf[j + 1] = v;
+    }
+    return buf.subarray(0, n);
   }
 }
-

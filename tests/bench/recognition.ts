@@ -1,22 +1,28 @@
-// Reply-text recognition throughput: the corpus of documented replies repeated to 400 000 lines,
-// classified one by one as `smtp-probe explain -` does with a mail log. Prints lines per second,
-// the one-time cost of compiling the catalog, the cost of facts extraction alone, and the ratio
-// to the former first-match recognizer in the same run. That recognizer is read from git history
-// (BASELINE_COMMIT) into a temporary file at bench time, so no copy of it lives in the tree; the
-// comparison is skipped, saying why, when git or that commit is not available.
+// Reply-text recognition throughput: the corpus of documented replies repeated to 400 000 lines
+// (RECOG_BENCH_LINES to change), classified one by one as `smtp-probe explain -` does with a mail
+// log. Prints lines per second, the one-time cost of compiling the catalog, the share of facts
+// extraction, candidates and regexes run per line, and ratios to two former recognizers measured
+// in the same run: the code before the word scan (BEFORE_COMMIT) and the first-match recognizer
+// (FIRST_MATCH_COMMIT). Those are read from git history into a temporary directory at bench
+// time, so no copy of them lives in the tree; a comparison is skipped, saying why, when git or
+// the commit is not available.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { ROOT } from '../helpers/cli.js';
 import { classifyReply, recognitionStats } from '../../src/catalog/match-text.js';
+import { getCatalog } from '../../src/catalog/pattern-compiler.js';
 import { extractFacts } from '../../src/catalog/reply-facts.js';
+import { normalize } from '../../src/catalog/reply-normalize.js';
 
-const TOTAL = 400_000;
+const TOTAL = Math.max(10_000, Number(process.env.RECOG_BENCH_LINES ?? 400_000) || 400_000);
+/** The recognizer before the word scan, the gated facts and the lexicon (issue 14, throughput). */
+const BEFORE_COMMIT = 'f8b98b5';
 /** The last commit whose src/catalog/match-text.ts was the whole first-match recognizer. */
-const BASELINE_COMMIT = 'f36f285';
+const FIRST_MATCH_COMMIT = 'f36f285';
 
 type Classify = (input: { text: string }) => { reason: string };
 
@@ -35,30 +41,21 @@ function corpusLines(): string[] {
 }
 
 /**
- * The first-match recognizer of BASELINE_COMMIT, run over today's data/reply-patterns.json and
- * reply-facts.ts (its only imports, whose interfaces are unchanged), or the reason it is missing.
+ * The recognizer of `commit` (its src/catalog modules) over today's data/reply-patterns.json,
+ * or the reason it is missing.
  */
-async function loadFirstMatch(): Promise<{ classify: Classify; prepare: () => void } | string> {
-  let src: string;
+async function loadRecognizer(commit: string, dir: string): Promise<{ classify: Classify; prepare: () => void } | string> {
+  const git = (args: string[]): string => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26 });
+  const dataHref = pathToFileURL(join(ROOT, 'data')).href;
   try {
-    src = execFileSync('git', ['show', `${BASELINE_COMMIT}:src/catalog/match-text.ts`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return `git show ${BASELINE_COMMIT} failed (no git, or a shallow clone)`;
-  }
-  const href = (p: string): string => pathToFileURL(join(ROOT, p)).href;
-  src = src
-    .replaceAll("'../../data/reply-patterns.json'", `'${href('data/reply-patterns.json')}'`)
-    .replaceAll("'./reply-facts.js'", `'${href('src/catalog/reply-facts.ts')}'`);
-  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-bench-'));
-  try {
-    const file = join(dir, 'first-match-recognizer.ts');
-    writeFileSync(file, src);
-    const m = (await import(pathToFileURL(file).href)) as { classifyReply: Classify; prepareRecognition: () => void };
+    const files = git(['ls-tree', '--name-only', `${commit}:src/catalog`]).split('\n').filter((f) => f.endsWith('.ts'));
+    const into = join(dir, commit, 'src', 'catalog');
+    mkdirSync(into, { recursive: true });
+    for (const f of files) writeFileSync(join(into, f), git(['show', `${commit}:src/catalog/${f}`]).replaceAll("'../../data/", `'${dataHref}/`));
+    const m = (await import(pathToFileURL(join(into, 'match-text.ts')).href)) as { classifyReply: Classify; prepareRecognition: () => void };
     return { classify: m.classifyReply, prepare: m.prepareRecognition };
   } catch (e) {
-    return `the recognizer of ${BASELINE_COMMIT} did not load: ${(e as Error).message}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return `the recognizer of ${commit} did not load (${(e as Error).message.split('\n')[0]}; no git, or a shallow clone?)`;
   }
 }
 
@@ -68,6 +65,35 @@ function rate(fn: (text: string) => unknown, lines: string[], total: number): nu
   return (total / (performance.now() - t)) * 1000;
 }
 
+/** Candidates and regexes per line, counted on one pass over the corpus (not timed). */
+function perLineCounts(lines: string[]): { candidates: number; regexes: number } {
+  const c = getCatalog();
+  let regexes = 0;
+  let candidates = 0;
+  const counted = (re: RegExp): RegExp => {
+    const test = re.test.bind(re);
+    return Object.assign(re, { test: (s: string) => (regexes++, test(s)) });
+  };
+  const undo: (() => void)[] = [];
+  for (const cp of [...c.patterns.flatMap((p) => [...p.res, ...p.all, ...p.not]), ...c.hints.flatMap((h) => h.res)]) {
+    counted(cp);
+    undo.push(() => Reflect.deleteProperty(cp, 'test'));
+  }
+  const index = c.index;
+  const original = index.candidates.bind(index);
+  index.candidates = (...args: Parameters<typeof original>) => {
+    const ids = original(...args);
+    candidates += ids.length;
+    return ids;
+  };
+  undo.push(() => Reflect.deleteProperty(index, 'candidates'));
+  for (const text of lines) classifyReply({ text });
+  for (const u of undo) u();
+  return { candidates: candidates / lines.length, regexes: regexes / lines.length };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en');
+
 export async function run(): Promise<void> {
   const lines = corpusLines();
   const avg = lines.reduce((n, l) => n + l.length, 0) / lines.length;
@@ -75,34 +101,60 @@ export async function run(): Promise<void> {
   const t0 = performance.now();
   const stats = recognitionStats();
   const compileMs = performance.now() - t0;
-  const firstMatch = await loadFirstMatch();
-  if (typeof firstMatch !== 'string') firstMatch.prepare();
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-probe-bench-'));
+  const others: [string, Awaited<ReturnType<typeof loadRecognizer>>][] = [];
+  try {
+    others.push([`before the word scan (${BEFORE_COMMIT})`, await loadRecognizer(BEFORE_COMMIT, dir)]);
+    others.push([`the first-match recognizer (${FIRST_MATCH_COMMIT})`, await loadRecognizer(FIRST_MATCH_COMMIT, dir)]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const [, o] of others) if (typeof o !== 'string') o.prepare();
 
+  // Warm up, then the timed pass.
   let sink = 0;
+  for (const text of lines) sink += classifyReply({ text }).reason.length;
   const t1 = performance.now();
   for (let i = 0; i < TOTAL; i++) sink += classifyReply({ text: lines[i % lines.length] as string }).reason.length;
   const classifyMs = performance.now() - t1;
 
+  // Facts extraction as recognition runs it: on the normalized, lower-cased text with the zone
+  // cues of the word scan, which recognition reads anyway.
+  const c = getCatalog();
+  const prepared = lines.map((l) => {
+    const text = normalize({ text: l }).text;
+    const lower = text.toLowerCase();
+    return { text, lower, cues: c.lexicon.scan(lower).flags };
+  });
+  const factsN = Math.round(TOTAL / 4);
   const t2 = performance.now();
-  for (let i = 0; i < TOTAL / 4; i++) sink += Object.keys(extractFacts(lines[i % lines.length] as string)).length;
-  const factsMs = performance.now() - t2;
+  for (let i = 0; i < factsN; i++) {
+    const p = prepared[i % prepared.length] as (typeof prepared)[number];
+    sink += Object.keys(extractFacts(p.text, p.lower, p.cues)).length;
+  }
+  const factsUs = ((performance.now() - t2) * 1000) / factsN;
+  const counts = perLineCounts(lines);
 
+  const usPerLine = (classifyMs * 1000) / TOTAL;
   console.log(`catalog: ${stats.patterns} patterns, ${stats.regexes} regexes; compiled in ${compileMs.toFixed(0)} ms`);
   console.log(
-    `recognition: ${TOTAL.toLocaleString('en')} lines (the ${lines.length}-line corpus repeated, ${avg.toFixed(0)} chars on average) in ${(classifyMs / 1000).toFixed(2)} s: ${Math.round((TOTAL / classifyMs) * 1000).toLocaleString('en')} lines/s, ${((classifyMs * 1000) / TOTAL).toFixed(1)} µs/line`,
+    `recognition: ${TOTAL.toLocaleString('en')} lines (the ${lines.length}-line corpus repeated, ${avg.toFixed(0)} chars on average) in ${(classifyMs / 1000).toFixed(2)} s: ${fmt((TOTAL / classifyMs) * 1000)} lines/s, ${usPerLine.toFixed(1)} µs/line`,
   );
-  console.log(`  of which facts extraction: ${((factsMs * 1000) / (TOTAL / 4)).toFixed(1)} µs/line (checksum ${sink % 1000})`);
-  if (typeof firstMatch === 'string') {
-    console.log(`  comparison with the first-match recognizer skipped: ${firstMatch}`);
-    return;
+  console.log(`  of which facts extraction: ${factsUs.toFixed(1)} µs/line (${((100 * factsUs) / usPerLine).toFixed(0)} %)`);
+  console.log(`  per line: ${counts.candidates.toFixed(1)} candidate patterns from the word index, ${counts.regexes.toFixed(1)} regexes run (checksum ${sink % 1000})`);
+  // Same run, same lines, interleaved slices so a noisy neighbour hurts each alike.
+  for (const [name, o] of others) {
+    if (typeof o === 'string') {
+      console.log(`  comparison with ${name} skipped: ${o}`);
+      continue;
+    }
+    const part = TOTAL / 4;
+    let now = 0;
+    let old = 0;
+    for (let k = 0; k < 4; k++) {
+      now += rate((text) => classifyReply({ text }), lines, part / 4);
+      old += rate((text) => o.classify({ text }), lines, part / 4);
+    }
+    console.log(`  vs ${name}, same run: ${(now / old).toFixed(2)}x (${fmt(now / 4)} vs ${fmt(old / 4)} lines/s)`);
   }
-  // Same run, same lines, interleaved halves so a noisy neighbour hurts both alike.
-  const part = TOTAL / 4;
-  let now = 0;
-  let old = 0;
-  for (let k = 0; k < 2; k++) {
-    now += rate((text) => classifyReply({ text }), lines, part / 2);
-    old += rate((text) => firstMatch.classify({ text }), lines, part / 2);
-  }
-  console.log(`  decision list vs the first-match recognizer of ${BASELINE_COMMIT}, same run: ${(now / old).toFixed(2)}x (${Math.round(now / 2).toLocaleString('en')} vs ${Math.round(old / 2).toLocaleString('en')} lines/s)`);
 }
