@@ -3,7 +3,7 @@
 // and decides one reason by a documented decision list (README "Reply-text recognition"). It
 // returns the evidence with the decision. Pure: no I/O, never throws on peer text.
 import { extractFacts, zoneOperator, type ReplyFacts } from './reply-facts.js';
-import { D, getCatalog, type Catalog, type Compiled, type ProviderHint, type Reason } from './pattern-compiler.js';
+import { D, getCatalog, hintMatches, patternMatches, type Catalog, type Compiled, type ProviderHint, type Reason } from './pattern-compiler.js';
 import { normalize, type ReplyInput } from './reply-normalize.js';
 import type { Scan } from './word-scan.js';
 
@@ -63,10 +63,10 @@ function sameFamily(a: Reason, b: Reason): boolean {
 }
 
 function providerHint(c: Catalog, lower: string, scan: Scan | undefined, host: string | undefined): ProviderHint | undefined {
-  const ids = scan ? c.hintIndex.candidates(scan, 1) : Int32Array.from(c.hints.keys());
+  const ids = scan ? c.hintIndex.candidates(scan, 1) : Array.from(c.hints.keys());
   for (const id of ids) {
     const h = c.hints[id];
-    if (h && matchesAny(h.res, lower)) return h;
+    if (h && hintMatches(c, id, lower, scan !== undefined)) return h;
   }
   if (host) {
     const hl = host.toLowerCase();
@@ -123,11 +123,6 @@ function basicReason(code: number, stage: string | undefined): Reason | undefine
     if (basicMemo.size < 4096) basicMemo.set(memoKey, v);
   }
   return v ?? undefined;
-}
-
-function matchesAll(res: RegExp[], s: string): boolean {
-  for (const r of res) if (!r.test(s)) return false;
-  return true;
 }
 
 function matchesAny(res: RegExp[], s: string): boolean {
@@ -211,7 +206,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
 
   // Step 2-3: every matching pattern, weighed.
   const cands: Candidate[] = [];
-  const ids = scan ? c.index.candidates(scan, 0) : Int32Array.from(c.patterns.keys());
+  const ids = scan ? c.index.candidates(scan, 0) : Array.from(c.patterns.keys());
   // Patterns come in descending priority, so once nothing left can outweigh what is already
   // decided (the best pattern, or a strong code), the rest are not tested: the answer is the
   // same and recognition stays as fast as first-match was. A path reason (networkerror,
@@ -231,7 +226,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     if (cp.enhanced && (n.enhanced === undefined || !cp.enhanced.test(n.enhanced))) continue;
     if (cp.stages && n.stage && !cp.stages.has(n.stage)) continue;
     if (p.needsProvider && hintOf(hs)?.name !== p.provider) continue;
-    if (!matchesAll(cp.res, lower) || !matchesAll(cp.all, lower) || matchesAny(cp.not, lower)) continue;
+    if (!patternMatches(c, id, lower, scan !== undefined)) continue;
     const override = n.stage ? p.stageReason?.[n.stage] : undefined;
     const reason = override ?? p.reason;
     let weight = cp.prio;

@@ -91,22 +91,42 @@ function needleKeys(src: string): BranchKey[] | null {
   return out;
 }
 
+// A backreference ties a branch to groups of another: such a source is not split.
+const BACKREF = /\\(?:[1-9]|k<)/;
+
 /**
- * Word → item ids (ids are positions in priority order), substring needles for branches without
- * a whole word, and the items that must be tested on every text. The words and needles are
- * looked for by the word scan (word-scan.ts), which reads a text once for every index.
+ * The branches an item's sources are tested by, one regex each: the top-level alternatives of
+ * every source (a regex matches when one of its top-level alternatives does).
+ */
+export function branchesOf(sources: readonly string[]): string[] {
+  return sources.flatMap((s) => (BACKREF.test(s) ? [s] : splitTopLevel(s)));
+}
+
+/**
+ * Word → branch ids ("units": item and branch, numbered in item order, so in priority order),
+ * substring needles for branches without a whole word, and the units that must be tested on
+ * every text. The words and needles are looked for by the word scan (word-scan.ts), which reads
+ * a text once for every index. A text's candidates are items, each with the branches it can match.
  */
 export class WordIndex {
   readonly byWord = new Map<string, number[]>();
-  readonly needles: { id: number; needle: string; nonAscii: boolean }[] = [];
+  /** Needles, with the item (`id`) and branch unit they find. */
+  readonly needles: { id: number; unit: number; needle: string; nonAscii: boolean }[] = [];
+  /** Items with a branch tested on every text. */
   readonly always: number[] = [];
+  private readonly alwaysUnits: number[] = [];
+  /** Per unit: its item and its branch number within the item. */
+  private readonly unitItem: number[] = [];
+  private readonly unitBranch: number[] = [];
   private readonly stamp: Int32Array;
-  private readonly buf: Int32Array;
+  private readonly units: Int32Array;
+  private readonly result: number[] = [];
+  /** Per candidate item, its hit units at units[from[id]..to[id]). */
+  private readonly from: Int32Array;
+  private readonly to: Int32Array;
   private gen = 0;
 
   constructor(items: IndexedItem[]) {
-    this.stamp = new Int32Array(items.length);
-    this.buf = new Int32Array(items.length);
     // How many patterns could use a word: the first pass counts, the second chooses rare words.
     const freq = new Map<string, number>();
     for (const it of items) {
@@ -117,44 +137,65 @@ export class WordIndex {
     }
     const cost: Costs = (w) => (freq.get(w) ?? 0) + (COMMON.has(w) ? 1000 : 0) + (w.length < 3 ? 100 : 0);
     items.forEach((it, id) => {
-      const keys = it.sources.map((src) => (it.partial ? needleKeys(src) : branchKeys(src, cost)));
-      if (!keys || keys.some((k) => k === null)) {
-        this.always.push(id);
-        return;
-      }
-      const words = new Set<string>();
-      const needles = new Set<string>();
-      for (const k of keys) {
-        for (const key of k ?? []) {
+      branchesOf(it.sources).forEach((src, branch) => {
+        const unit = this.unitItem.length;
+        this.unitItem.push(id);
+        this.unitBranch.push(branch);
+        const keys = it.partial ? needleKeys(src) : branchKeys(src, cost);
+        if (!keys) {
+          this.alwaysUnits.push(unit);
+          if (!this.always.includes(id)) this.always.push(id);
+          return;
+        }
+        const words = new Set<string>();
+        const needles = new Set<string>();
+        for (const key of keys) {
           if ('needle' in key) needles.add(key.needle);
           else for (const w of key.anyOf) words.add(w);
         }
-      }
-      for (const w of words) {
-        const list = this.byWord.get(w);
-        if (list) list.push(id);
-        else this.byWord.set(w, [id]);
-      }
-      for (const needle of needles) this.needles.push({ id, needle, nonAscii: NON_ASCII.test(needle) });
+        for (const w of words) {
+          const list = this.byWord.get(w);
+          if (list) list.push(unit);
+          else this.byWord.set(w, [unit]);
+        }
+        for (const needle of needles) this.needles.push({ id, unit, needle, nonAscii: NON_ASCII.test(needle) });
+      });
     });
+    const n = this.unitItem.length;
+    this.stamp = new Int32Array(n);
+    this.units = new Int32Array(n);
+    this.from = new Int32Array(items.length);
+    this.to = new Int32Array(items.length);
   }
 
   /**
-   * Candidate ids in ascending (priority) order for a text, given its scan, whose word entries
-   * and needle hits name this index as number `k`. The view is valid until the next call.
+   * Whether a branch of candidate item `id` that the last candidates() call found passes its
+   * test (`branches` numbered as branchesOf() numbers them): the others cannot match.
    */
-  candidates(scan: Scan, k: number): Int32Array {
+  someBranch(id: number, branches: readonly { test(s: string): boolean }[], s: string): boolean {
+    const to = this.to[id] as number;
+    for (let i = this.from[id] as number; i < to; i++) {
+      if ((branches[this.unitBranch[this.units[i] as number] as number] as { test(s: string): boolean }).test(s)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Candidate items in ascending (priority) order for a text, given its scan, whose word entries
+   * and needle hits name this index as number `k`. The list is reused by the next call.
+   */
+  candidates(scan: Scan, k: number): readonly number[] {
     const g = ++this.gen;
     const stamp = this.stamp;
-    const buf = this.buf;
+    const units = this.units;
     let n = 0;
     for (let e = 0; e < scan.count; e++) {
       const ids = (scan.entries[e] as LexEntry).lists[k];
       if (!ids) continue;
-      for (const id of ids) {
-        if (stamp[id] !== g) {
-          stamp[id] = g;
-          buf[n++] = id;
+      for (const u of ids) {
+        if (stamp[u] !== g) {
+          stamp[u] = g;
+          units[n++] = u;
         }
       }
     }
@@ -162,26 +203,42 @@ export class WordIndex {
       const hit = scan.hits[e] as NeedleHit;
       if (hit.k === k && stamp[hit.id] !== g) {
         stamp[hit.id] = g;
-        buf[n++] = hit.id;
+        units[n++] = hit.id;
       }
     }
-    for (const id of this.always) {
-      if (stamp[id] !== g) {
-        stamp[id] = g;
-        buf[n++] = id;
+    for (const u of this.alwaysUnits) {
+      if (stamp[u] !== g) {
+        stamp[u] = g;
+        units[n++] = u;
       }
     }
     // Insertion sort: a line has about ten candidates (a text holding every word, many more).
-    if (n > 48) return buf.subarray(0, n).sort();
-    for (let i = 1; i < n; i++) {
-      const v = buf[i] as number;
-      let j = i - 1;
-      while (j >= 0 && (buf[j] as number) > v) {
-        buf[j + 1] = buf[j] as number;
-        j--;
+    if (n > 48) units.subarray(0, n).sort();
+    else {
+      for (let i = 1; i < n; i++) {
+        const v = units[i] as number;
+        let j = i - 1;
+        while (j >= 0 && (units[j] as number) > v) {
+          units[j + 1] = units[j] as number;
+          j--;
+        }
+        units[j + 1] = v;
       }
-      buf[j + 1] = v;
     }
-    return buf.subarray(0, n);
+    // Units come in item order: each item once, with the range of its units.
+    // (A reused plain array: a typed array's subarray() costs more than the rest of this.)
+    const out = this.result;
+    out.length = 0;
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const item = this.unitItem[units[i] as number] as number;
+      if (item !== last) {
+        out.push(item);
+        this.from[item] = i;
+        last = item;
+      }
+      this.to[item] = i + 1;
+    }
+    return out;
   }
 }

@@ -15,6 +15,11 @@ function kindOf(u: number): number {
   return k;
 }
 
+/** Whether a UTF-16 unit is a WORD_CLASS character (case-sensitively). */
+export function isWordUnit(u: number): boolean {
+  return (CHAR_KIND[u] || kindOf(u)) === 1;
+}
+
 /** The words of a lower-cased text, as the indexes know them. */
 export function wordsOf(lower: string): string[] {
   const out: string[] = [];
