@@ -2,8 +2,8 @@
 // (word-bounded unless `partial`), code and stage guards, provider hints and the two word
 // indexes, once per process. It decides nothing: decide-reason.ts weighs what matched.
 import data from '../../data/reply-patterns.json' with { type: 'json' };
-import { clearAnalysisMemos } from './regex-literals.js';
-import { WORD_CLASS, zoneCueWords } from './reply-facts.js';
+import { clearAnalysisMemos, leadingStrings } from './regex-literals.js';
+import { CODE_CUE, factGates, RETRY_CUE, URL_CUE, WORD_CLASS, zoneCueWords } from './reply-facts.js';
 import { branchesOf, WordIndex } from './word-index.js';
 import { isWordUnit, Lexicon, type LexEntry, type NeedleItem } from './word-scan.js';
 
@@ -152,6 +152,24 @@ function codeSet(list: string[] | undefined, kind: 'basic' | 'enhanced'): RegExp
   return new RegExp(`^(?:${alts.join('|')})$`, 'i');
 }
 
+/**
+ * The needles of fact extraction's gates, with the cue flag each sets, and the flags every text
+ * gets (a gate whose needles cannot be derived stays open). Provider codes are gated by the
+ * strings every code starts with; a folded (i flag) source only by lower-cased ASCII ones.
+ */
+function factNeedles(): { needles: NeedleItem[]; always: number } {
+  const g = factGates();
+  const needles: NeedleItem[] = [
+    ...g.retry.map((needle) => ({ k: -1, id: -1, needle, flag: RETRY_CUE })),
+    ...g.url.map((needle) => ({ k: -1, id: -1, needle, flag: URL_CUE })),
+  ];
+  let codes = leadingStrings(g.codes.source);
+  if (codes && g.codes.fold) codes = codes.some((x) => /[^\u0000-\u007f]/.test(x)) ? null : codes.map((x) => x.toLowerCase());
+  if (!codes) return { needles, always: CODE_CUE };
+  for (const needle of codes) needles.push({ k: -1, id: -1, needle, flag: CODE_CUE });
+  return { needles, always: 0 };
+}
+
 /** Word → its id lists in each index (position k for indexes[k]) and its cue flags. */
 function lexiconOf(indexes: WordIndex[], cues: Map<string, number>): Lexicon {
   const known = new Map<string, LexEntry>();
@@ -169,9 +187,10 @@ function lexiconOf(indexes: WordIndex[], cues: Map<string, number>): Lexicon {
   for (const [w, f] of cues) entry(w).flags |= f;
   const needles: NeedleItem[] = [];
   indexes.forEach((ix, k) => {
-    for (const n of ix.needles) needles.push({ k, id: n.unit, needle: n.needle });
+    for (const n of ix.needles) needles.push({ k, id: n.unit, needle: n.needle, flag: 0 });
   });
-  return new Lexicon(known, needles);
+  const facts = factNeedles();
+  return new Lexicon(known, [...needles, ...facts.needles], facts.always);
 }
 
 function testsAll(res: readonly Matcher[], s: string): boolean {

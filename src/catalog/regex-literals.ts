@@ -256,6 +256,126 @@ function closeBrace(s: string, i: number): number {
 }
 
 
+// Leading strings: what every match of a regex starts with, for gating a regex by needles.
+
+/** The literal strings an atom at `i` can consume (null: too many or not literal), and its end. */
+function atomOptions(s: string, i: number): { opts: string[] | null; end: number; group?: string } {
+  const c = s[i] as string;
+  if (c === '[') {
+    const end = closeAt(s, i);
+    const body = s.slice(i + 1, end);
+    if (body.startsWith('^')) return { opts: null, end };
+    const chars: string[] = [];
+    for (let j = 0; j < body.length; j++) {
+      let ch = body[j] as string;
+      if (ch === '\\') {
+        const n = body[j + 1] ?? '';
+        if (/[A-Za-z0-9]/.test(n)) return { opts: null, end };
+        ch = n;
+        j++;
+      }
+      if (body[j + 1] === '-' && j + 2 < body.length) {
+        const to = body.charCodeAt(j + 2);
+        if (body[j + 2] === '\\' || to - ch.charCodeAt(0) > 12) return { opts: null, end };
+        for (let u = ch.charCodeAt(0); u <= to; u++) chars.push(String.fromCharCode(u));
+        j += 2;
+      } else chars.push(ch);
+    }
+    return { opts: chars.length > 0 && chars.length <= 12 ? [...new Set(chars)] : null, end };
+  }
+  if (c === '(') {
+    const end = closeAt(s, i);
+    if (isLookaround(s, i)) return { opts: [''], end };
+    const inner = s[i + 1] === '?' ? (s[i + 2] === '<' ? s.indexOf('>', i) + 1 : i + 3) : i + 1;
+    return { opts: null, end, group: s.slice(inner, end) };
+  }
+  if (c === '\\') {
+    const n = s[i + 1] ?? '';
+    if (n === 'd') return { opts: '0123456789'.split(''), end: i + 1 };
+    if (n === 'b' || n === 'B') return { opts: [''], end: i + 1 };
+    if (/[A-Za-z0-9]/.test(n)) return { opts: null, end: i + 1 };
+    return { opts: [n], end: i + 1 };
+  }
+  if (c === '^' || c === '$') return { opts: [''], end: i };
+  if (c === '.' || c === '|' || c === ')') return { opts: null, end: i };
+  return { opts: [c], end: i };
+}
+
+interface Lead { strs: string[]; complete: boolean }
+
+/**
+ * The strings a match of `seq` (no top-level `|`) starts with: literal units, small classes,
+ * groups and optional parts are expanded; a string stops growing once it is `need` units long
+ * and the next atom branches, or at `max`. `complete`: the strings are whole matches of `seq`.
+ */
+function lead(seq: string, need: number, max: number, limit: number): Lead | null {
+  let cur = [''];
+  const done: string[] = [];
+  let i = 0;
+  while (i < seq.length && cur.length > 0) {
+    const a = atomOptions(seq, i);
+    let opts = a.opts;
+    let complete = true;
+    if (a.group !== undefined) {
+      const shortest = cur.reduce((m, x) => Math.min(m, x.length), Infinity);
+      const alts = splitTopLevel(a.group).map((g) => lead(g, Math.max(1, need - shortest), max, limit));
+      if (alts.every((x) => x !== null)) {
+        opts = [...new Set(alts.flatMap((x) => (x as Lead).strs))];
+        complete = alts.every((x) => (x as Lead).complete);
+      }
+    }
+    const o = opts;
+    const stop = (x: string): boolean => x.length >= max || (x.length >= need && (o === null || o.length > 1));
+    for (const x of cur) if (stop(x)) done.push(x);
+    cur = cur.filter((x) => !stop(x));
+    if (o === null) return { strs: [...done, ...cur], complete: false };
+    const q = quantAt(seq, a.end + 1);
+    const qc = seq[a.end + 1];
+    const braces = qc === '{' && q.len > 0 ? /^\{([0-9]*)(,[0-9]*)?\}/.exec(seq.slice(a.end + 1)) : null;
+    const reps = braces ? Number(braces[1] || 0) : q.optional ? 0 : 1;
+    // Repeated beyond `reps` (*, +, {n,m}): the expansion ends after this atom.
+    let more = braces ? braces[2] !== undefined && braces[2] !== `,${braces[1]}` : qc === '*' || qc === '+';
+    const grow = (from: string[]): string[] => from.flatMap((x) => o.map((y) => x + y));
+    let next = cur;
+    for (let r = 0; r < reps; r++) {
+      next = grow(next);
+      if (next.length > limit) return null;
+      if (r + 1 < reps && next.every((x) => x.length >= need)) {
+        more = true;
+        break;
+      }
+    }
+    // An optional atom: with and without it.
+    if (reps === 0) next = [...new Set([...cur, ...grow(cur)])];
+    if (next.length + done.length > limit) return null;
+    cur = next;
+    if (!complete || more) return { strs: [...done, ...cur], complete: false };
+    i = a.end + 1 + q.len;
+  }
+  return { strs: [...done, ...cur], complete: done.length === 0 && i >= seq.length };
+}
+
+/**
+ * Strings at least one of which every match of regex `src` contains (it starts with one), each
+ * at least `min` units long and at most `max`, or null when the source begins too widely (".",
+ * \w, a large or negated class, an unbounded repeat before `min` units). For gating a regex by
+ * a needle search.
+ */
+export function leadingStrings(src: string, min = 3, max = 8, limit = 256): string[] | null {
+  const out = new Set<string>();
+  for (const alt of splitTopLevel(src)) {
+    const l = lead(alt, min, max, limit);
+    if (!l) return null;
+    for (const x of l.strs) {
+      if (x.length < Math.min(min, 2)) return null;
+      out.add(x.slice(0, max));
+    }
+  }
+  // A string containing another is redundant: the shorter one is found wherever it is.
+  const all = [...out].sort((x, z) => x.length - z.length);
+  return all.filter((x, k) => !all.slice(0, k).some((y) => x.includes(y)));
+}
+
 /** Forget the analysis memos once every index is built (they only speed up building). */
 export function clearAnalysisMemos(): void {
   literalsMemo.clear();

@@ -78,6 +78,24 @@ const ZONE_WORD_RE = new RegExp(`[${WORD_CLASS}]+`, 'g');
 /** Zone cue flags: the text holds an operator's name, or (only) a phrase word. */
 export const OPERATOR_CUE = 1;
 export const PHRASE_CUE = 2;
+/** Needle cue flags: the text may hold a provider code, a retry hint, a URL. */
+export const CODE_CUE = 4;
+export const RETRY_CUE = 8;
+export const URL_CUE = 16;
+
+// Substrings without which a text states no retry hint or URL (RETRY_UNIT needs one of these).
+const RETRY_WORDS = ['again', 'retry', 'come back', 'wait', 'greylist', 'graylist', 'deferred'];
+const RETRY_GATE = new RegExp(RETRY_WORDS.join('|'));
+const URL_WORDS = ['http', 'www.'];
+
+/**
+ * What the word scan looks for on behalf of fact extraction (pattern-compiler.ts turns it into
+ * needles): substrings that set the retry and URL cues, and the provider-code regex source whose
+ * leading strings set the code cue (`fold`: it is matched with the i flag).
+ */
+export function factGates(): { retry: string[]; url: string[]; codes: { source: string; fold: boolean } } {
+  return { retry: RETRY_WORDS, url: URL_WORDS, codes: { source: CODES_SRC, fold: caseFlag(CODES_SRC) === 'i' } };
+}
 
 /** Each zone cue word with its flag, for the word scan that reads a text's words once. */
 export function zoneCueWords(): Map<string, number> {
@@ -167,25 +185,29 @@ function retryOf(text: string): number | undefined {
 
 /**
  * Facts stated by `text` (one reply, lines joined). Empty lists are left out. Callers that have
- * already lower-cased the text and scanned its words pass the text and its zone cue flags along.
+ * already lower-cased the text and scanned it (word-scan.ts) pass the text and the scan's cue
+ * flags along: the extractors whose needles the scan did not find are then skipped.
  */
-export function extractFacts(text: string, lower = text.toLowerCase(), cues = zoneCuesOf(lower)): ReplyFacts {
+export function extractFacts(text: string, lower = text.toLowerCase(), scanned?: number): ReplyFacts {
   const facts: ReplyFacts = {};
+  const cues = scanned ?? zoneCuesOf(lower) | CODE_CUE | (RETRY_GATE.test(lower) ? RETRY_CUE : 0) | (lower.includes('http') || lower.includes('www.') ? URL_CUE : 0);
   const zones = zonesOf(lower, cues);
   if (zones.length) facts.zones = zones;
   if (/[0-9]\.[0-9]|:[0-9a-f]*:/i.test(text)) {
     const ips = ipsOf(text);
     if (ips.length) facts.ips = ips;
   }
-  const codes: string[] = [];
-  eachMatch(CODES, lower, (m) => pushUnique(codes, (m[1] ?? '').replace(/^[([](.*)[)\]]$/, '$1').toUpperCase()));
-  if (codes.length) facts.providerCodes = codes;
-  if (lower.includes('http') || lower.includes('www.')) {
+  if (cues & CODE_CUE) {
+    const codes: string[] = [];
+    eachMatch(CODES, lower, (m) => pushUnique(codes, (m[1] ?? '').replace(/^[([](.*)[)\]]$/, '$1').toUpperCase()));
+    if (codes.length) facts.providerCodes = codes;
+  }
+  if (cues & URL_CUE) {
     const urls: string[] = [];
     eachMatch(URL, text, (m) => pushUnique(urls, m[0].replace(/[.,;:!?]+$/, '')));
     if (urls.length) facts.urls = urls;
   }
-  if (/again|retry|come back|wait|greylist|graylist|deferred/.test(lower)) {
+  if (cues & RETRY_CUE) {
     const r = retryOf(text);
     if (r !== undefined) facts.retryAfterSeconds = r;
   }

@@ -41,8 +41,8 @@ export function wordsOf(lower: string): string[] {
 /** What the lexicon knows of a word: item ids per index (see WordIndex), and cue flags. */
 export interface LexEntry { lists: (readonly number[] | undefined)[]; flags: number }
 
-/** A literal substring that makes item `id` of index `k` a candidate. */
-export interface NeedleItem { k: number; id: number; needle: string }
+/** A literal substring that makes unit `id` of index `k` a candidate (k < 0: none), or sets `flag`. */
+export interface NeedleItem { k: number; id: number; needle: string; flag: number }
 export interface NeedleHit { k: number; id: number }
 
 /** The known words and needles of one text, valid until the next scan. */
@@ -58,7 +58,7 @@ export interface Scan {
 }
 
 /** A needle, found by the two units at `at` (its rarest pair, so that false alarms are few). */
-interface Needle { hit: NeedleHit; needle: string; at: number }
+interface Needle { hit: NeedleHit | null; flag: number; needle: string; at: number }
 
 const SEED = 0x811c9dc5 | 0;
 const PRIME = 0x01000193;
@@ -90,8 +90,12 @@ export class Lexicon {
   /** Needles too short to have a pair: looked for with includes(). */
   private readonly short: Needle[] = [];
   private readonly out: Scan = { entries: [], count: 0, hits: [], hitCount: 0, flags: 0 };
+  /** Flags set on every text, and those the needles of the current scan set. */
+  private readonly always: number;
+  private needleFlags = 0;
 
-  constructor(known: Map<string, LexEntry>, needles: NeedleItem[]) {
+  constructor(known: Map<string, LexEntry>, needles: NeedleItem[], always = 0) {
+    this.always = always;
     let size = 16;
     while (size < known.size * 4) size *= 2;
     this.table = new Int32Array(size);
@@ -105,10 +109,10 @@ export class Lexicon {
       this.entries.push(e);
       this.table[s] = this.words.length;
     }
-    for (const { k, id, needle } of needles) {
-      const hit = { k, id };
+    for (const { k, id, needle, flag } of needles) {
+      const hit = k >= 0 ? { k, id } : null;
       if (needle.length < 2) {
-        this.short.push({ hit, needle, at: 0 });
+        this.short.push({ hit, flag, needle, at: 0 });
         continue;
       }
       let at = 0;
@@ -125,8 +129,8 @@ export class Lexicon {
       this.pairs[pairBit(a, b)] = 1;
       const key = pairKey(a, b);
       const list = this.byPair.get(key);
-      if (list) list.push({ hit, needle, at });
-      else this.byPair.set(key, [{ hit, needle, at }]);
+      if (list) list.push({ hit, flag, needle, at });
+      else this.byPair.set(key, [{ hit, flag, needle, at }]);
     }
   }
 
@@ -149,7 +153,10 @@ export class Lexicon {
     if (!list) return count;
     for (const nd of list) {
       const start = i - 1 - nd.at;
-      if (start >= 0 && lower.startsWith(nd.needle, start)) this.out.hits[count++] = nd.hit;
+      if (start >= 0 && lower.startsWith(nd.needle, start)) {
+        if (nd.hit) this.out.hits[count++] = nd.hit;
+        this.needleFlags |= nd.flag;
+      }
     }
     return count;
   }
@@ -160,7 +167,8 @@ export class Lexicon {
     const pairs = this.pairs;
     let count = 0;
     let hitCount = 0;
-    let flags = 0;
+    let flags = this.always;
+    this.needleFlags = 0;
     let start = -1;
     let h = SEED;
     let prev = -1;
@@ -184,10 +192,14 @@ export class Lexicon {
         start = -1;
       }
     }
-    for (const nd of this.short) if (lower.includes(nd.needle)) out.hits[hitCount++] = nd.hit;
+    for (const nd of this.short) {
+      if (!lower.includes(nd.needle)) continue;
+      if (nd.hit) out.hits[hitCount++] = nd.hit;
+      flags |= nd.flag;
+    }
     out.count = count;
     out.hitCount = hitCount;
-    out.flags = flags;
+    out.flags = flags | this.needleFlags;
     return out;
   }
 }

@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../helpers/cli.js';
 import { classifyReply, classifyReplyUnindexed, type ReplyInput } from '../../../src/catalog/match-text.js';
+import { extractFacts } from '../../../src/catalog/reply-facts.js';
+import { getCatalog } from '../../../src/catalog/pattern-compiler.js';
+import { leadingStrings } from '../../../src/catalog/regex-literals.js';
 import data from '../../../data/reply-patterns.json' with { type: 'json' };
 
 interface Catalog {
@@ -38,15 +41,16 @@ const sources = [
   ...D.providerCodes.map((c) => c.match),
   ...D.knownZones.map((z) => z.replace(/[.]/g, '\\.')),
 ];
-const phrases = sources.flatMap((s) => {
+function generator(s: string): fc.Arbitrary<string> | undefined {
   try {
     const arb = fc.stringMatching(new RegExp(`^(?:${s})$`));
     fc.sample(arb, 1);
-    return [arb];
+    return arb;
   } catch {
-    return [];
+    return undefined;
   }
-});
+}
+const phrases = sources.flatMap((s) => generator(s) ?? []);
 const corpusWords = [...new Set(corpus.flatMap((r) => r.text.split(/\s+/)))].filter(Boolean);
 
 const arbText = fc
@@ -98,5 +102,30 @@ describe('the fast recognition path equals the reference path', () => {
       { numRuns: 1500 },
     );
     expect(matched / runs).toBeGreaterThan(0.5);
+  });
+});
+
+describe('the gates of the fast path', () => {
+  it('fact extraction gated by the scan cues equals the ungated extraction', () => {
+    const c = getCatalog();
+    fc.assert(
+      fc.property(arbText, (text) => {
+        const lower = text.toLowerCase();
+        expect(extractFacts(text, lower, c.lexicon.scan(lower).flags)).toEqual(extractFacts(text, lower));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('every match of a catalog regex starts with one of its leading strings', () => {
+    let gated = 0;
+    for (const s of sources) {
+      const lead = leadingStrings(s, 3, 8, 256);
+      const arb = generator(s);
+      if (!lead || !arb) continue;
+      gated++;
+      for (const m of fc.sample(arb, 10)) expect(lead.some((l) => m.startsWith(l)), `${s} → ${m}`).toBe(true);
+    }
+    expect(gated).toBeGreaterThan(sources.length / 2);
   });
 });
