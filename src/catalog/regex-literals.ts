@@ -356,7 +356,8 @@ function lead(seq: string, need: number, max: number, limit: number): Lead | nul
 }
 
 /**
- * Strings at least one of which every match of regex `src` contains (it starts with one), each
+ * Strings at least one of which every match of regex `src` contains (each match starts with
+ * one of the strings expanded from its start; those containing a shorter one are dropped), each
  * at least `min` units long and at most `max`, or null when the source begins too widely (".",
  * \w, a large or negated class, an unbounded repeat before `min` units). For gating a regex by
  * a needle search.

@@ -43,6 +43,10 @@ const STAGE_OF: Record<string, string> = {
 };
 const STAGE_ALIAS: Record<string, string> = { connect: 'banner', greeting: 'banner', lhlo: 'ehlo', 'mail from': 'mail', 'rcpt to': 'rcpt', bdat: 'data' };
 
+const ODD_SPACE = /\s\s|[\t\r\f\v\u00a0\u2000-\u200b\u3000]/;
+const COMBINING = /[\u0300-\u036f\u093c\u0951-\u0954]/;
+const ODD_SPACE_OR_MARK = new RegExp(`${ODD_SPACE.source}|${COMBINING.source}`);
+
 export interface ParsedReplyText { text: string; code?: number; enhanced?: string; stage?: string }
 
 type Normalized = ParsedReplyText;
@@ -66,12 +70,15 @@ export function normalize(input: ReplyInput): Normalized {
   const parts: string[] = [];
   for (const rawLine of raw.includes('\n') ? raw.split('\n') : [raw]) {
     let line = rawLine.trim();
-    const mc = LEAD_CODE.exec(line);
+    // The regexes only when the line starts with a digit they can read ('2'-'5').
+    const c0 = line.charCodeAt(0);
+    const mc = c0 >= 50 && c0 <= 53 ? LEAD_CODE.exec(line) : null;
     if (mc) {
       code ??= Number(mc[1]);
       line = line.slice(mc[0].length);
     }
-    const me = LEAD_ENH.exec(line);
+    const c1 = line.charCodeAt(0);
+    const me = c1 === 50 || c1 === 52 || c1 === 53 ? LEAD_ENH.exec(line) : null;
     if (me) {
       const e = `${me[1]}.${Number(me[2])}.${Number(me[3])}`;
       if (code === undefined || String(code)[0] === me[1]) {
@@ -82,11 +89,13 @@ export function normalize(input: ReplyInput): Normalized {
     if (line) parts.push(line);
   }
   let text = parts.length === 1 ? (parts[0] as string) : parts.join(' ');
-  if (/\s\s|[\t\r\f\v\u00a0\u2000-\u200b\u3000]/.test(text)) text = text.replace(/\s+/g, ' ').trim();
+  // One scan tells whether either of the two fixes below can apply (most texts need neither).
+  const odd = ODD_SPACE_OR_MARK.test(text);
+  if (odd && ODD_SPACE.test(text)) text = text.replace(/\s+/g, ' ').trim();
   if (text.length > MAX_TEXT) text = text.slice(0, MAX_TEXT);
   // Decomposed accents (NFD Vietnamese, a Hindi nukta typed apart) read like the composed
   // wording the patterns are written in.
-  if (/[\u0300-\u036f\u093c\u0951-\u0954]/.test(text)) text = text.normalize('NFC');
+  if (odd && COMBINING.test(text)) text = text.normalize('NFC');
   if (code === undefined) {
     const s = SAID_CODE.exec(text);
     if (s) {

@@ -120,7 +120,6 @@ export class WordIndex {
   private readonly unitBranch: number[] = [];
   private readonly stamp: Int32Array;
   private readonly units: Int32Array;
-  private readonly result: number[] = [];
   /** Per candidate item, its hit units at units[from[id]..to[id]). */
   private readonly from: Int32Array;
   private readonly to: Int32Array;
@@ -182,17 +181,19 @@ export class WordIndex {
 
   /**
    * Candidate items in ascending (priority) order for a text, given its scan, whose word entries
-   * and needle hits name this index as number `k`. The list is reused by the next call.
+   * and needle hits name this index as number `k`.
    */
   candidates(scan: Scan, k: number): readonly number[] {
     const g = ++this.gen;
     const stamp = this.stamp;
     const units = this.units;
+    const entries = scan.entries;
     let n = 0;
     for (let e = 0; e < scan.count; e++) {
-      const ids = (scan.entries[e] as LexEntry).lists[k];
-      if (!ids) continue;
-      for (const u of ids) {
+      const ids = (entries[e] as LexEntry).lists[k];
+      if (ids === undefined) continue;
+      for (let j = 0; j < ids.length; j++) {
+        const u = ids[j] as number;
         if (stamp[u] !== g) {
           stamp[u] = g;
           units[n++] = u;
@@ -206,7 +207,9 @@ export class WordIndex {
         units[n++] = hit.id;
       }
     }
-    for (const u of this.alwaysUnits) {
+    const always = this.alwaysUnits;
+    for (let j = 0; j < always.length; j++) {
+      const u = always[j] as number;
       if (stamp[u] !== g) {
         stamp[u] = g;
         units[n++] = u;
@@ -227,8 +230,7 @@ export class WordIndex {
     }
     // Units come in item order: each item once, with the range of its units.
     // (A reused plain array: a typed array's subarray() costs more than the rest of this.)
-    const out = this.result;
-    out.length = 0;
+    const out: number[] = [];
     let last = -1;
     for (let i = 0; i < n; i++) {
       const item = this.unitItem[units[i] as number] as number;

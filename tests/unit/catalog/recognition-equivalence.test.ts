@@ -117,14 +117,14 @@ describe('the gates of the fast path', () => {
     );
   });
 
-  it('every match of a catalog regex starts with one of its leading strings', () => {
+  it('every match of a catalog regex contains one of its leading strings', () => {
     let gated = 0;
     for (const s of sources) {
       const lead = leadingStrings(s, 3, 8, 256);
       const arb = generator(s);
       if (!lead || !arb) continue;
       gated++;
-      for (const m of fc.sample(arb, 10)) expect(lead.some((l) => m.startsWith(l)), `${s} → ${m}`).toBe(true);
+      for (const m of fc.sample(arb, 10)) expect(lead.some((l) => m.includes(l)), `${s} → ${m}`).toBe(true);
     }
     expect(gated).toBeGreaterThan(sources.length / 2);
   });
