@@ -2,7 +2,7 @@
 // (word-bounded unless `partial`), code and stage guards, provider hints and the two word
 // indexes, once per process. It decides nothing: decide-reason.ts weighs what matched.
 import data from '../../data/reply-patterns.json' with { type: 'json' };
-import { clearAnalysisMemos, leadingStrings } from './regex-literals.js';
+import { clearAnalysisMemos, finiteLanguage, leadingStrings } from './regex-literals.js';
 import { CODE_CUE, factGates, RETRY_CUE, URL_CUE, WORD_CLASS, zoneCueWords } from './reply-facts.js';
 import { branchesOf, WordIndex } from './word-index.js';
 import { isWordUnit, Lexicon, type LexEntry, type NeedleItem } from './word-scan.js';
@@ -132,9 +132,60 @@ class Bounded implements Matcher {
   }
 }
 
+/**
+ * A regex that matches a few literal strings only, tested by indexOf() with the word edges
+ * checked by hand: no regex engine at all (most branches of the catalog are such). The strings'
+ * longest common prefix or suffix is searched once, then each string is checked where it is.
+ */
+class Literals implements Matcher {
+  private readonly common: string;
+  /** The common part is the strings' suffix (else their prefix). */
+  private readonly suffix: boolean;
+
+  constructor(
+    private readonly strs: readonly string[],
+    private readonly bounded: boolean,
+  ) {
+    const first = strs[0] as string;
+    let pre = first.length;
+    let suf = first.length;
+    for (const w of strs) {
+      let i = 0;
+      while (i < pre && i < w.length && w[i] === first[i]) i++;
+      pre = i;
+      let j = 0;
+      while (j < suf && j < w.length && w[w.length - 1 - j] === first[first.length - 1 - j]) j++;
+      suf = j;
+    }
+    this.suffix = suf > pre;
+    this.common = this.suffix ? first.slice(first.length - suf) : first.slice(0, pre);
+  }
+
+  private at(s: string, w: string, p: number): boolean {
+    if (p < 0 || !s.startsWith(w, p)) return false;
+    if (!this.bounded) return true;
+    const e = p + w.length;
+    return (p === 0 || !isWordUnit(s.charCodeAt(p - 1))) && (e === s.length || !isWordUnit(s.charCodeAt(e)));
+  }
+
+  test(s: string): boolean {
+    const c = this.common;
+    if (c.length === 0) {
+      for (const w of this.strs) for (let p = s.indexOf(w); p >= 0; p = s.indexOf(w, p + 1)) if (this.at(s, w, p)) return true;
+      return false;
+    }
+    for (let q = s.indexOf(c); q >= 0; q = s.indexOf(c, q + 1)) {
+      for (const w of this.strs) if (this.at(s, w, this.suffix ? q + c.length - w.length : q)) return true;
+    }
+    return false;
+  }
+}
+
 /** The fast path's test of alternatives `srcs` as wrap() builds them, with wrap()'s flags. */
 function matcher(srcs: string[], partial: boolean | undefined, flags: string): Matcher {
   const body = srcs.map((s) => `(?:${s})`).join('|');
+  const strs = flags === '' ? finiteLanguage(body) : null;
+  if (strs) return new Literals(strs, !partial);
   return partial ? new RegExp(body, flags) : new Bounded(body, flags);
 }
 

@@ -377,6 +377,66 @@ export function leadingStrings(src: string, min = 3, max = 8, limit = 256): stri
   return all.filter((x, k) => !all.slice(0, k).some((y) => x.includes(y)));
 }
 
+// Finite languages: a regex whose matches are a few literal strings is tested without a regex.
+
+/** The strings `src` matches, when they are at most `limit` (with '' when it can match empty). */
+function lang(src: string, limit: number): string[] | null {
+  const out = new Set<string>();
+  for (const alt of splitTopLevel(src)) {
+    let cur = [''];
+    let i = 0;
+    while (i < alt.length) {
+      const c = alt[i] as string;
+      let opts: string[] | null = null;
+      let end = i;
+      if (c === '(') {
+        end = closeAt(alt, i);
+        if (alt[i + 1] === '?' && alt[i + 2] !== ':') return null;
+        opts = lang(alt.slice(alt[i + 1] === '?' ? i + 3 : i + 1, end), limit);
+      } else if (c === '[') {
+        end = closeAt(alt, i);
+        const a = atomOptions(alt, i);
+        opts = a.opts && a.opts.every((o) => o.length === 1) ? a.opts : null;
+      } else if (c === '\\') {
+        const n = alt[i + 1] ?? '';
+        if (/[A-Za-z0-9]/.test(n) || n === '') return null;
+        opts = [n];
+        end = i + 1;
+      } else if (!META.has(c) && c !== ']' && c !== '}') opts = [c];
+      if (!opts) return null;
+      const o = opts;
+      const q = alt[end + 1];
+      const grow = (from: string[]): string[] => from.flatMap((x) => o.map((y) => x + y));
+      if (q === '?') {
+        cur = [...cur, ...grow(cur)];
+        i = end + 2 + (alt[end + 2] === '?' ? 1 : 0);
+      } else if (q === '{') {
+        const m = /^\{([0-9]+)\}/.exec(alt.slice(end + 1));
+        if (!m || Number(m[1]) > 8) return null;
+        for (let r = 0; r < Number(m[1]); r++) cur = grow(cur);
+        i = end + 1 + m[0].length;
+      } else if (q === '*' || q === '+') return null;
+      else {
+        cur = grow(cur);
+        i = end + 1;
+      }
+      if (cur.length > limit) return null;
+    }
+    for (const x of cur) out.add(x);
+    if (out.size > limit) return null;
+  }
+  return [...out];
+}
+
+/**
+ * The literal strings regex `src` matches (case-sensitively, no assertions), or null when it
+ * matches more than `limit` strings, the empty string, or anything a literal set cannot say.
+ */
+export function finiteLanguage(src: string, limit = 24): string[] | null {
+  const l = lang(src, limit);
+  return l && !l.includes('') ? l : null;
+}
+
 /** Forget the analysis memos once every index is built (they only speed up building). */
 export function clearAnalysisMemos(): void {
   literalsMemo.clear();

@@ -10,7 +10,7 @@ import { ROOT } from '../../helpers/cli.js';
 import { classifyReply, classifyReplyUnindexed, type ReplyInput } from '../../../src/catalog/match-text.js';
 import { extractFacts } from '../../../src/catalog/reply-facts.js';
 import { getCatalog } from '../../../src/catalog/pattern-compiler.js';
-import { leadingStrings } from '../../../src/catalog/regex-literals.js';
+import { finiteLanguage, leadingStrings } from '../../../src/catalog/regex-literals.js';
 import data from '../../../data/reply-patterns.json' with { type: 'json' };
 
 interface Catalog {
@@ -127,5 +127,19 @@ describe('the gates of the fast path', () => {
       for (const m of fc.sample(arb, 10)) expect(lead.some((l) => m.includes(l)), `${s} → ${m}`).toBe(true);
     }
     expect(gated).toBeGreaterThan(sources.length / 2);
+  });
+
+  it('a catalog regex read as a few literal strings matches exactly those strings', () => {
+    let finite = 0;
+    for (const s of sources) {
+      const strs = finiteLanguage(s);
+      if (!strs) continue;
+      finite++;
+      const whole = new RegExp(`^(?:${s})$`);
+      for (const x of strs) expect(whole.test(x), `${s} ∌ ${x}`).toBe(true);
+      const arb = generator(s);
+      if (arb) for (const m of fc.sample(arb, 5)) expect(strs, s).toContain(m);
+    }
+    expect(finite).toBeGreaterThan(sources.length / 3);
   });
 });
