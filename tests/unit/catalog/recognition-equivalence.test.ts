@@ -10,7 +10,7 @@ import { ROOT } from '../../helpers/cli.js';
 import { classifyReply, classifyReplyUnindexed, type ReplyInput } from '../../../src/catalog/match-text.js';
 import { extractFacts } from '../../../src/catalog/reply-facts.js';
 import { getCatalog } from '../../../src/catalog/pattern-compiler.js';
-import { finiteLanguage, leadingStrings } from '../../../src/catalog/regex-literals.js';
+import { finiteLanguage, leadingStrings } from '../../../src/catalog/regex-strings.js';
 import data from '../../../data/reply-patterns.json' with { type: 'json' };
 
 interface Catalog {
