@@ -5,8 +5,10 @@
 // connections one server IP had at once, Redis round trips per address (the server's count of
 // read events: one per request or pipelined batch received; all clients, the producer's too) and
 // commands per address (those run inside BullMQ's Lua scripts included), and wrong/duplicate/
-// missing answers (all must be 0). Needs the Redis of .ci/setup-peers.sh (or SMTP_PROBE_REDIS_URL).
+// missing answers (all must be 0), and the CPU all processes used per address (this one, the
+// workers, Redis). Needs the Redis of .ci/setup-peers.sh (or SMTP_PROBE_REDIS_URL).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { startScriptServer, type ScriptServer, type SmtpScript } from '../../src/demo/smtp-script-server.js';
@@ -76,12 +78,25 @@ export async function run(): Promise<void> {
   };
 
   let inProcessRate = 0;
-  const measure = async (label: string, servers: ScriptServer[], make: () => VerifyRun): Promise<void> => {
-    const stat = async (): Promise<{ cmds: number; reads: number }> => {
-      const info = await admin.info('stats');
-      return { cmds: Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0), reads: Number(/total_reads_processed:(\d+)/.exec(info)?.[1] ?? 0) };
+  /** CPU seconds a process has used (Linux /proc; 0 elsewhere). */
+  const procCpu = (pid: number | undefined): number => {
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  const measure = async (label: string, servers: ScriptServer[], make: () => VerifyRun, workers: ChildProcess[] = []): Promise<void> => {
+    const stat = async (): Promise<{ cmds: number; reads: number; redisCpu: number }> => {
+      const info = await admin.info();
+      const num = (re: RegExp): number => Number(re.exec(info)?.[1] ?? 0);
+      return { cmds: num(/total_commands_processed:(\d+)/), reads: num(/total_reads_processed:(\d+)/), redisCpu: num(/used_cpu_sys:([\d.]+)/) + num(/used_cpu_user:([\d.]+)/) };
     };
     const before = await stat();
+    const cpu0 = process.cpuUsage();
+    const workersCpu0 = workers.reduce((n, w) => n + procCpu(w.pid), 0);
     const t0 = performance.now();
     const seen = new Map<string, number>();
     let wrong = 0;
@@ -93,6 +108,10 @@ export async function run(): Promise<void> {
     }
     const s = (performance.now() - t0) / 1000;
     const after = await stat();
+    const cpu = process.cpuUsage(cpu0);
+    // All the CPU the run used: this process (the in-process verifier, or the producer; the
+    // scripted servers and DNS in both cases), the worker processes, and Redis.
+    const cpuS = (cpu.user + cpu.system) / 1e6 + (workers.reduce((n, w) => n + procCpu(w.pid), 0) - workersCpu0) + (after.redisCpu - before.redisCpu);
     const cmds = after.cmds - before.cmds;
     const reads = after.reads - before.reads;
     const conns = servers.reduce((n, x) => n + x.connections, 0);
@@ -104,6 +123,7 @@ export async function run(): Promise<void> {
     console.log(`${label.padEnd(18)} ${Math.round(rate).toLocaleString('en-US').padStart(7)} addresses/s (${s.toFixed(1)} s${ratio})  `
       + `${((conns * 1000) / N).toFixed(1)} connections/1,000  max ${Math.max(...servers.map((x) => x.maxOpen))} open to one IP  `
       + (label.startsWith('in-process') ? '' : `Redis: ${(reads / N).toFixed(1)} round trips/address (${(cmds / N).toFixed(0)} commands, Lua's inside included)  `)
+      + `CPU ${((cpuS * 1000) / N).toFixed(2)} ms/address (all processes)  `
       + `wrong ${wrong}, duplicates ${dup}, missing ${missing}`);
   };
 
@@ -132,7 +152,7 @@ export async function run(): Promise<void> {
         });
       }
       try {
-        await measure(`queue, ${n} worker${n > 1 ? 's' : ''}`, w.servers, () => queueVerify(list, w.options, { target, queueName }));
+        await measure(`queue, ${n} worker${n > 1 ? 's' : ''}`, w.servers, () => queueVerify(list, w.options, { target, queueName }), procs);
       } finally {
         await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
           p.on('exit', () => resolve());
