@@ -193,29 +193,44 @@ class Producer {
         if (batch.length >= ADD_CHUNK) await flush();
       };
       // Addresses are enqueued in chunks (one addBulk, jobs grouped by domain), not one by one:
-      // a chunk goes when it is full or when the input pauses.
+      // a chunk goes when it is full, or IDLE_FLUSH_MS after its first address when the input
+      // has nothing more ready (one timer per chunk; an array's items are always ready).
       const it = (addresses as AsyncIterable<InputEntry | readonly InputEntry[]>)[Symbol.asyncIterator]?.()
         ?? (addresses as Iterable<InputEntry | readonly InputEntry[]>)[Symbol.iterator]();
+      const PENDING = Symbol('pending');
+      let deadline: Promise<'idle'> | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       for (;;) {
         if (this.stopping) break;
         const next = Promise.resolve(it.next());
         let r: IteratorResult<InputEntry | readonly InputEntry[]>;
         if (batch.length === 0) r = await next;
         else {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const idle = new Promise<'idle'>((res) => { timer = setTimeout(() => res('idle'), IDLE_FLUSH_MS); });
-          const first = await Promise.race([next, idle]);
-          clearTimeout(timer);
-          if (first === 'idle') {
-            await flush();
-            r = await next;
-          } else r = first;
+          // Ready already (an array, a buffered stream): no timer at all.
+          const now = await Promise.race([next, Promise.resolve(PENDING)]);
+          if (now !== PENDING) r = now as IteratorResult<InputEntry | readonly InputEntry[]>;
+          else {
+            deadline ??= new Promise<'idle'>((res) => { timer = setTimeout(() => res('idle'), IDLE_FLUSH_MS); });
+            const first = await Promise.race([next, deadline]);
+            if (first === 'idle') {
+              deadline = undefined;
+              await flush();
+              r = await next;
+            } else r = first;
+          }
         }
         if (r.done) break;
         const raw = r.value;
+        const before = batch.length;
         if (Array.isArray(raw)) for (const a of raw as readonly InputEntry[]) await take(a);
         else await take(raw as InputEntry);
+        // A chunk that went out (full) starts the next one's timer afresh.
+        if (batch.length < before || batch.length === 0) {
+          clearTimeout(timer);
+          deadline = undefined;
+        }
       }
+      clearTimeout(timer);
       if (!this.stopping) await flush();
     } catch (e) {
       if (!this.stopping) this.fail(e ?? new Error('the input failed'));
