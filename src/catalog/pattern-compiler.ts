@@ -65,16 +65,17 @@ export interface Compiled {
   res: RegExp[];
   all: RegExp[];
   not: RegExp[];
-  /** The fast path's tests: one per branch of `res` (see branchesOf), then `all` and `not`. */
-  branches: Matcher[];
-  allFast: Matcher[];
-  notFast: Matcher[];
+  /** The fast path's tests, built at first use (see fastOf). */
+  fast?: FastTests;
   codes?: RegExp;
   enhanced?: RegExp;
   stages?: Set<string>;
 }
 
-export interface ProviderHint { name: string; res: RegExp[]; branches: Matcher[]; reference?: string }
+/** The fast path's tests of a pattern: one per branch of `res` (see branchesOf), `all`, `not`. */
+export interface FastTests { branches: Matcher[]; all: Matcher[]; not: Matcher[] }
+
+export interface ProviderHint { name: string; res: RegExp[]; hints: string[]; branches?: Matcher[]; reference?: string }
 
 export interface Catalog {
   /** Patterns in descending priority (then file order): index ids are positions here. */
@@ -145,6 +146,20 @@ function lexiconOf(indexes: WordIndex[], cues: Map<string, number>): Lexicon {
   return new Lexicon(known, [...needles, ...facts.needles], facts.always);
 }
 
+/**
+ * The fast path's tests of a pattern, built when it is first a candidate: a one-shot `explain`
+ * compiles only the few it needs (building all of them costs about as much as the catalog).
+ */
+export function fastOf(cp: Compiled): FastTests {
+  const p = cp.p;
+  cp.fast = {
+    branches: branchMatchers(p.match, p.partial),
+    all: (p.all ?? []).map((a) => matcher([a], p.partial, caseFlag(`(?:${a})`))),
+    not: p.not?.length ? [matcher(p.not, p.partial, caseFlag(p.not.map((n) => `(?:${n})`).join('|')))] : [],
+  };
+  return cp.fast;
+}
+
 function testsAll(res: readonly Matcher[], s: string): boolean {
   for (const r of res) if (!r.test(s)) return false;
   return true;
@@ -163,13 +178,14 @@ function testsAny(res: readonly Matcher[], s: string): boolean {
 export function patternMatches(c: Catalog, id: number, lower: string, indexed: boolean): boolean {
   const cp = c.patterns[id] as Compiled;
   if (!indexed) return testsAll(cp.res, lower) && testsAll(cp.all, lower) && !testsAny(cp.not, lower);
-  return c.index.someBranch(id, cp.branches, lower) && testsAll(cp.allFast, lower) && !testsAny(cp.notFast, lower);
+  const f = cp.fast ?? fastOf(cp);
+  return c.index.someBranch(id, f.branches, lower) && testsAll(f.all, lower) && !testsAny(f.not, lower);
 }
 
 /** Whether provider hint `id` matches, as patternMatches() for the provider index. */
 export function hintMatches(c: Catalog, id: number, lower: string, indexed: boolean): boolean {
   const h = c.hints[id] as ProviderHint;
-  return indexed ? c.hintIndex.someBranch(id, h.branches, lower) : testsAny(h.res, lower);
+  return indexed ? c.hintIndex.someBranch(id, (h.branches ??= branchMatchers(h.hints)), lower) : testsAny(h.res, lower);
 }
 
 let catalog: Catalog | undefined;
@@ -187,9 +203,6 @@ function compile(): Catalog {
       res: [wrap(p.match, p.partial)],
       all: (p.all ?? []).map((s) => wrap([s], p.partial)),
       not: p.not?.length ? [wrap(p.not, p.partial)] : [],
-      branches: branchMatchers(p.match, p.partial),
-      allFast: (p.all ?? []).map((a) => matcher([a], p.partial, caseFlag(`(?:${a})`))),
-      notFast: p.not?.length ? [matcher(p.not, p.partial, caseFlag(p.not.map((n) => `(?:${n})`).join('|')))] : [],
     };
     regexCount += c.res.length + c.all.length + c.not.length;
     const codes = codeSet(p.codes, 'basic');
@@ -200,7 +213,7 @@ function compile(): Catalog {
     return c;
   });
   const hints = D.providers.map((pr) => {
-    const h: ProviderHint = { name: pr.name, res: [wrap(pr.hints)], branches: branchMatchers(pr.hints) };
+    const h: ProviderHint = { name: pr.name, res: [wrap(pr.hints)], hints: pr.hints };
     if (pr.reference) h.reference = pr.reference;
     return h;
   });

@@ -125,13 +125,33 @@ export function leadingStrings(src: string, min = 3, max = 8, limit = 256): stri
 
 // Finite languages: a regex whose matches are a few literal strings is tested without a regex.
 
+const PLAIN = /[^\\()[\]{}.*+?^$|]+/y;
+
 /** The strings `src` matches, when they are at most `limit` (with '' when it can match empty). */
 function lang(src: string, limit: number): string[] | null {
   const out = new Set<string>();
   for (const alt of splitTopLevel(src)) {
     let cur = [''];
+    // Plain units are gathered and appended at once (most of a branch is plain text).
+    let run = '';
+    const flush = (): void => {
+      if (run) cur = cur.map((x) => x + run);
+      run = '';
+    };
     let i = 0;
     while (i < alt.length) {
+      // A stretch of plain characters at once (not its last one when a quantifier follows).
+      PLAIN.lastIndex = i;
+      const p = PLAIN.exec(alt);
+      if (p) {
+        const q = alt[i + p[0].length];
+        const take = q === '?' || q === '*' || q === '+' || q === '{' ? p[0].length - 1 : p[0].length;
+        if (take > 0) {
+          run += p[0].slice(0, take);
+          i += take;
+          continue;
+        }
+      }
       const c = alt[i] as string;
       let opts: string[] | null = null;
       let end = i;
@@ -152,6 +172,12 @@ function lang(src: string, limit: number): string[] | null {
       if (!opts) return null;
       const o = opts;
       const q = alt[end + 1];
+      if (o.length === 1 && q !== '?' && q !== '{' && q !== '*' && q !== '+') {
+        run += o[0] as string;
+        i = end + 1;
+        continue;
+      }
+      flush();
       const grow = (from: string[]): string[] => from.flatMap((x) => o.map((y) => x + y));
       if (q === '?') {
         cur = [...cur, ...grow(cur)];
@@ -168,6 +194,7 @@ function lang(src: string, limit: number): string[] | null {
       }
       if (cur.length > limit) return null;
     }
+    flush();
     for (const x of cur) out.add(x);
     if (out.size > limit) return null;
   }

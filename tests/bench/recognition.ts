@@ -14,7 +14,8 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { ROOT } from '../helpers/cli.js';
 import { classifyReply, recognitionStats } from '../../src/catalog/match-text.js';
-import { getCatalog } from '../../src/catalog/pattern-compiler.js';
+import { fastOf, getCatalog } from '../../src/catalog/pattern-compiler.js';
+import { branchMatchers } from '../../src/catalog/pattern-matchers.js';
 import { extractFacts } from '../../src/catalog/reply-facts.js';
 import { normalize } from '../../src/catalog/reply-normalize.js';
 
@@ -79,8 +80,11 @@ function perLineCounts(lines: string[]): { candidates: number; regexes: number }
     Object.defineProperty(m, 'test', { value: (s: string) => (regexes++, test(s)), configurable: true, writable: true });
     undo.push(() => Reflect.deleteProperty(m, 'test'));
   };
-  for (const p of c.patterns) for (const m of [...p.branches, ...p.allFast, ...p.notFast]) count(m);
-  for (const h of c.hints) for (const m of h.branches) count(m);
+  for (const p of c.patterns) {
+    const f = p.fast ?? fastOf(p);
+    for (const m of [...f.branches, ...f.all, ...f.not]) count(m);
+  }
+  for (const h of c.hints) for (const m of (h.branches ??= branchMatchers(h.hints))) count(m);
   const index = c.index;
   const original = index.candidates.bind(index);
   index.candidates = (...args: Parameters<typeof original>) => {
