@@ -4,6 +4,7 @@
 // under a literal substring it always contains; a line is then tested only against the
 // patterns whose words or substrings it holds. Pure, no I/O; knows nothing of reasons.
 import { branchLiterals, NON_ASCII, splitTopLevel } from './regex-literals.js';
+import { leadingStrings } from './regex-strings.js';
 import type { LexEntry, NeedleHit, Scan } from './word-scan.js';
 
 export interface IndexedItem { sources: string[]; partial: boolean }
@@ -74,8 +75,15 @@ function branchKeys(src: string, cost: Costs): BranchKey[] | null {
       continue;
     }
     const needle = [...branchLiterals(b).runs].sort((x, z) => z.length - x.length)[0];
-    if (!needle || needle.trim().length < 3) return null;
-    out.push({ needle });
+    if (needle && needle.trim().length >= 3) {
+      out.push({ needle });
+      continue;
+    }
+    // Else the strings every match starts with ("(#4", "(#5" for "[(]#[45]..."): lower-case
+    // ASCII ones only, which a lower-cased text holds whether or not the regex folds case.
+    const lead = leadingStrings(b, 3, 8, 16);
+    if (!lead || lead.some((x) => x.trim().length < 3 || x !== x.toLowerCase() || NON_ASCII.test(x))) return null;
+    for (const x of lead) out.push({ needle: x });
   }
   return out;
 }
