@@ -153,14 +153,14 @@ function normalizeSender(sender: string, domain: string): string {
 }
 
 function describeDnsError(e: unknown): string {
-  return isDnsError(e) ? e.message : `DNS lookup failed: ${(e as Error)?.message ?? String(e)}`;
+  return isDnsError(e) ? e.message : say('spf.eval.dns-failed', { error: (e as Error)?.message ?? String(e) });
 }
 
 type LookupAnswer<T extends RRType> = { kind: 'ok'; records: RecordMap[T] } | { kind: 'void'; why: string } | { kind: 'error'; why: string };
 
 async function lookup<T extends RRType>(st: State, name: string, type: T): Promise<LookupAnswer<T>> {
   const left = st.deadlineAt - Date.now();
-  const late = (): SpfTimeLimit => new SpfTimeLimit(`the SPF time limit of ${st.timeLimitMs} ms ran out (RFC 7208 §4.6.4) while asking ${type} ${name}`);
+  const late = (): SpfTimeLimit => new SpfTimeLimit(say('spf.eval.time-limit', { ms: st.timeLimitMs, type, name }));
   if (left <= 0) throw late();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -168,7 +168,7 @@ async function lookup<T extends RRType>(st: State, name: string, type: T): Promi
       st.resolve(name, type),
       new Promise<never>((_, reject) => { timer = setTimeout(() => reject(late()), left); }),
     ]);
-    if (!Array.isArray(records) || records.length === 0) return { kind: 'void', why: `${type} ${name}: no records` };
+    if (!Array.isArray(records) || records.length === 0) return { kind: 'void', why: say('spf.eval.no-records', { type, name }) };
     return { kind: 'ok', records };
   } catch (e) {
     if (e instanceof SpfTimeLimit) throw e;
@@ -197,7 +197,7 @@ function countTerm(st: State, f: Frame, term: string): void {
 function countVoid(st: State, f: Frame, term: string, why: string): void {
   st.voids++;
   if (st.voids > st.maxVoid) {
-    throw stop(f, 'permerror', `"${term}" is void lookup number ${st.voids} (${why}); RFC 7208 §4.6.4 allows ${st.maxVoid}`, term);
+    throw stop(f, 'permerror', say('spf.eval.void-limit', { term, n: st.voids, whyMsg: why, max: st.maxVoid }), term);
   }
 }
 
@@ -363,7 +363,7 @@ async function matchMechanism(st: State, f: Frame, m: SpfMechanism): Promise<Mat
 async function recurse(st: State, f: Frame, term: string, name: string, wantExplanation: boolean): Promise<Outcome> {
   const key = name.toLowerCase();
   if (f.path.includes(key)) {
-    throw stop(f, 'permerror', `"${term}" loops back to ${name} (${[...f.path, key].join(' → ')}); evaluation would never end`, term);
+    throw stop(f, 'permerror', say('spf.eval.loop', { term, name, path: [...f.path, key].join(' → ') }), term);
   }
   const child: Frame = {
     domain: name,
@@ -383,7 +383,7 @@ async function recurse(st: State, f: Frame, term: string, name: string, wantExpl
 async function fetchRecord(st: State, f: Frame, parent: ParentTerm | undefined): Promise<string | null> {
   const r = await lookup(st, f.domain, 'TXT');
   // §4.4: a server failure or timeout → temperror.
-  if (r.kind === 'error') throw new SpfStop('temperror', `TXT lookup for ${f.domain} failed: ${r.why}`, f.domain, undefined, f.via);
+  if (r.kind === 'error') throw new SpfStop('temperror', say('spf.eval.txt-failed', { domain: f.domain, errorMsg: r.why }), f.domain, undefined, f.via);
   if (r.kind === 'void') {
     // The include/redirect term's own query was void (§4.6.4); the top lookup is not a term.
     if (parent) countVoid(st, parent.frame, parent.term, r.why);
@@ -393,7 +393,7 @@ async function fetchRecord(st: State, f: Frame, parent: ParentTerm | undefined):
   // §4.5: "If the resultant record set includes more than one record, check_host() produces
   // the 'permerror' result."
   if (spf.length > 1) {
-    throw new SpfStop('permerror', `${f.domain} publishes ${spf.length} SPF records; RFC 7208 §4.5 allows one`, f.domain, undefined, f.via);
+    throw new SpfStop('permerror', say('spf.eval.multiple', { domain: f.domain, n: spf.length }), f.domain, undefined, f.via);
   }
   return spf[0] ?? null;
 }
@@ -410,7 +410,7 @@ async function evaluate(st: State, f: Frame, parent?: ParentTerm): Promise<Outco
   if (!rec.valid) {
     // §4.6: "If there are any syntax errors anywhere in the record, check_host() returns
     // immediately with the result 'permerror', without further interpretation or evaluation."
-    throw new SpfStop('permerror', `the SPF record of ${f.domain} has a syntax error: ${rec.errors[0]?.message ?? 'unknown'}`, f.domain, undefined, f.via);
+    throw new SpfStop('permerror', say('spf.eval.syntax', { domain: f.domain, errorMsg: rec.errors[0]?.message ?? '' }), f.domain, undefined, f.via);
   }
   for (const m of rec.mechanisms) {
     let r: MatchResult;

@@ -3,6 +3,7 @@
 // transformers, delimiters, upper-case URL escaping, %% %_ %-). Expansion takes everything it
 // needs in a context, including %{p}'s lookup as a function: this module never queries DNS,
 // never reads the clock itself and never throws on bad input (syntax problems are returned).
+import { say } from '../catalog/messages.js';
 
 /** Where a macro-string appears decides which letters and characters it may hold (§7.1). */
 export type MacroMode =
@@ -57,7 +58,7 @@ export function parseMacroString(s: string, mode: MacroMode): MacroParse {
         lit += ch;
         continue;
       }
-      return { ok: false, error: code > 0x7e ? 'a non-ASCII character (SPF text is 7-bit ASCII)' : `the character ${describe(ch)}, which is not allowed here`, at: i };
+      return { ok: false, error: code > 0x7e ? say('spf.macro.non-ascii') : say('spf.macro.bad-char', { charMsg: describe(ch) }), at: i };
     }
     const next = s[i + 1];
     // "%%" / "%_" / "%-" (§7.1): a percent sign, a space, a URL-encoded space.
@@ -66,15 +67,15 @@ export function parseMacroString(s: string, mode: MacroMode): MacroParse {
     if (next === '-') { lit += '%20'; i++; continue; }
     if (next !== '{') {
       // §7.1: "A '%' character not followed by a '{', '%', '-', or '_' character is a syntax error."
-      return { ok: false, error: `"%" must be followed by "{", "%", "_" or "-"${next === undefined ? '' : `, not ${describe(next)}`}`, at: i };
+      return { ok: false, error: next === undefined ? say('spf.macro.percent') : say('spf.macro.percent-not', { charMsg: describe(next) }), at: i };
     }
     const end = s.indexOf('}', i + 2);
-    if (end === -1) return { ok: false, error: 'a macro "%{" without its closing "}"', at: i };
+    if (end === -1) return { ok: false, error: say('spf.macro.unclosed'), at: i };
     const body = s.slice(i + 2, end);
     const raw = s.slice(i, end + 1);
     // macro-expand = "%{" macro-letter transformers *delimiter "}"; transformers = *DIGIT [ "r" ]
     const m = /^([A-Za-z])(\d*)([rR]?)(.*)$/.exec(body);
-    if (!m) return { ok: false, error: `the macro ${raw} has no letter`, at: i };
+    if (!m) return { ok: false, error: say('spf.macro.no-letter', { macro: raw }), at: i };
     const [, L = '', digits = '', rev = '', delims = ''] = m;
     const letter = L.toLowerCase();
     const allowed = mode === 'domain' ? DOMAIN_LETTERS : ALL_LETTERS;
@@ -82,19 +83,19 @@ export function parseMacroString(s: string, mode: MacroMode): MacroParse {
       return {
         ok: false,
         error: ALL_LETTERS.includes(letter)
-          ? `the macro letter "${L}" (in ${raw}) is only allowed in explanation text (§7.2)`
-          : `"${L}" (in ${raw}) is not a macro letter (s l o d i p v h, and c r t in explanations)`,
+          ? say('spf.macro.explain-only', { letter: L, macro: raw })
+          : say('spf.macro.bad-letter', { letter: L, macro: raw }),
         at: i,
       };
     }
     for (const d of delims) {
-      if (!DELIMITERS.includes(d)) return { ok: false, error: `${describe(d)} is not a delimiter in ${raw} (allowed: . - + , / _ =)`, at: i };
+      if (!DELIMITERS.includes(d)) return { ok: false, error: say('spf.macro.bad-delimiter', { charMsg: describe(d), macro: raw }), at: i };
     }
     let n: number | undefined;
     if (digits) {
       n = Number(digits.length > 6 ? '999999' : digits);
       // §7.3: "If a DIGIT is specified, the value MUST be nonzero."
-      if (n === 0) return { ok: false, error: `the macro ${raw} keeps zero parts; the number must be nonzero (§7.3)`, at: i };
+      if (n === 0) return { ok: false, error: say('spf.macro.zero', { macro: raw }), at: i };
     }
     flush();
     tokens.push({
@@ -114,8 +115,8 @@ export function parseMacroString(s: string, mode: MacroMode): MacroParse {
 
 function describe(ch: string): string {
   const c = ch.charCodeAt(0);
-  if (c < 0x20 || c === 0x7f) return `control character 0x${c.toString(16).padStart(2, '0')}`;
-  if (c === 0x20) return 'a space';
+  if (c < 0x20 || c === 0x7f) return say('spf.char.control', { hex: `0x${c.toString(16).padStart(2, '0')}` });
+  if (c === 0x20) return say('spf.char.space');
   return `"${ch}"`;
 }
 
@@ -133,7 +134,7 @@ const TOPLABEL = /^(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9-]
  * mistake of writing an IP address where a name belongs (a:192.0.2.1), so it is named.
  */
 export function checkDomainSpec(spec: string): string | null {
-  if (spec === '') return 'the domain is empty';
+  if (spec === '') return say('spf.spec.empty');
   const p = parseMacroString(spec, 'domain');
   if (!p.ok) return p.error;
   const last = p.tokens[p.tokens.length - 1];
@@ -142,10 +143,10 @@ export function checkDomainSpec(spec: string): string | null {
   if (endsWithEscape(spec)) return null;
   const body = spec.endsWith('.') ? spec.slice(0, -1) : spec;
   const dot = body.lastIndexOf('.');
-  if (dot === -1) return `"${spec}" is not a domain name with a dot and a top-level label`;
+  if (dot === -1) return say('spf.spec.no-dot', { spec });
   const top = body.slice(dot + 1);
-  if (/^\d+$/.test(top)) return /^\d+(\.\d+){3}$/.test(body) ? `"${spec}" is an IP address where a domain name belongs (use ip4:)` : `the top-level label "${top}" is all digits`;
-  if (!TOPLABEL.test(top)) return `"${top}" is not a valid top-level label`;
+  if (/^\d+$/.test(top)) return /^\d+(\.\d+){3}$/.test(body) ? say('spf.spec.ip', { spec }) : say('spf.spec.digits', { top });
+  if (!TOPLABEL.test(top)) return say('spf.spec.bad-top', { top });
   return null;
 }
 

@@ -3,6 +3,7 @@
 // (redirect, exp, unknown ones), every syntax problem as a finding, and the publishing risks
 // (ptr, +all, ?all, no all, terms after all, size over 512 bytes). Pure: it never queries DNS and
 // never throws; whatever the input, the result is a ParsedSpfRecord.
+import { say } from '../catalog/messages.js';
 import type { Finding } from './types.js';
 import { checkDomainSpec, parseMacroString } from './spf-macro.js';
 import { hasHostBits, parseIp4, parseIp6 } from './spf-ip.js';
@@ -82,7 +83,7 @@ const MODIFIER = /^([A-Za-z][A-Za-z0-9\-_.]*)=([\s\S]*)$/;
 /** ip4-cidr-length = "/" ("0" / %x31-39 0*1DIGIT), ip6: 0*2DIGIT; no leading zeros (§12). */
 function cidr(digits: string, max: number, term: string, errs: string[]): number | undefined {
   if (!/^(?:0|[1-9]\d*)$/.test(digits) || Number(digits) > max) {
-    errs.push(`"${term}": the prefix length /${digits} is invalid (0-${max}, no leading zeros)`);
+    errs.push(say('spf.term.bad-prefix', { term, digits, max }));
     return undefined;
   }
   return Number(digits);
@@ -96,11 +97,11 @@ function parseTerm(t: string, errs: string[]): SpfTerm | null {
     if (name === 'redirect' || name === 'exp') {
       // redirect = "redirect" "=" domain-spec; explanation = "exp" "=" domain-spec (§6.1, §6.2)
       const why = checkDomainSpec(value);
-      if (why) { errs.push(`"${t}": ${why}`); return null; }
+      if (why) { errs.push(say('spf.term.problem', { term: t, problemMsg: why })); return null; }
     } else {
       // unknown-modifier = name "=" macro-string: ignored, but its syntax must hold (§6, §12)
       const p = parseMacroString(value, 'modifier');
-      if (!p.ok) { errs.push(`"${t}": ${p.error}`); return null; }
+      if (!p.ok) { errs.push(say('spf.term.problem', { term: t, problemMsg: p.error })); return null; }
     }
     return { kind: 'modifier', text: t, name, value };
   }
@@ -109,9 +110,9 @@ function parseTerm(t: string, errs: string[]): SpfTerm | null {
   const name = (m[2] as string).toLowerCase();
   const rest = m[3] as string;
   if (!MECHANISMS.has(name)) {
-    if (name === 'redirect' || name === 'exp') errs.push(`"${t}": ${name} is a modifier and takes "=", not ":"`);
-    else if (name === '') errs.push(`"${t}" is neither a mechanism nor a modifier`);
-    else errs.push(`"${t}": "${name}" is not a mechanism (all include a mx ptr ip4 ip6 exists) and not a modifier (name=value)`);
+    if (name === 'redirect' || name === 'exp') errs.push(say('spf.term.modifier-colon', { term: t, name }));
+    else if (name === '') errs.push(say('spf.term.neither', { term: t }));
+    else errs.push(say('spf.term.unknown', { term: t, name }));
     return null;
   }
   const mech: SpfMechanism = { kind: 'mechanism', text: t, qualifier, name: name as SpfMechanismName };
@@ -119,12 +120,12 @@ function parseTerm(t: string, errs: string[]): SpfTerm | null {
   switch (name) {
     case 'all':
       // all = "all" (§5.1): nothing may follow
-      if (rest !== '') errs.push(`"${t}": "all" takes no argument`);
+      if (rest !== '') errs.push(say('spf.term.all-argument', { term: t }));
       break;
     case 'include':
     case 'exists': {
       // include = "include" ":" domain-spec; exists = "exists" ":" domain-spec (§5.2, §5.7)
-      if (!rest.startsWith(':')) { errs.push(`"${t}": ${name} needs ":domain"`); break; }
+      if (!rest.startsWith(':')) { errs.push(say('spf.term.needs-domain', { term: t, name })); break; }
       mech.domainSpec = rest.slice(1);
       const why = checkDomainSpec(mech.domainSpec);
       if (why) errs.push(`"${t}": ${why}`);
@@ -133,7 +134,7 @@ function parseTerm(t: string, errs: string[]): SpfTerm | null {
     case 'ptr': {
       // PTR = "ptr" [ ":" domain-spec ] (§5.5)
       if (rest === '') break;
-      if (!rest.startsWith(':')) { errs.push(`"${t}": ptr takes only ":domain" (no prefix length)`); break; }
+      if (!rest.startsWith(':')) { errs.push(say('spf.term.ptr-prefix', { term: t })); break; }
       mech.domainSpec = rest.slice(1);
       const why = checkDomainSpec(mech.domainSpec);
       if (why) errs.push(`"${t}": ${why}`);
@@ -144,7 +145,7 @@ function parseTerm(t: string, errs: string[]): SpfTerm | null {
       // a = "a" [ ":" domain-spec ] [ dual-cidr-length ]; same for mx (§5.3, §5.4)
       // dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ]
       let body = rest;
-      if (body !== '' && !body.startsWith(':') && !body.startsWith('/')) { errs.push(`"${t}": unexpected text after "${name}"`); break; }
+      if (body !== '' && !body.startsWith(':') && !body.startsWith('/')) { errs.push(say('spf.term.unexpected', { term: t, name })); break; }
       let spec: string | undefined;
       if (body.startsWith(':')) {
         const parts = /^([\s\S]*?)((?:\/\d+)?(?:\/\/\d+)?)$/.exec(body.slice(1)) as RegExpExecArray;
@@ -152,7 +153,7 @@ function parseTerm(t: string, errs: string[]): SpfTerm | null {
         body = parts[2] as string;
       }
       const c = /^(?:\/(\d+))?(?:\/\/(\d+))?$/.exec(body);
-      if (!c) { errs.push(`"${t}": invalid prefix length (write /N for IPv4, //N for IPv6, or /N//M)`); break; }
+      if (!c) { errs.push(say('spf.term.bad-dual-prefix', { term: t })); break; }
       if (c[1] !== undefined) mech.cidr4 = cidr(c[1], 32, t, errs);
       if (c[2] !== undefined) mech.cidr6 = cidr(c[2], 128, t, errs);
       if (spec !== undefined) {
@@ -165,13 +166,13 @@ function parseTerm(t: string, errs: string[]): SpfTerm | null {
     case 'ip4':
     case 'ip6': {
       // ip4 = "ip4" ":" ip4-network [ ip4-cidr-length ]; ip6 likewise (§5.6)
-      if (!rest.startsWith(':')) { errs.push(`"${t}": ${name} needs ":address"`); break; }
+      if (!rest.startsWith(':')) { errs.push(say('spf.term.needs-address', { term: t, name })); break; }
       const nm = /^([^/]*)(?:\/(\d+))?$/.exec(rest.slice(1));
-      if (!nm) { errs.push(`"${t}": invalid prefix length${name === 'ip4' ? '' : ' (ip6 takes one "/N")'}`); break; }
+      if (!nm) { errs.push(say(name === 'ip4' ? 'spf.term.bad-prefix-length' : 'spf.term.bad-prefix-ip6', { term: t })); break; }
       const addr = nm[1] as string;
       const bytes = name === 'ip4' ? parseIp4(addr) : parseIp6(addr);
       if (!bytes) {
-        errs.push(`"${t}": "${addr}" is not an ${name === 'ip4' ? 'IPv4 address (four numbers 0-255, no leading zeros)' : 'IPv6 address'}`);
+        errs.push(say(name === 'ip4' ? 'spf.term.not-ipv4' : 'spf.term.not-ipv6', { term: t, address: addr }));
         break;
       }
       mech.network = addr;
@@ -198,7 +199,7 @@ export function parseSpfRecord(text: string): ParsedSpfRecord {
   };
 
   if (!isSpfRecord(text)) {
-    err('spf.version', 'the record does not start with "v=spf1" followed by a space or its end (RFC 7208 §4.5)');
+    err('spf.version', say('spf.rec.version'));
     return { text, bytes, valid: false, terms, mechanisms: [], errors, warnings };
   }
   // §3.1 / §12: records are 7-bit ASCII; terms are separated by SP only (§4.6.1), so a tab,
@@ -206,8 +207,8 @@ export function parseSpfRecord(text: string): ParsedSpfRecord {
   if (/[^\x20-\x7e]/.test(text)) {
     const bad = /[^\x20-\x7e]/.exec(text) as RegExpExecArray;
     const c = bad[0].charCodeAt(0);
-    err('spf.syntax', `the record contains ${c > 0x7e ? 'a non-ASCII character' : `the control character 0x${c.toString(16).padStart(2, '0')}`} at position ${bad.index + 1}; SPF records are 7-bit ASCII with terms separated by spaces only (RFC 7208 §3.1, §4.6.1)`,
-      'rewrite the record in plain ASCII, one space between terms');
+    err('spf.syntax', c > 0x7e ? say('spf.rec.non-ascii', { pos: bad.index + 1 }) : say('spf.rec.control-char', { hex: `0x${c.toString(16).padStart(2, '0')}`, pos: bad.index + 1 }),
+      say('spf.rec.ascii.fix'));
   }
   const raw = text.slice(6).split(' ').filter((t) => t !== '');
   const termErrors: string[] = [];
@@ -215,7 +216,7 @@ export function parseSpfRecord(text: string): ParsedSpfRecord {
     const term = parseTerm(t, termErrors);
     if (term) terms.push(term);
   }
-  for (const m of termErrors) err('spf.syntax', `syntax error: ${m} (RFC 7208 §4.6.1, §12)`);
+  for (const m of termErrors) err('spf.syntax', say('spf.rec.syntax-error', { errorMsg: m }));
 
   const mechanisms = terms.filter((t): t is SpfMechanism => t.kind === 'mechanism');
   const mods = terms.filter((t): t is SpfModifier => t.kind === 'modifier');
@@ -225,7 +226,7 @@ export function parseSpfRecord(text: string): ParsedSpfRecord {
     if (m.name !== 'redirect' && m.name !== 'exp') continue;
     // §6: "These two modifiers MUST NOT appear in a record more than once each."
     if ((m.name === 'redirect' ? redirect : exp) !== undefined) {
-      err('spf.duplicate-modifier', `"${m.name}=" appears more than once; RFC 7208 §6 makes that a permerror`, `keep one ${m.name}=`);
+      err('spf.duplicate-modifier', say('spf.rec.duplicate-modifier', { name: m.name }), say('spf.rec.duplicate-modifier.fix', { name: m.name }));
       continue;
     }
     if (m.name === 'redirect') redirect = m; else exp = m;
@@ -235,38 +236,37 @@ export function parseSpfRecord(text: string): ParsedSpfRecord {
   const allIdx = mechanisms.findIndex((m) => m.name === 'all');
   const all = allIdx === -1 ? undefined : mechanisms[allIdx];
   if (all?.qualifier === '+') {
-    warn('spf.all-pass', `"${all.text}" authorizes every IP address on the internet to send as this domain`, 'end the record with "-all" (or "~all" while testing)');
+    warn('spf.all-pass', say('spf.rec.all-pass', { term: all.text }), say('spf.rec.all-pass.fix'));
   } else if (all?.qualifier === '?') {
-    warn('spf.all-neutral', `"${all.text}" says nothing about unlisted senders (neutral): receivers treat forged mail like no SPF at all`, 'end the record with "-all" or "~all"');
+    warn('spf.all-neutral', say('spf.rec.all-neutral', { term: all.text }), say('spf.rec.end-all.fix'));
   }
   if (all && allIdx < mechanisms.length - 1) {
-    warn('spf.after-all', `${mechanisms.length - allIdx - 1} mechanism(s) after "${all.text}" are never evaluated (RFC 7208 §5.1)`, 'move them before "all" or remove them');
+    warn('spf.after-all', say('spf.rec.after-all', { n: mechanisms.length - allIdx - 1, term: all.text }), say('spf.rec.after-all.fix'));
   }
   if (all && redirect) {
-    warn('spf.redirect-ignored', `"${redirect.text}" is ignored because the record has an "all" mechanism (RFC 7208 §5.1, §6.1)`, 'remove either redirect= or all');
+    warn('spf.redirect-ignored', say('spf.rec.redirect-ignored', { term: redirect.text }), say('spf.rec.redirect-ignored.fix'));
   }
   if (!all && !redirect && errors.length === 0) {
-    warn('spf.no-all', 'the record ends without "all" or "redirect=": unlisted senders get "neutral" (RFC 7208 §4.7)', 'end the record with "-all" or "~all"');
+    warn('spf.no-all', say('spf.rec.no-all'), say('spf.rec.end-all.fix'));
   }
   for (const m of mechanisms) {
     if (m.name === 'ptr') {
-      warn('spf.ptr-deprecated', `"${m.text}": the ptr mechanism is slow and unreliable and SHOULD NOT be published (RFC 7208 §5.5); some receivers ignore it`, 'list the sending addresses with ip4:/ip6: or a:');
+      warn('spf.ptr-deprecated', say('spf.rec.ptr-deprecated', { term: m.text }), say('spf.rec.ptr-deprecated.fix'));
     }
     if (m.networkBytes) {
       const prefix = m.name === 'ip4' ? m.cidr4 ?? 32 : m.cidr6 ?? 128;
       if (hasHostBits(m.networkBytes, prefix)) {
-        warn('spf.host-bits', `"${m.text}": the address has bits set beyond /${prefix}; it matches the whole /${prefix} network`, 'write the network address, or check the prefix length', 'info');
+        warn('spf.host-bits', say('spf.rec.host-bits', { term: m.text, prefix }), say('spf.rec.host-bits.fix'), 'info');
       }
     }
   }
   for (const m of mods) {
     if (m.name !== 'redirect' && m.name !== 'exp') {
-      warn('spf.unknown-modifier', `"${m.text}" is not a modifier RFC 7208 defines; receivers ignore it (§6)`, undefined, 'info');
+      warn('spf.unknown-modifier', say('spf.rec.unknown-modifier', { term: m.text }), undefined, 'info');
     }
   }
   if (bytes > SPF_RECORD_SIZE_LIMIT) {
-    warn('spf.record-size', `the record is ${bytes} bytes; over ${SPF_RECORD_SIZE_LIMIT} the DNS answer needs TCP and some receivers fail to get it (RFC 7208 §3.4)`,
-      'move groups of addresses into include: records, or shorten the record');
+    warn('spf.record-size', say('spf.rec.size', { bytes, limit: SPF_RECORD_SIZE_LIMIT }), say('spf.rec.size.fix'));
   }
   return { text, bytes, valid: errors.length === 0, terms, mechanisms, ...(redirect ? { redirect } : {}), ...(exp ? { exp } : {}), errors, warnings };
 }

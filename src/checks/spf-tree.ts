@@ -5,6 +5,7 @@
 // injected Resolve; bounded (MAX_WALK_RECORDS records, MAX_WALK_QUERIES queries); findings come
 // out in tree order whatever order the answers arrive in; it never throws for DNS trouble.
 import { isDnsError, type Resolve } from '../dns/resolver.js';
+import { say } from '../catalog/messages.js';
 import type { Finding } from './types.js';
 import { hasMacro, truncateDomain } from './spf-macro.js';
 import { isQueryableName } from './spf-eval.js';
@@ -160,8 +161,8 @@ async function walkTerm(st: WalkState, t: SpfTerm, domain: string, path: string[
       out.totalCost += child.lookups;
       if (child.status === 'none') {
         out.void = child.problem?.startsWith('void') ?? false;
-        out.problem = `${target} has no SPF record: "${t.text}" makes every evaluation that reaches it a permerror (RFC 7208 ${name === 'include' ? '§5.2' : '§6.1'})`;
-        add(st, sink, 'error', `spf.${name}-none`, `${domain}: ${out.problem}`, `fix or remove "${t.text}"`);
+        out.problem = say('spf.tree.no-record', { target, term: t.text, section: name === 'include' ? '§5.2' : '§6.1' });
+        add(st, sink, 'error', `spf.${name}-none`, say('common.subject-text', { subjectMsg: domain, textMsg: out.problem }), say('spf.tree.no-record.fix', { term: t.text }));
       }
       return out;
     }
@@ -170,9 +171,9 @@ async function walkTerm(st: WalkState, t: SpfTerm, domain: string, path: string[
       if (a4.kind === 'skipped' || a6.kind === 'skipped') {
         out.note = 'not looked up: the walk\'s query budget ran out';
       } else if (a4.kind === 'error' || a6.kind === 'error') {
-        out.problem = `DNS error: ${a4.kind === 'error' ? a4.why : (a6 as { why: string }).why}`;
+        out.problem = say('spf.tree.dns-error', { errorMsg: a4.kind === 'error' ? a4.why : (a6 as { why: string }).why });
         st.temperror = true;
-        add(st, sink, 'warn', 'spf.dns-error', `${domain}: "${t.text}": ${out.problem} (temperror while it lasts)`);
+        add(st, sink, 'warn', 'spf.dns-error', say('spf.tree.dns-error-term', { domain, term: t.text, problemMsg: out.problem }));
       } else if (a4.kind === 'void' && a6.kind === 'void') {
         out.void = true;
         out.note = `${target} has no A or AAAA record (a void lookup)`;
@@ -188,17 +189,17 @@ async function walkTerm(st: WalkState, t: SpfTerm, domain: string, path: string[
       if (r.kind === 'skipped') {
         out.note = 'not looked up: the walk\'s query budget ran out';
       } else if (r.kind === 'error') {
-        out.problem = `DNS error: ${r.why}`;
+        out.problem = say('spf.tree.dns-error', { errorMsg: r.why });
         st.temperror = true;
-        add(st, sink, 'warn', 'spf.dns-error', `${domain}: "${t.text}": ${out.problem} (temperror while it lasts)`);
+        add(st, sink, 'warn', 'spf.dns-error', say('spf.tree.dns-error-term', { domain, term: t.text, problemMsg: out.problem }));
       } else if (r.kind === 'void') {
         out.void = true;
         out.note = `${target} has no MX records (a void lookup; mx never falls back to A, §5.4)`;
       } else {
         const hosts = r.value.map((m) => m.exchange).filter((h) => h !== '' && h !== '.');
         if (r.value.length > MAX_MX_HOSTS) {
-          out.problem = `${target} has ${r.value.length} MX hosts; more than ${MAX_MX_HOSTS} makes "${t.text}" a permerror (RFC 7208 §4.6.4)`;
-          add(st, sink, 'error', 'spf.mx-too-many', `${domain}: ${out.problem}`, 'list the sending hosts with ip4:/ip6: or a: instead of mx');
+          out.problem = say('spf.tree.mx-too-many', { target, n: r.value.length, max: MAX_MX_HOSTS, term: t.text });
+          add(st, sink, 'error', 'spf.mx-too-many', say('common.subject-text', { subjectMsg: domain, textMsg: out.problem }), say('spf.tree.mx-too-many.fix'));
         } else {
           out.note = hosts.length === 0
             ? `${target} has a null MX (RFC 7505): matches nothing`
@@ -210,7 +211,7 @@ async function walkTerm(st: WalkState, t: SpfTerm, domain: string, path: string[
     case 'exists': {
       const r = await ask(st, () => st.resolve(target, 'A'));
       if (r.kind === 'void') { out.void = true; out.note = `${target} does not exist (a void lookup)`; }
-      else if (r.kind === 'error') { out.problem = `DNS error: ${r.why}`; st.temperror = true; }
+      else if (r.kind === 'error') { out.problem = say('spf.tree.dns-error', { errorMsg: r.why }); st.temperror = true; }
       else if (r.kind === 'skipped') out.note = 'not looked up: the walk\'s query budget ran out';
       return out;
     }
@@ -236,12 +237,12 @@ async function walkRecord(st: WalkState, domain: string, reachedBy: SpfTreeNode[
   if (path.includes(key)) {
     node.status = 'loop';
     node.problem = `loop: ${[...path, key].join(' → ')}`;
-    add(st, sink, 'error', 'spf.loop', `${path[path.length - 1]}: ${reachedBy} leads back to ${domain} (${[...path, key].join(' → ')}): evaluation ends in permerror`, `remove the ${reachedBy} that closes the loop`);
+    add(st, sink, 'error', 'spf.loop', say('spf.tree.loop', { from: path[path.length - 1], reachedBy, domain, path: [...path, key].join(' → ') }), say('spf.tree.loop.fix', { reachedBy }));
     return node;
   }
   if (!isQueryableName(domain)) {
     node.status = 'invalid-domain';
-    node.problem = `"${domain}" is not a valid domain name`;
+    node.problem = say('spf.not-valid-domain', { domain });
     add(st, sink, 'error', 'spf.invalid-target', node.problem);
     return node;
   }
@@ -256,7 +257,7 @@ async function walkRecord(st: WalkState, domain: string, reachedBy: SpfTreeNode[
     node.status = 'dns-error';
     node.problem = r.why;
     st.temperror = true;
-    add(st, sink, 'warn', 'spf.dns-error', `TXT lookup for ${domain} failed: ${r.why} (temperror while it lasts)`);
+    add(st, sink, 'warn', 'spf.dns-error', say('spf.tree.txt-failed', { domain, errorMsg: r.why }));
     return node;
   }
   const spf = r.kind === 'ok' ? selectSpfRecords(r.value) : [];
@@ -271,7 +272,7 @@ async function walkRecord(st: WalkState, domain: string, reachedBy: SpfTreeNode[
     node.status = 'multiple';
     node.records = spf;
     node.problem = `${spf.length} SPF records: RFC 7208 §4.5 makes that a permerror`;
-    add(st, sink, 'error', 'spf.multiple-records', `${domain} publishes ${spf.length} "v=spf1" records; receivers return permerror (RFC 7208 §4.5)`, 'merge them into one record');
+    add(st, sink, 'error', 'spf.multiple-records', say('spf.tree.multiple', { domain, n: spf.length }), say('spf.tree.multiple.fix'));
     return node;
   }
   const rec = parseSpfRecord(spf[0] as string);
@@ -297,16 +298,16 @@ export async function walkSpf(domain: string, opts: SpfWalkOptions): Promise<Spf
   flatten(root, findings);
   if (st.truncated) {
     add(st, findings, 'warn', 'spf.walk-truncated',
-      `the tree is larger than the walk looks at (${opts.maxRecords ?? MAX_WALK_RECORDS} records, ${opts.maxQueries ?? MAX_WALK_QUERIES} queries); the rest was not looked up, but its terms still count`);
+      say('spf.tree.truncated', { records: opts.maxRecords ?? MAX_WALK_RECORDS, queries: opts.maxQueries ?? MAX_WALK_QUERIES }));
   }
   if (root.lookups > SPF_LOOKUP_LIMIT) {
     add(st, findings, 'error', 'spf.too-many-lookups',
-      `${root.lookups} DNS-querying terms (include, a, mx, ptr, exists, redirect); RFC 7208 §4.6.4 allows ${SPF_LOOKUP_LIMIT}, so evaluations that reach term ${SPF_LOOKUP_LIMIT + 1} end in permerror`,
-      'flatten includes into ip4:/ip6: ranges, drop unused includes, replace a/mx with addresses');
+      say('spf.tree.too-many-lookups', { n: root.lookups, max: SPF_LOOKUP_LIMIT, next: SPF_LOOKUP_LIMIT + 1 }),
+      say('spf.tree.too-many-lookups.fix'));
   }
   if (root.voids > SPF_VOID_LIMIT) {
-    add(st, findings, 'error', 'spf.void-lookups', `${root.voids} terms point at names that do not exist or have no records; RFC 7208 §4.6.4 allows ${SPF_VOID_LIMIT} such void lookups before permerror`,
-      'remove terms that name hosts or includes that no longer exist');
+    add(st, findings, 'error', 'spf.void-lookups', say('spf.tree.void-lookups', { n: root.voids, max: SPF_VOID_LIMIT }),
+      say('spf.tree.void-lookups.fix'));
   }
   const verdict: SpfWalk['verdict'] = root.status === 'none' ? 'none' : st.permerror ? 'permerror' : st.temperror || root.status === 'dns-error' ? 'temperror' : 'ok';
   return { root, lookups: root.lookups, voids: root.voids, verdict, findings };

@@ -44,7 +44,7 @@ function exposureFinding(base: Omit<PostureFinding, 'level' | 'code' | 'message'
     case 'cannot-verify': return { ...base, level: 'ok', code: `${key}.cannot-verify`, message: say('posture.exposure.cannot-verify', { peer, command: cmd }), evidence };
     case 'disabled': return { ...base, level: 'ok', code: `${key}.disabled`, message: say('posture.exposure.disabled', { peer, command: cmd, code }), evidence };
     case 'refused': return { ...base, level: 'ok', code: `${key}.refused`, message: say('posture.exposure.refused', { peer, command: cmd, code }), evidence };
-    default: return { ...base, level: 'info', code: `${key}.not-answered`, message: say('posture.exposure.unanswered', { command: cmd, peer, reasonMsg: e.message ?? (e.reply ? `${code}` : 'no reply') }), evidence };
+    default: return { ...base, level: 'info', code: `${key}.not-answered`, message: say('posture.exposure.unanswered', { command: cmd, peer, reasonMsg: e.message ?? (e.reply ? `${code}` : say('outcome.no-reply')) }), evidence };
   }
 }
 

@@ -2,6 +2,7 @@
 // connection ends the phase without touching the session's outcome) and VRFY/EXPN exposure
 // (RFC 5321 §3.5, §7.3): 250/251 confirm users or list members (a leak), 252 "cannot verify"
 // is the recommended answer, 500/502/504 mean disabled. Never DATA; the verdict is untouched.
+import { say } from '../catalog/messages.js';
 import { randomBytes } from 'node:crypto';
 import { formatCommand } from './command.js';
 import type { Dialogue, Planned } from './dialogue.js';
@@ -29,13 +30,13 @@ async function exchange(d: Dialogue, t: Transport, p: Planned): Promise<Exchange
   const r = reads[0];
   if (!r?.reply) {
     d.gone = true;
-    const f = r?.failure ?? { kind: 'network' as const, message: 'no reply' };
+    const f = r?.failure ?? { kind: 'network' as const, message: say('outcome.no-reply') };
     return { trouble: failureOutcome(d.peer, d.o.port, f, p.stage, d.lastAnswered).message };
   }
   const fit = fitReply(p.expecting, r.reply);
   if (fit === 'impossible' || fit === 'malformed' || fit === 'closing') {
     d.gone = true;
-    return { reply: r.reply, trouble: replyOutcome(d.peer, p.stage, p.expecting, r.reply, '', fit)?.message ?? 'the connection ended' };
+    return { reply: r.reply, trouble: replyOutcome(d.peer, p.stage, p.expecting, r.reply, '', fit)?.message ?? say('outcome.ended') };
   }
   if (after && (after.unsolicited || after.idle)) {
     d.gone = true;

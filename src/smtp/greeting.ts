@@ -36,7 +36,7 @@ async function ehlo(d: Dialogue, t: Transport): Promise<void> {
   const { o, result } = d;
   const { reads } = await d.talk(t, [{ stage: 'ehlo', expecting: 'EHLO', cmd: formatCommand('EHLO', o.helo) }], false);
   const r = reads[0];
-  if (!r?.reply) return d.fail(r?.failure ?? { kind: 'network', message: 'no reply' }, 'ehlo');
+  if (!r?.reply) return d.fail(r?.failure ?? { kind: 'network', message: say('outcome.no-reply') }, 'ehlo');
   const fit = fitReply('EHLO', r.reply);
   if (fit === 'success') {
     result.extensions = parseEhlo(r.reply);
@@ -44,23 +44,23 @@ async function ehlo(d: Dialogue, t: Transport): Promise<void> {
   }
   if (fit === 'refusal' && r.reply.code >= 500 && o.tlsMode !== 'require') {
     // Old servers without ESMTP: fall back to HELO (RFC 5321 §3.2); no extensions then.
-    result.notes.push(`EHLO was refused (${r.reply.code}); fell back to HELO, so no extensions (no STARTTLS, no PIPELINING)`);
+    result.notes.push(say('outcome.ehlo-fallback', { code: r.reply.code }));
     const h = await d.talk(t, [{ stage: 'helo', expecting: 'HELO', cmd: formatCommand('HELO', o.helo) }], false);
     const hr = h.reads[0];
-    if (!hr?.reply) return d.fail(hr?.failure ?? { kind: 'network', message: 'no reply' }, 'helo');
+    if (!hr?.reply) return d.fail(hr?.failure ?? { kind: 'network', message: say('outcome.no-reply') }, 'helo');
     const ho = replyOutcome(d.peer, 'helo', 'HELO', hr.reply, `HELO ${o.helo}`);
     if (ho) d.end(ho);
     result.extensions = undefined;
     return;
   }
-  d.end(replyOutcome(d.peer, 'ehlo', 'EHLO', r.reply, `EHLO ${o.helo}`, fit) ?? { kind: 'protocol', stage: 'ehlo', message: `${d.peer} did not answer EHLO` });
+  d.end(replyOutcome(d.peer, 'ehlo', 'EHLO', r.reply, `EHLO ${o.helo}`, fit) ?? { kind: 'protocol', stage: 'ehlo', message: say('outcome.no-ehlo-answer', { peer: d.peer }) });
 }
 
 async function startTls(d: Dialogue, t: Transport): Promise<void> {
   const { o, result, peer } = d;
   const { reads } = await d.talk(t, [{ stage: 'starttls', expecting: 'STARTTLS', cmd: formatCommand('STARTTLS') }], false);
   const r = reads[0];
-  if (!r?.reply) return d.fail(r?.failure ?? { kind: 'network', message: 'no reply' }, 'starttls');
+  if (!r?.reply) return d.fail(r?.failure ?? { kind: 'network', message: say('outcome.no-reply') }, 'starttls');
   const fit = fitReply('STARTTLS', r.reply);
   if (fit === 'success') {
     d.event('tls-handshake');
@@ -125,7 +125,7 @@ export async function greet(d: Dialogue): Promise<void> {
   }
   bstep.reply = b.reply;
   const bo = replyOutcome(d.peer, 'banner', 'banner', b.reply, 'the connection');
-  if (bo) d.end(bo.reply?.code === 421 ? { ...bo, message: `${d.peer} is not accepting connections right now (421): try again later` } : bo);
+  if (bo) d.end(bo.reply?.code === 421 ? { ...bo, message: say('outcome.banner-421', { peer: d.peer }) } : bo);
   d.lastAnswered = 'banner';
   // swaks: CONNECT and BANNER both quit once the banner is in (nothing may be sent before it).
   if (d.quitsAfter('connect', 'banner')) d.stopAfter(o.quitAfter ?? 'banner', 'banner', say('posture.quit.banner', { peer: d.peer, code: b.reply.code, stage: o.quitAfter ?? 'banner' }));

@@ -68,7 +68,7 @@ function plain(c: Credentials): SaslClient {
     secretChallenges: false,
     // RFC 4616 §2: [authzid] NUL authcid NUL passwd; no authzid.
     initial: () => b64(`\0${c.user}\0${c.password}`),
-    challenge: () => ({ cancel: 'the server asked for more after the PLAIN response' }),
+    challenge: () => ({ cancel: say('sasl.cancel.plain-more') }),
   };
 }
 
@@ -84,7 +84,7 @@ function login(c: Credentials): SaslClient {
       step++;
       if (step === 1) return { send: b64(c.user) };
       if (step === 2) return { send: b64(c.password) };
-      return { cancel: 'the server asked for more than a user name and a password' };
+      return { cancel: say('sasl.cancel.login-more') };
     },
   };
 }
@@ -129,20 +129,20 @@ function scram(mechanism: 'SCRAM-SHA-1' | 'SCRAM-SHA-256', c: Credentials, opts:
     challenge: (challenge) => {
       step++;
       const msg = unb64(challenge);
-      if (msg === undefined) return { cancel: 'the server\'s SCRAM message is not base64' };
+      if (msg === undefined) return { cancel: say('sasl.cancel.scram-not-base64') };
       const a = parseAttrs(msg);
       if (step === 1) {
         // server-first-message: r=<cnonce+snonce>,s=<salt>,i=<iterations>
-        if (!a) return { cancel: 'the server\'s first SCRAM message is malformed' };
-        if (a.has('m')) return { cancel: 'the server asked for a SCRAM extension (m=) this client does not know' };
+        if (!a) return { cancel: say('sasl.cancel.scram-malformed') };
+        if (a.has('m')) return { cancel: say('sasl.cancel.scram-extension') };
         const nonce = a.get('r') ?? '';
         const salt = Buffer.from(a.get('s') ?? '', 'base64');
         const iterText = a.get('i') ?? '';
         const iterations = /^[1-9][0-9]{0,9}$/.test(iterText) ? Number(iterText) : NaN;
-        if (!nonce.startsWith(cnonce) || nonce.length <= cnonce.length) return { cancel: 'the server\'s SCRAM nonce does not extend ours (RFC 5802 §5.1): a replay or a broken server' };
-        if (salt.length === 0) return { cancel: 'the server sent no SCRAM salt' };
-        if (!Number.isInteger(iterations)) return { cancel: 'the server\'s SCRAM iteration count is not a number' };
-        if (iterations > MAX_SCRAM_ITERATIONS) return { cancel: `the server asked for ${iterations} SCRAM iterations, more than the ${MAX_SCRAM_ITERATIONS} this client computes` };
+        if (!nonce.startsWith(cnonce) || nonce.length <= cnonce.length) return { cancel: say('sasl.cancel.scram-nonce') };
+        if (salt.length === 0) return { cancel: say('sasl.cancel.scram-no-salt') };
+        if (!Number.isInteger(iterations)) return { cancel: say('sasl.cancel.scram-iterations-nan') };
+        if (iterations > MAX_SCRAM_ITERATIONS) return { cancel: say('sasl.cancel.scram-iterations-max', { count: iterations, max: MAX_SCRAM_ITERATIONS }) };
         if (iterations < MIN_SCRAM_ITERATIONS) client.notes.push(say('posture.auth.scram-iterations', { count: iterations, min: MIN_SCRAM_ITERATIONS }));
         const salted = pbkdf2Sync(saslPrep(c.password), salt, iterations, keyLen, hash);
         const clientKey = hmac(salted, 'Client Key');
@@ -156,16 +156,16 @@ function scram(mechanism: 'SCRAM-SHA-1' | 'SCRAM-SHA-256', c: Credentials, opts:
       if (step === 2) {
         // server-final-message: v=<signature> or e=<error>
         const e = a?.get('e');
-        if (e !== undefined) return { cancel: `the server ended SCRAM with an error: ${e.slice(0, 80)}` };
+        if (e !== undefined) return { cancel: say('sasl.cancel.scram-error', { error: e.slice(0, 80) }) };
         const v = Buffer.from(a?.get('v') ?? '', 'base64');
         if (!expectedServerSignature || v.length !== expectedServerSignature.length || !timingSafeEqual(v, expectedServerSignature)) {
           client.serverVerified = false;
-          return { cancel: 'the server\'s SCRAM signature is wrong: it does not know the password (or someone on the path is answering for it)' };
+          return { cancel: say('sasl.cancel.scram-signature') };
         }
         client.serverVerified = true;
         return { send: '' }; // RFC 4954 §4: an empty response completes the exchange
       }
-      return { cancel: 'the server asked for more after the SCRAM exchange was complete' };
+      return { cancel: say('sasl.cancel.scram-after') };
     },
   };
   return client;

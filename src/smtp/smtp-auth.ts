@@ -99,8 +99,8 @@ export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<vo
       const { reads } = await d.talk(t, [{ stage: 'auth', expecting: 'AUTH', cmd }], false);
       const r = reads[0];
       if (!r?.reply) {
-        auth.message = r?.failure?.message ?? 'no reply';
-        return d.fail(r?.failure ?? { kind: 'network', message: 'no reply' }, 'auth');
+        auth.message = r?.failure?.message ?? say('outcome.no-reply');
+        return d.fail(r?.failure ?? { kind: 'network', message: say('outcome.no-reply') }, 'auth');
       }
       const raw = r.reply;
       const reply = redactReply(raw, secrets, client.secretChallenges && raw.code === 334);
@@ -123,7 +123,7 @@ export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<vo
         if (round === MAX_ROUNDS) {
           cmd = formatSaslResponse('*');
           await cancel(d, cmd);
-          stop('error', 'protocol', `${peer} kept asking for more after ${MAX_ROUNDS} rounds of ${mechanism}; the exchange was cancelled`);
+          stop('error', 'protocol', say('posture.auth.rounds', { peer, n: MAX_ROUNDS, mechanism }));
         }
         const next = client.challenge(raw.lines[0] ?? '');
         if ('cancel' in next) {
@@ -131,16 +131,16 @@ export async function authenticate(d: Dialogue, deps: AuthDeps = {}): Promise<vo
           auth.notes.push(...client.notes);
           if (client.serverVerified === false) {
             auth.serverVerified = false;
-            stop('server-not-verified', 'protocol', `${peer}: ${next.cancel}; the exchange was cancelled before it completed`);
+            stop('server-not-verified', 'protocol', say('posture.auth.cancelled-unverified', { peer, reasonMsg: next.cancel }));
           }
-          stop('error', 'protocol', `${peer}: ${next.cancel}; the exchange was cancelled`);
+          stop('error', 'protocol', say('posture.auth.cancelled', { peer, reasonMsg: next.cancel }));
         }
         cmd = formatSaslResponse(next.send);
         continue;
       }
       // A refusal, a 421, or a code AUTH cannot get.
-      const o = replyOutcome(peer, 'auth', 'AUTH', reply, `the credentials of ${a.user} (${mechanism})`, fit);
-      if (!o) stop('error', 'protocol', `${peer} answered AUTH with ${raw.code}`, reply);
+      const o = replyOutcome(peer, 'auth', 'AUTH', reply, say('outcome.what.credentials', { user: a.user, mechanism }), fit);
+      if (!o) stop('error', 'protocol', say('posture.auth.odd-code', { peer, code: raw.code }), reply);
       const status: AuthStatus = raw.code >= 400 && raw.code < 500 && raw.code !== 432 ? 'deferred' : STATUS_BY_CODE[raw.code] ?? (fit === 'refusal' ? 'failed' : 'error');
       const why = WHY[raw.code];
       auth.notes.push(...client.notes);
