@@ -163,10 +163,25 @@ function readAny(text: string, depth = 0): Reading | null {
   return best;
 }
 
+/** `text` split at `split`, except inside a quoted value ("v=DMARC1; p=none" is one value). */
+function splitOutsideQuotes(text: string, split: RegExp): string[] {
+  const quoted = [...text.matchAll(/"[^"\n]*"|«[^»\n]*»|“[^”\n]*”/g)].map((m) => [m.index, m.index + m[0].length] as const);
+  const parts: string[] = [];
+  let from = 0;
+  for (const m of text.matchAll(new RegExp(split.source, `${split.flags.replace('g', '')}g`))) {
+    if (quoted.some(([a, b]) => m.index > a && m.index < b)) continue;
+    parts.push(text.slice(from, m.index));
+    from = m.index + m[0].length;
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
 /** The text read as runs of parts (a sentence may hold the separator itself), the longest
  *  known run first; unknown runs stay as they are. */
 function readJoined(text: string, split: RegExp, depth: number): Reading & { kind: 'joined' } {
-  const parts = text.split(new RegExp(split.source, `${split.flags.replace('g', '')}g`));
+  const parts = splitOutsideQuotes(text, split);
+  if (parts.length < 2) return { kind: 'joined', sep: ' ', runs: [{ text }], score: 0 };
   const sep = text.slice(parts[0]!.length).match(split)?.[0] ?? ' ';
   const runs: { text: string; reading?: Reading }[] = [];
   let score = 0;

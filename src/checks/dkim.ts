@@ -39,24 +39,24 @@ export function parseTagList(text: string): TagList {
     const part = raw.trim();
     if (part === '') {
       // tag-list = tag-spec *( ";" tag-spec ) [ ";" ]: only the last one may be empty.
-      if (i !== parts.length - 1 && parts.length > 1) errors.push('an empty tag between two ";"');
+      if (i !== parts.length - 1 && parts.length > 1) errors.push(say('dkim.tag.empty'));
       continue;
     }
     const eq = part.indexOf('=');
     if (eq < 0) {
-      errors.push(`"${clip(part)}" is not a tag=value pair`);
+      errors.push(say('dkim.tag.not-pair', { part: clip(part) }));
       continue;
     }
     const name = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
     if (!TAG_NAME.test(name)) {
-      errors.push(`"${clip(name)}" is not a valid tag name`);
+      errors.push(say('dkim.tag.bad-name', { name: clip(name) }));
       continue;
     }
-    if (!TAG_VALUE.test(value)) errors.push(`the value of ${name}= contains characters a tag value may not hold`);
+    if (!TAG_VALUE.test(value)) errors.push(say('dkim.tag.bad-value', { name }));
     // RFC 6376 §3.2: "Tags with duplicate names MUST NOT occur within a single tag-list".
     if (seen.has(name)) {
-      errors.push(`the tag ${name}= appears more than once`);
+      errors.push(say('dkim.tag.duplicate', { name }));
       continue;
     }
     seen.add(name);
@@ -92,34 +92,34 @@ const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 /** Decodes p= (base64, FWS allowed inside: RFC 6376 §3.6.1) and measures the real key. */
 export function inspectPublicKey(p: string, k: string): { facts?: PublicKeyFacts; error?: string } {
   const b64 = p.replace(/[ \t\r\n]+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) return { error: 'p= is not valid base64' };
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) return { error: say('dkim.key.bad-base64') };
   const der = Buffer.from(b64, 'base64');
-  if (der.length === 0) return { error: 'p= decodes to nothing' };
+  if (der.length === 0) return { error: say('dkim.key.empty') };
   if (k === 'ed25519') {
     let spki: Buffer;
     let encoding: PublicKeyFacts['encoding'] = 'raw';
     if (der.length === 32) spki = Buffer.concat([ED25519_SPKI_PREFIX, der]);
     else if (der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) { spki = der; encoding = 'spki'; }
-    else return { error: `an ed25519 key is 32 bytes; p= holds ${der.length}` };
+    else return { error: say('dkim.key.ed25519-size', { n: der.length }) };
     try {
       const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-      if (key.asymmetricKeyType !== 'ed25519') return { error: 'p= is not an ed25519 key' };
+      if (key.asymmetricKeyType !== 'ed25519') return { error: say('dkim.key.not-ed25519') };
       return { facts: { type: 'ed25519', bits: 256, encoding } };
     } catch (e) {
-      return { error: `the ed25519 key does not parse (${(e as Error).message})` };
+      return { error: say('dkim.key.ed25519-parse', { error: (e as Error).message }) };
     }
   }
   for (const type of ['spki', 'pkcs1'] as const) {
     try {
       const key = createPublicKey({ key: der, format: 'der', type });
-      if (key.asymmetricKeyType !== 'rsa') return { error: `k=rsa but p= holds a ${key.asymmetricKeyType ?? 'non-RSA'} key` };
+      if (key.asymmetricKeyType !== 'rsa') return { error: say('dkim.key.not-rsa', { type: key.asymmetricKeyType ?? 'non-RSA' }) };
       const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
       return { facts: { type: 'rsa', bits, encoding: type } };
     } catch {
       // try the next encoding
     }
   }
-  return { error: 'p= is not an RSA public key (neither SubjectPublicKeyInfo nor PKCS#1)' };
+  return { error: say('dkim.key.not-rsa-key') };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
     invalid = true;
     findings.push({ level: 'error', code, message, ...(fix ? { fix } : {}) });
   };
-  for (const e of list.errors) bad('dkim.syntax', say('dkim.syntax', { error: e }), say('dkim.syntax.fix'));
+  for (const e of list.errors) bad('dkim.syntax', say('dkim.syntax', { errorMsg: e }), say('dkim.syntax.fix'));
 
   // v= is optional, but if present "MUST be set to DKIM1" and be the first tag (§3.6.1).
   const v = tags.get('v');
@@ -206,7 +206,7 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
 
   const p = tags.get('p');
   if (p === undefined) {
-    bad('dkim.no-key', 'The record has no p= tag, so it holds no public key.', 'Publish the key record your mail provider gives you (it contains p=...).');
+    bad('dkim.no-key', say('dkim.no-key'), say('dkim.no-key.fix'));
   } else if (p.replace(/\s+/g, '') === '') {
     // §3.6.1: "An empty value means that this public key has been revoked."
     out.status = 'revoked';
@@ -216,7 +216,7 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
     return out;
   } else if (k === 'rsa' || k === 'ed25519') {
     const r = inspectPublicKey(p, k);
-    if (r.error) bad('dkim.bad-key', `The public key cannot be used: ${r.error}.`, 'Copy the key again from your mail provider or key generator; a cut or joined-wrong TXT string breaks it.');
+    if (r.error) bad('dkim.bad-key', say('dkim.bad-key', { errorMsg: r.error }), say('dkim.bad-key.fix'));
     if (r.facts) {
       out.keyType = r.facts.type;
       out.keyBits = r.facts.bits;
@@ -224,7 +224,7 @@ export function evaluateKeyRecord(selector: string, name: string, record: string
       if (r.facts.encoding === 'spki' && r.facts.type === 'ed25519') findings.push({ level: 'warn', code: 'dkim.ed25519-spki', message: say('dkim.ed25519-spki'), fix: say('dkim.ed25519-spki.fix') });
       if (r.facts.type === 'rsa') {
         if (r.facts.bits < RSA_MIN_BITS) {
-          bad('dkim.key-too-small', `The RSA key has ${r.facts.bits} bits; verifiers reject keys under ${RSA_MIN_BITS} bits (RFC 8301 §3.2), so every signature with it fails.`, `Generate a ${RSA_GOOD_BITS}-bit key, publish it at a new selector, then switch signing to it.`);
+          bad('dkim.key-too-small', say('dkim.key-too-small', { bits: r.facts.bits, min: RSA_MIN_BITS }), say('dkim.key-too-small.fix', { good: RSA_GOOD_BITS }));
         } else if (r.facts.bits < RSA_GOOD_BITS) {
           findings.push({ level: 'warn', code: 'dkim.key-weak', message: say('dkim.key-weak', { bits: r.facts.bits ?? 0, good: RSA_GOOD_BITS }), fix: say('dkim.key-weak.fix', { good: RSA_GOOD_BITS }) });
           if (!invalid) out.status = 'weak';

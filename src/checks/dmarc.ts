@@ -3,7 +3,7 @@
 // policy that applies to the queried domain, the external report-destination check, and
 // alignment + the DMARC result for given SPF/DKIM-authenticated domains. Returns plain
 // data; never prints, never reads process.*; all DNS comes in as Resolve.
-import { say } from '../catalog/messages.js';
+import { identify, say } from '../catalog/messages.js';
 import { isDnsError, withQueryLog, type DnsErrorCode, type DnsQueryLog, type Resolve } from '../dns/resolver.js';
 import { UsageError } from '../errors.js';
 import { isValidDomainName, parseTagList } from './dkim.js';
@@ -71,6 +71,26 @@ export interface BrokenDmarcRecord {
   problems: string[];
   /** Receivers discard the record altogether (its version tag is wrong). */
   discarded: boolean;
+}
+
+/** The catalog's short name of a fault (for problems whose key has one), else its first clause. */
+const SHORT_FAULT: Record<string, string> = {
+  'dmarc.syntax': 'dmarc.syntax.short', 'dmarc.bad-sp': 'dmarc.bad-sp.short', 'dmarc.bad-sp-7489': 'dmarc.bad-sp.short',
+  'dmarc.bad-np': 'dmarc.bad-np.short', 'dmarc.bad-alignment': 'dmarc.bad-alignment.short', 'dmarc.bad-pct-9989': 'dmarc.bad-pct.short',
+  'dmarc.bad-pct-7489': 'dmarc.bad-pct.short', 'dmarc.bad-t': 'dmarc.bad-t.short', 'dmarc.bad-psd': 'dmarc.bad-psd.short',
+  'dmarc.v-not-first': 'dmarc.v-not-first.short', 'dmarc.no-v': 'dmarc.no-v.short', 'dmarc.v-case': 'dmarc.v-case.short',
+  'dmarc.v-no-semicolon': 'dmarc.v-no-semicolon.short', 'dmarc.v-upper': 'dmarc.v-upper.short', 'dmarc.v-unknown': 'dmarc.v-unknown.short',
+  'dmarc.v-wrong': 'dmarc.v-wrong.short', 'dmarc.p-missing': 'dmarc.p-missing.short', 'dmarc.p-empty': 'dmarc.p-empty.short', 'dmarc.p-bad': 'dmarc.p-bad.short',
+};
+
+function shortFault(problem: string): string {
+  // Problems are findings without their final period, or version faults as they are.
+  for (const text of [problem, `${problem}.`]) {
+    const m = identify(text);
+    const key = m ? SHORT_FAULT[m.key] : undefined;
+    if (m && key) return say(key, m.params);
+  }
+  return problem.split(/: |; |, so | \(/)[0] ?? problem;
 }
 
 /** The problems of a record receivers read: its error-level findings. */
@@ -154,7 +174,7 @@ function parseUris(tag: 'rua' | 'ruf', value: string, mode: DmarcMode, findings:
     if (size) {
       r.size = size[1];
       rest = rest.slice(0, size.index);
-      if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.uri-size', message: `${tag}=: the size limit "!${size[1]}" is ignored by RFC 9989 receivers.` });
+      if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.uri-size', message: say('dmarc.uri-size', { tag, size: size[1] }) });
     }
     if (r.scheme !== 'mailto') {
       findings.push({ level: 'warn', code: `dmarc.${tag}-not-mailto`, message: say('dmarc.uri-not-mailto', { tag, uri }), fix: say('dmarc.uri-fix', { tag }) });
@@ -181,7 +201,7 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
   const tags: Record<string, string> = {};
   for (const t of list.tags) tags[t.name] = t.value;
   const rec: DmarcRecord = { raw, domain: normalizeDomain(domain), tags, adkim: 'r', aspf: 'r', rua: [], ruf: [], usable: true, findings };
-  for (const e of list.errors) findings.push({ level: 'error', code: 'dmarc.syntax', message: `${e.charAt(0).toUpperCase()}${e.slice(1)} (record syntax).`, fix: 'Write the record as tag=value pairs separated by ";", e.g. v=DMARC1; p=reject; rua=mailto:dmarc@example.com' });
+  for (const e of list.errors) findings.push({ level: 'error', code: 'dmarc.syntax', message: say('dmarc.syntax', { errorMsg: e }), fix: say('dmarc.syntax.fix') });
 
   // Tag names are case-sensitive; literal values (p=Reject, adkim=S) are not (RFC 9989 §4.7).
   if (tags.p === undefined) {
@@ -190,14 +210,14 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
     findings.push({ level: 'error', code: 'dmarc.bad-p', message: tags.p.trim() === '' ? say('dmarc.p-empty') : say('dmarc.p-bad', { p: tags.p }), fix: say('dmarc.p-bad.fix') });
   }
   if (list.tags[1] && list.tags[1].name !== 'p' && rec.p) {
-    findings.push({ level: 'info', code: 'dmarc.p-not-second', message: 'p= does not come right after v=DMARC1; RFC 7489\'s grammar puts it there and a few old receivers insist.', fix: 'Write v=DMARC1; p=... first.' });
+    findings.push({ level: 'info', code: 'dmarc.p-not-second', message: say('dmarc.p-not-second'), fix: say('dmarc.p-not-second.fix') });
   }
   if (tags.sp !== undefined && !(rec.sp = asPolicy(tags.sp))) {
-    findings.push({ level: 'error', code: 'dmarc.bad-sp', message: `sp=${tags.sp} is not a policy (none, quarantine, reject); receivers ignore it${mode === 'rfc7489' ? ' and, per RFC 7489 §6.6.3, may ignore the whole record' : ''}.`, fix: 'Use sp=none, sp=quarantine or sp=reject, or remove it.' });
+    findings.push({ level: 'error', code: 'dmarc.bad-sp', message: say(mode === 'rfc7489' ? 'dmarc.bad-sp-7489' : 'dmarc.bad-sp', { sp: tags.sp }), fix: say('dmarc.bad-sp.fix') });
   }
   if (tags.np !== undefined) {
-    if (mode === 'rfc7489') findings.push({ level: 'info', code: 'dmarc.np-7489', message: 'np= (policy for non-existent subdomains) is RFC 9989 (and RFC 9091); RFC 7489 receivers ignore it.' });
-    if (!(rec.np = asPolicy(tags.np))) findings.push({ level: 'error', code: 'dmarc.bad-np', message: `np=${tags.np} is not a policy (none, quarantine, reject).`, fix: 'Use np=reject (recommended for names that do not exist), or remove it.' });
+    if (mode === 'rfc7489') findings.push({ level: 'info', code: 'dmarc.np-7489', message: say('dmarc.np-7489') });
+    if (!(rec.np = asPolicy(tags.np))) findings.push({ level: 'error', code: 'dmarc.bad-np', message: say('dmarc.bad-np', { np: tags.np }), fix: say('dmarc.bad-np.fix') });
     if (mode === 'rfc7489') delete rec.np;
   }
   for (const name of ['adkim', 'aspf'] as const) {
@@ -205,14 +225,14 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
     if (v === undefined) continue;
     const x = v.trim().toLowerCase();
     if (x === 'r' || x === 's') rec[name] = x;
-    else findings.push({ level: 'error', code: `dmarc.bad-${name}`, message: `${name}=${v} is not an alignment mode (r or s); relaxed is used.`, fix: `Use ${name}=r (relaxed) or ${name}=s (strict).` });
+    else findings.push({ level: 'error', code: `dmarc.bad-${name}`, message: say('dmarc.bad-alignment', { name, value: v }), fix: say('dmarc.bad-alignment.fix', { name }) });
   }
   if (tags.pct !== undefined) {
     const n = /^\d{1,3}$/.test(tags.pct.trim()) ? Number(tags.pct) : NaN;
     if (!(n >= 0 && n <= 100)) {
-      findings.push({ level: 'error', code: 'dmarc.bad-pct', message: `pct=${tags.pct} is not a whole number from 0 to 100${mode === 'rfc9989' ? ' (and pct is historic in RFC 9989)' : '; 100 is used'}.`, fix: 'Remove pct= (the default is 100).' });
+      findings.push({ level: 'error', code: 'dmarc.bad-pct', message: say(mode === 'rfc9989' ? 'dmarc.bad-pct-9989' : 'dmarc.bad-pct-7489', { pct: tags.pct }), fix: say('dmarc.bad-pct.fix') });
     } else if (mode === 'rfc9989') {
-      findings.push({ level: 'info', code: 'dmarc.pct-historic', message: `pct=${tags.pct} is historic in RFC 9989 (§A.6); its receivers ignore it and use t= instead${n < 100 ? ', while RFC 7489 receivers still apply the policy to only that share of failing mail' : ''}.`, fix: n < 100 ? 'Use t=y while testing, and remove pct=.' : 'Remove pct=.' });
+      findings.push({ level: 'info', code: 'dmarc.pct-historic', message: say(n < 100 ? 'dmarc.pct-historic-share' : 'dmarc.pct-historic', { pct: tags.pct }), fix: say(n < 100 ? 'dmarc.pct-historic.fix-testing' : 'dmarc.pct-historic.fix') });
     } else {
       rec.pct = n;
       if (n < 100) findings.push({ level: 'warn', code: 'dmarc.pct', message: say('dmarc.pct', { n }), fix: say('dmarc.pct.fix') });
@@ -225,32 +245,32 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
         rec.t = true;
         findings.push({ level: 'warn', code: 'dmarc.testing', message: say('dmarc.testing'), fix: say('dmarc.testing.fix') });
       } else if (x === 'n') rec.t = false;
-      else findings.push({ level: 'error', code: 'dmarc.bad-t', message: `t=${tags.t} is not y or n; n is used.` });
+      else findings.push({ level: 'error', code: 'dmarc.bad-t', message: say('dmarc.bad-t', { t: tags.t }) });
     }
   }
   if (tags.psd !== undefined && mode === 'rfc9989') {
     const x = tags.psd.trim().toLowerCase();
     if (x === 'y' || x === 'n' || x === 'u') rec.psd = x;
-    else findings.push({ level: 'error', code: 'dmarc.bad-psd', message: `psd=${tags.psd} is not y, n or u; u is used.` });
+    else findings.push({ level: 'error', code: 'dmarc.bad-psd', message: say('dmarc.bad-psd', { psd: tags.psd }) });
   }
   if (tags.rua !== undefined) rec.rua = parseUris('rua', tags.rua, mode, findings);
   if (tags.ruf !== undefined) rec.ruf = parseUris('ruf', tags.ruf, mode, findings);
   if (tags.fo !== undefined) {
     rec.fo = tags.fo.split(':').map((x) => x.trim().toLowerCase());
     const badFo = rec.fo.filter((x) => !['0', '1', 'd', 's'].includes(x));
-    if (badFo.length > 0) findings.push({ level: 'error', code: 'dmarc.bad-fo', message: `fo=${tags.fo}: ${badFo.join(', ')} ${badFo.length > 1 ? 'are not failure-report options' : 'is not a failure-report option'} (0, 1, d, s).` });
-    if (rec.ruf.length === 0) findings.push({ level: 'info', code: 'dmarc.fo-without-ruf', message: 'fo= has no effect without ruf=.' });
+    if (badFo.length > 0) findings.push({ level: 'error', code: 'dmarc.bad-fo', message: say(badFo.length > 1 ? 'dmarc.bad-fo-many' : 'dmarc.bad-fo-one', { fo: tags.fo, bad: badFo.join(', ') }) });
+    if (rec.ruf.length === 0) findings.push({ level: 'info', code: 'dmarc.fo-without-ruf', message: say('dmarc.fo-without-ruf') });
   }
   if (tags.ri !== undefined) {
-    if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.ri-historic', message: 'ri= is not part of RFC 9989; aggregate reports are daily.' });
+    if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.ri-historic', message: say('dmarc.ri-historic') });
     else if (/^\d+$/.test(tags.ri.trim())) rec.ri = Number(tags.ri);
-    else findings.push({ level: 'error', code: 'dmarc.bad-ri', message: `ri=${tags.ri} is not a number of seconds.` });
+    else findings.push({ level: 'error', code: 'dmarc.bad-ri', message: say('dmarc.bad-ri', { ri: tags.ri }) });
   }
   if (tags.rf !== undefined) {
-    if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.rf-historic', message: 'rf= is not part of RFC 9989.' });
+    if (mode === 'rfc9989') findings.push({ level: 'info', code: 'dmarc.rf-historic', message: say('dmarc.rf-historic') });
     else {
       rec.rf = tags.rf.split(':').map((x) => x.trim().toLowerCase());
-      if (rec.rf.some((x) => x !== 'afrf')) findings.push({ level: 'error', code: 'dmarc.bad-rf', message: `rf=${tags.rf}: afrf is the only report format.` });
+      if (rec.rf.some((x) => x !== 'afrf')) findings.push({ level: 'error', code: 'dmarc.bad-rf', message: say('dmarc.bad-rf', { rf: tags.rf }) });
     }
   }
   // Unknown tags MUST be ignored (RFC 7489 §6.3, RFC 9989 §4.7).
@@ -260,7 +280,7 @@ export function parseDmarcRecord(raw: string, domain: string, mode: DmarcMode = 
     findings.push({ level: 'warn', code: 'dmarc.unknown-tag', message: say(/^[A-Z]/.test(name) ? 'dmarc.unknown-tag-case' : 'dmarc.unknown-tag', { name }) });
   }
   if (mode === 'rfc7489' && (tags.t !== undefined || tags.psd !== undefined)) {
-    findings.push({ level: 'info', code: 'dmarc.9989-tags', message: `${['t', 'psd'].filter((n) => tags[n] !== undefined).join(' and ')}= ${tags.t !== undefined && tags.psd !== undefined ? 'are' : 'is'} RFC 9989; RFC 7489 receivers ignore ${tags.t !== undefined && tags.psd !== undefined ? 'them' : 'it'}.` });
+    findings.push({ level: 'info', code: 'dmarc.9989-tags', message: tags.t !== undefined && tags.psd !== undefined ? say('dmarc.9989-tags') : say('dmarc.9989-tag', { tag: tags.t !== undefined ? 't' : 'psd' }) });
   }
 
   // RFC 7489 §6.6.3 step 6 / RFC 9989 §4.7: without a valid p, a record whose rua holds a
@@ -691,14 +711,14 @@ export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promi
       : say(discovery.status === 'multiple' ? 'dmarc.applies-none' : 'dmarc.applies-nothing');
     const first = broken[0]!;
     // The summary names each fault in a few words; the finding below has the full text.
-    const short = first.problems.map((x) => x.split(/: |; |, so | \(/)[0]!);
-    summary = say('dmarc.broken', { name: first.name, faults: `${short.slice(0, 2).join(', ')}${short.length > 2 ? ` (+${short.length - 2})` : ''}` });
+    const short = first.problems.map(shortFault);
+    summary = say('dmarc.broken', { name: first.name, faultsMsg: `${short.slice(0, 2).join(', ')}${short.length > 2 ? ` (+${short.length - 2})` : ''}` });
     for (const b of broken) {
       const consequence = b.discarded ? say('dmarc.discarded', { appliesMsg: applies }) : say('dmarc.ignored-tags');
       findings.push({
         level: 'error',
         code: b.discarded ? 'dmarc.malformed-record' : 'dmarc.invalid-tags',
-        message: `${say('dmarc.holds', { name: b.name, text: b.text, problemsMsg: b.problems.join('; ') })} ${consequence}`,
+        message: `${say('dmarc.holds', { name: b.name, text: b.text, problemsMsg: b.problems.join(' · ') })} ${consequence}`,
         fix: say('dmarc.correct-in-place', { record: suggestRecord(b, discovery.orgDomain, mode) }),
       });
     }

@@ -91,7 +91,7 @@ const ZONE_NAMES: string[] = (zonesJson as { zones: { name: string }[] }).zones.
 /** Reason names (userunknown, greylisted, …): the JSON's values, printed beside their title. */
 const REASON_NAMES = new Set(Object.keys((patternsJson as { reasons?: Record<string, unknown> }).reasons ?? {}));
 /** The checks' result words (RFC 8601 words, listed/clean): values, as in the JSON. */
-const RESULT_WORDS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'listed', 'clean', 'error', 'skipped']);
+const RESULT_WORDS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror', 'listed', 'clean', 'error', 'skipped', 'found']);
 
 /** The English words found in `report` (lang's rendering), with the line each came from. */
 export function englishIn(report: string, lang: Lang): string[] {
