@@ -114,3 +114,23 @@ export function untranslatedZoneTexts(lang: Lang, texts: readonly string[]): str
   if (lang === 'en') return [];
   return [...new Set(texts.filter((x) => phraseBook().has(x) && zoneTextIn(lang, x) === undefined))];
 }
+
+/** One zone text a --json result carries in English because `lang` has no translation of it. */
+export interface ZoneTextFallback { zone: string; text: string }
+
+/** The zone texts of a blocklist (or --health) result left in English for `lang`: what --json
+ *  names in `fallback`, so a missing translation is never a silent switch of language. */
+export function zoneFallbacks(lang: Lang, zones: readonly { zone: string; codes?: readonly { meaning: string }[]; problem?: { message: string; fix: string } }[]): ZoneTextFallback[] {
+  if (lang === 'en') return [];
+  const out: ZoneTextFallback[] = [];
+  for (const z of zones) {
+    const texts = [...(z.codes ?? []).map((c) => c.meaning), ...(z.problem ? [z.problem.message, z.problem.fix] : [])];
+    for (const text of untranslatedZoneTexts(lang, texts)) out.push({ zone: z.zone, text });
+  }
+  return out;
+}
+
+/** Forget the English → translation table (tests change ZONE_I18N to see a fallback). */
+export function reloadZoneTexts(): void {
+  book = undefined;
+}

@@ -6,6 +6,7 @@ import { presentation, type CliContext, type GlobalFlags } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { collect, resolverFromFlags, serversFromFlags, type ResolverFlags } from '../options.js';
 import { UsageError } from '../../errors.js';
+import { zoneFallbacks } from '../../catalog/zone-text.js';
 import { BLOCKLIST_DEADLINE_MS, commandDeadline, deadlineNote } from '../deadline.js';
 
 interface BlocklistFlags { zone?: string[]; zonesOnly?: boolean; health?: boolean }
@@ -59,7 +60,8 @@ domain does not exist (and no list has it), 2 bad input.`,
       if (flags.health) {
         const h = await dnsbl.checkZoneHealth({ resolve, ...zoneOpts });
         const dl = deadline.report();
-        ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'health', ...h, deadline: dl }, null, 2)}\n` : render.renderBlocklistHealth(h, ro) + deadlineNote(dl, p.chalk, p.lang));
+        const fallback = zoneFallbacks(p.lang, h.zones.map((z) => ({ zone: z.zone, ...(z.positive?.problem ? { problem: z.positive.problem } : {}) })));
+        ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'health', ...h, deadline: dl, ...(fallback.length ? { fallback } : {}) }, null, 2)}\n` : render.renderBlocklistHealth(h, ro) + deadlineNote(dl, p.chalk, p.lang));
         const tested = h.counts.total - h.counts.notApplicable;
         ctx.exitCode = h.counts.dead + h.counts.listsEverything > 0 ? ExitCode.checkFailed
           : tested > 0 && h.counts.error + h.counts.timeout === tested ? ExitCode.network : ExitCode.ok;
@@ -77,7 +79,9 @@ domain does not exist (and no list has it), 2 bad input.`,
         publicResolver: servers.some((s) => dnsbl.isPublicResolver(s.address)),
       });
       const dl = deadline.report();
-      ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'check', ...r, deadline: dl }, null, 2)}\n` : render.renderBlocklist(r, ro) + deadlineNote(dl, p.chalk, p.lang));
+      // --json stays English; a zone text with no translation into --lang is named (never a silent switch).
+      const fallback = zoneFallbacks(p.lang, r.zones);
+      ctx.io.stdout.write(p.json ? `${JSON.stringify({ schemaVersion: 1, command: 'blocklist', mode: 'check', ...r, deadline: dl, ...(fallback.length ? { fallback } : {}) }, null, 2)}\n` : render.renderBlocklist(r, ro) + deadlineNote(dl, p.chalk, p.lang));
       // The README's table: listed 8; could not check 3; a domain that does not exist 6 (as in
       // probe, verify and auth); otherwise 0.
       ctx.exitCode = r.verdict === 'listed' ? ExitCode.checkFailed : r.verdict === 'error' ? ExitCode.network : r.subjectExists === false ? ExitCode.noSuchUser : ExitCode.ok;

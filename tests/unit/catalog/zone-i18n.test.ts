@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import glossaryJson from '../../../data/glossary.json' with { type: 'json' };
 import zonesJson from '../../../data/dnsbl-zones.json' with { type: 'json' };
 import { localize } from '../../../src/catalog/messages.js';
-import { isIdentifierLabel, untranslatedZoneTexts, ZONE_I18N, zoneTexts, zoneTextIn } from '../../../src/catalog/zone-text.js';
+import { isIdentifierLabel, reloadZoneTexts, untranslatedZoneTexts, ZONE_I18N, zoneFallbacks, zoneTexts, zoneTextIn } from '../../../src/catalog/zone-text.js';
 import { classifyAnswers, ZONES } from '../../../src/checks/dnsbl-zones.js';
 
 const OTHER = ['fr', 'vi', 'tr', 'hi'] as const;
@@ -117,5 +117,29 @@ describe('the English texts read back into the language asked for', () => {
     expect(localize('en', '127.0.0.3 IRC drone')).toBe('127.0.0.3 IRC drone');
     // A text that merely starts like an answer is not touched.
     expect(localize('vi', '127.0.0.3 something else')).toBe('127.0.0.3 something else');
+  });
+});
+
+describe('a missing translation is named, never a silent switch', () => {
+  it('zoneFallbacks() names the English text a result carries when --lang lacks it', () => {
+    // A text only one zone has (another zone's identical text would still translate it).
+    const zone = ZONES.find((z) => z.id === 'barracuda')!;
+    const en = classifyAnswers(zone, ['127.0.0.2']).listed[0]!.meaning;
+    expect(TEXTS.filter((x) => x.en === en)).toHaveLength(1);
+    const result = [{ zone: 'b.barracudacentral.org', codes: [{ meaning: en }] }];
+    expect(zoneFallbacks('fr', result)).toEqual([]);
+    expect(zoneFallbacks('en', result)).toEqual([]);
+    const saved = ZONE_I18N['barracuda']!.codes!['127.0.0.2']!;
+    try {
+      ZONE_I18N['barracuda']!.codes!['127.0.0.2'] = { vi: saved.vi!, tr: saved.tr!, hi: saved.hi! };
+      reloadZoneTexts();
+      expect(zoneFallbacks('fr', result)).toEqual([{ zone: 'b.barracudacentral.org', text: en }]);
+      expect(zoneFallbacks('vi', result)).toEqual([]);
+      expect(localize('fr', en)).toBe(en);
+    } finally {
+      ZONE_I18N['barracuda']!.codes!['127.0.0.2'] = saved;
+      reloadZoneTexts();
+    }
+    expect(localize('fr', en)).toBe(saved.fr);
   });
 });
