@@ -30,20 +30,20 @@ function parseUri(raw: string): RuaUri {
   if (scheme === 'mailto') {
     // RFC 6068: mailto:addr (percent-encoded); one address with an @ and a domain.
     let addr = (m?.[2] ?? '').split('?')[0] ?? '';
-    try { addr = decodeURIComponent(addr); } catch { return { uri, scheme: 'mailto', valid: false, error: 'bad percent-encoding' }; }
+    try { addr = decodeURIComponent(addr); } catch { return { uri, scheme: 'mailto', valid: false, error: say('tlsrpt.uri.percent') }; }
     const ok = /^[^\s@,;<>]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(addr);
-    return ok ? { uri, scheme: 'mailto', valid: true } : { uri, scheme: 'mailto', valid: false, error: `"${addr}" is not a mail address` };
+    return ok ? { uri, scheme: 'mailto', valid: true } : { uri, scheme: 'mailto', valid: false, error: say('tlsrpt.uri.not-address', { address: addr }) };
   }
   if (scheme === 'https') {
     try {
       const u = new URL(uri);
-      if (!u.hostname.includes('.')) return { uri, scheme: 'https', valid: false, error: 'the host is not a domain name' };
+      if (!u.hostname.includes('.')) return { uri, scheme: 'https', valid: false, error: say('tlsrpt.uri.host') };
       return { uri, scheme: 'https', valid: true };
     } catch {
-      return { uri, scheme: 'https', valid: false, error: 'not a valid URL' };
+      return { uri, scheme: 'https', valid: false, error: say('tlsrpt.uri.url') };
     }
   }
-  return { uri, scheme: 'other', valid: false, error: 'only mailto: and https: are reporting URIs' };
+  return { uri, scheme: 'other', valid: false, error: say('tlsrpt.uri.scheme') };
 }
 
 /** One TXT record (§3): "v=TLSRPTv1" first, then "rua=" with comma-separated URIs; extensions allowed. */
