@@ -7,6 +7,7 @@ import { ENHANCED, ENHANCED_INDEX, REPLY_CODES, REPLY_CODE_INDEX, type Lang, typ
 import { label } from './i18n.js';
 import { classifyReply, parseReplyText, type Reason, type ReplyFacts, type TextClassification } from './match-text.js';
 import { localizeReason } from './reason-text.js';
+import { say } from './messages.js';
 
 export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
 
@@ -212,7 +213,7 @@ function nearestEnhanced(cls: string, subject: number, detail: number): string[]
  */
 export function explainCode(code: string, lang: Lang, opts: { stage?: string; lenient?: boolean } = {}): CodeExplanation {
   if (!BASIC_RE.test(code) || !/^[2-5]/.test(code)) {
-    throw new UsageError(`"${code}" is not an SMTP reply code (three digits, 2xx to 5xx); did you mean ${nearestBasic(code.padEnd(3, '0').slice(0, 3)).join(', ')}?`);
+    throw new UsageError(say('usage.explain.not-code', { value: code, near: nearestBasic(code.padEnd(3, '0').slice(0, 3)).join(', ') }));
   }
   const e = REPLY_CODE_INDEX.get(code);
   if (e) return fromEntry(e, lang, opts.stage);
@@ -245,7 +246,7 @@ export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boo
   const clsEntry = ENHANCED.classes.find((c) => c.class === cls);
   const subjEntry = ENHANCED.subjects.find((s) => s.subject === String(subject));
   if (!subjEntry) {
-    throw new UsageError(`unknown enhanced status code ${input}; the nearest registered codes are ${nearestEnhanced(cls, subject, detail).join(', ')}`);
+    throw new UsageError(say('usage.explain.unknown-enhanced', { value: input, near: nearestEnhanced(cls, subject, detail).join(', ') }));
   }
   const code = `${cls}.${subject}.${detail}`;
   const fit = e ? classFit(cls, e.classes) : 'fits';
@@ -440,14 +441,14 @@ export function explainInputs(input: string, lang: Lang): Explanation[] {
   if (/^[0-9.]+$/.test(s)) {
     const parts = s.split('.');
     if (parts.length === 1) {
-      throw new UsageError(`"${s}" is not a reply code (three digits); did you mean ${nearestBasic(s.slice(0, 3).padEnd(3, '0')).join(', ')}?`);
+      throw new UsageError(say('usage.explain.not-three', { value: s, near: nearestBasic(s.slice(0, 3).padEnd(3, '0')).join(', ') }));
     }
     // "6.1.1" or "5.1" read as class.subject.detail, "7.26" as subject.detail of class 5:
     // the message names the registered codes nearest to what was meant.
     const classless = parts.length === 2 && !/^[245]$/.test(parts[0] ?? '');
     const [cls = '5', subject = '0', detail = '0'] = classless ? ['5', ...parts] : parts;
     if (parts.length <= 3 && parts.every((p) => /^[0-9]{1,3}$/.test(p))) {
-      throw new UsageError(`"${s}" is not a reply code or an enhanced status code (class 2, 4 or 5 . subject . detail); did you mean ${nearestEnhanced(cls, Number(subject), Number(detail)).join(', ')}?`);
+      throw new UsageError(say('usage.explain.not-enhanced', { value: s, near: nearestEnhanced(cls, Number(subject), Number(detail)).join(', ') }));
     }
     throw new UsageError(`"${s}" is not a reply code or an enhanced status code; codes look like 550 or 5.1.1`);
   }

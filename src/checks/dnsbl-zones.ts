@@ -10,6 +10,7 @@ import zonesJson from '../../data/dnsbl-zones.json' with { type: 'json' };
 import { say } from '../catalog/messages.js';
 import { UsageError } from '../errors.js';
 import { expandIpv6, isPublicIp, reverseIpv4, reverseIpv6 } from '../dns/ip-names.js';
+import { say } from '../catalog/messages.js';
 
 export type ZoneKind = 'ip' | 'domain';
 export type ListType = 'block' | 'allow';
@@ -85,7 +86,7 @@ export function parseSubject(input: string): Subject {
   const ascii = domainToASCII(s.replace(/\.$/, '')).toLowerCase();
   const labels = ascii.split('.');
   if (!ascii || ascii.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l)) || /^[0-9]+$/.test(labels[labels.length - 1] ?? '')) {
-    throw new UsageError(`"${s}" is not an IP address or a domain (expected something like 192.0.2.1, 2001:db8::1 or example.com)`);
+    throw new UsageError(say('usage.blocklist.bad-target', { value: s }));
   }
   return { kind: 'domain', input: s, value: ascii, registered: getDomain(ascii) ?? ascii };
 }

@@ -9,6 +9,7 @@ import { QUIT_AFTER, type AuthSetup, type QuitAfter } from '../smtp/session-type
 import type { Io } from './io.js';
 import { collect } from './options.js';
 import { formatCommand } from '../smtp/command.js';
+import { say } from '../catalog/messages.js';
 
 export const PASSWORD_ENV = 'SMTP_PROBE_PASSWORD';
 
@@ -36,13 +37,13 @@ export function addAuthFlags(cmd: Command): Command {
 /** --relay-test, --vrfy and --expn, checked: they run after the dialogue, so --quit-after excludes them. */
 export function postureOptions(flags: AuthFlags): { relayTest?: boolean; vrfy?: string[]; expn?: string[] } {
   const wants = [flags.relayTest ? '--relay-test' : '', flags.vrfy?.length ? '--vrfy' : '', flags.expn?.length ? '--expn' : ''].filter(Boolean);
-  if (flags.quitAfter && wants.length > 0) throw new UsageError(`--quit-after stops the dialogue before ${wants.join(' and ')} could run: use one or the other`);
+  if (flags.quitAfter && wants.length > 0) throw new UsageError(say('usage.quit-after.excludes', { flags: wants.join(', ') }));
   for (const [verb, names] of [['VRFY', flags.vrfy], ['EXPN', flags.expn]] as const) {
     for (const n of names ?? []) {
       try {
         formatCommand(verb, n);
       } catch (e) {
-        throw new UsageError(`--${verb.toLowerCase()}: ${(e as Error).message}`);
+        throw new UsageError(say('common.subject-text', { subjectMsg: `--${verb.toLowerCase()}`, textMsg: (e as Error).message }));
       }
     }
   }
@@ -61,14 +62,14 @@ const PASSWORD_FLAG = /^--?(?:auth-)?(?:pass(?:word|wd)?|pw|secret)(?:=|$)/i;
  * never repeats the value (argv is visible to every user of the machine, and to shell history).
  */
 export function refusePasswordArgv(argv: readonly string[], env: Record<string, string | undefined>): void {
-  const advice = `the password is read from the environment variable ${PASSWORD_ENV} or asked for on the terminal (no echo), never taken from the command line, where other users and the shell history can see it`;
+  const adviceMsg = say('usage.password.advice', { env: PASSWORD_ENV });
   for (const [i, a] of argv.entries()) {
-    if (PASSWORD_FLAG.test(a)) throw new UsageError(`a password flag (argument ${i + 1}) was refused: ${advice}`);
+    if (PASSWORD_FLAG.test(a)) throw new UsageError(say('usage.password.flag', { n: i + 1, adviceMsg }));
     const authValue = a === '--auth' ? argv[i + 1] : a.startsWith('--auth=') ? a.slice(7) : undefined;
-    if (authValue !== undefined && authValue.includes(':')) throw new UsageError(`--auth takes only the user name (it looks like USER:PASSWORD): ${advice}`);
+    if (authValue !== undefined && authValue.includes(':')) throw new UsageError(say('usage.password.auth-colon', { adviceMsg }));
   }
   const pw = env[PASSWORD_ENV];
-  if (pw && argv.some((a) => a === pw || (pw.length >= 8 && a.includes(pw)))) throw new UsageError(`the value of ${PASSWORD_ENV} also appears on the command line, which was refused: ${advice}`);
+  if (pw && argv.some((a) => a === pw || (pw.length >= 8 && a.includes(pw)))) throw new UsageError(say('usage.password.in-argv', { env: PASSWORD_ENV, adviceMsg }));
 }
 
 /** A no-echo prompt on the terminal; resolves to what was typed (undefined on Ctrl-C / Ctrl-D). */
@@ -101,22 +102,22 @@ export function promptHidden(io: Io, question: string): Promise<string | undefin
 
 /** The checked flags: the AuthSetup (password read now), or undefined without --auth. */
 export async function authSetup(flags: AuthFlags, io: Io, prompt: typeof promptHidden = promptHidden): Promise<AuthSetup | undefined> {
-  if (flags.quitAfter === 'auth' && !flags.auth) throw new UsageError('--quit-after auth needs --auth USER (there is no AUTH stage without it)');
+  if (flags.quitAfter === 'auth' && !flags.auth) throw new UsageError(say('usage.quit-after.auth'));
   if (!flags.auth) {
-    if (flags.authMech || flags.authPlaintext) throw new UsageError('--auth-mech and --auth-plaintext need --auth USER');
+    if (flags.authMech || flags.authPlaintext) throw new UsageError(say('usage.auth-mech.needs-auth'));
     return undefined;
   }
   const user = flags.auth;
-  if (user === '' || /[\0\r\n]/.test(user) || Buffer.byteLength(user) > 255) throw new UsageError('--auth needs a user name of 1 to 255 octets without control characters');
-  if (flags.authMech && !isMechanism(flags.authMech)) throw new UsageError(`--auth-mech must be one of ${SUPPORTED_MECHANISMS.join(', ')}`);
+  if (user === '' || /[\0\r\n]/.test(user) || Buffer.byteLength(user) > 255) throw new UsageError(say('usage.auth.user'));
+  if (flags.authMech && !isMechanism(flags.authMech)) throw new UsageError(say('usage.auth-mech.choices', { choices: SUPPORTED_MECHANISMS.join(', ') }));
   let password = io.env[PASSWORD_ENV];
   if (password === undefined || password === '') {
-    if (!io.stdinIsTTY || !io.stderrIsTTY) throw new UsageError(`--auth ${user}: no password: set the environment variable ${PASSWORD_ENV}, or run on a terminal to be asked for it`);
+    if (!io.stdinIsTTY || !io.stderrIsTTY) throw new UsageError(say('usage.auth.no-password', { user, env: PASSWORD_ENV }));
     password = await prompt(io, `Password for ${user} (not shown): `);
-    if (password === undefined || io.signal.aborted) throw new UsageError('no password was given');
-    if (password === '') throw new UsageError('an empty password was given');
+    if (password === undefined || io.signal.aborted) throw new UsageError(say('usage.auth.no-password-given'));
+    if (password === '') throw new UsageError(say('usage.auth.empty-password'));
   }
-  if (/[\0\r\n]/.test(password)) throw new UsageError(`the password in ${PASSWORD_ENV} contains a NUL, CR or LF character`);
+  if (/[\0\r\n]/.test(password)) throw new UsageError(say('usage.auth.password-control', { env: PASSWORD_ENV }));
   return {
     user, password,
     ...(flags.authMech ? { mechanism: flags.authMech.toUpperCase() } : {}),

@@ -7,6 +7,8 @@ import { UsageError } from '../errors.js';
 import { checkDomain } from '../smtp/command.js';
 import type { Family } from '../dns/mail-hosts.js';
 import { parseTimeout } from './options.js';
+import { say } from '../catalog/messages.js';
+import { osErrorText } from '../catalog/os-errors.js';
 
 export interface ConnectionFlags {
   tls: 'auto' | 'require' | 'none';
@@ -34,12 +36,12 @@ export function addConnectionFlags(cmd: Command): Command {
 
 /** The checked values: UsageError (exit 2) for -4 with -6 or an unreadable or non-PEM --ca-file. */
 export function connectionOptions(flags: ConnectionFlags): { ca?: string; family?: Family; tlsName?: string } {
-  if (flags.ipv4 && flags.ipv6) throw new UsageError('-4 and -6 exclude each other');
+  if (flags.ipv4 && flags.ipv6) throw new UsageError(say('usage.ipv4-ipv6'));
   const out: { ca?: string; family?: Family; tlsName?: string } = {};
   if (flags.tlsName !== undefined) {
     // A DNS name (RFC 6125 reference identity, SNI per RFC 6066 §3): no IPs, no trailing dot.
     const name = flags.tlsName.replace(/\.$/, '').toLowerCase();
-    if (isIP(name) !== 0) throw new UsageError('--tls-name takes a host name, not an IP address (an IP target is checked against its own IP already)');
+    if (isIP(name) !== 0) throw new UsageError(say('usage.tls-name.ip'));
     try {
       checkDomain('--tls-name', name);
     } catch (e) {
@@ -54,9 +56,9 @@ export function connectionOptions(flags: ConnectionFlags): { ca?: string; family
     try {
       ca = readFileSync(flags.caFile, 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(say('usage.file.unreadable', { flag: '--ca-file', path: flags.caFile, reasonMsg: osErrorText(e) }));
     }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca-file ${flags.caFile} holds no PEM certificate`);
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(say('usage.ca-file.no-pem', { path: flags.caFile }));
     out.ca = ca;
   }
   return out;

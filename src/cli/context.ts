@@ -6,6 +6,7 @@ import type { Lang } from '../catalog/data.js';
 import { isLang, langFromEnv } from '../catalog/i18n.js';
 import type { Io } from './io.js';
 import { UsageError } from '../errors.js';
+import { say } from '../catalog/messages.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -18,6 +19,8 @@ export interface GlobalFlags {
 export interface CliContext {
   io: Io;
   exitCode: number;
+  /** The language of stderr lines, known before parsing (stderr-lang.ts); English when absent. */
+  lang?: Lang;
 }
 
 export interface Presentation {
@@ -33,7 +36,7 @@ export function presentation(ctx: CliContext, cmd: Command): Presentation {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   const env = ctx.io.env;
   if (flags.lang !== undefined && !isLang(flags.lang)) {
-    throw new UsageError(`unknown language "${flags.lang}"; choose one of en, fr, vi, tr, hi`);
+    throw new UsageError(say('cli.unknown-language', { lang: flags.lang }));
   }
   const lang = flags.lang ?? langFromEnv(env);
   // NO_COLOR (https://no-color.org): any non-empty value turns colour off.

@@ -6,6 +6,7 @@ import type { Resolve } from '../dns/resolver.js';
 import { STAGE_TIMEOUT_MS } from '../smtp/stages.js';
 import { parseServer, systemServers } from '../dns/system-servers.js';
 import type { DnsServerAddress } from '../dns/dns2-resolver.js';
+import { say } from '../catalog/messages.js';
 
 /** Repeatable flag: `--rcpt a --rcpt b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] | undefined): string[] {
@@ -15,11 +16,11 @@ export function collect(value: string, previous: string[] | undefined): string[]
 /** "30s", "500ms", "2m", "1.5" (seconds) → milliseconds. */
 export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`"${value}" is not a duration (e.g. 30s, 500ms, 2m)`);
+  if (!m) throw new InvalidArgumentError(say('usage.duration.bad', { value }));
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
-  if (!(ms > 0) || ms > 24 * 3_600_000) throw new InvalidArgumentError(`"${value}" is out of range (more than 0, at most 24h)`);
+  if (!(ms > 0) || ms > 24 * 3_600_000) throw new InvalidArgumentError(say('usage.duration.range', { value }));
   return ms;
 }
 
@@ -32,14 +33,14 @@ export function parseTimeout(value: string): number {
   const v = value.trim();
   if (/^\d+(\.\d+)?$/.test(v)) {
     const meant = Number(v) * (STAGE_TIMEOUT_MS.banner / 1000);
-    throw new InvalidArgumentError(`"${value}" has no unit: give a duration such as 60s or 2m (the wait for each reply; a bare number used to be a factor: ${v} meant ${Number(meant.toFixed(3))}s)`);
+    throw new InvalidArgumentError(say('usage.timeout.no-unit', { value, number: v, seconds: Number(meant.toFixed(3)) }));
   }
   return parseDuration(v) / STAGE_TIMEOUT_MS.banner;
 }
 
 export function parseIp(value: string): string {
   const v = value.trim().replace(/^\[|\]$/g, '');
-  if (!net.isIP(v)) throw new InvalidArgumentError(`"${value}" is not an IPv4 or IPv6 address`);
+  if (!net.isIP(v)) throw new InvalidArgumentError(say('usage.ip.bad', { value }));
   return v;
 }
 

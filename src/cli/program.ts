@@ -13,6 +13,8 @@ import { completionCommand, manCommand } from './commands/reference.js';
 import { VERSION } from '../version.js';
 import { collectResolver, parseDuration } from './options.js';
 import { firstWord, suggestCommands } from './suggest.js';
+import { commanderLine } from './stderr-lang.js';
+import { say } from '../catalog/messages.js';
 
 /** The command a bare target runs. */
 export const DEFAULT_COMMAND = 'probe';
@@ -34,7 +36,7 @@ export function createProgram(ctx: CliContext): Command {
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
       // commander's own errors (unknown flag, missing argument): one line, ours.
-      outputError: (s, write) => write(`smtp-probe: ${s.trim().replace(/^error: /, '')} (see --help)\n`),
+      outputError: (s, write) => write(commanderLine(ctx.lang ?? 'en', s)),
     });
   program.addCommand(probeCommand(ctx), { isDefault: true });
   program.addCommand(explainCommand(ctx));
@@ -51,7 +53,7 @@ export function createProgram(ctx: CliContext): Command {
     c.exitOverride().configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
-      outputError: (s, write) => write(`smtp-probe: ${s.trim().replace(/^error: /, '')} (see --help)\n`),
+      outputError: (s, write) => write(commanderLine(ctx.lang ?? 'en', s)),
     });
   }
   program.addHelpText(
@@ -87,5 +89,7 @@ export function mistypedCommand(program: Command, argv: readonly string[]): stri
   const near = suggestCommands(first.word, names);
   if (near.length === 0) return undefined;
   const fixed = [program.name(), ...argv.map((a, i) => (i === first.index ? near[0] : a))].join(' ');
-  return `unknown command "${first.word}"; did you mean ${near.map((n) => `"${n}"`).join(' or ')}? (${fixed})`;
+  if (near.length === 1) return say('cli.did-you-mean.one', { word: first.word, name: near[0], fixed });
+  if (near.length === 2) return say('cli.did-you-mean.two', { word: first.word, name: near[0], other: near[1], fixed });
+  return say('cli.did-you-mean.many', { word: first.word, names: near.map((n) => `"${n}"`).join(', '), fixed });
 }

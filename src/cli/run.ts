@@ -9,6 +9,8 @@ import { SmtpProbeError, UsageError } from '../errors.js';
 import { printableLines } from '../report/printable.js';
 import { guardWritable } from './safe-output.js';
 import { refusePasswordArgv } from './auth-flags.js';
+import { cliLine, earlyLang } from './stderr-lang.js';
+import { say } from '../catalog/messages.js';
 
 export async function runCli(argv: readonly string[], rawIo: Io): Promise<number> {
   // Everything a command writes to stdout passes the terminal guard (safe-output.ts).
@@ -21,7 +23,9 @@ export async function runCli(argv: readonly string[], rawIo: Io): Promise<number
 }
 
 async function runGuarded(argv: readonly string[], io: Io): Promise<number> {
-  const ctx: CliContext = { io, exitCode: ExitCode.ok };
+  // Errors about the flags themselves are written in the language asked for (stderr-lang.ts).
+  const lang = earlyLang(argv, io.env);
+  const ctx: CliContext = { io, exitCode: ExitCode.ok, lang };
   const program = createProgram(ctx);
   const verbose = argv.includes('--verbose') || argv.includes('-v');
   if (argv.length === 0) {
@@ -33,13 +37,13 @@ async function runGuarded(argv: readonly string[], io: Io): Promise<number> {
   try {
     refusePasswordArgv(argv, io.env);
   } catch (e) {
-    io.stderr.write(`smtp-probe: ${printableLines((e as Error).message)}\n`);
+    io.stderr.write(cliLine(lang, (e as Error).message));
     return ExitCode.usage;
   }
   // A bare target is a probe, so commander would take "verfy" for a host name: catch typos first.
   const typo = mistypedCommand(program, argv);
   if (typo) {
-    io.stderr.write(`smtp-probe: ${typo}\n`);
+    io.stderr.write(cliLine(lang, typo));
     return ExitCode.usage;
   }
   try {
@@ -51,12 +55,12 @@ async function runGuarded(argv: readonly string[], io: Io): Promise<number> {
       return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`smtp-probe: ${printableLines(e.message)}\n`);
+      io.stderr.write(cliLine(lang, e.message));
       return ExitCode.usage;
     }
     if (io.signal.aborted) return ExitCode.interrupted;
-    const msg = printableLines(e instanceof Error ? e.message : String(e));
-    io.stderr.write(`smtp-probe: internal error: ${msg}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+    const msg = e instanceof Error ? e.message : String(e);
+    io.stderr.write(cliLine(lang, say(verbose ? 'cli.internal-error' : 'cli.internal-error.hint', { errorMsg: msg })));
     if (verbose && e instanceof Error && e.stack) io.stderr.write(`${printableLines(e.stack)}\n`);
     if (e instanceof SmtpProbeError && verbose && e.cause) io.stderr.write(`cause: ${printableLines(String(e.cause))}\n`);
     return ExitCode.internal;

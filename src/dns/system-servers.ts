@@ -4,6 +4,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { UsageError } from '../errors.js';
 import type { DnsServerAddress } from './dns2-resolver.js';
+import { say } from '../catalog/messages.js';
 
 /** "192.0.2.53", "192.0.2.53:5353", "::1", "[::1]:5353" → address and port (53 by default). */
 export function parseServer(s: string): DnsServerAddress {
@@ -19,14 +20,14 @@ export function parseServer(s: string): DnsServerAddress {
     address = a ?? '';
     port = Number(p);
   }
-  if (!net.isIP(address)) throw new UsageError(`--resolver "${s}" is not an IP address (IP or IP:PORT, e.g. 127.0.0.53 or [::1]:5353)`);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(`--resolver "${s}" has an invalid port`);
+  if (!net.isIP(address)) throw new UsageError(say('usage.resolver.not-ip', { value: s }));
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new UsageError(say('usage.resolver.bad-port', { value: s }));
   return { address, port };
 }
 
 /** The system's resolvers; a clear error when there are none to ask. */
 export function systemServers(): DnsServerAddress[] {
   const servers = dns.getServers().map(parseServer);
-  if (servers.length === 0) throw new UsageError('no DNS servers are configured on this system (resolv.conf); give one with --resolver IP');
+  if (servers.length === 0) throw new UsageError(say('usage.resolver.none'));
   return servers;
 }

@@ -5,6 +5,7 @@ import { domainToASCII } from 'node:url';
 import { UsageError } from '../errors.js';
 import { checkDomain } from '../smtp/command.js';
 import { parseAddress } from '../verify/address.js';
+import { say } from '../catalog/messages.js';
 
 export type Target =
   | { kind: 'domain'; input: string; domain: string }
@@ -12,15 +13,15 @@ export type Target =
   | { kind: 'address'; input: string; address: string; local: string; domain: string };
 
 /** IDN → A-label (RFC 5891), lower case, no trailing dot; UsageError if it is not a domain. */
-export function normalizeDomain(input: string, what = 'domain'): string {
-  if (/[\r\n\0]/.test(input)) throw new UsageError(`${what} contains a CR, LF or NUL character`);
+export function normalizeDomain(input: string): string {
+  if (/[\r\n\0]/.test(input)) throw new UsageError(say('usage.domain.control'));
   const trimmed = input.trim().replace(/\.$/, '');
   const ascii = domainToASCII(trimmed);
   if (!ascii || ascii.length > 253 || !trimmed.includes('.') && trimmed.toLowerCase() !== 'localhost') {
-    throw new UsageError(`"${input}" is not a valid ${what} (expected something like example.com)`);
+    throw new UsageError(say('usage.domain.invalid', { value: input }));
   }
   try {
-    checkDomain(what, ascii);
+    checkDomain(say('usage.what.domain'), ascii);
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
@@ -29,13 +30,13 @@ export function normalizeDomain(input: string, what = 'domain'): string {
 
 export function parseTarget(input: string): Target {
   const s = input.trim();
-  if (s === '') throw new UsageError('no target given: a domain, a mail host, an IP address or an e-mail address');
-  if (/[\r\n\0]/.test(s)) throw new UsageError('the target contains a CR, LF or NUL character');
+  if (s === '') throw new UsageError(say('usage.target.none'));
+  if (/[\r\n\0]/.test(s)) throw new UsageError(say('usage.target.control'));
   const bare = s.replace(/^\[(.*)\]$/, '$1');
   if (net.isIP(bare)) return { kind: 'ip', input: s, ip: bare };
   if (s.includes('@') || /^mailto:/i.test(s)) {
     // The same parser as verify: "Name <addr>", "mailto:addr", quoting, IDN, one error message.
-    const { address, local, domain } = recipientAddress(s, 'target');
+    const { address, local, domain } = recipientAddress(s, say('usage.what.target'));
     return { kind: 'address', input: s, address, local, domain };
   }
   return { kind: 'domain', input: s, domain: normalizeDomain(s) };
@@ -47,8 +48,8 @@ export function parseTarget(input: string): Target {
  */
 export function recipientAddress(input: string, what: string): { address: string; local: string; domain: string } {
   const p = parseAddress(input);
-  if (!p.ok) throw new UsageError(`${what} "${input.trim()}" is not a valid address: ${p.error}`);
-  if (p.value.literal) throw new UsageError(`${what} "${input.trim()}" has an address literal; to probe that server, give its IP as the target (smtp-probe ${p.value.literal} --rcpt …)`);
+  if (!p.ok) throw new UsageError(say('usage.address.invalid', { whatMsg: what, value: input.trim(), errorMsg: p.error }));
+  if (p.value.literal) throw new UsageError(say('usage.address.literal', { whatMsg: what, value: input.trim(), literal: p.value.literal }));
   return { address: p.value.address, local: p.value.local, domain: p.value.domain };
 }
 

@@ -4,6 +4,7 @@
 // (RFC 5321 §4.5.3.1: command line 512 octets, local part 64, domain 255, path 256).
 // AUTH lines carry a `shown` form: the transcript gets `AUTH PLAIN <redacted>`, never the secret.
 import { UsageError } from '../errors.js';
+import { say } from '../catalog/messages.js';
 
 export const VERBS = ['EHLO', 'HELO', 'STARTTLS', 'AUTH', 'MAIL', 'RCPT', 'RSET', 'VRFY', 'EXPN', 'NOOP', 'QUIT'] as const;
 export type Verb = (typeof VERBS)[number];
@@ -18,20 +19,20 @@ const FORBIDDEN = /[\r\n\0]/;
 export class CommandError extends UsageError {}
 
 function refuseControl(what: string, s: string): void {
-  if (FORBIDDEN.test(s)) throw new CommandError(`${what} contains a CR, LF or NUL character: refused before anything was sent`);
+  if (FORBIDDEN.test(s)) throw new CommandError(say('usage.cmd.control', { whatMsg: what }));
 }
 
 /** Validate a domain or address literal for EHLO/HELO and paths. */
 export function checkDomain(what: string, d: string): void {
   refuseControl(what, d);
-  if (d.length === 0) throw new CommandError(`${what} is empty`);
-  if (d.length > MAX_DOMAIN) throw new CommandError(`${what} is longer than ${MAX_DOMAIN} characters (RFC 5321 §4.5.3.1.2)`);
+  if (d.length === 0) throw new CommandError(say('usage.cmd.empty', { whatMsg: what }));
+  if (d.length > MAX_DOMAIN) throw new CommandError(say('usage.cmd.domain-long', { whatMsg: what, max: MAX_DOMAIN }));
   if (/^\[.*\]$/.test(d)) return; // address literal [192.0.2.1] / [IPv6:...]
   if (!/^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?)*\.?$/u.test(d)) {
-    throw new CommandError(`${what} "${d}" is not a valid domain name`);
+    throw new CommandError(say('usage.cmd.not-domain', { whatMsg: what, value: d }));
   }
   for (const label of d.split('.')) {
-    if (label.length > 63) throw new CommandError(`${what} has a label longer than 63 characters`);
+    if (label.length > 63) throw new CommandError(say('usage.cmd.label-long', { whatMsg: what }));
   }
 }
 
@@ -39,14 +40,14 @@ export function checkDomain(what: string, d: string): void {
 export function checkMailbox(what: string, addr: string): void {
   refuseControl(what, addr);
   if (addr === '') return;
-  if (/[<>\s]/.test(addr) && !/^".*"@/.test(addr)) throw new CommandError(`${what} "${addr}" contains spaces or angle brackets`);
+  if (/[<>\s]/.test(addr) && !/^".*"@/.test(addr)) throw new CommandError(say('usage.cmd.spaces', { whatMsg: what, value: addr }));
   const at = addr.lastIndexOf('@');
-  if (at <= 0 || at === addr.length - 1) throw new CommandError(`${what} "${addr}" is not an address of the form local@domain`);
+  if (at <= 0 || at === addr.length - 1) throw new CommandError(say('usage.cmd.not-mailbox', { whatMsg: what, value: addr }));
   const local = addr.slice(0, at);
   const domain = addr.slice(at + 1);
-  if (Buffer.byteLength(local) > MAX_LOCAL_PART) throw new CommandError(`${what}: the local part is longer than ${MAX_LOCAL_PART} octets (RFC 5321 §4.5.3.1.1)`);
-  if (Buffer.byteLength(addr) + 2 > MAX_PATH) throw new CommandError(`${what} is longer than ${MAX_PATH - 2} octets (RFC 5321 §4.5.3.1.3)`);
-  checkDomain(`${what} domain`, domain);
+  if (Buffer.byteLength(local) > MAX_LOCAL_PART) throw new CommandError(say('usage.cmd.local-long', { whatMsg: what, max: MAX_LOCAL_PART }));
+  if (Buffer.byteLength(addr) + 2 > MAX_PATH) throw new CommandError(say('usage.cmd.path-long', { whatMsg: what, max: MAX_PATH - 2 }));
+  checkDomain(say('usage.what.domain-of', { whatMsg: what }), domain);
 }
 
 const ESMTP_PARAM = /^[A-Za-z0-9][A-Za-z0-9-]*(=[\x21-\x3c\x3e-\x7e]+)?$/; // RFC 5321 §4.1.2 esmtp-param
@@ -120,24 +121,24 @@ export function formatCommand(verb: Verb, arg?: string, params: readonly string[
   switch (verb) {
     case 'EHLO':
     case 'HELO':
-      checkDomain(`${verb} name`, arg ?? '');
+      checkDomain(say('usage.what.arg', { verb }), arg ?? '');
       line = `${verb} ${arg}`;
       break;
     case 'MAIL':
-      checkMailbox('MAIL FROM address', arg ?? '');
+      checkMailbox(say('usage.what.arg', { verb: 'MAIL FROM' }), arg ?? '');
       line = `MAIL FROM:<${arg ?? ''}>`;
       break;
     case 'RCPT':
       if (!arg) throw new CommandError('RCPT TO needs an address');
-      checkMailbox('RCPT TO address', arg);
+      checkMailbox(say('usage.what.arg', { verb: 'RCPT TO' }), arg);
       line = `RCPT TO:<${arg}>`;
       break;
     case 'VRFY':
     case 'EXPN':
       // RFC 5321 §3.5: a user name, mailbox or list name; one line, printable, no spaces at the ends.
-      if (!arg) throw new CommandError(`${verb} needs an argument`);
+      if (!arg) throw new CommandError(say('usage.cmd.needs-arg', { verb }));
       refuseControl(`${verb} argument`, arg);
-      if (arg.trim() !== arg || Buffer.byteLength(arg) > MAX_PATH) throw new CommandError(`${verb} argument "${arg}" has spaces at its ends or is longer than ${MAX_PATH} octets`);
+      if (arg.trim() !== arg || Buffer.byteLength(arg) > MAX_PATH) throw new CommandError(say('usage.cmd.arg-spaces', { verb, value: arg, max: MAX_PATH }));
       line = `${verb} ${arg}`;
       break;
     case 'AUTH':

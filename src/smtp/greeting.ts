@@ -20,7 +20,7 @@ function checkTlsPolicy(d: Dialogue, f: TlsFacts): void {
   if (f.checkedName !== undefined) f.identitySource = d.o.tls.servername ? 'tls-name' : f.checkedAs === 'ip' ? 'ip' : 'host';
   if (!d.o.tlsVerify) return;
   const peer = d.peer;
-  if (!f.trusted) d.end({ kind: 'tls', stage: 'tls-handshake', message: `the certificate of ${peer} is not trusted (${f.trustError ?? 'unknown reason'}); --tls-verify stops here` });
+  if (!f.trusted) d.end({ kind: 'tls', stage: 'tls-handshake', message: say('tls.verify.untrusted', { peer, reasonMsg: f.trustError ?? say('probe.tls.unknown-reason') }) });
   if (f.nameMatches === false) {
     const hint = f.identitySource === 'ip' ? '; use --tls-name NAME to say which name the certificate should carry' : '';
     d.end({ kind: 'tls', stage: 'tls-handshake', message: `the certificate of ${peer} does not match ${f.checkedAs === 'ip' ? 'the IP address ' : ''}${f.checkedName}${f.nameError ? ` (${f.nameError})` : ''}; --tls-verify stops here${hint}` });

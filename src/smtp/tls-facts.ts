@@ -8,6 +8,7 @@ import { signatureAlgorithm } from './cert-der.js';
 import { say } from '../catalog/messages.js';
 import net from 'node:net';
 import tls from 'node:tls';
+import { osErrorText } from '../catalog/os-errors.js';
 
 export interface CertFacts {
   subject: string;
@@ -171,7 +172,7 @@ export function collectTlsFacts(socket: tls.TLSSocket, servername: string | unde
     trusted: socket.authorized || String(socket.authorizationError) === 'ERR_TLS_CERT_ALTNAME_INVALID' || (socket.authorizationError as unknown as { code?: string } | undefined)?.code === 'ERR_TLS_CERT_ALTNAME_INVALID',
     expired: chain[0] ? chain[0].daysLeft < 0 : false,
   };
-  if (!facts.trusted && socket.authorizationError) facts.trustError = String(socket.authorizationError);
+  if (!facts.trusted && socket.authorizationError) facts.trustError = osErrorText(String(socket.authorizationError));
   if (servername) {
     facts.checkedName = servername;
     facts.checkedAs = net.isIP(servername) === 0 ? 'dns' : 'ip';

@@ -9,6 +9,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { ReplyReader, type Reply } from './reply-parser.js';
 import { collectTlsFacts, explainHandshakeFailure, wantsLegacyTls, type TlsFacts, type TlsRange } from './tls-facts.js';
+import { say } from '../catalog/messages.js';
+import { osErrorText } from '../catalog/os-errors.js';
 
 export type FailureKind = 'timeout' | 'refused' | 'unreachable' | 'reset' | 'closed' | 'protocol' | 'limit' | 'tls' | 'network';
 
@@ -139,7 +141,7 @@ class SocketTransport implements Transport {
         return;
       }
       if (this.outstanding === 0) {
-        this.finish({ kind: 'protocol', message: 'the server sent a reply nobody asked for', unsolicited: ev.reply, idle: true });
+        this.finish({ kind: 'protocol', message: say('os.net.unsolicited-reply'), unsolicited: ev.reply, idle: true });
         return;
       }
       this.outstanding--;
@@ -156,15 +158,15 @@ class SocketTransport implements Transport {
     }
     // Nothing asked for, yet bytes keep coming: keep enough to show, then cut the flood.
     if (this.outstanding === 0 && this.reader.bufferedBytes > IDLE_BYTES_CAP) {
-      this.finish({ kind: 'limit', message: `the server sent more than ${IDLE_BYTES_CAP} bytes while no reply was expected`, idle: true });
+      this.finish({ kind: 'limit', message: say('os.net.idle-flood', { max: IDLE_BYTES_CAP }), idle: true });
     }
   };
-  private onEnd = (): void => this.finish({ kind: 'closed', message: 'the server closed the connection' });
+  private onEnd = (): void => this.finish({ kind: 'closed', message: say('os.net.server-closed') });
   private onError = (e: NodeJS.ErrnoException): void => {
     const kind = errnoKind(e);
-    this.finish({ kind, message: kind === 'reset' ? 'the server reset the connection' : e.message });
+    this.finish({ kind, message: kind === 'reset' ? say('os.net.server-reset') : osErrorText(e) });
   };
-  private onClose = (): void => this.finish({ kind: 'closed', message: 'the connection was closed' });
+  private onClose = (): void => this.finish({ kind: 'closed', message: say('os.net.closed') });
 
   constructor(private socket: net.Socket | tls.TLSSocket, public isTls: boolean) {
     this.outstanding = 1; // the banner
@@ -200,7 +202,7 @@ class SocketTransport implements Transport {
   private finish(f: Failure): void {
     if (this.ended) return;
     // A reply that was half read when the peer vanished is worth saying.
-    const msg = this.reader.hasPartial && f.kind === 'closed' ? `${f.message} in the middle of a reply` : f.message;
+    const msg = this.reader.hasPartial && f.kind === 'closed' ? say('os.net.mid-reply', { errorMsg: f.message }) : f.message;
     this.ended = { ...f, message: msg };
     if (f.kind === 'protocol' || f.kind === 'limit') {
       // Stop reading at once: a flood must not keep filling buffers (issue 10 item 2).
@@ -231,7 +233,7 @@ class SocketTransport implements Transport {
       const timer = setTimeout(() => {
         const i = this.waiters.indexOf(waiter);
         if (i !== -1) this.waiters.splice(i, 1);
-        resolve({ ok: false, kind: 'timeout', message: 'no complete reply before the deadline' });
+        resolve({ ok: false, kind: 'timeout', message: say('os.net.reply-deadline') });
       }, ms);
       this.waiters.push(waiter);
     });
@@ -242,7 +244,7 @@ class SocketTransport implements Transport {
     if (this.discarding) return undefined;
     // Part of a line nobody asked for is already here: the stream is out of step.
     if (this.outstanding === 0 && this.queue.length === 0 && this.reader.hasPartial) {
-      this.finish({ kind: 'protocol', message: 'the server sent bytes nobody asked for', idle: true, ...(this.reader.partialText ? { line: this.reader.partialText } : {}) });
+      this.finish({ kind: 'protocol', message: say('os.net.unsolicited-bytes'), idle: true, ...(this.reader.partialText ? { line: this.reader.partialText } : {}) });
       return this.ended ?? undefined;
     }
     return undefined;
@@ -251,7 +253,7 @@ class SocketTransport implements Transport {
   write(bytes: Buffer): Failure | undefined {
     const pending = this.pendingFailure();
     if (pending) return pending;
-    if (this.socket.destroyed) return { kind: 'closed', message: 'the connection was closed' };
+    if (this.socket.destroyed) return { kind: 'closed', message: say('os.net.closed') };
     let lines = 0;
     for (const b of bytes) if (b === 0x0a) lines++;
     this.outstanding += lines;
@@ -293,16 +295,16 @@ class SocketTransport implements Transport {
         settle({ ok: true, facts: collectTlsFacts(secure, opts.servername) });
       };
       const onErr = (e: NodeJS.ErrnoException): void => settle({ ok: false, kind: 'tls', message: explainHandshakeFailure(e, opts.versions) });
-      const timer = setTimeout(() => settle({ ok: false, kind: 'timeout', message: 'the TLS handshake did not finish before the deadline' }), Math.max(0, deadlineAt - Date.now()));
+      const timer = setTimeout(() => settle({ ok: false, kind: 'timeout', message: say('os.net.tls-deadline') }), Math.max(0, deadlineAt - Date.now()));
       secure.once('secureConnect', onSecure);
       secure.on('error', onErr);
-      plain.once('close', () => settle({ ok: false, kind: 'tls', message: 'the server closed the connection during the TLS handshake' }));
+      plain.once('close', () => settle({ ok: false, kind: 'tls', message: say('os.net.tls-closed') }));
     });
   }
 
   close(): void {
     // A read still waiting (Ctrl-C closes sessions mid-stage) ends now, not at its deadline.
-    this.finish({ kind: 'closed', message: 'the connection was closed on our side (interrupted)' });
+    this.finish({ kind: 'closed', message: say('os.net.interrupted') });
     this.detach();
     this.socket.on('error', () => {});
     this.socket.destroy();
@@ -332,10 +334,10 @@ export const connectTransport: Connect = (target, deadlineAt) =>
     const onErr = (e: NodeJS.ErrnoException): void => {
       const kind = errnoKind(e);
       const k = target.implicitTls && kind === 'network' ? 'tls' : kind;
-      settle({ ok: false, kind: k, message: target.implicitTls && e.code?.startsWith('ERR_SSL') ? explainHandshakeFailure(e, target.tls.versions) : e.message });
+      settle({ ok: false, kind: k, message: target.implicitTls && e.code?.startsWith('ERR_SSL') ? explainHandshakeFailure(e, target.tls.versions) : osErrorText(e) });
     };
     const timer = setTimeout(
-      () => settle({ ok: false, kind: 'timeout', message: target.implicitTls ? 'the connection or TLS handshake did not finish before the deadline' : 'the connection was not accepted before the deadline' }),
+      () => settle({ ok: false, kind: 'timeout', message: say(target.implicitTls ? 'os.net.connect-tls-deadline' : 'os.net.connect-deadline') }),
       Math.max(0, deadlineAt - Date.now()),
     );
     socket.on('error', onErr);
@@ -344,7 +346,7 @@ export const connectTransport: Connect = (target, deadlineAt) =>
         const t = socket as tls.TLSSocket;
         settle({ ok: true, transport: new SocketTransport(t, true), tls: collectTlsFacts(t, target.tls.servername ?? target.host) });
       });
-      socket.once('close', () => settle({ ok: false, kind: 'tls', message: 'the server closed the connection during the TLS handshake' }));
+      socket.once('close', () => settle({ ok: false, kind: 'tls', message: say('os.net.tls-closed') }));
     } else {
       socket.once('connect', () => settle({ ok: true, transport: new SocketTransport(socket, false) }));
     }

@@ -5,6 +5,7 @@
 // Pure: returns the normalized address or one clear error, never throws on input.
 import net from 'node:net';
 import { domainToASCII, domainToUnicode } from 'node:url';
+import { say } from '../catalog/messages.js';
 
 /** RFC 5321 §4.5.3.1.1 */
 export const MAX_LOCAL_OCTETS = 64;
@@ -97,26 +98,26 @@ function stripNameAddr(s: string): string {
 }
 
 function parseDomain(raw: string): { domain: string; unicode: string; literal?: string } | string {
-  if (raw === '') return 'the domain is missing after the @';
+  if (raw === '') return say('verify.address.domain-missing');
   if (raw.startsWith('[')) {
     const m = /^\[(?:IPv6:([0-9A-Fa-f:.]+)|([0-9.]+))\]$/.exec(raw);
-    if (!m) return `"${raw}" is not an address literal this tool can use ([192.0.2.1] or [IPv6:2001:db8::1])`;
+    if (!m) return say('verify.address.literal-bad', { value: raw });
     const ip = m[1] ?? m[2] ?? '';
-    if (m[1] !== undefined ? !net.isIPv6(ip) : !net.isIPv4(ip)) return `"${raw}" is not a valid IP address literal`;
+    if (m[1] !== undefined ? !net.isIPv6(ip) : !net.isIPv4(ip)) return say('verify.address.literal-ip', { value: raw });
     const lit = m[1] !== undefined ? `[IPv6:${ip.toLowerCase()}]` : `[${ip}]`;
     return { domain: lit, unicode: lit, literal: ip.toLowerCase() };
   }
-  if (raw.endsWith('.')) return `the domain "${raw}" ends with a dot`;
-  if (net.isIPv4(raw)) return `"${raw}" is an IP address: write it as an address literal, [${raw}]`;
-  if (/(?:^|\.)[0-9]+$/.test(raw)) return `the domain "${raw}" ends in an all-numeric label, which no top-level domain is`;
+  if (raw.endsWith('.')) return say('verify.address.domain-dot', { value: raw });
+  if (net.isIPv4(raw)) return say('verify.address.domain-ip', { value: raw });
+  if (/(?:^|\.)[0-9]+$/.test(raw)) return say('verify.address.domain-numeric', { value: raw });
   const ascii = domainToASCII(raw);
-  if (ascii === '') return `the domain "${raw}" is not a valid domain name (IDNA rejects it)`;
-  if (octets(ascii) > MAX_DOMAIN_OCTETS) return `the domain is longer than ${MAX_DOMAIN_OCTETS} octets (RFC 5321 §4.5.3.1.2)`;
+  if (ascii === '') return say('verify.address.domain-idna', { value: raw });
+  if (octets(ascii) > MAX_DOMAIN_OCTETS) return say('verify.address.domain-long', { max: MAX_DOMAIN_OCTETS });
   const labels = ascii.split('.');
-  if (labels.length < 2) return `the domain "${raw}" has a single label; a mail domain on the internet has at least two (example.com)`;
+  if (labels.length < 2) return say('verify.address.domain-single', { value: raw });
   for (const label of labels) {
-    if (label.length > 63) return `the domain has a label longer than 63 octets (RFC 1035 §2.3.4)`;
-    if (!LABEL.test(label)) return `the domain "${raw}" has an invalid label "${label}" (letters, digits and inner hyphens only)`;
+    if (label.length > 63) return say('verify.address.label-long');
+    if (!LABEL.test(label)) return say('verify.address.label-bad', { value: raw, label });
   }
   return { domain: ascii, unicode: ascii.includes('xn--') ? domainToUnicode(ascii) || ascii : ascii };
 }
@@ -126,41 +127,41 @@ function stripMailto(s: string): string | { error: string } {
   const m = /^mailto:([^?#]*)(?:[?#].*)?$/i.exec(s);
   if (!m) return s;
   const to = m[1] ?? '';
-  if (to.includes(',')) return { error: 'the mailto: link names more than one address; give them one by one' };
+  if (to.includes(',')) return { error: say('verify.address.mailto-many') };
   try {
     return decodeURIComponent(to);
   } catch {
-    return { error: 'the mailto: link has a broken %-escape' };
+    return { error: say('verify.address.mailto-escape') };
   }
 }
 
 /** Parse one address as a person would type it (also "Name <addr>" and "mailto:addr"). Never throws. */
 export function parseAddress(input: string): ParsedAddress {
-  if (input.length > MAX_INPUT_CHARS) return fail(`the input is longer than ${MAX_INPUT_CHARS} characters, far beyond any address`);
-  if (/[\r\n\0]/.test(input)) return fail('the address contains a CR, LF or NUL character');
+  if (input.length > MAX_INPUT_CHARS) return fail(say('verify.address.input-long', { max: MAX_INPUT_CHARS }));
+  if (/[\r\n\0]/.test(input)) return fail(say('verify.address.crlf'));
   const unlinked = stripMailto(stripNameAddr(input.trim()));
   if (typeof unlinked !== 'string') return fail(unlinked.error);
-  if (/[\r\n\0]/.test(unlinked)) return fail('the address contains a CR, LF or NUL character');
+  if (/[\r\n\0]/.test(unlinked)) return fail(say('verify.address.crlf'));
   const s = stripNameAddr(unlinked.trim());
-  if (s === '') return fail('the address is empty');
-  if (CONTROL.test(s)) return fail('the address contains a control character');
+  if (s === '') return fail(say('verify.address.empty'));
+  if (CONTROL.test(s)) return fail(say('verify.address.control'));
   const parts = splitAtSign(s);
-  if (!parts) return fail(`"${s}" is not an address of the form local-part@domain`);
+  if (!parts) return fail(say('verify.address.no-form', { value: s }));
   const { local: rawLocal, domain: rawDomain } = parts;
-  if (rawLocal === '') return fail('the local part (before the @) is empty');
+  if (rawLocal === '') return fail(say('verify.address.local-empty'));
 
   let content: string;
   if (rawLocal.startsWith('"')) {
     const inner = rawLocal.endsWith('"') && rawLocal.length >= 2 ? quotedContent(rawLocal.slice(1, -1)) : undefined;
-    if (inner === undefined) return fail(`the quoted local part ${rawLocal} is not closed properly or has a bare quote or backslash`);
+    if (inner === undefined) return fail(say('verify.address.quoted-bad', { value: rawLocal }));
     content = inner;
   } else {
-    if (rawLocal.startsWith('.') || rawLocal.endsWith('.')) return fail('the local part starts or ends with a dot (RFC 5321 §4.1.2)');
-    if (rawLocal.includes('..')) return fail('the local part has two dots in a row; quote it if it is really meant ("a..b"@example.com)');
-    if (rawLocal.includes('@')) return fail('the address has more than one @ outside quotes');
+    if (rawLocal.startsWith('.') || rawLocal.endsWith('.')) return fail(say('verify.address.local-dot-ends'));
+    if (rawLocal.includes('..')) return fail(say('verify.address.local-dots'));
+    if (rawLocal.includes('@')) return fail(say('verify.address.many-at'));
     if (!isDotString(rawLocal)) {
       const bad = [...rawLocal].find((c) => c !== '.' && !ATEXT.test(c));
-      return fail(`the local part has the character "${bad ?? '?'}", which is only allowed inside quotes ("…"@example.com)`);
+      return fail(say('verify.address.local-char', { char: bad ?? '?' }));
     }
     content = rawLocal;
   }
@@ -168,12 +169,12 @@ export function parseAddress(input: string): ParsedAddress {
   const utf8 = !ASCII.test(content);
   if (utf8) content = content.normalize('NFC');
   const local = formatLocalPart(content);
-  if (octets(local) > MAX_LOCAL_OCTETS) return fail(`the local part is ${octets(local)} octets, more than the ${MAX_LOCAL_OCTETS} allowed (RFC 5321 §4.5.3.1.1)`);
+  if (octets(local) > MAX_LOCAL_OCTETS) return fail(say('verify.address.local-long', { n: octets(local), max: MAX_LOCAL_OCTETS }));
 
   const d = parseDomain(rawDomain);
   if (typeof d === 'string') return fail(d);
   const address = `${local}@${d.domain}`;
-  if (octets(address) > MAX_ADDRESS_OCTETS) return fail(`the address is ${octets(address)} octets, more than the ${MAX_ADDRESS_OCTETS} allowed (RFC 5321 §4.5.3.1.3)`);
+  if (octets(address) > MAX_ADDRESS_OCTETS) return fail(say('verify.address.long', { n: octets(address), max: MAX_ADDRESS_OCTETS }));
   const value: MailAddress = { address, local, domain: d.domain, domainUnicode: d.unicode, utf8 };
   if (d.literal) value.literal = d.literal;
   return { ok: true, value };

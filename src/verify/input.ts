@@ -5,6 +5,7 @@
 // previous run's output (JSONL or CSV) for --resume. Holds one line at a time; never opens
 // files itself (the CLI passes streams).
 import { UsageError } from '../errors.js';
+import { say } from '../catalog/messages.js';
 
 /** A line longer than this is not an address list entry; it is cut and reported. */
 export const MAX_LINE_CHARS = 8192;
@@ -218,7 +219,7 @@ export function createLineExtractor(o: InputFormat = {}): LineExtractor {
   let allColumns = false;
   let pending: { text: string; line: number } | undefined; // a CSV record with a quoted field still open
   const columnNumber = o.column !== undefined && /^[0-9]+$/.test(o.column) ? Number(o.column) - 1 : undefined;
-  if (columnNumber !== undefined && columnNumber < 0) throw new UsageError('--column numbers start at 1');
+  if (columnNumber !== undefined && columnNumber < 0) throw new UsageError(say('usage.column.start'));
 
   const decide = (l: InputLine): boolean => {
     // Returns true when this first line is a header (and so not an address).
@@ -237,7 +238,7 @@ export function createLineExtractor(o: InputFormat = {}): LineExtractor {
     }
     if (o.column !== undefined) {
       column = fields.findIndex((f) => f.toLowerCase() === o.column?.toLowerCase());
-      if (column < 0) throw new UsageError(`the CSV header has no column "${o.column}" (it has: ${fields.map((f) => `"${f}"`).join(', ')})`);
+      if (column < 0) throw new UsageError(say('usage.column.missing', { column: o.column, fields: fields.map((f) => `"${f}"`).join(', ') }));
       return true;
     }
     const byName = fields.findIndex((f) => ADDRESS_HEADER.test(f));
@@ -249,7 +250,7 @@ export function createLineExtractor(o: InputFormat = {}): LineExtractor {
     column = fields.findIndex((f) => f.includes('@'));
     allColumns = withAt > 1;
     if (column >= 0) return false;
-    throw new UsageError(`cannot tell which CSV column holds the addresses (header: ${fields.map((f) => `"${f}"`).join(', ')}); name it with --column`);
+    throw new UsageError(say('usage.column.unknown', { fields: fields.map((f) => `"${f}"`).join(', ') }));
   };
 
   const record = (text: string, line: number): ExtractedLine[] => {

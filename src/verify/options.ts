@@ -11,6 +11,7 @@ import type { Connect } from '../smtp/transport.js';
 import type { ServerPoliteness } from './servers.js';
 import { impersonatedOperator, type ExtraLists } from './flags.js';
 import type { VerdictKind, VerifyResult } from './verdict.js';
+import { say } from '../catalog/messages.js';
 
 export const DEFAULTS = {
   port: 25,
@@ -158,13 +159,13 @@ export function checkVerifyOptions(o: VerifyOptions): void {
     throw new UsageError((e as Error).message);
   }
   const op = impersonatedOperator(o.helo);
-  if (op) throw new UsageError(`the HELO name "${o.helo}" belongs to ${op}: announcing yourself as a big provider is impersonation and gets the sending IP blocklisted; use this host's own FQDN`);
+  if (op) throw new UsageError(say('usage.helo.provider', { helo: o.helo, provider: op }));
   const port = o.port ?? DEFAULTS.port;
   if (SUBMISSION_PORTS.has(port)) {
-    throw new UsageError(`port ${port} is a submission port: without AUTH a server there refuses or accepts every RCPT the same way, which says nothing about mailboxes; verify on port 25 (the MX port)`);
+    throw new UsageError(say('usage.submission-port', { port }));
   }
   for (const [name, v, min] of [['batch size', o.batchSize, 1], ['concurrency', o.concurrency, 1], ['per-host', o.perHost, 1], ['read-ahead', o.readAhead, 1], ['rate', o.ratePerHost, 0]] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= min)) throw new UsageError(`${name} must be a number ≥ ${min}`);
+    if (v !== undefined && !(Number.isFinite(v) && v >= min)) throw new UsageError(say('usage.number-min', { name, min }));
   }
-  if ((o.batchSize ?? DEFAULTS.batchSize) > 100) throw new UsageError('at most 100 recipients per transaction: RFC 5321 §4.5.3.1.8 lets servers refuse more');
+  if ((o.batchSize ?? DEFAULTS.batchSize) > 100) throw new UsageError(say('usage.batch-max'));
 }

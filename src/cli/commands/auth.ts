@@ -7,6 +7,7 @@ import { ExitCode } from '../exit-codes.js';
 import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { UsageError } from '../../errors.js';
 import { AUTH_DEADLINE_MS, commandDeadline, deadlineNote } from '../deadline.js';
+import { say } from '../../catalog/messages.js';
 
 interface AuthFlags { ip?: string; from?: string; helo?: string; dkimSelector?: string[]; dmarcMode?: 'rfc9989' | 'rfc7489' }
 
@@ -17,18 +18,18 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function parseFrom(value: string): string {
   const v = value.trim().replace(/^<(.*)>$/, '$1');
   if (v === '') return '';
-  if (CONTROL.test(v) || v.length > 256) throw new UsageError(`--from "${value}" is not a usable address`);
+  if (CONTROL.test(v) || v.length > 256) throw new UsageError(say('usage.from.unusable', { value }));
   const at = v.lastIndexOf('@');
-  if (at <= 0 || at === v.length - 1 || /[\s<>]/.test(v)) throw new UsageError(`--from "${value}" is not an address like user@example.com ("" for the null sender)`);
+  if (at <= 0 || at === v.length - 1 || /[\s<>]/.test(v)) throw new UsageError(say('usage.from.not-address', { value }));
   return v;
 }
 
 /** --helo: a domain name or an address literal such as [192.0.2.1] (RFC 5321 §4.1.3). */
 export function parseHelo(value: string): string {
   const v = value.trim();
-  if (v === '' || CONTROL.test(v) || v.length > 255 || /\s/.test(v)) throw new UsageError(`--helo "${value}" is not a host name`);
+  if (v === '' || CONTROL.test(v) || v.length > 255 || /\s/.test(v)) throw new UsageError(say('usage.helo.not-host', { value }));
   if (/^\[.*\]$/.test(v)) return v;
-  if (!/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?$/.test(v)) throw new UsageError(`--helo "${value}" is not a host name`);
+  if (!/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?$/.test(v)) throw new UsageError(say('usage.helo.not-host', { value }));
   return v;
 }
 
@@ -67,7 +68,7 @@ every check, 6 the domain does not exist (NXDOMAIN), 2 bad input.`,
       const flags = cmd.optsWithGlobals<AuthFlags & ResolverFlags & GlobalFlags>();
       const from = flags.from === undefined ? undefined : parseFrom(flags.from);
       const helo = flags.helo === undefined ? undefined : parseHelo(flags.helo);
-      if (CONTROL.test(domain)) throw new UsageError(`"${domain.replace(/[\u0000-\u001f\u007f]/g, '?')}" is not a domain name`);
+      if (CONTROL.test(domain)) throw new UsageError(say('usage.domain.not-domain', { value: domain.replace(/[\u0000-\u001f\u007f]/g, '?') }));
       const [{ checkAuth }, render] = await Promise.all([import('../../checks/auth.js'), import('../../report/auth-human.js')]);
       // One total deadline for the whole report, however deep the SPF include chain.
       const deadline = commandDeadline(await resolverFromFlags(flags), AUTH_DEADLINE_MS);

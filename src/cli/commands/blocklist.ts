@@ -8,6 +8,7 @@ import { collect, resolverFromFlags, serversFromFlags, type ResolverFlags } from
 import { UsageError } from '../../errors.js';
 import { zoneFallbacks } from '../../catalog/zone-text.js';
 import { BLOCKLIST_DEADLINE_MS, commandDeadline, deadlineNote } from '../deadline.js';
+import { say } from '../../catalog/messages.js';
 
 interface BlocklistFlags { zone?: string[]; zonesOnly?: boolean; health?: boolean }
 
@@ -45,8 +46,8 @@ domain does not exist (and no list has it), 2 bad input.`,
     .action(async (target: string | undefined, _opts: unknown, cmd: Command) => {
       const p = presentation(ctx, cmd);
       const flags = cmd.optsWithGlobals<BlocklistFlags & ResolverFlags & GlobalFlags>();
-      if (flags.health && target !== undefined) throw new UsageError('--health tests the lists themselves; give it no IP address or domain');
-      if (!flags.health && target === undefined) throw new UsageError('give an IP address or a domain to check (or --health to test the lists)');
+      if (flags.health && target !== undefined) throw new UsageError(say('usage.blocklist.health-target'));
+      if (!flags.health && target === undefined) throw new UsageError(say('usage.blocklist.no-target'));
       const [dnsbl, render] = await Promise.all([import('../../checks/dnsbl.js'), import('../../report/blocklist-human.js')]);
       const zoneOpts = { extraZones: flags.zone ?? [], zonesOnly: flags.zonesOnly === true };
       // Validate the zones before any DNS traffic: bad input exits 2 without a query.
@@ -71,7 +72,7 @@ domain does not exist (and no list has it), 2 bad input.`,
       const subject = dnsbl.parseSubject(target ?? '');
       const zones = dnsbl.selectZones(zoneOpts);
       if (!zones.some((z) => !('notApplicable' in dnsbl.planQuery(subject, z)) && !(z.keyZone && !z.keyed))) {
-        throw new UsageError(`none of the chosen lists can check ${subject.kind === 'domain' ? 'a domain' : `an ${subject.kind === 'ipv4' ? 'IPv4' : 'IPv6'} address`}`);
+        throw new UsageError(say(`usage.blocklist.none-for.${subject.kind === 'domain' ? 'domain' : subject.kind === 'ipv4' ? 'ipv4' : 'ipv6'}`));
       }
       const r = await dnsbl.checkBlocklists(target ?? '', {
         resolve,

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { presentation, type CliContext, type Presentation } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../../errors.js';
+import { say } from '../../catalog/messages.js';
 
 // A multi-line reply is "550-..." lines closed by "550 ..."; a peer that never closes one is
 // cut after this many lines (the reply reader's own bound).
@@ -138,14 +139,14 @@ Examples:
       const second = more.length > 0 ? more[0] : undefined;
       const p = presentation(ctx, cmd);
       if (first === '-') {
-        if (second !== undefined) throw new UsageError('"explain -" reads replies from standard input and takes no second argument');
+        if (second !== undefined) throw new UsageError(say('usage.explain.stdin-second'));
         if (opts.stage !== undefined && !STAGES.includes(opts.stage)) {
-          throw new UsageError(`unknown stage "${opts.stage}"; choose one of ${STAGES.join(', ')}`);
+          throw new UsageError(say('usage.explain.stage', { stage: opts.stage, stages: STAGES.join(', ') }));
         }
         await explainStdin(ctx, p, opts.stage);
         return;
       }
-      if (opts.stage !== undefined) throw new UsageError('--stage goes with "explain -" (replies read from standard input)');
+      if (opts.stage !== undefined) throw new UsageError(say('usage.explain.stage-needs-stdin'));
       const [{ explainInputs }, { compareMany }, render, json] = await Promise.all([
         import('../../catalog/explain.js'),
         import('../../catalog/compare.js'),

@@ -13,6 +13,7 @@ import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../opti
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
 import { addAuthFlags, authSetup, postureOptions, type AuthFlags } from '../auth-flags.js';
 import { TLS_VERSIONS, type TlsRange, type TlsVersion } from '../../smtp/tls-facts.js';
+import { say } from '../../catalog/messages.js';
 
 export interface ProbeFlags extends ResolverFlags, ConnectionFlags, AuthFlags {
   port: PortSpec[];
@@ -31,9 +32,9 @@ export interface ProbeFlags extends ResolverFlags, ConnectionFlags, AuthFlags {
 /** --tls-min/--tls-max, checked: the range must not be empty. */
 export function tlsRange(flags: Pick<ProbeFlags, 'tlsMin' | 'tlsMax' | 'tls'>): TlsRange | undefined {
   if (!flags.tlsMin && !flags.tlsMax) return undefined;
-  if (flags.tls === 'none') throw new UsageError('--tls-min/--tls-max test TLS: they make no sense with --tls none');
+  if (flags.tls === 'none') throw new UsageError(say('usage.tls-range.no-tls'));
   if (flags.tlsMin && flags.tlsMax && TLS_VERSIONS.indexOf(flags.tlsMin) > TLS_VERSIONS.indexOf(flags.tlsMax)) {
-    throw new UsageError(`--tls-min ${flags.tlsMin} is newer than --tls-max ${flags.tlsMax}: no version is left to offer`);
+    throw new UsageError(say('usage.tls-range.empty', { min: flags.tlsMin, max: flags.tlsMax }));
   }
   return { ...(flags.tlsMin ? { min: flags.tlsMin } : {}), ...(flags.tlsMax ? { max: flags.tlsMax } : {}) };
 }
@@ -46,7 +47,7 @@ export function parsePorts(value: string): PortSpec[] {
   for (const part of v.split(',')) {
     const m = /^(\d{1,5})(?:\/(tls|plain|starttls))?$/.exec(part.trim());
     const port = Number(m?.[1]);
-    if (!m || !(port >= 1 && port <= 65_535)) throw new InvalidArgumentError(`"${part}" is not a port (25, 587, 465, a list such as 25,587, "all", or N/tls for implicit TLS)`);
+    if (!m || !(port >= 1 && port <= 65_535)) throw new InvalidArgumentError(say('usage.port.bad', { value: part }));
     if (!out.some((p) => p.port === port)) out.push({ port, implicitTls: m[2] ? m[2] === 'tls' : port === 465 });
   }
   return out;

@@ -14,8 +14,11 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { parseDuration, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { defaultHelo } from './probe.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
-import { printable, printableLines } from '../../report/printable.js';
+import { printable } from '../../report/printable.js';
 import { addQueueNameFlag, SOURCE_IP_HELP, type QueueFlags } from '../queue-flags.js';
+import { say } from '../../catalog/messages.js';
+import { osErrorText } from '../../catalog/os-errors.js';
+import { cliLine } from '../stderr-lang.js';
 
 export interface VerifyFlags extends ResolverFlags, ConnectionFlags, QueueFlags {
   status?: boolean;
@@ -57,14 +60,14 @@ export function exitCodeForResult(r: VerifyResult): ExitCodeValue {
 }
 
 const intArg = (name: string, min: number, max: number) => (v: string): number => {
-  if (!/^[0-9]+$/.test(v.trim()) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+  if (!/^[0-9]+$/.test(v.trim()) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(say('usage.int-range', { name, min, max }));
   return Number(v);
 };
 
 /** --rate 20, 20/s, 600/m: RCPT TO per second per mail host. */
 export function parseRate(v: string): number {
   const m = /^([0-9]+(?:\.[0-9]+)?)(?:\/(s|m|h))?$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`"${v}" is not a rate (20, 20/s, 600/m; 0 for none)`);
+  if (!m) throw new InvalidArgumentError(say('usage.rate.bad', { value: v }));
   const per = m[2] === 'm' ? 60 : m[2] === 'h' ? 3600 : 1;
   return Number(m[1]) / per;
 }
@@ -85,8 +88,8 @@ export async function writeOut(w: Writable, s: string): Promise<void> {
       else resolve();
     };
     const onDrain = (): void => done();
-    const onError = (e: Error): void => done(new OutputError(`cannot write the results: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e }));
-    const onClose = (): void => done(new OutputError('cannot write the results: the output was closed'));
+    const onError = (e: Error): void => done(new OutputError(say('verify.output-failed', { reasonMsg: osErrorText(e) }), { cause: e }));
+    const onClose = (): void => done(new OutputError(say('verify.output-closed')));
     w.on('drain', onDrain);
     w.on('error', onError);
     w.on('close', onClose);
@@ -108,7 +111,7 @@ async function prepareResume(path: string, stdout: Writable): Promise<{ removed:
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { removed: 0, size: 0, sameAsStdout: false };
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return { removed: 0, size: 0, sameAsStdout: false }; // read-only: linesOfFile reads it as it is
-    throw new UsageError(`cannot read --resume ${path}: ${code ?? (e as Error).message}`);
+    throw new UsageError(say('usage.file.unreadable', { flag: '--resume', path, reasonMsg: osErrorText(e) }));
   }
   try {
     const st = await fh.stat();
@@ -158,7 +161,7 @@ async function* linesOfFile(path: string): AsyncGenerator<string> {
     fh = await open(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // nothing answered yet: a first run
-    throw new UsageError(`cannot read --resume ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(say('usage.file.unreadable', { flag: '--resume', path, reasonMsg: osErrorText(e) }));
   }
   for await (const l of readLines(fh.createReadStream())) yield l.text;
 }
@@ -272,33 +275,33 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     import('../../verify/csv.js'),
   ]);
   if (flags.merge !== undefined) {
-    if (args.length > 0 || flags.file !== undefined || flags.resume !== undefined) throw new UsageError('--merge takes only the results file: no addresses, --file or --resume');
+    if (args.length > 0 || flags.file !== undefined || flags.resume !== undefined) throw new UsageError(say('usage.merge.alone'));
     const { mergeResults } = await import('../../verify/merge-results.js');
     const path = flags.merge;
     try {
       await stat(path);
     } catch (e) {
-      throw new UsageError(`cannot read --merge ${printable(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(say('usage.file.unreadable', { flag: '--merge', path: printable(path), reasonMsg: osErrorText(e) }));
     }
     const stats = { read: 0, kept: 0, dropped: 0 };
     for await (const line of mergeResults(() => linesOfFile(path), stats)) await writeOut(io.stdout, `${line}\n`);
-    io.stderr.write(`smtp-probe: ${stats.read} lines of ${printable(path)} merged into ${stats.kept} (one per address, the last one)\n`);
+    io.stderr.write(cliLine(p.lang, say('verify.merged', { read: stats.read, path: printable(path), kept: stats.kept })));
     return;
   }
-  if (flags.csv && p.json) throw new UsageError('--csv and --json exclude each other');
-  if (flags.retryUnknown && !flags.resume) throw new UsageError('--retry-unknown goes with --resume');
+  if (flags.csv && p.json) throw new UsageError(say('usage.csv-json'));
+  if (flags.retryUnknown && !flags.resume) throw new UsageError(say('usage.retry-unknown'));
   const stdinArg = args.length === 1 && args[0] === '-';
   const filePath = stdinArg ? '-' : flags.file;
-  if (filePath !== undefined && args.length > 0 && !stdinArg) throw new UsageError('give addresses as arguments or with --file, not both');
-  if (filePath === undefined && args.length === 0) throw new UsageError('give one or more addresses, or --file list.txt (- for standard input)');
+  if (filePath !== undefined && args.length > 0 && !stdinArg) throw new UsageError(say('usage.verify.both'));
+  if (filePath === undefined && args.length === 0) throw new UsageError(say('usage.verify.none'));
   const single = filePath === undefined && args.length === 1;
 
   // Addresses on the command line are checked before anything is sent.
   for (const a of filePath === undefined ? args : []) {
     const r = parseAddress(a);
-    if (!r.ok) throw new UsageError(`"${a}" is not a valid address: ${r.error}`);
+    if (!r.ok) throw new UsageError(say('usage.verify.bad-address', { value: a, errorMsg: r.error }));
     if (flags.from !== '' && r.value.address.toLowerCase() === flags.from.toLowerCase()) {
-      throw new UsageError('--from must not be the address being verified: use your own bounce address or leave the null sender');
+      throw new UsageError(say('usage.verify.from-self'));
     }
   }
   const conn = connectionOptions(flags);
@@ -328,9 +331,9 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
     resolve,
     signal: io.signal,
     onEvent: (e: import('../../verify/run-verify.js').VerifyEvent): void => {
-      if (e.type === 'warning') io.stderr.write(`smtp-probe: WARNING: ${printableLines(e.message)}\n`);
-      else if (e.type === 'note' && p.verbose) io.stderr.write(`smtp-probe: ${e.host ? `${printable(e.host)}: ` : ''}${printableLines(e.message)}\n`);
-      else if (e.type === 'session' && p.verbose) io.stderr.write(`smtp-probe: ${e.open ? 'connected to' : 'left'} ${printable(e.host)}[${printable(e.address)}]\n`);
+      if (e.type === 'warning') io.stderr.write(cliLine(p.lang, say('cli.warning', { textMsg: e.message })));
+      else if (e.type === 'note' && p.verbose) io.stderr.write(cliLine(p.lang, e.host ? say('common.subject-text', { subjectMsg: e.host, textMsg: e.message }) : e.message));
+      else if (e.type === 'session' && p.verbose) io.stderr.write(cliLine(p.lang, say(e.open ? 'verify.session.open' : 'verify.session.left', { host: printable(e.host), address: printable(e.address) })));
     },
   };
   checkVerifyOptions(options);
@@ -345,7 +348,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
       try {
         fh = await open(filePath, 'r');
       } catch (e) {
-        throw new UsageError(`cannot read --file ${filePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new UsageError(say('usage.file.unreadable', { flag: '--file', path: filePath, reasonMsg: osErrorText(e) }));
       }
       stream = fh.createReadStream();
     }
@@ -371,7 +374,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
   // A resume file whose last line was cut (SIGKILL, full disk) is repaired first, so the
   // answers appended after it (--resume out >> out) start on a line of their own.
   const resumeState = flags.resume ? await prepareResume(flags.resume, io.stdout) : undefined;
-  if (resumeState?.removed) io.stderr.write(`smtp-probe: ${flags.resume}: removed a cut last line (${resumeState.removed} bytes); that address is verified again\n`);
+  if (resumeState?.removed) io.stderr.write(cliLine(p.lang, say('verify.resume-cut', { path: flags.resume, bytes: resumeState.removed })));
   // Appending to the resume file itself (>>): its CSV header is already there.
   const appendingToResume = resumeState?.sameAsStdout === true && resumeState.size > 0;
   const skip = flags.resume
@@ -423,7 +426,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
   } catch (e) {
     if (!(e instanceof OutputError)) throw e;
     // The output is gone (closed pipe, full disk): say so once; what was written stays.
-    io.stderr.write(`smtp-probe: ${e.message}\n`);
+    io.stderr.write(cliLine(p.lang, e.message));
     ctx.exitCode = ExitCode.internal;
     return;
   } finally {
