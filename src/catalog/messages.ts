@@ -22,10 +22,18 @@ export function placeholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
 }
 
+/** Placeholders whose name ends in a suffix hold a value another catalog translates (a
+ *  reply-text reason's title: `{titleReason}`, registered by reason-text.ts). */
+const valueLocalizers = new Map<string, (lang: Lang, value: string) => string>();
+export function registerValueLocalizer(suffix: string, fn: (lang: Lang, value: string) => string): void {
+  valueLocalizers.set(suffix, fn);
+}
+
 function fill(template: string, params: MsgParams, lang: Lang): string {
   return template.replace(PLACEHOLDER, (whole, name: string) => {
     const v = params[name];
     if (v === undefined) return name in params ? '' : whole;
+    if (lang !== 'en') for (const [suffix, fn] of valueLocalizers) if (name.endsWith(suffix)) return fn(lang, String(v));
     // A nested sentence ({…Msg}) is localised in turn; values (hosts, codes) are kept.
     return name.endsWith('Msg') && lang !== 'en' ? localize(lang, String(v)) : String(v);
   });
@@ -59,7 +67,7 @@ function escape(s: string): string {
 
 /** Keys of the renderers' own words (status words, tags, column labels): printed with t(),
  *  never read back, so a value like a result word "fail" is never taken for one of them. */
-export const RENDER_ONLY = /^(?:word|status|verify\.verdict|bl\.tag|bl\.kind|auth\.mark|auth\.dkim\.status|auth\.alignment|security\.status)\./;
+export const RENDER_ONLY = /^(?:word|status|verify\.verdict|bl\.tag|bl\.kind|auth\.mark|auth\.dkim\.status|auth\.alignment|auth\.result|cli\.see-help|security\.status)\b/;
 
 function compile(): Matcher[] {
   const out: Matcher[] = [];

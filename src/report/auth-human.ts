@@ -4,7 +4,7 @@
 // TXT record cannot put escape sequences on the terminal. No network, no process.*.
 import type { ChalkInstance } from 'chalk';
 import type { Lang } from '../catalog/data.js';
-import { localize, t } from '../catalog/messages.js';
+import { localize, MESSAGES, t } from '../catalog/messages.js';
 import type { AuthResult } from '../checks/auth.js';
 import type { CheckStatus, CheckSummary, Finding } from '../checks/types.js';
 import { printable } from './printable.js';
@@ -49,11 +49,18 @@ function findingLines(o: AuthRenderOptions, findings: readonly Finding[], indent
 }
 
 function header(o: AuthRenderOptions, title: string, c: Pick<CheckSummary, 'status' | 'result'> | { status: CheckStatus; result: string }): string {
-  return `${o.chalk.bold(title.padEnd(12))} ${statusMark(o.chalk, c.status, L(o))}  ${o.chalk.dim(`(${p(c.result)})`)}`;
+  return `${o.chalk.bold(title.padEnd(12))} ${statusMark(o.chalk, c.status, L(o))}  ${o.chalk.dim(`(${p(c.result === null ? c.result : resultWord(o, c.result))})`)}`;
+}
+
+/** A check's result: RFC 8601 words (pass, fail, none…) as they are; the other result values
+ *  (found, valid…) in the user's language. */
+function resultWord(o: AuthRenderOptions, result: string): string {
+  return L(o) !== 'en' && MESSAGES[`auth.result.${result}`] ? t(L(o), `auth.result.${result}`) : result;
 }
 
 function kv(o: AuthRenderOptions, key: string, value: string): string {
-  return wrap(`${o.chalk.dim(`${key}:`)} ${value}`, o.width, '    ').replace(/^ {4}/, '  ');
+  // French typography: a space before the colon.
+  return wrap(`${o.chalk.dim(`${key}${L(o) === 'fr' ? ' :' : ':'}`)} ${value}`, o.width, '    ').replace(/^ {4}/, '  ');
 }
 
 function queryLines(o: AuthRenderOptions, c: CheckSummary | undefined): string[] {
@@ -77,7 +84,7 @@ export function renderAuth(r: AuthResult, o: AuthRenderOptions): string {
 
   // SPF
   // Without an IP there is no SPF result: the header shows the record's own status.
-  out.push(header(o, 'SPF', { status: r.spf.status, result: r.spf.result ?? t(L(o), 'auth.spf-record-status', { status: r.spf.recordStatus }) }));
+  out.push(header(o, 'SPF', { status: r.spf.status, result: r.spf.result ?? t(L(o), 'auth.spf-record-status', { status: resultWord(o, r.spf.recordStatus) }) }));
   out.push(wrap(lp(o, r.spf.summary), o.width, '  '));
   if (r.spf.record) out.push(kv(o, t(L(o), 'auth.kv.record'), p(r.spf.record)));
   if (r.spf.sender) out.push(kv(o, t(L(o), 'auth.kv.sender'), p(r.spf.sender)));

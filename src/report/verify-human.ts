@@ -7,6 +7,9 @@ import { localize, t } from '../catalog/messages.js';
 import { printable } from './printable.js';
 import type { VerdictKind, VerifyResult } from '../verify/verdict.js';
 import { wrap } from './wrap.js';
+import { localizedReasonTitle } from '../catalog/reason-text.js';
+import type { Reason } from '../catalog/pattern-compiler.js';
+import '../catalog/reason-values.js';
 
 export interface VerifyRenderOptions {
   chalk: ChalkInstance;
@@ -33,6 +36,15 @@ function flagWords(r: VerifyResult, lang: Lang): string[] {
 }
 
 const L = (o: VerifyRenderOptions): Lang => o.lang ?? 'en';
+
+const OWN_REASONS = new Set(['catchall', 'timeout', 'nosmtputf8', 'backupmx']);
+/** The reason as shown: the name itself in English (the JSON's value, which scripts and
+ *  people grep for), its title in the user's language otherwise. */
+function reasonShown(reason: VerifyResult['reason'], lang: Lang): string {
+  if (lang === 'en') return reason;
+  if (OWN_REASONS.has(reason)) return t(lang, `verify.reason.${reason}`);
+  return localizedReasonTitle(reason as Reason, lang);
+}
 const word = (v: VerdictKind, lang: Lang): string => t(lang, `verify.verdict.${v}`);
 
 function replyLine(r: VerifyResult): string {
@@ -44,7 +56,7 @@ function replyLine(r: VerifyResult): string {
 export function renderVerifyDetail(r: VerifyResult, o: VerifyRenderOptions): string {
   const c = o.chalk;
   const lang = L(o);
-  const head = `${printable(r.address)}: ${paintVerdict(r.verdict, c, word(r.verdict, lang))}${r.reason !== 'accepted' ? c.dim(` (${r.reason})`) : ''}`;
+  const head = `${printable(r.address)}: ${paintVerdict(r.verdict, c, word(r.verdict, lang))}${r.reason !== 'accepted' ? c.dim(` (${printable(reasonShown(r.reason, lang))})`) : ''}`;
   if (o.quiet) return `${head}\n`;
   const ind = '  ';
   const out = [head, wrap(printable(localize(lang, r.message)), o.width, ind)];
@@ -68,10 +80,11 @@ export function renderVerifyLine(r: VerifyResult, o: VerifyRenderOptions): strin
   const lang = L(o);
   const width = Math.max(VERDICT_WIDTH, ...(['deliverable', 'undeliverable', 'risky', 'unknown'] as const).map((v) => word(v, lang).length + 1));
   const verdict = paintVerdict(r.verdict, c, word(r.verdict, lang).padEnd(width));
-  // The flags' short forms are the JSON's words (role, disposable, free): values, not sentences.
-  const flags = flagWords(r, 'en').map((f) => f.split(' ')[0]);
+  // In English the flags' short forms are the JSON's words (role, disposable, free); other
+  // languages get the flags' own words.
+  const flags = lang === 'en' ? flagWords(r, 'en').map((f) => f.split(' ')[0]) : flagWords(r, lang);
   const tail = [
-    r.reason !== 'accepted' ? r.reason : '',
+    r.reason !== 'accepted' ? reasonShown(r.reason, lang) : '',
     r.catchAll === true && r.reason !== 'catchall' ? 'catch-all' : '',
     ...flags,
   ].filter(Boolean).join(', ');
@@ -137,12 +150,12 @@ export interface VerifyProgress {
 }
 
 /** The one progress line (stderr, a TTY only): done/total, rate, ETA, counts. No colour codes. */
-export function renderVerifyProgress(p: VerifyProgress, width: number): string {
+export function renderVerifyProgress(p: VerifyProgress, width: number, lang: Lang = 'en'): string {
   const rate = p.ms > 500 ? p.done / (p.ms / 1000) : 0;
   const parts = [`verify: ${n(p.done)}${p.total !== undefined ? `/${n(p.total)} (${p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100}%)` : ''}`];
   if (rate > 0) parts.push(`${rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)}/s`);
-  if (rate > 0 && p.total !== undefined && p.total > p.done) parts.push(`ETA ${duration(((p.total - p.done) / rate) * 1000)}`);
-  parts.push(`${n(p.verdicts.deliverable)} ok, ${n(p.verdicts.undeliverable)} bad, ${n(p.verdicts.risky)} risky, ${n(p.verdicts.unknown)} unknown`);
+  if (rate > 0 && p.total !== undefined && p.total > p.done) parts.push(t(lang, 'verify.progress.eta', { duration: duration(((p.total - p.done) / rate) * 1000) }));
+  parts.push(t(lang, 'verify.progress.counts', { ok: n(p.verdicts.deliverable), bad: n(p.verdicts.undeliverable), risky: n(p.verdicts.risky), unknown: n(p.verdicts.unknown) }));
   const line = parts.join(' · ');
   return line.length > width - 1 ? line.slice(0, width - 1) : line;
 }

@@ -64,8 +64,8 @@ export async function* readLineBatches(source: AsyncIterable<Buffer | string>, m
     const l: InputLine = text.length > maxChars ? { text: text.slice(0, maxChars), line, cut: true } : { text, line, cut: false };
     if (text.includes('\ufffd')) {
       l.error = encoding === 'utf-8'
-        ? `line ${line} has bytes that are not UTF-8 (a Latin-1 or Windows-1252 file?); convert it, e.g. iconv -f latin1 -t utf-8`
-        : `line ${line} has bytes that are not valid ${encoding.toUpperCase()}`;
+        ? say('verify.input.not-utf8', { line })
+        : say('verify.input.bad-encoding', { line, encoding: encoding.toUpperCase() });
     }
     out.push(l);
   };
@@ -260,20 +260,20 @@ export function createLineExtractor(o: InputFormat = {}): LineExtractor {
       return out.length > 0 ? out : NONE;
     }
     const f = fields[column];
-    if (f === undefined || f === '') return [{ kind: 'bad', text: text.trim().slice(0, 200), line, error: `line ${line} has no value in the address column` }];
+    if (f === undefined || f === '') return [{ kind: 'bad', text: text.trim().slice(0, 200), line, error: say('verify.input.no-value', { line }) }];
     return [{ kind: 'address', text: f, line }];
   };
 
   const extract = (l: InputLine): ExtractedLine[] => {
     if (l.error !== undefined) return [{ kind: 'bad', text: l.text.trim().slice(0, 200), line: l.line, error: l.error }];
-    if (l.cut) return [{ kind: 'bad', text: `${l.text.slice(0, 80)}…`, line: l.line, error: `line ${l.line} is longer than ${MAX_LINE_CHARS} characters` }];
+    if (l.cut) return [{ kind: 'bad', text: `${l.text.slice(0, 80)}…`, line: l.line, error: say('verify.input.too-long', { line: l.line, max: MAX_LINE_CHARS }) }];
     if (pending) {
       // The quoted field goes on: join with the line break it contained.
       const text = `${pending.text}\n${l.text}`;
       const start = pending.line;
       if (text.length > MAX_LINE_CHARS) {
         pending = undefined;
-        return [{ kind: 'bad', text: `${text.slice(0, 80)}…`, line: start, error: `the CSV record from line ${start} has a quoted field that is not closed within ${MAX_LINE_CHARS} characters` }];
+        return [{ kind: 'bad', text: `${text.slice(0, 80)}…`, line: start, error: say('verify.input.quote-open', { line: start, max: MAX_LINE_CHARS }) }];
       }
       if (parseCsvRecord(text, delimiter).open) {
         pending = { text, line: start };
@@ -301,7 +301,7 @@ export function createLineExtractor(o: InputFormat = {}): LineExtractor {
     if (!pending) return NONE;
     const p = pending;
     pending = undefined;
-    return [{ kind: 'bad', text: p.text.trim().slice(0, 200), line: p.line, error: `the CSV record from line ${p.line} ends inside a quoted field (a missing closing ")` }];
+    return [{ kind: 'bad', text: p.text.trim().slice(0, 200), line: p.line, error: say('verify.input.quote-end', { line: p.line }) }];
   };
   return fn;
 }

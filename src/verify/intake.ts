@@ -9,6 +9,7 @@ import { resultOf } from './result.js';
 import { DEFAULT_MAX_ENTRIES, SeenSet } from './seen-set.js';
 import type { Item } from './state.js';
 import { decideSyntax, type VerifyResult } from './verdict.js';
+import { say } from '../catalog/messages.js';
 
 export type Taken = { kind: 'skip' } | { kind: 'bad'; result: VerifyResult } | { kind: 'address'; item: Item };
 
@@ -49,7 +50,7 @@ export class Intake {
       this.stats.dedupeFull = this.seen.full;
     }
     if (!p.ok) {
-      const why = line !== undefined && !/^line \d/.test(p.error) ? `line ${line}: ${p.error}` : p.error;
+      const why = line !== undefined && !/^line \d/.test(p.error) ? say('verify.line-prefix', { line, errorMsg: p.error }) : p.error;
       const result = resultOf(key, undefined, decideSyntax(why), { ...NO_FLAGS });
       if (line !== undefined) result.line = line;
       return { kind: 'bad', result };

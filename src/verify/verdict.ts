@@ -4,6 +4,7 @@
 // never in renderers. Pure: evidence in, a plain result out.
 import { say } from '../catalog/messages.js';
 import { classifyReply, reasonTitle, type Reason } from '../catalog/match-text.js';
+import '../catalog/reason-values.js';
 import type { MailHosts } from '../dns/mail-hosts.js';
 import type { Reply } from '../smtp/reply-parser.js';
 import type { Outcome } from '../smtp/session.js';
@@ -104,7 +105,7 @@ export function decideRcpt(reply: Reply, catchAll: boolean | null, mx: string): 
     return rcptDecision(reply, catchAll, mx, 'deliverable', 'accepted', false, say('verify.accepted', { mx, tag: tag(reply), noteMsg: note }));
   }
   const c = recognize(reply, 'rcpt', mx);
-  const title = reasonTitle(c.reason).toLowerCase();
+  const title = reasonTitle(c.reason);
   if (reply.code >= 500) {
     if (NO_MAILBOX.has(c.reason)) {
       const what = say(['userunknown', 'hostunknown', 'hasmoved', 'syntaxerror'].includes(c.reason) ? `verify.what.${c.reason}` : 'verify.what.notaccept');
@@ -115,7 +116,7 @@ export function decideRcpt(reply: Reply, catchAll: boolean | null, mx: string): 
       return rcptDecision(reply, catchAll, mx, 'risky', c.reason, false, say('verify.refused', { mx, tag: tag(reply), whatMsg: what }), c);
     }
     // Policy, blocklists, reputation, authentication…: a refusal to answer, not an answer.
-    return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, false, say('verify.refused-other', { mx, tag: tag(reply), title }), c);
+    return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, false, say('verify.refused-other', { mx, tag: tag(reply), titleReason: title }), c);
   }
   if (c.reason === 'greylisted') {
     const text = c.retryAfterSeconds !== undefined
@@ -126,7 +127,7 @@ export function decideRcpt(reply: Reply, catchAll: boolean | null, mx: string): 
   if (c.reason === 'mailboxfull') {
     return rcptDecision(reply, catchAll, mx, 'risky', 'mailboxfull', true, say('verify.full-now', { mx, tag: tag(reply) }), c);
   }
-  return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, true, say('verify.deferred', { mx, tag: tag(reply), title }), c);
+  return rcptDecision(reply, catchAll, mx, 'unknown', c.reason, true, say('verify.deferred', { mx, tag: tag(reply), titleReason: title }), c);
 }
 
 /**
@@ -162,7 +163,7 @@ export function decideMail(reply: Reply, mx: string, from: string): Decision {
     verdict: 'unknown', reason: c.reason, catchAll: null, mx, reply: replyOf(reply), stage: 'mail', temporary,
     ...(c.provider ? { provider: c.provider } : {}),
     ...(c.retryAfterSeconds !== undefined ? { retryAfterSeconds: c.retryAfterSeconds } : {}),
-    message: say(temporary ? 'verify.sender-deferred' : 'verify.sender-refused', { mx, from, tag: tag(reply), title: reasonTitle(c.reason).toLowerCase() }),
+    message: say(temporary ? 'verify.sender-deferred' : 'verify.sender-refused', { mx, from, tag: tag(reply), titleReason: reasonTitle(c.reason) }),
   };
 }
 
@@ -178,8 +179,8 @@ export function decideSession(outcome: Outcome, mx: string | null, hostsTried: n
       ...(c.provider ? { provider: c.provider } : {}),
       ...(c.facts.retryAfterSeconds !== undefined ? { retryAfterSeconds: c.facts.retryAfterSeconds } : {}),
       message: hostsTried > 1
-        ? say('verify.all-refused', { n: hostsTried, outcomeMsg: outcome.message, title: reasonTitle(c.reason).toLowerCase() })
-        : say('common.text-paren', { textMsg: outcome.message, detail: reasonTitle(c.reason).toLowerCase() }),
+        ? say('verify.all-refused', { n: hostsTried, outcomeMsg: outcome.message, titleReason: reasonTitle(c.reason) })
+        : say('verify.session-refused', { textMsg: outcome.message, titleReason: reasonTitle(c.reason) }),
     };
   }
   const timeout = outcome.kind === 'timeout';

@@ -395,7 +395,7 @@ async function runVerifyCommand(ctx: CliContext, p: Presentation, flags: VerifyF
   if (showProgress && filePath !== undefined && filePath !== '-') void countLines(filePath, io.signal).then((c) => { total = c; });
   let progressShown = false;
   const drawProgress = (): void => {
-    io.stderr.write(`\r\x1b[2K${render.renderVerifyProgress({ done, ...(total !== undefined ? { total } : {}), verdicts, ms: Date.now() - t0 }, Math.max(40, io.columns ?? 80))}`);
+    io.stderr.write(`\r\x1b[2K${render.renderVerifyProgress({ done, ...(total !== undefined ? { total } : {}), verdicts, ms: Date.now() - t0 }, Math.max(40, io.columns ?? 80), p.lang)}`);
     progressShown = true;
   };
   const timer = showProgress ? setInterval(drawProgress, 250) : undefined;

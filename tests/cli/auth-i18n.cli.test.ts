@@ -1,0 +1,77 @@
+// `smtp-probe auth DOMAIN --lang fr|vi|tr|hi` says nothing in English: the headings, the status
+// words, the record lines (French with its space before ":"), the findings and fixes of SPF,
+// DKIM, DMARC and reverse DNS, and the closing verdict, for a domain that passes, one that fails
+// and one whose DNS fails. In-process against the loopback zone server; DNS text (records,
+// names) and result words (pass, fail…) are values.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../src/cli/run.js';
+import type { Io } from '../../src/cli/io.js';
+import { startZoneServer, type ZoneServer } from '../../src/demo/zone-dns-server.js';
+import { reverseName } from '../../src/checks/rdns.js';
+import { englishIn } from '../helpers/english.js';
+
+const rsa = (bits: number): string => generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+let server: ZoneServer;
+beforeAll(async () => {
+  server = await startZoneServer({
+    'good.test': { A: ['203.0.113.5'], TXT: ['v=spf1 ip4:203.0.113.0/24 -all'] },
+    '_dmarc.good.test': { TXT: ['v=DMARC1; p=reject; rua=mailto:dmarc@good.test'] },
+    's2025._domainkey.good.test': { TXT: [`v=DKIM1; k=rsa; p=${rsa(1024)}`] },
+    [reverseName('203.0.113.5')]: { PTR: ['mail.good.test.'] },
+    'mail.good.test': { A: ['203.0.113.5'] },
+    'bad.test': { A: ['198.51.100.1'], TXT: ['v=spf1 -all'] },
+    '_dmarc.bad.test': { TXT: ['v=DMARC1; p=none'] },
+  });
+});
+afterAll(async () => { await server.close(); });
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const io: Io = {
+    stdout, stderr, stdin: new PassThrough(), env: { NO_COLOR: '1' },
+    stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, columns: 100, signal: new AbortController().signal,
+  };
+  const code = await runCli(argv, io);
+  return { code, stdout: out, stderr: err };
+}
+
+const dns = (): string[] => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '1s'];
+const CASES: string[][] = [
+  ['good.test', '--ip', '203.0.113.5', '--helo', 'mail.good.test', '--dkim-selector', 's2025'],
+  ['bad.test', '--ip', '198.51.100.1'],
+  ['bad.test'],
+];
+
+async function all(lang: string): Promise<string> {
+  const runs = await Promise.all(CASES.map((c) => run(['auth', ...c, ...dns(), '--lang', lang, '--verbose'])));
+  expect(runs.map((r) => r.code)).toEqual([0, 8, 0]);
+  return runs.map((r) => r.stdout + r.stderr).join('\n');
+}
+
+describe('auth in five languages', () => {
+  it('the check finds the English of an English run (it can fail)', async () => {
+    const en = await all('en');
+    expect(en).toMatch(/^SPF +✗ FAIL/m);
+    expect(englishIn(en, 'fr').length).toBeGreaterThan(40);
+  });
+  for (const lang of ['fr', 'vi', 'tr', 'hi'] as const) {
+    it(`--lang ${lang}: no English outside values`, async () => {
+      // Left to the DMARC texts' owner (issue 15, i18n-data): the alignment mode in the DMARC
+      // pass sentence (dmarc.pass-spf/-dkim) is still the English word, "(relaxed)".
+      expect(englishIn(await all(lang), lang).filter((w) => !w.startsWith('relaxed (in "(relaxed)'))).toEqual([]);
+    });
+  }
+  it('French puts a space before the colon of the record lines', async () => {
+    const fr = await all('fr');
+    expect(fr).toMatch(/^ {2}enregistrement : v=spf1/m);
+    // SPF's "include:" is a value, not a label.
+    expect(fr.split('\n').filter((l) => /[\p{L}\p{N})\]]: /u.test(l.replace(/\binclude: /g, '')))).toEqual([]);
+  });
+});
