@@ -9,7 +9,8 @@ import { QUIT_AFTER, type AuthSetup, type QuitAfter } from '../smtp/session-type
 import type { Io } from './io.js';
 import { collect } from './options.js';
 import { formatCommand } from '../smtp/command.js';
-import { say } from '../catalog/messages.js';
+import { say, t } from '../catalog/messages.js';
+import type { Lang } from '../catalog/data.js';
 
 export const PASSWORD_ENV = 'SMTP_PROBE_PASSWORD';
 
@@ -101,7 +102,7 @@ export function promptHidden(io: Io, question: string): Promise<string | undefin
 }
 
 /** The checked flags: the AuthSetup (password read now), or undefined without --auth. */
-export async function authSetup(flags: AuthFlags, io: Io, prompt: typeof promptHidden = promptHidden): Promise<AuthSetup | undefined> {
+export async function authSetup(flags: AuthFlags, io: Io, prompt: typeof promptHidden = promptHidden, lang: Lang = 'en'): Promise<AuthSetup | undefined> {
   if (flags.quitAfter === 'auth' && !flags.auth) throw new UsageError(say('usage.quit-after.auth'));
   if (!flags.auth) {
     if (flags.authMech || flags.authPlaintext) throw new UsageError(say('usage.auth-mech.needs-auth'));
@@ -113,7 +114,7 @@ export async function authSetup(flags: AuthFlags, io: Io, prompt: typeof promptH
   let password = io.env[PASSWORD_ENV];
   if (password === undefined || password === '') {
     if (!io.stdinIsTTY || !io.stderrIsTTY) throw new UsageError(say('usage.auth.no-password', { user, env: PASSWORD_ENV }));
-    password = await prompt(io, `Password for ${user} (not shown): `);
+    password = await prompt(io, `${t(lang, 'cli.password-prompt', { user })} `);
     if (password === undefined || io.signal.aborted) throw new UsageError(say('usage.auth.no-password-given'));
     if (password === '') throw new UsageError(say('usage.auth.empty-password'));
   }

@@ -22,8 +22,10 @@ function checkTlsPolicy(d: Dialogue, f: TlsFacts): void {
   const peer = d.peer;
   if (!f.trusted) d.end({ kind: 'tls', stage: 'tls-handshake', message: say('tls.verify.untrusted', { peer, reasonMsg: f.trustError ?? say('probe.tls.unknown-reason') }) });
   if (f.nameMatches === false) {
-    const hint = f.identitySource === 'ip' ? '; use --tls-name NAME to say which name the certificate should carry' : '';
-    d.end({ kind: 'tls', stage: 'tls-handshake', message: `the certificate of ${peer} does not match ${f.checkedAs === 'ip' ? 'the IP address ' : ''}${f.checkedName}${f.nameError ? ` (${f.nameError})` : ''}; --tls-verify stops here${hint}` });
+    // The names the certificate does carry (values), rather than Node's English error text.
+    const names = f.chain[0]?.subjectAltNames.join(', ') || f.chain[0]?.subject || '';
+    const key = `tls.verify.mismatch${f.checkedAs === 'ip' ? '-ip' : ''}${names ? '-names' : ''}${f.identitySource === 'ip' ? '.hint' : ''}`;
+    d.end({ kind: 'tls', stage: 'tls-handshake', message: say(key, { peer, name: f.checkedName, names }) });
   }
 }
 

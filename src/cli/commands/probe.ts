@@ -11,7 +11,7 @@ import { presentation, type CliContext, type Presentation } from '../context.js'
 import { exitCodeForVerdict } from '../exit-codes.js';
 import { collect, parseIp, resolverFromFlags, type ResolverFlags } from '../options.js';
 import { addConnectionFlags, connectionOptions, type ConnectionFlags } from '../connection-flags.js';
-import { addAuthFlags, authSetup, postureOptions, type AuthFlags } from '../auth-flags.js';
+import { addAuthFlags, authSetup, postureOptions, promptHidden, type AuthFlags } from '../auth-flags.js';
 import { TLS_VERSIONS, type TlsRange, type TlsVersion } from '../../smtp/tls-facts.js';
 import { say } from '../../catalog/messages.js';
 
@@ -155,7 +155,7 @@ Transcript: -> sent, <- received; ~> and <~ inside TLS.`,
       const { parseTarget } = await import('../../probe/targets.js');
       const t = parseTarget(target);
       // Asked only once the flags and the target are known good.
-      const auth = await authSetup(flags, ctx.io);
+      const auth = await authSetup(flags, ctx.io, promptHidden, ctx.lang ?? 'en');
       if (auth) options.auth = auth;
       const resolve = await resolverFromFlags(flags);
       const [{ runProbe }, { connectTransport }, { createProgress }, { runFollowUp }, { createDns2Resolver }, { runDomainSecurity }, { createPolicyFetch, lookupWith, POLICY_FETCH_TIMEOUT_MS }] = await Promise.all([

@@ -36,7 +36,7 @@ describe('the reference identity of an IP target is the IP (RFC 6125)', () => {
       const before = s.received.length;
       const r = await session(s, { ...asIp, tlsVerify: true });
       expect(r.outcome).toMatchObject({ kind: 'tls', stage: 'tls-handshake' });
-      expect(r.outcome.message).toMatch(/does not match the IP address 127\.0\.0\.1 .*--tls-verify stops here; use --tls-name NAME/);
+      expect(r.outcome.message).toMatch(/does not match the IP address 127\.0\.0\.1 .*--tls-verify stops here; use --tls-name HOST/);
       // Nothing after the handshake but the farewell: no EHLO inside TLS, no MAIL.
       expect(s.received.slice(before)).toEqual(['EHLO probe.example.net', 'STARTTLS', 'QUIT']);
     });
