@@ -10,6 +10,7 @@ import net from 'node:net';
 import { say } from '../catalog/messages.js';
 import { decodeTlsaRdata, TLSA_TYPE } from './tlsa.js';
 import { DEADLINE_REASON, DnsError, type DnsErrorCode, type LookupOptions, type RecordMap, type Resolve, type RRType } from './resolver.js';
+import { osErrorText } from '../catalog/os-errors.js';
 
 const { Packet } = dns2;
 
@@ -271,8 +272,8 @@ export function createDns2Resolver(opts: Dns2ResolverOptions): Resolve {
         last = code === 'ETIMEDOUT' || /timed out/i.test(String((e as Error).message))
           ? new DnsError('ETIMEOUT', qname, type)
           : code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH'
-            ? new DnsError('ECONNREFUSED', qname, type, `${type} ${qname}: ${server.address} port ${server.port}: ${(e as Error).message}`)
-            : new DnsError('EBADRESP', qname, type, `${type} ${qname}: ${(e as Error).message}`);
+            ? new DnsError('ECONNREFUSED', qname, type, say('dns.error.server', { qtype: type, qname, address: server.address, port: server.port, errorMsg: osErrorText(e) }))
+            : new DnsError('EBADRESP', qname, type, say('dns.error.query', { qtype: type, qname, errorMsg: osErrorText(e) }));
         continue;
       }
       const err = rcodeError(p.header.rcode);
