@@ -193,6 +193,7 @@ function readJoined(text: string, split: RegExp, depth: number): Reading & { kin
   const sep = text.slice(parts[0]!.length).match(split)?.[0] ?? ' ';
   const runs: { text: string; reading?: Reading }[] = [];
   let score = 0;
+  let prevKnown = false;
   for (let i = 0; i < parts.length;) {
     let j = i === 0 ? parts.length - 1 : parts.length; // the whole text is read elsewhere
     // The longest run that one sentence explains for the most part (not a generic template
@@ -204,7 +205,10 @@ function readJoined(text: string, split: RegExp, depth: number): Reading & { kin
     const run = parts.slice(i, j).join(sep);
     const reading = run === text ? null : readAny(run, depth + 1);
     runs.push(reading ? { text: run, reading } : { text: run });
-    score += (reading?.score ?? 0) + (i > 0 ? sep.length : 0);
+    // A separator counts as explained only between two known sentences: next to an unknown run
+    // it may as well be part of a value ("auto, none") that a whole reading leaves to a placeholder.
+    score += (reading?.score ?? 0) + (i > 0 && reading && prevKnown ? sep.length : 0);
+    prevKnown = reading !== null;
     i = j;
   }
   return { kind: 'joined', sep, runs, score };
