@@ -236,7 +236,7 @@ function classFit(cls: string, classes: readonly string[] | undefined): 'fits' |
 export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boolean } = {}): EnhancedExplanation {
   const m = ENHANCED_RE.exec(input.trim());
   if (!m) {
-    throw new UsageError(`"${input}" is not an enhanced status code (class.subject.detail, class 2, 4 or 5, e.g. 5.1.1)`);
+    throw new UsageError(say('usage.explain.not-enhanced-form', { value: input }));
   }
   const cls = (m[1] ?? 'X').toUpperCase();
   const subject = Number(m[2]);
@@ -252,7 +252,7 @@ export function explainEnhanced(input: string, lang: Lang, opts: { lenient?: boo
   const fit = e ? classFit(cls, e.classes) : 'fits';
   if (e && fit === 'contradiction' && !opts.lenient) {
     const ok = (e.classes ?? []).map((c) => `${c}.${subject}.${detail}`);
-    throw new UsageError(`"${code}" contradicts itself: ${key} (${e.title}) is registered for class ${(e.classes ?? []).join(' or ')} only; did you mean ${ok.join(', ')}?`);
+    throw new UsageError(say('usage.explain.contradicts', { value: code, key, title: e.title, classes: (e.classes ?? []).join('/'), near: ok.join(', ') }));
   }
   const fb: string[] = [];
   const classTitle = clsEntry ? (pick(clsEntry, 'title', lang, fb, 'classTitle') ?? clsEntry.title) : label(lang, 'enhancedAnyClass');
@@ -427,7 +427,7 @@ function explainBareText(source: string, lang: Lang, enhanced: string | undefine
 export function explainInput(input: string, lang: Lang): Explanation {
   const all = explainInputs(input, lang);
   if (all.length > 1) {
-    throw new UsageError(`the text holds ${all.length} replies (${all.map((x) => x.reply?.code).join(', ')}); explain them one at a time, or pipe them to "smtp-probe explain -"`);
+    throw new UsageError(say('usage.explain.many-replies', { n: all.length, codes: all.map((x) => x.reply?.code).join(', ') }));
   }
   return all[0] as Explanation;
 }

@@ -33,6 +33,8 @@ const BAD: string[][] = [
   ['auth'], // commander: missing argument
   ['--tls', 'sometimes', 'example.com'], // commander: not one of the choices
   ['blocklist', '300.1.2.3'], // not an IP address or a domain
+  ['explain', '999'], // not a reply code, with the nearest ones
+  ['explain', '550', '--stage', 'rcpt'], // --stage goes with "explain -"
 ];
 
 describe('usage errors in five languages', () => {
