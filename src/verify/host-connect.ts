@@ -12,6 +12,7 @@ import { DEFAULTS } from './options.js';
 import type { RunCore } from './run-core.js';
 import { candidatesOf, type Connected, type HostState } from './state.js';
 import { decideSession } from './verdict.js';
+import { say } from '../catalog/messages.js';
 
 export class HostConnector {
   constructor(private readonly core: RunCore, private readonly queue: HostQueue) {}
@@ -129,13 +130,13 @@ export class HostConnector {
       const open = servers.openTo(busy.address);
       if (open === 0) h.busyStrikes++;
       if (open > 0 || h.busyStrikes < attempts * 2) {
-        this.queue.backOff(h, `${last.mx} deferred the connection (${last.outcome.reply?.code ?? last.outcome.kind})`, busy.address, open);
+        this.queue.backOff(h, say('outcome.banner-deferred', { peer: last.mx, code: last.outcome.reply?.code ?? last.outcome.kind }), busy.address, open);
         return undefined;
       }
     } else {
       h.failedConnects++;
       if (decision.temporary && last.outcome.stage !== 'connect' && h.failedConnects < attempts) {
-        this.queue.backOff(h, `${last.mx} deferred the connection (${last.outcome.reply?.code ?? last.outcome.kind})`);
+        this.queue.backOff(h, say('outcome.banner-deferred', { peer: last.mx, code: last.outcome.reply?.code ?? last.outcome.kind }));
         return undefined;
       }
     }

@@ -10,6 +10,7 @@ import type { RunCore } from './run-core.js';
 import type { ServerPoliteness } from './servers.js';
 import { candidatesOf, newHostState, putItem, queued, shiftItem, type DomainState, type HostState, type Item } from './state.js';
 import { decideSession, type Decision } from './verdict.js';
+import { say } from '../catalog/messages.js';
 
 export class HostQueue {
   private readonly hosts = new Map<string, HostState>();
@@ -121,12 +122,12 @@ export class HostQueue {
     const o = this.core.o;
     h.backoffMs = h.backoffMs === 0 ? (o.backoffMs ?? DEFAULTS.backoffMs) : Math.min(h.backoffMs * 2, o.maxBackoffMs ?? DEFAULTS.maxBackoffMs);
     h.notBefore = this.core.now + h.backoffMs;
-    let limit = '';
+    let message = say('verify.note.waiting', { whyMsg: why, s: Math.round(h.backoffMs / 1000) });
     if (server !== undefined && openNow !== undefined) {
       this.servers.backOff(server, h.notBefore);
-      limit = `, then ${this.servers.lower(server, openNow)} connection(s) at most to ${server}`;
+      message = say('verify.note.waiting-limit', { whyMsg: why, s: Math.round(h.backoffMs / 1000), n: this.servers.lower(server, openNow), server });
     }
-    o.onEvent?.({ type: 'note', host: h.hosts[0]?.name ?? h.key, message: `${why}: waiting ${Math.round(h.backoffMs / 1000)} s${limit}` });
+    o.onEvent?.({ type: 'note', host: h.hosts[0]?.name ?? h.key, message });
     this.schedule(h);
   }
 

@@ -14,6 +14,7 @@ import type { RunCore } from './run-core.js';
 import type { ResultSettler } from './settle-results.js';
 import { MAX_PROBES, queued, shiftItem, type Connected, type DomainState, type HostState, type Item, type Sent } from './state.js';
 import type { Outcome } from '../smtp/session.js';
+import { say } from '../catalog/messages.js';
 
 export class HostWorker {
   constructor(
@@ -213,7 +214,7 @@ export class HostWorker {
     const unanswered = u.items.slice(Math.max(0, gap - u.lead));
     const why = whyUnanswered(u.tx, mx, closing);
     this.queue.requeueUncharged(h, [...unanswered, ...answeredItems], why, mx);
-    if (answeredItems.length > 0) this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} ended the transaction after ${gap} answers (${why.message}); answers read before a break cannot be proved in step, so ${answeredItems.length} address(es) are asked again` });
+    if (answeredItems.length > 0) this.core.o.onEvent?.({ type: 'note', host: mx, message: say('verify.note.ended-transaction', { mx, gap, whyMsg: why.message, n: answeredItems.length }) });
   }
 
   /**
@@ -243,7 +244,7 @@ export class HostWorker {
     for (const item of [...tooMany].reverse()) this.queue.enqueue(h, item, true);
     if (limitAt + u.lead < h.batchSize) {
       h.batchSize = limitAt + u.lead;
-      this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} takes at most ${h.batchSize} recipients per transaction; batches shrink to that` });
+      this.core.o.onEvent?.({ type: 'note', host: mx, message: say('verify.note.batch-limit', { mx, n: h.batchSize }) });
     }
     return { ...u, items: keep, tx: { ...u.tx, rcpts: keepReplies } };
   }
@@ -258,7 +259,7 @@ export class HostWorker {
     if (n < 2 || (h.perConnection !== undefined && h.perConnection <= n - 1)) return;
     h.perConnection = n - 1;
     const mx = c.session.result.host;
-    this.core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} closes the connection after ${n} recipients; sessions now end (QUIT) after ${h.perConnection}` });
+    this.core.o.onEvent?.({ type: 'note', host: mx, message: say('verify.note.per-connection', { mx, n, after: h.perConnection }) });
   }
 
   /** Settle a transaction whose replies are in step (or are no answers at all). */
@@ -277,7 +278,7 @@ export class HostWorker {
     const mx = c.session.result.host;
     for (const d of u.probes) this.settler.probeVoided(d);
     this.queue.requeueUncharged(h, u.items, why, mx);
-    this.core.o.onEvent?.({ type: 'note', host: mx, message: `${why.message}; ${u.items.length + u.probes.length} answer(s) of that session are not trusted and are asked again on a new connection` });
+    this.core.o.onEvent?.({ type: 'note', host: mx, message: say('verify.note.voided', { whyMsg: why.message, n: u.items.length + u.probes.length }) });
   }
 
   /**
@@ -298,6 +299,6 @@ export class HostWorker {
       else this.release(h, c, u);
     }
     // An unasked 421 (while idle, or at the farewell) is the server closing like any other.
-    if ((closing || r.sync === 'closing') && !this.core.stopping) this.queue.closedBy421(h, r.address, r.host, `${r.host} closed the session (421)`, c.answered);
+    if ((closing || r.sync === 'closing') && !this.core.stopping) this.queue.closedBy421(h, r.address, r.host, say('verify.note.closed-session', { mx: r.host, code: 421 }), c.answered);
   }
 }

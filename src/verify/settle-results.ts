@@ -11,6 +11,7 @@ import { sortReplies, whyUnanswered } from './replies.js';
 import type { RunCore } from './run-core.js';
 import { MAX_PROBES, type Connected, type DomainState, type HostState, type Item } from './state.js';
 import { decideMail, decideRcpt, refusesUnknownUsers, viaBackup, type SkippedMx, type VerifyResult } from './verdict.js';
+import { say } from '../catalog/messages.js';
 
 export class ResultSettler {
   constructor(private readonly core: RunCore, private readonly queue: HostQueue, private readonly routing: MxRouting) {}
@@ -56,7 +57,7 @@ export class ResultSettler {
         if (why.reply?.code === 421) {
           // "Closing, try later" (to MAIL, RSET, or unasked): nobody's fault, nobody charged.
           this.queue.requeueUncharged(h, items, why, mx);
-          this.queue.closedBy421(h, c.session.result.address, mx, `${mx} closed the session (421)`, c.answered);
+          this.queue.closedBy421(h, c.session.result.address, mx, say('verify.note.closed-session', { mx, code: 421 }), c.answered);
         } else this.queue.requeue(h, items, why, mx, false, c.answered);
         return 'closing';
       }
@@ -72,7 +73,7 @@ export class ResultSettler {
       for (const item of [...sorted.tooMany].reverse()) this.queue.enqueue(h, item, true);
       if (sorted.limitAt > 0 && sorted.limitAt + lead < h.batchSize) {
         h.batchSize = sorted.limitAt + lead;
-        core.o.onEvent?.({ type: 'note', host: mx, message: `${mx} takes at most ${h.batchSize} recipients per transaction; batches shrink to that` });
+        core.o.onEvent?.({ type: 'note', host: mx, message: say('verify.note.batch-limit', { mx, n: h.batchSize }) });
       }
       const answered = sorted.answered;
       if (answered.length > 0) h.backoffMs = 0;
@@ -100,7 +101,7 @@ export class ResultSettler {
       if (sorted.unanswered.length > 0) {
         if (sorted.closing) {
           this.queue.requeueUncharged(h, sorted.unanswered, sorted.why, mx);
-          if (answered.length === 0) this.queue.closedBy421(h, c.session.result.address, mx, `${mx} closed the session (${sorted.closing.code})`, answeredBefore);
+          if (answered.length === 0) this.queue.closedBy421(h, c.session.result.address, mx, say('verify.note.closed-session', { mx, code: sorted.closing.code }), answeredBefore);
         } else this.queue.requeue(h, sorted.unanswered, sorted.why, mx, answered.length > 0, answeredBefore + answered.length);
       }
     } finally {
@@ -146,7 +147,7 @@ export class ResultSettler {
     h.delayed++;
     core.delayedItems.add(item);
     const wait = Math.max(core.o.waitGreylistMs ?? 0, 0);
-    core.o.onEvent?.({ type: 'note', host: first.mx ?? undefined, message: `${item.addr.address} was greylisted; asking again in ${Math.round(wait / 1000)} s` });
+    core.o.onEvent?.({ type: 'note', host: first.mx ?? undefined, message: say('verify.note.greylisted', { address: item.addr.address, s: Math.round(wait / 1000) }) });
     core.o.onEvent?.({ type: 'greylisted', address: item.addr.address, retryInMs: wait });
     core.delay(wait, () => {
       h.delayed--;

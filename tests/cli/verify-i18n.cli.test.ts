@@ -71,7 +71,8 @@ async function everything(lang: string): Promise<string> {
   // One address at a time (the full block), then a bulk run with --verbose (lines, summary, notes).
   const blocks = await Promise.all(ONE.map((a) => run([...base, a, '--lang', lang])));
   for (const [i, b] of blocks.entries()) expect(b.stderr, ONE[i]).toBe('');
-  const bulk = await run([...base, '--file', list, '--lang', lang, '--verbose']);
+  // --wait-greylist: the greylisted address is asked again, and a --verbose note says so.
+  const bulk = await run([...base, '--file', list, '--lang', lang, '--verbose', '--wait-greylist', '1s']);
   expect(bulk.code).toBe(0);
   expect(bulk.stdout.trim().split('\n').length).toBe(BULK.length + 2); // + the summary's two lines
   return [...blocks.map((b) => b.stdout), bulk.stdout, bulk.stderr].join('\n');
@@ -82,6 +83,7 @@ describe('verify in five languages', () => {
     const en = await everything('en');
     expect(en).toMatch(/nobody@users\.test: undeliverable \(userunknown\)/);
     expect(en).toMatch(/line 11: "bob\.users\.test" is not an address/);
+    expect(en).toMatch(/bob@grey\.test was greylisted; asking again in 1 s/);
     expect(englishIn(ours(en), 'fr').length).toBeGreaterThan(60);
   }, 30_000);
   for (const lang of LANGS) {
