@@ -42,7 +42,7 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
   return { code, stdout: out, stderr: err };
 }
 
-const dns = (): string[] => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '1s'];
+const dns = (): string[] => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '5s'];
 const CASES: string[][] = [
   ['good.test', '--ip', '203.0.113.5', '--helo', 'mail.good.test', '--dkim-selector', 's2025'],
   ['bad.test', '--ip', '198.51.100.1'],
