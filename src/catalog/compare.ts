@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { REPLY_CODE_INDEX, type Lang, type ReplyCodeEntry } from './data.js';
 import { explainCode, type CodeExplanation, type ReplyClass } from './explain.js';
 import { joinStages, label } from './i18n.js';
+import { say } from './messages.js';
 
 /** One row of the comparison table: the facts that tell the codes apart. */
 export interface ComparisonRow {
@@ -53,7 +54,7 @@ type CmpField = 'actor' | 'retry' | 'causes' | 'use';
 function replyCode(input: string, lang: Lang): CodeExplanation {
   const s = input.trim();
   if (/^[245X]\.[0-9]{1,3}\.[0-9]{1,3}$/i.test(s)) {
-    throw new UsageError(`"${s}" is an enhanced status code; a comparison takes reply codes (e.g. 220 554), and "smtp-probe explain ${s}" explains it on its own`);
+    throw new UsageError(say('usage.compare.enhanced', { value: s }));
   }
   return explainCode(s, lang);
 }
@@ -108,12 +109,12 @@ function sameSet(x: readonly string[], y: readonly string[]): boolean {
 
 /** Compare two or more reply codes (explain 220 250 500 550 554). */
 export function compareMany(inputs: readonly string[], lang: Lang): Comparison {
-  if (inputs.length < 2) throw new UsageError('a comparison takes at least two reply codes, e.g. "explain 550 554"');
-  if (inputs.length > MAX_CODES) throw new UsageError(`a comparison takes at most ${MAX_CODES} reply codes; got ${inputs.length}`);
+  if (inputs.length < 2) throw new UsageError(say('usage.compare.two'));
+  if (inputs.length > MAX_CODES) throw new UsageError(say('usage.compare.max', { max: MAX_CODES, n: inputs.length }));
   const codes = inputs.map((c) => replyCode(c, lang));
   const seen = new Set<string>();
   for (const c of codes) {
-    if (seen.has(c.code)) throw new UsageError(`${c.code} is given twice; a comparison takes different reply codes`);
+    if (seen.has(c.code)) throw new UsageError(say('usage.compare.twice', { code: c.code }));
     seen.add(c.code);
   }
   const fb: string[] = [];

@@ -410,7 +410,7 @@ function explainPasted(p: { text: string; source: string }, lang: Lang): Explana
 function explainBareText(source: string, lang: Lang, enhanced: string | undefined, stage: string | undefined): Explanation {
   const t = classifyReply({ text: source, ...(enhanced ? { enhanced } : {}), ...(stage ? { stage } : {}) });
   if (t.reason === 'undefined' && !enhanced) {
-    throw new UsageError(`no SMTP reply code and no known bounce wording in "${source.length > 60 ? `${source.slice(0, 60)}…` : source}"; paste the whole reply line, e.g. "550 5.1.1 User unknown"`);
+    throw new UsageError(say('usage.explain.no-code', { value: source.length > 60 ? `${source.slice(0, 60)}…` : source }));
   }
   const out: Explanation = { kind: 'text', input: source, lang, reason: recognition(t, lang), facts: t.facts };
   if (enhanced) out.enhanced = explainEnhanced(enhanced, lang, { lenient: true });
@@ -435,7 +435,7 @@ export function explainInput(input: string, lang: Lang): Explanation {
 /** Like explainInput, but a text holding several replies gives one explanation per reply, in order. */
 export function explainInputs(input: string, lang: Lang): Explanation[] {
   const s = input.trim();
-  if (s === '') throw new UsageError('nothing to explain: give a reply code (550), an enhanced code (5.7.26) or a reply text');
+  if (s === '') throw new UsageError(say('usage.explain.nothing'));
   if (BASIC_RE.test(s)) return [{ kind: 'code', input: s, lang, ...explainCode(s, lang) }];
   if (ENHANCED_RE.test(s)) return [{ kind: 'enhanced', input: s, lang, enhanced: explainEnhanced(s, lang) }];
   if (/^[0-9.]+$/.test(s)) {
@@ -450,7 +450,7 @@ export function explainInputs(input: string, lang: Lang): Explanation[] {
     if (parts.length <= 3 && parts.every((p) => /^[0-9]{1,3}$/.test(p))) {
       throw new UsageError(say('usage.explain.not-enhanced', { value: s, near: nearestEnhanced(cls, Number(subject), Number(detail)).join(', ') }));
     }
-    throw new UsageError(`"${s}" is not a reply code or an enhanced status code; codes look like 550 or 5.1.1`);
+    throw new UsageError(say('usage.explain.not-code-form', { value: s }));
   }
   return splitPastedReplies(s).map((p) => explainPasted(p, lang));
 }

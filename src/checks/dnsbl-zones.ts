@@ -10,7 +10,6 @@ import zonesJson from '../../data/dnsbl-zones.json' with { type: 'json' };
 import { say } from '../catalog/messages.js';
 import { UsageError } from '../errors.js';
 import { expandIpv6, isPublicIp, reverseIpv4, reverseIpv6 } from '../dns/ip-names.js';
-import { say } from '../catalog/messages.js';
 
 export type ZoneKind = 'ip' | 'domain';
 export type ListType = 'block' | 'allow';

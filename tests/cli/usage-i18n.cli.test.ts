@@ -31,9 +31,11 @@ const BAD: string[][] = [
   ['verfy', 'bob@example.com'], // a mistyped command, with the suggestion
   ['--bogus-flag', 'example.com'], // commander: unknown option
   ['auth'], // commander: missing argument
-  ['--tls', 'sometimes', 'example.com'], // commander: not one of the choices
+  ['--tls-min', 'TLSv9', 'example.com'], // commander: not one of the choices (TLSv1…TLSv1.3)
   ['blocklist', '300.1.2.3'], // not an IP address or a domain
   ['explain', '999'], // not a reply code, with the nearest ones
+  ['blocklist', 'bob@example.com'], // an e-mail address where an IP or a domain belongs (the check's own wording)
+  ['auth', 'example.com', '--dkim-selector', 'a b'], // not a DKIM selector
   ['explain', '550', '--stage', 'rcpt'], // --stage goes with "explain -"
 ];
 
