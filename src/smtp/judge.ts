@@ -61,9 +61,9 @@ export function replyOutcome(peer: string, stage: Stage, expecting: Expecting, r
   switch (fit) {
     case 'success': return undefined;
     case 'closing':
-      return { kind: 'deferred', stage, message: say('outcome.closing', { peer, code: codeOf(reply), command: cmd }), reply };
+      return { kind: 'deferred', stage, message: stage === 'banner' ? say('outcome.closing-banner', { peer, code: codeOf(reply) }) : say('outcome.closing', { peer, code: codeOf(reply), command: cmd }), reply };
     case 'malformed':
-      return { kind: 'protocol', stage, message: say('outcome.malformed', { peer, command: cmd, problemMsg: reply.problem ?? say('outcome.broken-grammar') }), stray: reply };
+      return { kind: 'protocol', stage, message: say(stage === 'banner' ? 'outcome.malformed-banner' : 'outcome.malformed', { peer, command: cmd, problemMsg: reply.problem ?? say('outcome.broken-grammar') }), stray: reply };
     case 'impossible': {
       if (reply.code === 354 && (expecting === 'MAIL' || expecting === 'RCPT')) {
         return { kind: 'protocol', stage, message: say('outcome.354', { peer, command: cmd }), stray: reply };
