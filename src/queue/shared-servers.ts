@@ -1,7 +1,7 @@
 // The per-server politeness of verify's host queue (ServerPoliteness) shared through Redis by
 // every worker: a slot is a connection lease in Redis. The host queue asks synchronously, so
-// this keeps a local view: acquire() hands out a lease already fetched (or one this worker
-// just gave back), or starts fetching one and says "not yet"; the scheduler is woken when the
+// this keeps a local view: acquire() hands out a lease already fetched, or starts fetching one
+// and says "not yet"; the scheduler is woken when the
 // lease arrives or when another worker frees a slot of a full server (Redis pub/sub, which also
 // carries other workers' back-offs at once), with a slow poll as the safety net. Leases are renewed while held; back-off, lowered limits and
 // recovery are written through.
@@ -10,8 +10,8 @@ import type { Lease, RedisPoliteness } from './politeness.js';
 
 interface Local {
   inUse: Lease[];
-  /** Fetched for a connection the scheduler is about to open, or just given back by a session. */
-  spare: { lease: Lease; at: number; timer: ReturnType<typeof setTimeout>; reused: boolean }[];
+  /** Fetched for a connection the scheduler is about to open. */
+  spare: { lease: Lease; at: number; timer: ReturnType<typeof setTimeout> }[];
   asking: boolean;
   /** No connection before this time: a back-off in force (ours or another worker's). */
   backoffUntil: number;
@@ -27,9 +27,8 @@ interface Local {
   wantedAt: number;
 }
 
-/** A fetched lease waits this long for the scheduler; a given-back one this long for another session of ours. */
+/** A fetched lease waits this long for the scheduler, then goes back. */
 const SPARE_MS = 1_000;
-const REUSE_MS = 20;
 /** Polling a full server is only the safety net (a missed message, an expired lease): pub/sub wakes first. */
 const MAX_POLL_MS = 1_000;
 /** A worker waiting for a full server says so at most this often; the others keep to their share twice as long. */
@@ -41,7 +40,7 @@ export class SharedServers implements ServerPoliteness {
   private closed = false;
   private wake: (() => void) | undefined;
   private readonly unsubscribe: () => void;
-  /** Leases fetched from Redis, for the benchmark (a reused one costs no round trip). */
+  /** Leases fetched from Redis (one round trip each). */
   fetched = 0;
 
   /**
@@ -69,10 +68,9 @@ export class SharedServers implements ServerPoliteness {
         l.pause = 20;
         this.wake?.();
       } else {
-        // Another worker's 421: no new session here either, not even on a lease held already.
+        // Another worker's 421: no new session here either.
         l.troubled = true;
         if (n.kind === 'backoff' && n.ms > 0) l.backoffUntil = Math.max(l.backoffUntil, Date.now() + n.ms);
-        this.dropReused(l);
       }
     });
   }
@@ -98,12 +96,7 @@ export class SharedServers implements ServerPoliteness {
     const l = this.local(address);
     if (l.backoffUntil > now || this.closed) return false;
     const share = l.contendedUntil > now ? Math.ceil(this.perServer / Math.max(1, this.workers())) : this.perServer;
-    if (l.inUse.length >= share) {
-      this.dropReused(l);
-      return false;
-    }
-    // After a back-off or a lowered limit, only Redis says whether a slot is free.
-    if (l.troubled) this.dropReused(l);
+    if (l.inUse.length >= share) return false;
     const spare = l.spare.pop();
     if (spare) {
       clearTimeout(spare.timer);
@@ -115,8 +108,8 @@ export class SharedServers implements ServerPoliteness {
   }
 
   /** Keep a lease for a moment (the scheduler takes it at once if it wants it), then give it back. */
-  private keep(l: Local, lease: Lease, ms: number, reused: boolean): void {
-    const s = { lease, at: Date.now(), reused, timer: setTimeout(() => {
+  private keep(l: Local, lease: Lease, ms: number): void {
+    const s = { lease, at: Date.now(), timer: setTimeout(() => {
       const i = l.spare.indexOf(s);
       if (i < 0) return;
       l.spare.splice(i, 1);
@@ -124,17 +117,6 @@ export class SharedServers implements ServerPoliteness {
     }, ms) };
     s.timer.unref?.();
     l.spare.push(s);
-  }
-
-  /** Leases this worker gave back a moment ago go back to Redis now. */
-  private dropReused(l: Local): void {
-    if (!l.spare.some((s) => s.reused)) return;
-    l.spare = l.spare.filter((s) => {
-      if (!s.reused) return true;
-      clearTimeout(s.timer);
-      this.bg(this.p.release(s.lease));
-      return false;
-    });
   }
 
   private fetch(address: string, l: Local): void {
@@ -145,7 +127,7 @@ export class SharedServers implements ServerPoliteness {
       l.asking = false;
       if (r.ok) {
         if (this.closed) return this.p.release(r.lease);
-        this.keep(l, r.lease, SPARE_MS, false);
+        this.keep(l, r.lease, SPARE_MS);
         l.pause = 20;
         l.retryAt = 0;
         this.wake?.();
@@ -171,13 +153,10 @@ export class SharedServers implements ServerPoliteness {
   }
 
   release(address: string): void {
-    const l = this.servers.get(address);
-    const lease = l?.inUse.pop();
-    // Kept a moment: the next session of this worker to the same server takes it without a round trip.
-    if (l && lease) {
-      if (this.closed) this.bg(this.p.release(lease));
-      else this.keep(l, lease, REUSE_MS, true);
-    }
+    // Straight back to Redis: the session's socket may still count at the server for a moment,
+    // so the next session asks Redis (a round trip) like any other.
+    const lease = this.servers.get(address)?.inUse.pop();
+    if (lease) this.bg(this.p.release(lease));
   }
 
   overShare(address: string): boolean {
@@ -204,14 +183,11 @@ export class SharedServers implements ServerPoliteness {
     const l = this.local(address);
     l.backoffUntil = Math.max(l.backoffUntil, until);
     l.troubled = true;
-    this.dropReused(l);
     this.bg(this.p.backOffFor(address, until - Date.now()));
   }
 
   lower(address: string, openNow: number): number {
-    const l = this.local(address);
-    l.troubled = true;
-    this.dropReused(l);
+    this.local(address).troubled = true;
     this.bg(this.p.lower(address, this.perServer, openNow));
     return Math.max(1, Math.min(this.perServer - 1, openNow));
   }

@@ -103,11 +103,11 @@ describe.skipIf(redisSkipped(peer))(`workers in separate processes share politen
     const t0 = busy.refusedAt[0]!;
     const during = busy.connectedAt.filter((t) => t > t0 + 800 && t < t0 + 1_800);
     expect(during).toEqual([]);
-    // The limit is lowered for all to what was open (1): no worker meets the 421 again (for the
-    // next 4 s at least: the limit rises back after sessions work), where each would keep
-    // meeting it after every back-off on its own.
-    expect(busy.refusedAt.filter((t) => t > t0 + 1_000 && t < t0 + 4_000)).toEqual([]);
-    expect(busy.refusedAt.length).toBeLessThanOrEqual(3);
+    // The limit is lowered for all to what was open (1), where each worker would keep meeting
+    // the 421 after every back-off on its own. It rises back by one after 4 sessions work, so
+    // one more 421 may come (and lowers it again).
+    expect(busy.refusedAt.filter((t) => t > t0 + 1_000 && t < t0 + 4_000).length).toBeLessThanOrEqual(1);
+    expect(busy.refusedAt.length).toBeLessThanOrEqual(4);
     const notes = workers.map((w) => w.stderr).join('\n');
     expect(notes).toMatch(/mx\.swamped\.test.*waiting \d+ s/);
 
