@@ -752,7 +752,9 @@ export async function checkDmarc(domain: string, opts: DmarcCheckOptions): Promi
   if (evaluation) {
     const spfId = spfIds?.[0];
     if (evaluation.result === 'pass') {
-      findings.push({ level: 'ok', code: 'dmarc.pass', message: evaluation.alignment.spf.aligned ? say('dmarc.pass-spf', { auth: evaluation.alignment.spf.domain ?? '', domain: d, mode: evaluation.alignment.spf.mode }) : say('dmarc.pass-dkim', { auth: evaluation.alignment.dkim.domain ?? '', domain: d, mode: evaluation.alignment.dkim.mode }) });
+      // The mode is a catalog sentence of its own, so the pass line reads in the language asked for.
+      const modeMsg = (mode: 'relaxed' | 'strict'): string => say(`dmarc.mode.${mode}`);
+      findings.push({ level: 'ok', code: 'dmarc.pass', message: evaluation.alignment.spf.aligned ? say('dmarc.pass-spf', { auth: evaluation.alignment.spf.domain ?? '', domain: d, modeMsg: modeMsg(evaluation.alignment.spf.mode) }) : say('dmarc.pass-dkim', { auth: evaluation.alignment.dkim.domain ?? '', domain: d, modeMsg: modeMsg(evaluation.alignment.dkim.mode) }) });
     } else if (evaluation.result === 'fail') {
       const why = !spfId
         ? say('dmarc.why.no-spf')
