@@ -22,7 +22,7 @@ beforeAll(async () => {
     'loop2.test': { TXT: ['v=spf1 include:loop.test -all'] },
     '_dmarc.loop.test': { TXT: ['v=DMARC1 p=reject'] },
   });
-  const dns = ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '1s'];
+  const dns = ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '5s'];
   for (const lang of LANGS) {
     const a = await runBin(['auth', 'bad.test', '--dkim-selector', 's1', '--dkim-selector', 's2', '--ip', '192.0.2.7', ...dns, '--lang', lang]);
     const b = await runBin(['auth', 'loop.test', '--ip', '192.0.2.7', ...dns, '--lang', lang]);
