@@ -171,21 +171,22 @@ function crashed(check: CheckName, subject: string, e: unknown): CheckSummary {
   };
 }
 
-const NAMES: Record<CheckName, string> = { spf: 'SPF', dkim: 'DKIM', dmarc: 'DMARC', rdns: say('check.name.rdns'), dnsbl: say('auth.name.blocklists') };
+/** The checks' names as the verdict line writes them (English; renderers localise them). */
+export const CHECK_NAMES: Record<CheckName, string> = { spf: 'SPF', dkim: 'DKIM', dmarc: 'DMARC', rdns: say('check.name.rdns'), dnsbl: say('auth.name.blocklists') };
 
 export function authVerdict(domain: string, checks: readonly CheckSummary[]): AuthVerdict {
   const failing = checks.filter((c) => c.status === 'fail');
   if (failing.length > 0) {
-    return { status: 'fail', problems: failing.map((c) => c.check), line: say(failing.length === 1 ? 'auth.verdict.problem' : 'auth.verdict.problems', { n: failing.length, itemsMsg: failing.map((c) => say('common.subject-text', { subjectMsg: NAMES[c.check], textMsg: c.summary })).join(' · ') }) };
+    return { status: 'fail', problems: failing.map((c) => c.check), line: say(failing.length === 1 ? 'auth.verdict.problem' : 'auth.verdict.problems', { n: failing.length, itemsMsg: failing.map((c) => say('common.subject-text', { subjectMsg: CHECK_NAMES[c.check], textMsg: c.summary })).join(' · ') }) };
   }
   if (checks.length > 0 && checks.every((c) => c.status === 'error')) {
     return { status: 'error', problems: [], line: say('auth.verdict.all-errors', { domain }) };
   }
   const warn = checks.filter((c) => c.status === 'warn' || c.status === 'error');
   if (warn.length > 0) {
-    return { status: 'warn', problems: [], line: say('auth.verdict.warn', { domain, namesMsg: warn.map((c) => NAMES[c.check]).join(', ') }) };
+    return { status: 'warn', problems: [], line: say('auth.verdict.warn', { domain, namesMsg: warn.map((c) => CHECK_NAMES[c.check]).join(', ') }) };
   }
-  return { status: 'pass', problems: [], line: say('auth.verdict.pass', { domain, namesMsg: checks.map((c) => NAMES[c.check]).join(', ') }) };
+  return { status: 'pass', problems: [], line: say('auth.verdict.pass', { domain, namesMsg: checks.map((c) => CHECK_NAMES[c.check]).join(', ') }) };
 }
 
 /**

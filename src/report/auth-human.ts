@@ -5,7 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Lang } from '../catalog/data.js';
 import { localize, MESSAGES, t } from '../catalog/messages.js';
-import type { AuthResult } from '../checks/auth.js';
+import { CHECK_NAMES, type AuthResult } from '../checks/auth.js';
 import type { CheckStatus, CheckSummary, Finding } from '../checks/types.js';
 import { printable } from './printable.js';
 import { wrap } from './wrap.js';
@@ -68,10 +68,26 @@ function queryLines(o: AuthRenderOptions, c: CheckSummary | undefined): string[]
   return [o.chalk.dim(`  ${t(L(o), 'auth.dns-lookups', { n: c.queries.length })}`), ...c.queries.map((q) => o.chalk.dim(`    ${q.type.padEnd(5)} ${p(q.name)} → ${q.result} ${q.ms} ms`))];
 }
 
+/**
+ * The verdict in the reader's language. A failing verdict joins every failing check's summary
+ * into one long line; read back whole, a template can span two of them ("SPF … for {ip}: …"
+ * taking "192.0.2.7 at bad.test" as the IP), so it is rebuilt from each check's own summary.
+ */
+function verdictLine(r: AuthResult, o: AuthRenderOptions): string {
+  const lang = L(o);
+  if (lang === 'en' || r.verdict.status !== 'fail') return lp(o, r.verdict.line);
+  const failing = r.verdict.problems.map((name) => r.checks.find((x) => x.check === name));
+  if (failing.some((x) => x === undefined)) return lp(o, r.verdict.line);
+  const items = (failing as CheckSummary[]).map((x) => t(lang, 'common.subject-text', { subjectMsg: CHECK_NAMES[x.check], textMsg: x.summary })).join(' · ');
+  // The items are in `lang` already: a placeholder keeps them from being read back again.
+  const HOLE = '\u0000';
+  return p(t(lang, failing.length === 1 ? 'auth.verdict.problem' : 'auth.verdict.problems', { n: failing.length, itemsMsg: HOLE }).replace(HOLE, items));
+}
+
 export function renderAuth(r: AuthResult, o: AuthRenderOptions): string {
   const c = o.chalk;
   const verdictColour = r.verdict.status === 'fail' || r.verdict.status === 'no-such-domain' ? c.red.bold : r.verdict.status === 'error' ? c.magenta : r.verdict.status === 'warn' ? c.yellow : c.green;
-  const verdict = verdictColour(wrap(lp(o, r.verdict.line), o.width));
+  const verdict = verdictColour(wrap(verdictLine(r, o), o.width));
   if (o.quiet) return `${verdict}\n`;
   const check = (name: string): CheckSummary | undefined => r.checks.find((x) => x.check === name);
   const out: string[] = [];

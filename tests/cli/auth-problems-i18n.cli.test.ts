@@ -60,4 +60,13 @@ describe('broken SPF, DKIM and DMARC records in every language', () => {
     expect(flat).toContain('est défectueux : p=bogus n\'est pas une politique, sp=x n\'est pas une politique (+5).');
     expect(flat).toContain('« v=DMARC1; p=bogus; sp=x; adkim=q; pct=200; t=maybe; fo=7; rua=foo »');
   });
+  it('French: the verdict joining every failing check reads each summary as its section does', () => {
+    const flat = runs.get('fr')!.stdout.replace(/\s+/g, ' ');
+    const verdict = flat.slice(flat.indexOf('4 problèmes'));
+    expect(verdict).toContain('SPF : SPF permerror pour 192.0.2.7 sur bad.test : ');
+    expect(verdict).toContain('DMARC : L\'enregistrement DMARC en _dmarc.bad.test est défectueux : p=bogus');
+    expect(verdict).toContain('DNS inverse : 192.0.2.7');
+    // Read back whole, the line once gave "pour 192.0.2.7 at bad.test" and "P=bogus".
+    expect(verdict).not.toMatch(/ at bad\.test|P=bogus/);
+  });
 });
