@@ -5,12 +5,10 @@
 // names) and result words (pass, fail…) are values.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../src/cli/run.js';
-import type { Io } from '../../src/cli/io.js';
 import { startZoneServer, type ZoneServer } from '../../src/demo/zone-dns-server.js';
 import { reverseName } from '../../src/checks/rdns.js';
 import { englishIn } from '../helpers/english.js';
+import { runInProcess } from '../helpers/run-in-process.js';
 
 const rsa = (bits: number): string => generateKeyPairSync('rsa', { modulusLength: bits }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
 let server: ZoneServer;
@@ -27,20 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await server.close(); });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const io: Io = {
-    stdout, stderr, stdin: new PassThrough(), env: { NO_COLOR: '1' },
-    stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, columns: 100, signal: new AbortController().signal,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout: out, stderr: err };
-}
+const run = (argv: string[]) => runInProcess(argv);
 
 const dns = (): string[] => ['--resolver', `${server.address}:${server.port}`, '--dns-timeout', '5s'];
 const CASES: string[][] = [

@@ -4,14 +4,12 @@
 // (runCli) against loopback DNS and scripted SMTP servers; the server's own words (quoted
 // replies) and values (addresses, hosts, codes, reason names) are not English sentences.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/run.js';
-import type { Io } from '../../src/cli/io.js';
 import { startWorld, type World } from '../loopback/verify/world.js';
 import { englishIn } from '../helpers/english.js';
+import { runInProcess } from '../helpers/run-in-process.js';
 
 let world: World;
 let base: string[];
@@ -33,20 +31,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function run(argv: string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const io: Io = {
-    stdout, stderr, stdin: new PassThrough(), env: { NO_COLOR: '1' },
-    stdoutIsTTY: false, stderrIsTTY: tty, stdinIsTTY: false, columns: 120, signal: new AbortController().signal,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout: out, stderr: err };
-}
+const run = (argv: string[], tty = false) => runInProcess(argv, { stderrIsTTY: tty, columns: 120 });
 
 const ONE = ['bob@users.test', 'nobody@users.test', 'x@all.test', 'bob@full.test', 'bob@grey.test', 'bob@policy.test', 'bob@sender.test', 'bob@nomx.test', 'bob@null.test', 'info@users.test'];
 const BULK = [...ONE, 'bob.users.test', 'a..b@users.test', 'bob@nowhere.test'];

@@ -5,10 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runCli } from '../../src/cli/run.js';
-import type { Io } from '../../src/cli/io.js';
 import { startWorld, type World } from '../loopback/verify/world.js';
+import { runInProcess } from '../helpers/run-in-process.js';
 
 let world: World;
 let file: string;
@@ -22,19 +20,9 @@ afterAll(async () => {
   await world?.close();
 });
 
-async function run(stdoutIsTTY: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const io: Io = {
-    stdout, stderr, stdin: new PassThrough(), env: { NO_COLOR: '1' },
-    stdoutIsTTY, stderrIsTTY: true, stdinIsTTY: false, columns: 120, signal: new AbortController().signal,
-  };
-  const code = await runCli(['verify', '--file', file, '--json', '--resolver', `${world.dns.address}:${world.dns.port}`, '--port', String(world.port), '--helo', 'verify.example.net', '--batch', '10', '--per-host', '1', '--no-catch-all-check'], io);
-  return { code, stdout: out, stderr: err };
+function run(stdoutIsTTY: boolean) {
+  const argv = ['verify', '--file', file, '--json', '--resolver', `${world.dns.address}:${world.dns.port}`, '--port', String(world.port), '--helo', 'verify.example.net', '--batch', '10', '--per-host', '1', '--no-catch-all-check'];
+  return runInProcess(argv, { stdoutIsTTY, stderrIsTTY: true, columns: 120 });
 }
 
 describe('bulk progress on a TTY stderr', () => {
