@@ -3,8 +3,9 @@
 // and decides one reason by a documented decision list (README "Reply-text recognition"). It
 // returns the evidence with the decision. Pure: no I/O, never throws on peer text.
 import { extractFacts, zoneOperator, type ReplyFacts } from './reply-facts.js';
-import { D, getCatalog, hintMatches, patternMatches, type Catalog, type Compiled, type ProviderHint, type Reason } from './pattern-compiler.js';
+import { D, getCatalog, hintMatches, patternMatches, type Catalog, type Compiled, type PatternData, type ProviderHint, type Reason } from './pattern-compiler.js';
 import { normalize, type ReplyInput } from './reply-normalize.js';
+import { conceptMatches, type ConceptRule } from './concept-rules.js';
 import type { Scan } from './word-scan.js';
 
 /** One pattern that matched the text, as weighed by the decision. */
@@ -143,6 +144,20 @@ function hintOf(h: HintState): ProviderHint | undefined {
 
 interface Candidate { cp: Compiled; reason: Reason; overridden: boolean; weight: number }
 
+const conceptMemo = new Map<string, Compiled>();
+
+/** A concept rule as a candidate pattern: it weighs its priority, after every written pattern. */
+function conceptCompiled(rule: ConceptRule): Compiled {
+  let cp = conceptMemo.get(rule.id);
+  if (!cp) {
+    const p: PatternData = { id: rule.id, reason: rule.reason, match: [], priority: rule.priority, source: rule.source };
+    if (rule.weak) p.weak = true;
+    cp = { p, prio: rule.priority, order: Number.MAX_SAFE_INTEGER - 1000 + conceptMemo.size, res: [], all: [], not: [] };
+    conceptMemo.set(rule.id, cp);
+  }
+  return cp;
+}
+
 function textFor(reason: Reason, permanent: boolean | undefined): { meaning: string; action: string } {
   const r = D.reasons[reason];
   return { meaning: r.meaning, action: permanent === false && r.temporaryAction ? r.temporaryAction : r.action };
@@ -161,6 +176,8 @@ function textFor(reason: Reason, permanent: boolean | undefined): { meaning: str
  *     wins but the strong code names a reason of the same family (mesgtoobig/exceedlimit,
  *     userunknown/suspend), the code's reason is taken: it states the detail.
  *  5. Only weak cues matched: a strong enhanced code decides, else the heaviest weak cue.
+ *     Before 4-5, when no strong pattern matched, the concept rules (concept-rules.ts) join the
+ *     candidates at their priority (6-9, below every pattern), with the same code bonuses.
  *  6. No pattern: the enhanced code's prior, then the basic code's at the stage, `inferred`.
  *  7. Nothing: `undefined`.
  */
@@ -237,6 +254,18 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     if (!p.weak && (!lead || weight > lead.weight)) lead = k;
     if (lead && lead.weight > bar) bar = lead.weight;
     evidence.patterns.push(p.weak ? { id: p.id, reason, weight, weak: true } : { id: p.id, reason, weight });
+  }
+
+  // Step 2b: no written pattern gave strong evidence: the concept rules (concept-rules.ts).
+  if (!lead) {
+    for (const rule of conceptMatches(lower)) {
+      const cp = conceptCompiled(rule);
+      let weight = cp.prio;
+      if (strongCode && strongCode.reason === rule.reason) weight += AGREE_ENHANCED;
+      if (basic === rule.reason) weight += AGREE_BASIC;
+      cands.push({ cp, reason: rule.reason, overridden: false, weight });
+      evidence.patterns.push(rule.weak ? { id: rule.id, reason: rule.reason, weight, weak: true } : { id: rule.id, reason: rule.reason, weight });
+    }
   }
 
   // Step 4-5.

@@ -39,7 +39,7 @@ const held = loadCorpus('holdout.tsv');
 
 // The held-out part's floor. The goal is 0.90; see fixtures/replies/SOURCE.md for the measured
 // figure and why it is below: the floor guards against regressions, it does not claim the goal.
-const HOLDOUT_FLOOR = 0.7;
+const HOLDOUT_FLOOR = 0.75;
 
 describe('held-out part of the corpus (sources no pattern was written from)', () => {
   it('shares no source with the training part and covers at least 20 documents', () => {

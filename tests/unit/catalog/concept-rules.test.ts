@@ -1,0 +1,110 @@
+// Concept rules (data/reply-concepts.json, src/catalog/concept-rules.ts): two concepts close
+// together in one clause, in either order and any language, are evidence for a reason when no
+// written pattern is. The texts below are our own paraphrases (no corpus line), each checked to
+// be decided by a concept rule, so a broken rule fails here and not only in the accuracy figure.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { classifyReply, type Reason } from '../../../src/catalog/match-text.js';
+import { CONCEPTS, conceptMatches } from '../../../src/catalog/concept-rules.js';
+import { D } from '../../../src/catalog/pattern-compiler.js';
+
+describe('concept rules: data', () => {
+  const names = new Set(Object.keys(CONCEPTS.concepts));
+  it('every rule names known concepts and a known reason', () => {
+    for (const r of CONCEPTS.rules) {
+      for (const n of r.near) expect(names.has(n), `${r.id}: ${n}`).toBe(true);
+      expect(Object.keys(D.reasons), r.id).toContain(r.reason);
+    }
+  });
+  it('every concept has English words and is used by a rule', () => {
+    const used = new Set(CONCEPTS.rules.flatMap((r) => r.near));
+    for (const n of names) {
+      expect(CONCEPTS.concepts[n]?.en?.length ?? 0, n).toBeGreaterThan(0);
+      expect(used.has(n), `${n} is used`).toBe(true);
+    }
+  });
+  it('weighs below every written pattern', () => {
+    const lowest = Math.min(...D.patterns.map((p) => p.priority ?? 30));
+    for (const r of CONCEPTS.rules) expect(r.priority, r.id).toBeLessThan(lowest);
+  });
+});
+
+describe('concept rules: paraphrases in any word order and language', () => {
+  const cases: [Reason, string][] = [
+    ['userunknown', 'Sorry, that e-mail address is not valid any more'],
+    ['userunknown', '550 the addressee could not be found'],
+    ['mailboxfull', "The recipient's inbox has no space for new messages"],
+    ['mesgtoobig', 'Your message is bigger than the receiving server allows'],
+    ['mesgtoobig', 'Your mail is larger than we accept'],
+    ['hostunknown', 'The domain name of the recipient could not be found'],
+    // German: an inflected stem (unbekannt*) and a compound (*adresse).
+    ['userunknown', 'Der Empfänger ist uns leider unbekannt'],
+    ['userunknown', 'Die Empfängeradresse ist hier nicht vorhanden'],
+    ['mailboxfull', "La boîte de réception du destinataire n'a plus de place, elle est pleine"],
+    ['userunknown', 'El destinatario que escribió no existe en este servidor'],
+    ['mailboxfull', 'Skrzynka pocztowa adresata została przepełniona'],
+    // Unspaced scripts: found anywhere in the run.
+    ['userunknown', '该收件人在本系统中并不存在'],
+    ['mailboxfull', '宛先のメールボックスは容量がいっぱいです'],
+  ];
+  for (const [reason, text] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply({ text });
+      expect(r.reason).toBe(reason);
+      expect(r.patternId).toMatch(/^concept\./);
+      expect(r.evidence.decidedBy).toBe('pattern');
+      expect(r.inferred).toBe(false);
+    });
+  }
+});
+
+describe('concept rules: what they do not read', () => {
+  it('never across a sentence end', () => {
+    expect(classifyReply({ text: 'Your account is ready. Unknown command' }).reason).toBe('undefined');
+    expect(conceptMatches('your account is ready. unknown command').map((r) => r.id)).not.toContain('concept.userunknown');
+    // A dot inside an address or host name is not a sentence end.
+    expect(conceptMatches('user bob@example.com is unknown').map((r) => r.id)).toContain('concept.userunknown');
+  });
+  it('not when the two concepts stand too far apart in the clause', () => {
+    const far = 'the user has written a very long and rambling sentence that eventually says unknown';
+    expect(conceptMatches(far).map((r) => r.id)).not.toContain('concept.userunknown');
+  });
+  it('a word inside a longer word is not the word ("mail" in "mailbox")', () => {
+    expect(conceptMatches('mailbox bigger than').map((r) => r.id)).not.toContain('concept.mesgtoobig');
+    expect(conceptMatches('mail bigger than').map((r) => r.id)).toContain('concept.mesgtoobig');
+  });
+  it('a written pattern outranks a concept rule, and the rule is not even weighed', () => {
+    const r = classifyReply({ text: 'Relay access denied for unknown user' });
+    expect(r.reason).toBe('norelaying');
+    expect(r.evidence.patterns.some((p) => p.id.startsWith('concept.'))).toBe(false);
+  });
+  it('a strong enhanced code outranks a concept rule that names another reason', () => {
+    const r = classifyReply({ text: '552 5.2.2 the addressee could not be found' });
+    expect(r.reason).toBe('mailboxfull');
+    expect(r.evidence.decidedBy).toBe('enhanced');
+    expect(r.evidence.patterns.map((p) => p.id)).toContain('concept.userunknown');
+  });
+  it('a weak queue trailer does not outrank a concept rule', () => {
+    const r = classifyReply({ text: 'Der Empfänger ist uns leider unbekannt. Giving up on 192.0.2.1.' });
+    expect(r.reason).toBe('userunknown');
+  });
+});
+
+describe('concept rules: any text', () => {
+  it('never throws, and names only rules of the data (fast-check)', () => {
+    const ids = new Set(CONCEPTS.rules.map((r) => r.id));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 200 })), (s) => {
+        for (const r of conceptMatches(s.toLowerCase())) expect(ids.has(r.id)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+  it('reads the same words with any spacing between them', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(' ', '  ', '\t', ' \u00a0'), (sp) => {
+        expect(conceptMatches(`der empfänger${sp}ist${sp}unbekannt`).map((r) => r.id)).toContain('concept.userunknown');
+      }),
+    );
+  });
+});
