@@ -256,8 +256,10 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     evidence.patterns.push(p.weak ? { id: p.id, reason, weight, weak: true } : { id: p.id, reason, weight });
   }
 
-  // Step 2b: no written pattern gave strong evidence: the concept rules (concept-rules.ts).
-  if (!lead) {
+  // Step 2b: no written pattern gave strong evidence, or only a generic path reason did
+  // ("connection refused", "temporary local problem"): the concept rules (concept-rules.ts).
+  const pathLead = lead !== undefined && OVERRIDABLE.has(lead.reason) && !lead.cp.p.provider;
+  if (!lead || pathLead) {
     for (const rule of conceptMatches(lower)) {
       const cp = conceptCompiled(rule);
       let weight = cp.prio;
@@ -280,6 +282,12 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     const b = best;
     const over = cands.filter((k) => k.cp.p.weak && k.cp.p.over?.includes(b.reason));
     if (over.length) best = over.reduce((x, y) => (y.weight > x.weight ? y : x));
+  }
+  // A concept naming why (a block, an unknown user) outranks a generic path reason that only
+  // says how the attempt ended: "Connection refused: IP listed on RBL" is a block.
+  if (best && pathLead && OVERRIDABLE.has(best.reason)) {
+    const why = cands.filter((k) => k.cp.p.id.startsWith('concept.') && !k.cp.p.weak && !OVERRIDABLE.has(k.reason));
+    if (why.length) best = why.reduce((x, y) => (y.weight > x.weight ? y : x));
   }
   const strongWins = strongCode !== undefined && (best ? strongCode.weight > best.weight : true);
   if (!best && !strongCode) {

@@ -84,6 +84,13 @@ describe('concept rules: what they do not read', () => {
     expect(r.evidence.decidedBy).toBe('enhanced');
     expect(r.evidence.patterns.map((p) => p.id)).toContain('concept.userunknown');
   });
+  it('a concept naming why outranks a generic path reason that says how the attempt ended', () => {
+    const r = classifyReply({ text: '550 5.7.1 Connection refused: IP listed on RBL' });
+    expect(r.reason).toBe('blocked');
+    expect(r.patternId).toMatch(/^concept\./);
+    expect(classifyReply({ text: 'Connection refused' }).reason).toBe('networkerror');
+    expect(classifyReply({ text: 'Connection reset; the addressee could not be found' }).reason).toBe('userunknown');
+  });
   it('a weak queue trailer does not outrank a concept rule', () => {
     const r = classifyReply({ text: 'Der Empfänger ist uns leider unbekannt. Giving up on 192.0.2.1.' });
     expect(r.reason).toBe('userunknown');
