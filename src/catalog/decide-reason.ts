@@ -58,6 +58,9 @@ const FAMILIES: Reason[][] = [
 
 // Reasons a weak cue may still outrank (see PatternData.over): the search goes on past them.
 const OVERRIDABLE = new Set<Reason>(['networkerror', 'systemerror', 'greylisted']);
+// Reasons that say how an attempt ended, not why: a concept rule naming why outranks their
+// generic wording (greylisting is a why of its own).
+const PATH_REASONS = new Set<Reason>(['networkerror', 'systemerror']);
 
 function sameFamily(a: Reason, b: Reason): boolean {
   return FAMILIES.some((f) => f.includes(a) && f.includes(b));
@@ -258,7 +261,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
 
   // Step 2b: no written pattern gave strong evidence, or only a generic path reason did
   // ("connection refused", "temporary local problem"): the concept rules (concept-rules.ts).
-  const pathLead = lead !== undefined && OVERRIDABLE.has(lead.reason) && !lead.cp.p.provider;
+  const pathLead = lead !== undefined && PATH_REASONS.has(lead.reason) && !lead.cp.p.provider;
   if (!lead || pathLead) {
     for (const rule of conceptMatches(lower)) {
       const cp = conceptCompiled(rule);
@@ -285,7 +288,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   }
   // A concept naming why (a block, an unknown user) outranks a generic path reason that only
   // says how the attempt ended: "Connection refused: IP listed on RBL" is a block.
-  if (best && pathLead && OVERRIDABLE.has(best.reason)) {
+  if (best && pathLead && PATH_REASONS.has(best.reason)) {
     const why = cands.filter((k) => k.cp.p.id.startsWith('concept.') && !k.cp.p.weak && !OVERRIDABLE.has(k.reason));
     if (why.length) best = why.reduce((x, y) => (y.weight > x.weight ? y : x));
   }
