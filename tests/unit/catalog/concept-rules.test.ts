@@ -46,6 +46,12 @@ describe('concept rules: paraphrases in any word order and language', () => {
     // Unspaced scripts: found anywhere in the run.
     ['userunknown', '该收件人在本系统中并不存在'],
     ['mailboxfull', '宛先のメールボックスは容量がいっぱいです'],
+    ['networkerror', 'Die Verbindung zum Zielserver wurde unterbrochen'],
+    ['networkerror', 'Подключение к серверу получателя прервано'],
+    ['systemerror', 'Erreur locale de traitement'],
+    // The system's own storage is systemfull, not a user's mailbox.
+    ['systemfull', 'Stockage système insuffisant'],
+    ['securityerror', '需要身份验证'],
   ];
   for (const [reason, text] of cases) {
     it(`${reason}: ${text}`, () => {
