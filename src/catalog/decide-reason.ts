@@ -268,6 +268,9 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
       let weight = cp.prio;
       if (strongCode && strongCode.reason === rule.reason) weight += AGREE_ENHANCED;
       if (basic === rule.reason) weight += AGREE_BASIC;
+      // As for patterns: evidence that cannot outweigh a strong code naming another reason is
+      // not weighed (it could otherwise let a weak cue's `over` beat the code).
+      if (strongCode && strongCode.reason !== rule.reason && weight <= strongCode.weight) continue;
       cands.push({ cp, reason: rule.reason, overridden: false, weight });
       evidence.patterns.push(rule.weak ? { id: rule.id, reason: rule.reason, weight, weak: true } : { id: rule.id, reason: rule.reason, weight });
     }

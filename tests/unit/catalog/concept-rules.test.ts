@@ -48,7 +48,6 @@ describe('concept rules: paraphrases in any word order and language', () => {
     ['mailboxfull', '宛先のメールボックスは容量がいっぱいです'],
     ['networkerror', 'Die Verbindung zum Zielserver wurde unterbrochen'],
     ['networkerror', 'Подключение к серверу получателя прервано'],
-    ['systemerror', 'Erreur locale de traitement'],
     // The system's own storage is systemfull, not a user's mailbox.
     ['systemfull', 'Stockage système insuffisant'],
     ['securityerror', '需要身份验证'],
@@ -88,7 +87,12 @@ describe('concept rules: what they do not read', () => {
     const r = classifyReply({ text: '552 5.2.2 the addressee could not be found' });
     expect(r.reason).toBe('mailboxfull');
     expect(r.evidence.decidedBy).toBe('enhanced');
-    expect(r.evidence.patterns.map((p) => p.id)).toContain('concept.userunknown');
+    // Like a pattern that cannot outweigh the code, the rule is not weighed at all.
+    expect(r.evidence.patterns.map((p) => p.id)).not.toContain('concept.userunknown');
+    // A rule that agrees with the code is weighed: the reason is then read from the text.
+    const agree = classifyReply({ text: '550 5.1.1 the addressee could not be found' });
+    expect(agree.reason).toBe('userunknown');
+    expect(agree.inferred).toBe(false);
   });
   it('a concept naming why outranks a generic path reason that says how the attempt ended', () => {
     const r = classifyReply({ text: '550 5.7.1 Connection refused: IP listed on RBL' });
@@ -96,6 +100,11 @@ describe('concept rules: what they do not read', () => {
     expect(r.patternId).toMatch(/^concept\./);
     expect(classifyReply({ text: 'Connection refused' }).reason).toBe('networkerror');
     expect(classifyReply({ text: 'Connection reset; the addressee could not be found' }).reason).toBe('userunknown');
+  });
+  it('the framing of a bounce is no evidence: Exim\'s "SMTP error from remote mail server" is not a system error', () => {
+    const r = classifyReply({ text: "SMTP error from remote mail server after MAIL FROM:<alice@example.org> SIZE=1234: 553 sorry, that domain isn't allowed" });
+    expect(r.reason).toBe('rejected');
+    expect(classifyReply({ text: 'Operating system error' }).reason).toBe('undefined');
   });
   it('a weak queue trailer does not outrank a concept rule', () => {
     const r = classifyReply({ text: 'Der Empfänger ist uns leider unbekannt. Giving up on 192.0.2.1.' });
