@@ -40,6 +40,7 @@ const WORDS = new RegExp(`[${WORD_CLASS}]+`, 'g');
 // A clause ends at a stop followed by a space or the end, at a line break, or at a CJK stop.
 const CLAUSE_END = /[.;!?](?=\s|$)|[\n\u3002\uff01\uff1f\uff1b]/;
 const MIN_STEM = 3;
+const NAMES = /(?:https?:\/\/|www\.)[^\s<>"')\]]+|[^\s<>"'()[\]:;,]+@[^\s<>"'()[\]:;,]+/g;
 
 interface Tables {
   names: string[];
@@ -159,8 +160,11 @@ function near(lower: string, a: Hit, b: Hit, max: number): boolean {
 }
 
 /** The concept rules a lower-cased text satisfies, in data order. */
-export function conceptMatches(lower: string): ConceptRule[] {
+export function conceptMatches(text: string): ConceptRule[] {
   const t = (tables ??= build());
+  // Words inside a URL ("help_spam_16.htm") or a mail address are names, not statements: they
+  // are blanked (offsets kept) before the words are read.
+  const lower = text.includes('/') || text.includes('@') ? text.replace(NAMES, (m) => ' '.repeat(m.length)) : text;
   const hits: Hit[] = [];
   wordHits(t, lower, hits);
   unspacedHits(t, lower, hits);

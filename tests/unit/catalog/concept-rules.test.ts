@@ -70,6 +70,11 @@ describe('concept rules: what they do not read', () => {
     // A dot inside an address or host name is not a sentence end.
     expect(conceptMatches('user bob@example.com is unknown').map((r) => r.id)).toContain('concept.userunknown');
   });
+  it('not from words inside a URL or a mail address', () => {
+    expect(conceptMatches('550 see http://mail.example.com/help/help_spam_16.htm?ip=192.0.2.1').map((r) => r.id)).toEqual([]);
+    expect(conceptMatches('550 rejected: spam-trap@example.com').map((r) => r.id)).toEqual([]);
+    expect(conceptMatches('550 rejected as spam, see https://example.com/').map((r) => r.id)).toContain('concept.spamdetected');
+  });
   it('not when the two concepts stand too far apart in the clause', () => {
     const far = 'the user has written a very long and rambling sentence that eventually says unknown';
     expect(conceptMatches(far).map((r) => r.id)).not.toContain('concept.userunknown');
