@@ -107,7 +107,10 @@ function build(): Tables {
   return t;
 }
 
-/** Whether term's words stand at word k onwards (the first already matched by the caller's key). */
+/**
+ * The index of the term's last word when its words stand at word k onwards (the first already
+ * matched by the caller's key), else -1. A last word with a following `*` is a stem.
+ */
 function restMatches(term: Term, words: RegExpMatchArray[], k: number): number {
   const n = term.words.length;
   if (k + n > words.length) return -1;
@@ -129,7 +132,6 @@ function wordHits(t: Tables, lower: string, hits: Hit[]): void {
   for (let k = 0; k < words.length; k++) {
     const w = (words[k] as RegExpMatchArray)[0];
     for (const term of t.exact.get(w) ?? []) {
-      // A last word with a following `*` is a stem: the text's word only starts with it.
       const last = term.words.length === 1 ? k : restMatches(term, words, k);
       if (last >= 0) add(term, k, last);
     }
