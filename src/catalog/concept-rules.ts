@@ -36,7 +36,8 @@ interface Term { words: string[]; anyBefore: boolean; anyAfter: boolean; concept
 // Scripts written without spaces between words (and Hangul, whose particles join the noun):
 // their terms are found anywhere, not at word boundaries.
 const UNSPACED = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
-const WORDS = new RegExp(`[${WORD_CLASS}]+`, 'g');
+// Words of spaced scripts: a CJK run is not one, so "ip" is found inside "您的ip已被封禁".
+const WORDS = new RegExp(`[${WORD_CLASS.replace(/\\u3040-\\u30ff|\\u3400-\\u4dbf|\\u4e00-\\u9fff|\\uac00-\\ud7af|\\uf900-\\ufaff/g, '')}]+`, 'g');
 // A clause ends at a stop followed by a space or the end, at a line break, or at a CJK stop.
 const CLAUSE_END = /[.;!?](?=\s|$)|[\n\u3002\uff01\uff1f\uff1b]/;
 const MIN_STEM = 3;

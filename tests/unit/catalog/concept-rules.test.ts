@@ -51,6 +51,13 @@ describe('concept rules: paraphrases in any word order and language', () => {
     // The system's own storage is systemfull, not a user's mailbox.
     ['systemfull', 'Stockage système insuffisant'],
     ['securityerror', '需要身份验证'],
+    // A Latin word inside a CJK run is still a word; an IP that is blocked is a block, not a
+    // disabled account.
+    ['blocked', '您的IP已被封禁'],
+    ['blocked', 'Ihre IP-Adresse wurde gesperrt'],
+    // The negation first, the noun later (Polish, French).
+    ['userunknown', 'Nie można odnaleźć wprowadzonego adresu e-mail.'],
+    ['userunknown', 'Aucun utilisateur de ce nom'],
   ];
   for (const [reason, text] of cases) {
     it(`${reason}: ${text}`, () => {
