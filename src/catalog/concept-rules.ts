@@ -28,7 +28,7 @@ export interface ConceptFile {
 export const CONCEPTS = concepts as unknown as ConceptFile;
 
 /** Where a concept's word stands in the text (character offsets) and whether it is unspaced. */
-interface Hit { concept: number; start: number; end: number; unspaced: boolean }
+interface Hit { concept: number; start: number; end: number; unspaced: boolean; clause: number }
 
 /** A term of spaced scripts as words: a `*` lets letters precede the first or follow the last. */
 interface Term { words: string[]; anyBefore: boolean; anyAfter: boolean; concepts: number[] }
@@ -39,9 +39,23 @@ const UNSPACED = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\u
 // Words of spaced scripts: a CJK run is not one, so "ip" is found inside "您的ip已被封禁".
 const WORDS = new RegExp(`[${WORD_CLASS.replace(/\\u3040-\\u30ff|\\u3400-\\u4dbf|\\u4e00-\\u9fff|\\uac00-\\ud7af|\\uf900-\\ufaff/g, '')}]+`, 'g');
 // A clause ends at a stop followed by a space or the end, at a line break, or at a CJK stop.
-const CLAUSE_END = /[.;!?](?=\s|$)|[\n\u3002\uff01\uff1f\uff1b]/;
+const CLAUSE_END = /[.;!?](?=\s|$)|[\n\u3002\uff01\uff1f\uff1b]/g;
 const MIN_STEM = 3;
-const NAMES = /(?:https?:\/\/|www\.)[^\s<>"')\]]+|[^\s<>"'()[\]:;,]+@[^\s<>"'()[\]:;,]+/g;
+const URLS = /(?:https?:\/\/|www\.)[^\s<>"')\]]+/g;
+const ADDRESS_CHAR = /[^\s<>"'()[\]:;,]/;
+
+/** The text with URLs and mail addresses blanked, offsets kept. */
+function blankNames(text: string): string {
+  let out = text.includes('/') ? text.replace(URLS, (m) => ' '.repeat(m.length)) : text;
+  for (let at = out.indexOf('@'); at >= 0; at = out.indexOf('@', at + 1)) {
+    let a = at;
+    let z = at + 1;
+    while (a > 0 && ADDRESS_CHAR.test(out[a - 1] as string)) a--;
+    while (z < out.length && ADDRESS_CHAR.test(out[z] as string)) z++;
+    out = out.slice(0, a) + ' '.repeat(z - a) + out.slice(z);
+  }
+  return out;
+}
 
 interface Tables {
   names: string[];
@@ -50,7 +64,11 @@ interface Tables {
   suffix: Map<string, Term[]>;
   /** One-word terms whose word may carry letters after it (`unbekannt*`), by the stem. */
   prefix: Map<string, Term[]>;
-  unspaced: { text: string; concepts: number[] }[];
+  /** Unspaced terms by their first character. */
+  unspaced: Map<string, { text: string; concepts: number[] }[]>;
+  /** A stem's first (prefix) or last (suffix) MIN_STEM letters → the lengths of such stems. */
+  prefixLens: Map<string, number[]>;
+  suffixLens: Map<string, number[]>;
   rules: { rule: ConceptRule; near: number[] }[];
 }
 
@@ -64,7 +82,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 function build(): Tables {
   const names = Object.keys(CONCEPTS.concepts);
-  const t: Tables = { names, exact: new Map(), suffix: new Map(), prefix: new Map(), unspaced: [], rules: [] };
+  const t: Tables = { names, exact: new Map(), suffix: new Map(), prefix: new Map(), unspaced: new Map(), prefixLens: new Map(), suffixLens: new Map(), rules: [] };
   const terms = new Map<string, Term>();
   const cjk = new Map<string, number[]>();
   names.forEach((name, ci) => {
@@ -92,11 +110,15 @@ function build(): Tables {
   });
   for (const term of terms.values()) {
     const first = term.words[0] as string;
-    if (term.anyBefore) push(t.suffix, first, term);
-    else if (term.anyAfter && term.words.length === 1) push(t.prefix, first, term);
-    else push(t.exact, first, term);
+    if (term.anyBefore) {
+      if (!t.suffix.has(first)) push(t.suffixLens, first.slice(-MIN_STEM), first.length);
+      push(t.suffix, first, term);
+    } else if (term.anyAfter && term.words.length === 1) {
+      if (!t.prefix.has(first)) push(t.prefixLens, first.slice(0, MIN_STEM), first.length);
+      push(t.prefix, first, term);
+    } else push(t.exact, first, term);
   }
-  t.unspaced = [...cjk].map(([text, cs]) => ({ text, concepts: cs }));
+  for (const [text, cs] of cjk) push(t.unspaced, text[0] as string, { text, concepts: cs });
   t.rules = CONCEPTS.rules.map((rule) => ({
     rule,
     near: rule.near.map((n) => {
@@ -112,11 +134,11 @@ function build(): Tables {
  * The index of the term's last word when its words stand at word k onwards (the first already
  * matched by the caller's key), else -1. A last word with a following `*` is a stem.
  */
-function restMatches(term: Term, words: RegExpMatchArray[], k: number): number {
+function restMatches(term: Term, words: string[], k: number): number {
   const n = term.words.length;
   if (k + n > words.length) return -1;
   for (let j = 1; j < n; j++) {
-    const w = (words[k + j] as RegExpMatchArray)[0];
+    const w = words[k + j] as string;
     const want = term.words[j] as string;
     if (j === n - 1 && term.anyAfter ? !w.startsWith(want) : w !== want) return -1;
   }
@@ -124,20 +146,29 @@ function restMatches(term: Term, words: RegExpMatchArray[], k: number): number {
 }
 
 function wordHits(t: Tables, lower: string, hits: Hit[]): void {
-  const words = [...lower.matchAll(WORDS)];
+  const words: string[] = [];
+  const starts: number[] = [];
+  WORDS.lastIndex = 0;
+  for (let m = WORDS.exec(lower); m !== null; m = WORDS.exec(lower)) {
+    words.push(m[0]);
+    starts.push(m.index);
+  }
   const add = (term: Term, k: number, last: number): void => {
-    const a = words[k] as RegExpMatchArray;
-    const z = words[last] as RegExpMatchArray;
-    for (const concept of term.concepts) hits.push({ concept, start: a.index ?? 0, end: (z.index ?? 0) + z[0].length, unspaced: false });
+    const end = (starts[last] as number) + (words[last] as string).length;
+    for (const concept of term.concepts) hits.push({ concept, start: starts[k] as number, end, unspaced: false, clause: 0 });
   };
   for (let k = 0; k < words.length; k++) {
-    const w = (words[k] as RegExpMatchArray)[0];
+    const w = words[k] as string;
     for (const term of t.exact.get(w) ?? []) {
       const last = term.words.length === 1 ? k : restMatches(term, words, k);
       if (last >= 0) add(term, k, last);
     }
-    for (let len = Math.min(w.length, 40); len >= MIN_STEM; len--) {
-      for (const term of t.prefix.get(w.slice(0, len)) ?? []) add(term, k, k);
+    if (w.length < MIN_STEM) continue;
+    for (const len of t.prefixLens.get(w.slice(0, MIN_STEM)) ?? []) {
+      if (len <= w.length) for (const term of t.prefix.get(w.slice(0, len)) ?? []) add(term, k, k);
+    }
+    for (const len of t.suffixLens.get(w.slice(-MIN_STEM)) ?? []) {
+      if (len > w.length) continue;
       for (const term of t.suffix.get(w.slice(w.length - len)) ?? []) {
         const last = term.words.length === 1 ? k : restMatches(term, words, k);
         if (last >= 0) add(term, k, last);
@@ -148,18 +179,32 @@ function wordHits(t: Tables, lower: string, hits: Hit[]): void {
 
 function unspacedHits(t: Tables, lower: string, hits: Hit[]): void {
   if (!UNSPACED.test(lower)) return;
-  for (const u of t.unspaced) {
-    for (let i = lower.indexOf(u.text); i >= 0; i = lower.indexOf(u.text, i + 1)) {
-      for (const concept of u.concepts) hits.push({ concept, start: i, end: i + u.text.length, unspaced: true });
+  for (let i = 0; i < lower.length; i++) {
+    const starting = t.unspaced.get(lower[i] as string);
+    if (!starting) continue;
+    for (const u of starting) {
+      if (!lower.startsWith(u.text, i)) continue;
+      for (const concept of u.concepts) hits.push({ concept, start: i, end: i + u.text.length, unspaced: true, clause: 0 });
     }
   }
 }
 
 /** Whether b follows a within `max` characters, in the same clause. */
-function near(lower: string, a: Hit, b: Hit, max: number): boolean {
-  if (b.start < a.end) return false;
-  if (b.start - a.end > max) return false;
-  return !CLAUSE_END.test(lower.slice(a.end, b.start));
+function near(a: Hit, b: Hit, max: number): boolean {
+  return b.start >= a.end && b.start - a.end <= max && a.clause === b.clause;
+}
+
+/** Numbers each hit by the clause it stands in (the count of clause ends before it). */
+function numberClauses(lower: string, hits: Hit[]): void {
+  const ends: number[] = [];
+  CLAUSE_END.lastIndex = 0;
+  for (let m = CLAUSE_END.exec(lower); m !== null; m = CLAUSE_END.exec(lower)) ends.push(m.index);
+  if (ends.length === 0) return;
+  for (const h of hits) {
+    let c = 0;
+    while (c < ends.length && (ends[c] as number) < h.start) c++;
+    h.clause = c;
+  }
 }
 
 /** The concept rules a lower-cased text satisfies, in data order. */
@@ -167,25 +212,29 @@ export function conceptMatches(text: string): ConceptRule[] {
   const t = (tables ??= build());
   // Words inside a URL ("help_spam_16.htm") or a mail address are names, not statements: they
   // are blanked (offsets kept) before the words are read.
-  const lower = text.includes('/') || text.includes('@') ? text.replace(NAMES, (m) => ' '.repeat(m.length)) : text;
+  const lower = text.includes('/') || text.includes('@') ? blankNames(text) : text;
   const hits: Hit[] = [];
   wordHits(t, lower, hits);
   unspacedHits(t, lower, hits);
   if (hits.length === 0) return [];
+  numberClauses(lower, hits);
   const win = CONCEPTS.window;
+  const byConcept = new Map<number, Hit[]>();
+  for (const h of hits) push(byConcept, h.concept, h);
   const out: ConceptRule[] = [];
   for (const { rule, near: cs } of t.rules) {
-    const as = hits.filter((h) => h.concept === cs[0]);
-    if (as.length === 0) continue;
+    const as = byConcept.get(cs[0] as number);
+    if (!as) continue;
     if (cs.length === 1) {
       out.push(rule);
       continue;
     }
-    const bs = hits.filter((h) => h.concept === cs[1]);
+    const bs = byConcept.get(cs[1] as number);
+    if (!bs) continue;
     const found = as.some((a) =>
       bs.some((b) => {
         const cjk = a.unspaced && b.unspaced;
-        return near(lower, a, b, cjk ? win.forwardCjk : win.forward) || near(lower, b, a, cjk ? win.reverseCjk : win.reverse);
+        return near(a, b, cjk ? win.forwardCjk : win.forward) || near(b, a, cjk ? win.reverseCjk : win.reverse);
       }),
     );
     if (found) out.push(rule);
