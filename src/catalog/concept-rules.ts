@@ -60,19 +60,31 @@ function blankNames(text: string): string {
 interface Tables {
   names: string[];
   exact: Map<string, Term[]>;
-  /** Terms whose first word may carry letters before it (`*adresse`), by that word. */
-  suffix: Map<string, Term[]>;
-  /** One-word terms whose word may carry letters after it (`unbekannt*`), by the stem. */
-  prefix: Map<string, Term[]>;
+  /** Terms whose first word may carry letters before it (`*adresse`): a trie of that word, read backwards. */
+  suffix: TrieNode;
+  /** One-word terms whose word may carry letters after it (`unbekannt*`): a trie of the stem. */
+  prefix: TrieNode;
   /** Unspaced terms by their first character. */
   unspaced: Map<string, { text: string; concepts: number[] }[]>;
-  /** A stem's first (prefix) or last (suffix) MIN_STEM letters → the lengths of such stems. */
-  prefixLens: Map<string, number[]>;
-  suffixLens: Map<string, number[]>;
   rules: { rule: ConceptRule; near: number[] }[];
 }
 
 let tables: Tables | undefined;
+
+interface TrieNode { next: Map<string, TrieNode>; terms?: Term[] }
+
+function trieAdd(root: TrieNode, chars: string[], term: Term): void {
+  let node = root;
+  for (const ch of chars) {
+    let n = node.next.get(ch);
+    if (!n) {
+      n = { next: new Map() };
+      node.next.set(ch, n);
+    }
+    node = n;
+  }
+  (node.terms ??= []).push(term);
+}
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const l = m.get(k);
@@ -82,7 +94,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 function build(): Tables {
   const names = Object.keys(CONCEPTS.concepts);
-  const t: Tables = { names, exact: new Map(), suffix: new Map(), prefix: new Map(), unspaced: new Map(), prefixLens: new Map(), suffixLens: new Map(), rules: [] };
+  const t: Tables = { names, exact: new Map(), suffix: { next: new Map() }, prefix: { next: new Map() }, unspaced: new Map(), rules: [] };
   const terms = new Map<string, Term>();
   const cjk = new Map<string, number[]>();
   names.forEach((name, ci) => {
@@ -110,13 +122,9 @@ function build(): Tables {
   });
   for (const term of terms.values()) {
     const first = term.words[0] as string;
-    if (term.anyBefore) {
-      if (!t.suffix.has(first)) push(t.suffixLens, first.slice(-MIN_STEM), first.length);
-      push(t.suffix, first, term);
-    } else if (term.anyAfter && term.words.length === 1) {
-      if (!t.prefix.has(first)) push(t.prefixLens, first.slice(0, MIN_STEM), first.length);
-      push(t.prefix, first, term);
-    } else push(t.exact, first, term);
+    if (term.anyBefore) trieAdd(t.suffix, [...first].reverse(), term);
+    else if (term.anyAfter && term.words.length === 1) trieAdd(t.prefix, [...first], term);
+    else push(t.exact, first, term);
   }
   for (const [text, cs] of cjk) push(t.unspaced, text[0] as string, { text, concepts: cs });
   t.rules = CONCEPTS.rules.map((rule) => ({
@@ -164,14 +172,20 @@ function wordHits(t: Tables, lower: string, hits: Hit[]): void {
       if (last >= 0) add(term, k, last);
     }
     if (w.length < MIN_STEM) continue;
-    for (const len of t.prefixLens.get(w.slice(0, MIN_STEM)) ?? []) {
-      if (len <= w.length) for (const term of t.prefix.get(w.slice(0, len)) ?? []) add(term, k, k);
+    // The word's beginnings that are stems, then its endings that are compound heads.
+    let node: TrieNode | undefined = t.prefix;
+    for (let i = 0; i < w.length && node; i++) {
+      node = node.next.get(w[i] as string);
+      if (node?.terms) for (const term of node.terms) add(term, k, k);
     }
-    for (const len of t.suffixLens.get(w.slice(-MIN_STEM)) ?? []) {
-      if (len > w.length) continue;
-      for (const term of t.suffix.get(w.slice(w.length - len)) ?? []) {
-        const last = term.words.length === 1 ? k : restMatches(term, words, k);
-        if (last >= 0) add(term, k, last);
+    node = t.suffix;
+    for (let i = w.length - 1; i >= 0 && node; i--) {
+      node = node.next.get(w[i] as string);
+      if (node?.terms) {
+        for (const term of node.terms) {
+          const last = term.words.length === 1 ? k : restMatches(term, words, k);
+          if (last >= 0) add(term, k, last);
+        }
       }
     }
   }
@@ -205,6 +219,11 @@ function numberClauses(lower: string, hits: Hit[]): void {
     while (c < ends.length && (ends[c] as number) < h.start) c++;
     h.clause = c;
   }
+}
+
+/** Build the word tables now (30-40 ms, once per process) instead of at the first need. */
+export function prepareConcepts(): void {
+  tables ??= build();
 }
 
 /** The concept rules a lower-cased text satisfies, in data order. */

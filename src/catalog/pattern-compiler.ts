@@ -8,6 +8,7 @@ import { leadingStrings } from './regex-strings.js';
 import { branchMatchers, caseFlag, matcher, type Matcher } from './pattern-matchers.js';
 import { CODE_CUE, factGates, RETRY_CUE, URL_CUE, WORD_CLASS, zoneCueWords } from './reply-facts.js';
 import { WordIndex } from './word-index.js';
+import { prepareConcepts } from './concept-rules.js';
 import { Lexicon, type LexEntry, type NeedleItem } from './word-scan.js';
 
 export type Reason =
@@ -243,11 +244,13 @@ export function getCatalog(): Catalog {
 }
 
 /**
- * Compile the patterns and their index now (150-200 ms, once per process) instead of at the
- * first classification: the probe calls it while its first DNS answer is on the way.
+ * Compile the patterns, their index and the concept rules' tables now (150-250 ms, once per
+ * process) instead of at the first classification: the probe calls it while its first DNS
+ * answer is on the way.
  */
 export function prepareRecognition(): void {
   getCatalog();
+  prepareConcepts();
 }
 
 /** Size of the compiled catalog and of its prefilter, for tests and the benchmark. */
