@@ -58,6 +58,11 @@ describe('concept rules: paraphrases in any word order and language', () => {
     // The negation first, the noun later (Polish, French).
     ['userunknown', 'Nie można odnaleźć wprowadzonego adresu e-mail.'],
     ['userunknown', 'Aucun utilisateur de ce nom'],
+    // Refused by the recipient's own settings (sisimai's filtered), and a policy broken.
+    ['filtered', "Message refused by the recipient's custom filter"],
+    ['filtered', 'The recipient has chosen not to receive messages from this sender'],
+    ['policyviolation', 'Ihre Nachricht verstößt gegen unsere Richtlinien'],
+    ['policyviolation', 'Your message violates our acceptable use policy'],
   ];
   for (const [reason, text] of cases) {
     it(`${reason}: ${text}`, () => {
