@@ -3,7 +3,7 @@
 // concept is a list of words per language. A text holding the concepts close together in one
 // clause, in either order, is evidence for the rule's reason: this reads paraphrases and other
 // languages' word orders that no single pattern spells out. The text's words are looked up in
-// maps (one pass, a few lookups per word), not tested against thousands of alternatives.
+// maps and tries (one pass over the words), not tested against thousands of alternatives.
 // Pure: no I/O, never throws on peer text.
 import concepts from '../../data/reply-concepts.json' with { type: 'json' };
 import { WORD_CLASS } from './reply-facts.js';
