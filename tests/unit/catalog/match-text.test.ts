@@ -1,8 +1,9 @@
-// Reply-text recognition measured on the reply corpus, kept in two parts by source: the training
+// Reply-text recognition measured on the reply corpus, kept in parts by source: the training
 // part (fixtures/replies/train.tsv, the sources the patterns were written from) must be 95 % right;
-// the held-out part (holdout.tsv, whole documents no pattern was written from) is measured and
-// printed separately, with a floor. Focused tests pin the fallback to codes, stage sensitivity,
-// fact extraction, multilingual wording and the data's hygiene.
+// the held-out part (holdout.tsv, whole documents no pattern was written from, collected blind) is
+// measured and printed separately, with a floor; the retired first held-out part (holdout-v1.tsv,
+// read after its last blind measurement) is a regression guard. Focused tests pin the fallback to
+// codes, stage sensitivity, fact extraction, multilingual wording and the data's hygiene.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,30 +37,45 @@ function loadCorpus(file = 'train.tsv'): Row[] {
 const input = (r: Row): ReplyInput => (r.stage ? { text: r.reply, stage: r.stage } : { text: r.reply });
 const rows = loadCorpus();
 const held = loadCorpus('holdout.tsv');
+const retired = loadCorpus('holdout-v1.tsv');
 
 // The held-out part's floor. The goal is 0.90; see fixtures/replies/SOURCE.md for the measured
 // figure and why it is below: the floor guards against regressions, it does not claim the goal.
-const HOLDOUT_FLOOR = 0.75;
+const HOLDOUT_FLOOR = 0.7;
+// The retired part was read after its last blind measurement (79.5 %): a regression guard only.
+const RETIRED_FLOOR = 0.78;
+
+/** The share of rows read right; prints the figure (and, with `misses`, the misses). */
+function measure(name: string, part: Row[], misses: boolean): number {
+  let ok = 0;
+  const out: string[] = [];
+  for (const r of part) {
+    const got = classifyReply(input(r));
+    if (got.reason === r.reason) ok++;
+    else if (misses) out.push(`  ${r.reason} <- ${got.reason} ${r.reply.slice(0, 100)}`);
+  }
+  const share = ok / part.length;
+  console.log([`${name}: ${ok}/${part.length} (${(100 * share).toFixed(1)} %) over ${new Set(part.map((r) => r.source)).size} documents`, ...out].join('\n'));
+  return share;
+}
 
 describe('held-out part of the corpus (sources no pattern was written from)', () => {
-  it('shares no source with the training part and covers at least 20 documents', () => {
-    const trainSources = new Set(rows.map((r) => r.source));
-    for (const r of held) expect(trainSources.has(r.source), r.source).toBe(false);
+  it('shares no source with the training part or the retired part and covers at least 20 documents', () => {
+    const others = new Set([...rows, ...retired].map((r) => r.source));
+    for (const r of held) expect(others.has(r.source), r.source).toBe(false);
     expect(new Set(held.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
     expect(held.length).toBeGreaterThanOrEqual(100);
   });
 
-  it(`is classified at least ${HOLDOUT_FLOOR * 100} % right (printed with its misses)`, () => {
-    let ok = 0;
-    const misses: string[] = [];
-    for (const r of held) {
-      const got = classifyReply(input(r));
-      if (got.reason === r.reason) ok++;
-      else misses.push(`  ${r.reason} <- ${got.reason} ${r.reply.slice(0, 100)}`);
-    }
-    const share = ok / held.length;
-    console.log([`held-out part: ${ok}/${held.length} (${(100 * share).toFixed(1)} %) over ${new Set(held.map((r) => r.source)).size} documents`, ...misses].join('\n'));
-    expect(share).toBeGreaterThanOrEqual(HOLDOUT_FLOOR);
+  // Only the figure is printed: the misses of a blind part are not to be read while writing patterns.
+  it(`is classified at least ${HOLDOUT_FLOOR * 100} % right`, () => {
+    expect(measure('held-out part (v2)', held, false)).toBeGreaterThanOrEqual(HOLDOUT_FLOOR);
+  });
+
+  it(`the retired first held-out part stays at least ${RETIRED_FLOOR * 100} % right (printed with its misses)`, () => {
+    const trainSources = new Set(rows.map((r) => r.source));
+    for (const r of retired) expect(trainSources.has(r.source), r.source).toBe(false);
+    expect(measure('retired held-out part (v1)', retired, true)).toBeGreaterThanOrEqual(RETIRED_FLOOR);
   });
 });
 
