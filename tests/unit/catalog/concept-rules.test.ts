@@ -139,6 +139,14 @@ describe('concept rules: any text', () => {
       { numRuns: 400 },
     );
   });
+  it('a hostile text (every concept word in every clause, up to the 2,048-character cap) reads as data, not a match', () => {
+    const clauses = 'user. unknown. mailbox. full. spam; ip! listed? '.repeat(60);
+    expect(conceptMatches(clauses.toLowerCase())).toEqual([
+      // Single-concept rules still see their word; no pair spans a clause end.
+      ...CONCEPTS.rules.filter((r) => r.near.length === 1 && (r.near[0] === 'spam')),
+    ]);
+    expect(classifyReply({ text: clauses }).reason).toBe('spamdetected');
+  });
   it('reads the same words with any spacing between them', () => {
     fc.assert(
       fc.property(fc.constantFrom(' ', '  ', '\t', ' \u00a0'), (sp) => {
