@@ -33,11 +33,11 @@ interface Hit { concept: number; start: number; end: number; unspaced: boolean; 
 /** A term of spaced scripts as words: a `*` lets letters precede the first or follow the last. */
 interface Term { words: string[]; anyBefore: boolean; anyAfter: boolean; concepts: number[] }
 
-// Scripts written without spaces between words (and Hangul, whose particles join the noun):
-// their terms are found anywhere, not at word boundaries.
-const UNSPACED = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
-// Words of spaced scripts: a CJK run is not one, so "ip" is found inside "您的ip已被封禁".
-const WORDS = new RegExp(`[${WORD_CLASS.replace(/\\u3040-\\u30ff|\\u3400-\\u4dbf|\\u4e00-\\u9fff|\\uac00-\\ud7af|\\uf900-\\ufaff/g, '')}]+`, 'g');
+// Scripts written without spaces between words (Thai, Lao, Chinese, Japanese, and Hangul, whose
+// particles join the noun): their terms are found anywhere, not at word boundaries.
+const UNSPACED = /[\u0e00-\u0eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/;
+// Words of spaced scripts: an unspaced run is not one, so "ip" is found inside "您的ip已被封禁".
+const WORDS = new RegExp(`[${WORD_CLASS.replace(/\\u0e00-\\u0eff|\\u3040-\\u30ff|\\u3400-\\u4dbf|\\u4e00-\\u9fff|\\uac00-\\ud7af|\\uf900-\\ufaff/g, '')}]+`, 'g');
 // A clause ends at a stop followed by a space or the end, at a line break, or at a CJK stop.
 const CLAUSE_END = /[.;!?](?=\s|$)|[\n\u3002\uff01\uff1f\uff1b]/g;
 const MIN_STEM = 3;

@@ -63,6 +63,11 @@ describe('concept rules: paraphrases in any word order and language', () => {
     ['filtered', 'The recipient has chosen not to receive messages from this sender'],
     ['policyviolation', 'Ihre Nachricht verstößt gegen unsere Richtlinien'],
     ['policyviolation', 'Your message violates our acceptable use policy'],
+    // Thai is unspaced like CJK; Arabic and Hebrew carry their article as a prefix.
+    ['userunknown', 'ไม่พบผู้รับปลายทาง ที่อยู่อีเมลไม่มีอยู่จริง'],
+    ['userunknown', 'المستخدم غير موجود'],
+    ['userunknown', 'הנמען אינו קיים'],
+    ['mailboxfull', 'A címzett postafiókja megtelt'],
   ];
   for (const [reason, text] of cases) {
     it(`${reason}: ${text}`, () => {
