@@ -58,7 +58,6 @@ function blankNames(text: string): string {
 }
 
 interface Tables {
-  names: string[];
   exact: Map<string, Term[]>;
   /** Terms whose first word may carry letters before it (`*adresse`): a trie of that word, read backwards. */
   suffix: TrieNode;
@@ -94,7 +93,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 function build(): Tables {
   const names = Object.keys(CONCEPTS.concepts);
-  const t: Tables = { names, exact: new Map(), suffix: { next: new Map() }, prefix: { next: new Map() }, unspaced: new Map(), rules: [] };
+  const t: Tables = { exact: new Map(), suffix: { next: new Map() }, prefix: { next: new Map() }, unspaced: new Map(), rules: [] };
   const terms = new Map<string, Term>();
   const cjk = new Map<string, number[]>();
   names.forEach((name, ci) => {

@@ -5,7 +5,7 @@
 import { extractFacts, zoneOperator, type ReplyFacts } from './reply-facts.js';
 import { D, getCatalog, hintMatches, patternMatches, type Catalog, type Compiled, type PatternData, type ProviderHint, type Reason } from './pattern-compiler.js';
 import { normalize, type ReplyInput } from './reply-normalize.js';
-import { conceptMatches, type ConceptRule } from './concept-rules.js';
+import { CONCEPTS, conceptMatches, type ConceptRule } from './concept-rules.js';
 import type { Scan } from './word-scan.js';
 
 /** One pattern that matched the text, as weighed by the decision. */
@@ -149,13 +149,17 @@ interface Candidate { cp: Compiled; reason: Reason; overridden: boolean; weight:
 
 const conceptMemo = new Map<string, Compiled>();
 
-/** A concept rule as a candidate pattern: it weighs its priority, after every written pattern. */
+/**
+ * A concept rule as a candidate pattern: it weighs its priority, after every written pattern.
+ * Its tie-break order is its place in the data, so an answer never depends on earlier calls.
+ */
 function conceptCompiled(rule: ConceptRule): Compiled {
   let cp = conceptMemo.get(rule.id);
   if (!cp) {
     const p: PatternData = { id: rule.id, reason: rule.reason, match: [], priority: rule.priority, source: rule.source };
     if (rule.weak) p.weak = true;
-    cp = { p, prio: rule.priority, order: Number.MAX_SAFE_INTEGER - 1000 + conceptMemo.size, res: [], all: [], not: [] };
+    const order = D.patterns.length + CONCEPTS.rules.findIndex((r) => r.id === rule.id);
+    cp = { p, prio: rule.priority, order, res: [], all: [], not: [] };
     conceptMemo.set(rule.id, cp);
   }
   return cp;

@@ -8,6 +8,17 @@ import { classifyReply, type Reason } from '../../../src/catalog/match-text.js';
 import { CONCEPTS, conceptMatches } from '../../../src/catalog/concept-rules.js';
 import { D } from '../../../src/catalog/pattern-compiler.js';
 
+// First in the file, before any other text has met these rules in this process.
+describe('concept rules: an answer never depends on the texts read before it', () => {
+  it('two rules of one priority are ranked by their place in the data, whichever was met first', () => {
+    const both = 'the addressee was deactivated and could not be found';
+    expect(classifyReply({ text: 'the addressee was deactivated' }).reason).toBe('suspend');
+    const r = classifyReply({ text: both });
+    expect(r.evidence.patterns.map((p) => p.id)).toEqual(['concept.userunknown', 'concept.suspend']);
+    expect(r.reason).toBe('userunknown');
+  });
+});
+
 describe('concept rules: data', () => {
   const names = new Set(Object.keys(CONCEPTS.concepts));
   it('every rule names known concepts and a known reason', () => {
