@@ -79,6 +79,12 @@ describe('concept rules: paraphrases in any word order and language', () => {
     ['userunknown', 'المستخدم غير موجود'],
     ['userunknown', 'הנמען אינו קיים'],
     ['mailboxfull', 'A címzett postafiókja megtelt'],
+    // A group's notice (the group may not exist, or you may not post) is a refusal of the sender,
+    // as Google Groups' notice is read, not an unknown person; the permission may come first.
+    ['rejected', 'Die Gruppe, die Sie kontaktieren wollten, existiert nicht.'],
+    ['rejected', 'У вас нет разрешения на отправку сообщений в эту группу.'],
+    ['rejected', 'Δεν έχετε άδεια να δημοσιεύετε μηνύματα σε αυτήν την ομάδα.'],
+    ['rejected', 'گروهی که سعی کردید با آن تماس بگیرید وجود ندارد.'],
   ];
   for (const [reason, text] of cases) {
     it(`${reason}: ${text}`, () => {
