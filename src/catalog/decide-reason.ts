@@ -294,7 +294,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     if (over.length) best = over.reduce((x, y) => (y.weight > x.weight ? y : x));
   }
   // A concept naming why (a block, an unknown user) outranks a generic path reason that only
-  // says how the attempt ended: "Connection refused: IP listed on RBL" is a block.
+  // says how the attempt ended: "Connection refused: sending server is listed" is a block.
   if (best && pathLead && PATH_REASONS.has(best.reason)) {
     const why = cands.filter((k) => k.cp.p.id.startsWith('concept.') && !k.cp.p.weak && !OVERRIDABLE.has(k.reason));
     if (why.length) best = why.reduce((x, y) => (y.weight > x.weight ? y : x));

@@ -134,7 +134,7 @@ describe('concept rules: what they do not read', () => {
     expect(agree.inferred).toBe(false);
   });
   it('a concept naming why outranks a generic path reason that says how the attempt ended', () => {
-    const r = classifyReply({ text: '550 5.7.1 Connection refused: IP listed on RBL' });
+    const r = classifyReply({ text: '550 5.7.1 Connection refused: sending server is listed' });
     expect(r.reason).toBe('blocked');
     expect(r.patternId).toMatch(/^concept\./);
     expect(classifyReply({ text: 'Connection refused' }).reason).toBe('networkerror');
