@@ -2,7 +2,9 @@
 // part (fixtures/replies/train.tsv, the sources the patterns were written from) must be 95 % right;
 // the held-out part (holdout.tsv, whole documents no pattern was written from, collected blind) is
 // measured and printed separately, with a floor; the retired first held-out part (holdout-v1.tsv,
-// read after its last blind measurement) is a regression guard. Focused tests pin the fallback to
+// read after its last blind measurement) is a regression guard; the second training round
+// (train-round2.tsv, real texts whose labels are their sources' readings, some disputed) is
+// printed with its misses and has a floor of its own. Focused tests pin the fallback to
 // codes, stage sensitivity, fact extraction, multilingual wording and the data's hygiene.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -38,12 +40,17 @@ const input = (r: Row): ReplyInput => (r.stage ? { text: r.reply, stage: r.stage
 const rows = loadCorpus();
 const held = loadCorpus('holdout.tsv');
 const retired = loadCorpus('holdout-v1.tsv');
+const round2 = loadCorpus('train-round2.tsv');
 
 // The held-out part's floor. The goal is 0.90; see fixtures/replies/SOURCE.md for the measured
 // figure and why it is below: the floor guards against regressions, it does not claim the goal.
 const HOLDOUT_FLOOR = 0.7;
 // The retired part was read after its last blind measurement (79.5 %): a regression guard only.
 const RETIRED_FLOOR = 0.78;
+// The second training round: 79.3 % when it was added, below the first round's 95 % because its
+// labels are the pages' own readings, several of which the reason definitions read otherwise
+// (see SOURCE.md). A regression guard.
+const ROUND2_FLOOR = 0.77;
 
 /** The share of rows read right; prints the figure (and, with `misses`, the misses). */
 function measure(name: string, part: Row[], misses: boolean): number {
@@ -60,8 +67,8 @@ function measure(name: string, part: Row[], misses: boolean): number {
 }
 
 describe('held-out part of the corpus (sources no pattern was written from)', () => {
-  it('shares no source with the training part or the retired part and covers at least 20 documents', () => {
-    const others = new Set([...rows, ...retired].map((r) => r.source));
+  it('shares no source with the training parts or the retired part and covers at least 20 documents', () => {
+    const others = new Set([...rows, ...retired, ...round2].map((r) => r.source));
     for (const r of held) expect(others.has(r.source), r.source).toBe(false);
     expect(new Set(held.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
     expect(held.length).toBeGreaterThanOrEqual(100);
@@ -76,6 +83,22 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
     const trainSources = new Set(rows.map((r) => r.source));
     for (const r of retired) expect(trainSources.has(r.source), r.source).toBe(false);
     expect(measure('retired held-out part (v1)', retired, true)).toBeGreaterThanOrEqual(RETIRED_FLOOR);
+  });
+});
+
+describe('second training round (real texts labelled by their sources)', () => {
+  it('holds well-formed, unique lines from at least 100 documents, none shared with another part', () => {
+    const others = new Set([...rows, ...retired, ...held].map((r) => r.reply));
+    for (const r of round2) {
+      expect(REASONS, r.reply).toContain(r.reason);
+      expect(r.source, r.reply).toMatch(/^https?:\/\//);
+      expect(others.has(r.reply), r.reply).toBe(false);
+    }
+    expect(new Set(round2.map((r) => r.reply)).size).toBe(round2.length);
+    expect(new Set(round2.map((r) => r.source)).size).toBeGreaterThanOrEqual(100);
+  });
+  it(`is classified at least ${ROUND2_FLOOR * 100} % right (printed with its misses)`, () => {
+    expect(measure('second training round', round2, true)).toBeGreaterThanOrEqual(ROUND2_FLOOR);
   });
 });
 
