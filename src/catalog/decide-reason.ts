@@ -62,6 +62,15 @@ const OVERRIDABLE = new Set<Reason>(['networkerror', 'systemerror', 'greylisted'
 // generic wording (greylisting is a why of its own).
 const PATH_REASONS = new Set<Reason>(['networkerror', 'systemerror']);
 
+// An address code (X.1.1 user unknown, X.1.2 host unknown) is what many servers send for any
+// refusal at RCPT. Text that states one of these reasons is the better evidence and decides
+// against it, as in sisimai's reason order (reason/lib.go: these are tried before userunknown,
+// and userunknown's probe gives way to their wording): "550 5.1.1 ... Mailbox full" is full.
+const ADDRESS_CODES = new Set<Reason>(['userunknown', 'hostunknown']);
+const STATED_OVER_ADDRESS_CODE = new Set<Reason>([
+  'mailboxfull', 'mesgtoobig', 'exceedlimit', 'suspend', 'hasmoved', 'norelaying', 'authfailure', 'blocked', 'rejected', 'notaccept',
+]);
+
 function sameFamily(a: Reason, b: Reason): boolean {
   return FAMILIES.some((f) => f.includes(a) && f.includes(b));
 }
@@ -236,7 +245,9 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   // same and recognition stays as fast as first-match was. A path reason (networkerror,
   // systemerror, greylisted) keeps looking for a weak cue that outranks it.
   const maxBonus = (strongCode ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0);
-  let bar = strongCode ? strongCode.weight : -Infinity;
+  // Under an address code every pattern is read: one stating another reason may decide.
+  const addressCode = strongCode !== undefined && ADDRESS_CODES.has(strongCode.reason);
+  let bar = strongCode && !addressCode ? strongCode.weight : -Infinity;
   let lead: Candidate | undefined;
   for (const id of ids) {
     const cp = c.patterns[id];
@@ -299,7 +310,11 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     const why = cands.filter((k) => k.cp.p.id.startsWith('concept.') && !k.cp.p.weak && !OVERRIDABLE.has(k.reason));
     if (why.length) best = why.reduce((x, y) => (y.weight > x.weight ? y : x));
   }
-  const strongWins = strongCode !== undefined && (best ? strongCode.weight > best.weight : true);
+  const stated =
+    addressCode && best !== undefined && !best.cp.p.weak && !best.cp.p.id.startsWith('concept.') &&
+    (STATED_OVER_ADDRESS_CODE.has(best.reason) || (strongCode?.reason === 'hostunknown' && best.reason === 'userunknown' && n.stage === 'rcpt'));
+  // A weak cue never outweighs a strong code, whatever its priority (step 5).
+  const strongWins = strongCode !== undefined && !stated && (best ? best.cp.p.weak === true || strongCode.weight > best.weight : true);
   if (!best && !strongCode) {
     for (const k of cands) if (!best || k.weight > best.weight || (k.weight === best.weight && k.cp.order < best.cp.order)) best = k;
   }
@@ -313,7 +328,8 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     winner = best;
     reason = best.reason;
     evidence.decidedBy = 'pattern';
-    if (strongCode && !best.cp.p.provider && strongCode.reason !== reason && sameFamily(strongCode.reason, reason)) {
+    // A disabled account stays disabled under X.1.1 (sisimai tries suspend first).
+    if (strongCode && !best.cp.p.provider && strongCode.reason !== reason && sameFamily(strongCode.reason, reason) && !(stated && reason === 'suspend')) {
       reason = strongCode.reason;
       evidence.decidedBy = 'enhanced';
     }

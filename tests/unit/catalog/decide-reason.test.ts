@@ -163,3 +163,27 @@ describe('classes read from the second training round', () => {
     expect(classifyReply({ text: '552 Mailbox quota exceeded for this user' }).reason).toBe('mailboxfull');
   });
 });
+
+describe('an address code yields to text that states another reason', () => {
+  const cases: [string, string, string?][] = [
+    ['mailboxfull', '550 5.1.1 <u@example.jp>: Mailbox full'],
+    ['suspend', '550 5.1.1 <u@example.jp>: Account disabled'],
+    ['blocked', '550 5.1.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org'],
+    ['mailboxfull', '452 4.1.1 <u@example.jp>: mailbox is over quota'],
+    ['userunknown', '550 5.1.2 Mailbox does not exist', 'rcpt'],
+  ];
+  for (const [reason, text, stage] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply(stage ? { text, stage } : { text });
+      expect(r.reason).toBe(reason);
+      expect(r.evidence.decidedBy).toBe('pattern');
+    });
+  }
+  it('but not to a weak cue, a concept rule or a reason it does not give way to', () => {
+    expect(classifyReply({ text: '550 5.1.1 <u@example.jp>: User unknown. Giving up on 192.0.2.1' }).reason).toBe('userunknown');
+    expect(classifyReply({ text: '550 5.1.1 the addressee was deactivated' }).reason).toBe('userunknown');
+    expect(classifyReply({ text: '550 5.1.1 Service unavailable' }).reason).toBe('userunknown');
+    // Without the RCPT stage, X.1.2 keeps its own reading.
+    expect(classifyReply({ text: '550 5.1.2 Mailbox does not exist' }).reason).toBe('hostunknown');
+  });
+});
