@@ -400,6 +400,8 @@ describe('pattern data', () => {
     for (const p of data.patterns) {
       expect(p.source, p.id).toMatch(/^https?:\/\//);
       for (const re of p.match) expect(() => new RegExp(re, 'i'), `${p.id}: ${re}`).not.toThrow();
+      // A doubly escaped class ("\\\\b") matches a backslash and a letter, never what was meant.
+      for (const re of p.match) expect(re, `${p.id}: ${re}`).not.toMatch(/\\\\[bBdDsSwW]/);
       if (p.meaning) texts.push([`${p.id}.meaning`, p.meaning]);
       if (p.action) texts.push([`${p.id}.action`, p.action]);
     }
