@@ -71,6 +71,18 @@ const STATED_OVER_ADDRESS_CODE = new Set<Reason>([
   'mailboxfull', 'mesgtoobig', 'exceedlimit', 'suspend', 'hasmoved', 'norelaying', 'authfailure', 'blocked', 'rejected', 'notaccept',
 ]);
 
+const statingMemo = new Map<string, boolean>();
+
+/** Whether a pattern may name a reason that an address code yields to (or an unknown user). */
+function statesOverAddressCode(p: Compiled['p']): boolean {
+  let v = statingMemo.get(p.id);
+  if (v === undefined) {
+    v = STATED_OVER_ADDRESS_CODE.has(p.reason) || p.reason === 'userunknown' || Object.values(p.stageReason ?? {}).some((r) => STATED_OVER_ADDRESS_CODE.has(r as Reason));
+    statingMemo.set(p.id, v);
+  }
+  return v;
+}
+
 function sameFamily(a: Reason, b: Reason): boolean {
   return FAMILIES.some((f) => f.includes(a) && f.includes(b));
 }
@@ -245,18 +257,20 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   // same and recognition stays as fast as first-match was. A path reason (networkerror,
   // systemerror, greylisted) keeps looking for a weak cue that outranks it.
   const maxBonus = (strongCode ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0);
-  // Under an address code every pattern is read: one stating another reason may decide.
+  // Under an address code a pattern stating another reason is read whatever its weight: it may
+  // decide (see STATED_OVER_ADDRESS_CODE); the others are bounded by the code as usual.
   const addressCode = strongCode !== undefined && ADDRESS_CODES.has(strongCode.reason);
-  let bar = strongCode && !addressCode ? strongCode.weight : -Infinity;
+  let bar = strongCode ? strongCode.weight : -Infinity;
   let lead: Candidate | undefined;
   for (const id of ids) {
     const cp = c.patterns[id];
     if (!cp) continue;
     const open = lead !== undefined && OVERRIDABLE.has(lead.reason);
-    if (cp.prio + maxBonus <= bar && !open) break;
+    if (cp.prio + maxBonus <= bar && !open && !addressCode) break;
     const p = cp.p;
+    const stating = addressCode && statesOverAddressCode(p);
     // This pattern's own bound: the code bonus only helps the reason the code names.
-    if (!open && cp.prio + (strongCode && (p.reason === strongCode.reason || p.stageReason) ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0) <= bar) continue;
+    if (!open && !stating && cp.prio + (strongCode && (p.reason === strongCode.reason || p.stageReason) ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0) <= bar) continue;
     if (cp.codes && n.code !== undefined && !cp.codes.test(String(n.code))) continue;
     if (cp.enhanced && (n.enhanced === undefined || !cp.enhanced.test(n.enhanced))) continue;
     if (cp.stages && n.stage && !cp.stages.has(n.stage)) continue;

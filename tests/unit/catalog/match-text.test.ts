@@ -39,12 +39,16 @@ function loadCorpus(file = 'train.tsv'): Row[] {
 const input = (r: Row): ReplyInput => (r.stage ? { text: r.reply, stage: r.stage } : { text: r.reply });
 const rows = loadCorpus();
 const held = loadCorpus('holdout.tsv');
+const heldV3 = loadCorpus('holdout-v3.tsv');
 const retired = loadCorpus('holdout-v1.tsv');
 const round2 = loadCorpus('train-round2.tsv');
 
 // The held-out part's floor. The goal is 0.90; see fixtures/replies/SOURCE.md for the measured
 // figure and why it is below: the floor guards against regressions, it does not claim the goal.
 const HOLDOUT_FLOOR = 0.7;
+// The third held-out part (v3, collected blind after the second training round): 81.6 % at its one
+// measurement (80.3 % with the code before that round); a regression guard, as for v2.
+const HOLDOUT_V3_FLOOR = 0.76;
 // The retired part was read after its last blind measurement (79.5 %): a regression guard only.
 const RETIRED_FLOOR = 0.78;
 // The second training round: 79.3 % of its first wave when it was added, 80 % of all three waves
@@ -71,6 +75,8 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
   it('shares no source with the training parts or the retired part and covers at least 20 documents', () => {
     const others = new Set([...rows, ...retired, ...round2].map((r) => r.source));
     for (const r of held) expect(others.has(r.source), r.source).toBe(false);
+    for (const r of heldV3) expect(others.has(r.source) || held.some((h) => h.source === r.source), r.source).toBe(false);
+    expect(new Set(heldV3.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
     expect(new Set(held.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
     expect(held.length).toBeGreaterThanOrEqual(100);
   });
@@ -78,6 +84,10 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
   // Only the figure is printed: the misses of a blind part are not to be read while writing patterns.
   it(`is classified at least ${HOLDOUT_FLOOR * 100} % right`, () => {
     expect(measure('held-out part (v2)', held, false)).toBeGreaterThanOrEqual(HOLDOUT_FLOOR);
+  });
+
+  it(`the third held-out part (v3) is classified at least ${HOLDOUT_V3_FLOOR * 100} % right`, () => {
+    expect(measure('held-out part (v3)', heldV3, false)).toBeGreaterThanOrEqual(HOLDOUT_V3_FLOOR);
   });
 
   it(`the retired first held-out part stays at least ${RETIRED_FLOOR * 100} % right (printed with its misses)`, () => {
@@ -89,7 +99,7 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
 
 describe('second training round (real texts labelled by their sources)', () => {
   it('holds well-formed, unique lines from at least 100 documents, none shared with another part', () => {
-    const others = new Set([...rows, ...retired, ...held].map((r) => r.reply));
+    const others = new Set([...rows, ...retired, ...held, ...heldV3].map((r) => r.reply));
     for (const r of round2) {
       expect(REASONS, r.reply).toContain(r.reason);
       expect(r.source, r.reply).toMatch(/^https?:\/\//);
