@@ -202,8 +202,11 @@ function textFor(reason: Reason, permanent: boolean | undefined): { meaning: str
  *  4. A strong pattern (not weak) or the strong enhanced code, whichever weighs most, decides
  *     (ties: the pattern with the higher priority, then file order). When a generic pattern
  *     wins but the strong code names a reason of the same family (mesgtoobig/exceedlimit,
- *     userunknown/suspend), the code's reason is taken: it states the detail.
- *  5. Only weak cues matched: a strong enhanced code decides, else the heaviest weak cue.
+ *     userunknown/suspend), the code's reason is taken: it states the detail. An address code
+ *     (X.1.1, X.1.2) yields to a written pattern stating another reason (STATED_OVER_ADDRESS_CODE;
+ *     X.1.2 also to an unknown user at RCPT), and a disabled account then stays suspend.
+ *  5. Only weak cues matched: a strong enhanced code decides, else the heaviest weak cue; a weak
+ *     cue never outweighs a strong code, whatever its priority.
  *     Before 4-5, when no strong pattern matched, the concept rules (concept-rules.ts) join the
  *     candidates at their priority (6-9, below every pattern), with the same code bonuses.
  *  6. No pattern: the enhanced code's prior, then the basic code's at the stage, `inferred`.
