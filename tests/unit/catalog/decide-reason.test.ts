@@ -143,6 +143,10 @@ describe('classes read from the second training round', () => {
     ['hostunknown', 'Delivery failed: no MX records found for example.org'],
     ['rejected', '550 illegal sender'],
     ['rejected', 'The group you wrote to does not exist'],
+    // A refusal that names the RFC problem is that problem, whatever frames it.
+    ['notcompliantrfc', '550 5.7.1 Our system has detected that this message is not RFC 5322 compliant. To reduce the amount of spam, it has been blocked.'],
+    ['notcompliantrfc', '550 5.7.1 Delivery not authorized, message refused: Message is not RFC 2822 compliant'],
+    ['networkerror', 'No SMTP servers were available for example.org. No hosts to try.'],
   ];
   for (const [reason, text] of cases) {
     it(`${reason}: ${text}`, () => {
