@@ -66,6 +66,8 @@ interface Tables {
   /** Unspaced terms by their first character. */
   unspaced: Map<string, { text: string; concepts: number[] }[]>;
   rules: { rule: ConceptRule; near: number[] }[];
+  /** Per word, the terms it may start (see termsStartingWith). */
+  memo: Map<string, readonly Term[]>;
 }
 
 let tables: Tables | undefined;
@@ -93,7 +95,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 function build(): Tables {
   const names = Object.keys(CONCEPTS.concepts);
-  const t: Tables = { exact: new Map(), suffix: { next: new Map() }, prefix: { next: new Map() }, unspaced: new Map(), rules: [] };
+  const t: Tables = { exact: new Map(), suffix: { next: new Map() }, prefix: { next: new Map() }, unspaced: new Map(), rules: [], memo: new Map() };
   const terms = new Map<string, Term>();
   const cjk = new Map<string, number[]>();
   names.forEach((name, ci) => {
@@ -165,29 +167,38 @@ function wordHits(t: Tables, lower: string, hits: Hit[]): void {
     for (const concept of term.concepts) hits.push({ concept, start: starts[k] as number, end, unspaced: false, clause: 0 });
   };
   for (let k = 0; k < words.length; k++) {
-    const w = words[k] as string;
-    for (const term of t.exact.get(w) ?? []) {
+    for (const term of termsStartingWith(t, words[k] as string)) {
       const last = term.words.length === 1 ? k : restMatches(term, words, k);
       if (last >= 0) add(term, k, last);
     }
-    if (w.length < MIN_STEM) continue;
-    // The word's beginnings that are stems, then its endings that are compound heads.
+  }
+}
+
+// Words repeat from reply to reply: the terms a word may start (exact, as a stem, as a compound's
+// head) are looked up once per word, not walked through the tries at every occurrence. Bounded:
+// the words come from peers.
+const MEMO_MAX = 20000;
+
+/** The terms whose first word is `w`: exact ones, then stems it begins with, then heads it ends with. */
+function termsStartingWith(t: Tables, w: string): readonly Term[] {
+  const known = t.memo.get(w);
+  if (known) return known;
+  const found = [...(t.exact.get(w) ?? [])];
+  if (w.length >= MIN_STEM) {
     let node: TrieNode | undefined = t.prefix;
     for (let i = 0; i < w.length && node; i++) {
       node = node.next.get(w[i] as string);
-      if (node?.terms) for (const term of node.terms) add(term, k, k);
+      if (node?.terms) found.push(...node.terms);
     }
     node = t.suffix;
     for (let i = w.length - 1; i >= 0 && node; i--) {
       node = node.next.get(w[i] as string);
-      if (node?.terms) {
-        for (const term of node.terms) {
-          const last = term.words.length === 1 ? k : restMatches(term, words, k);
-          if (last >= 0) add(term, k, last);
-        }
-      }
+      if (node?.terms) found.push(...node.terms);
     }
   }
+  if (t.memo.size >= MEMO_MAX) t.memo.clear();
+  t.memo.set(w, found);
+  return found;
 }
 
 function unspacedHits(t: Tables, lower: string, hits: Hit[]): void {
