@@ -61,6 +61,9 @@ const OVERRIDABLE = new Set<Reason>(['networkerror', 'systemerror', 'greylisted'
 // Reasons that say how an attempt ended, not why: a concept rule naming why outranks their
 // generic wording (greylisting is a why of its own).
 const PATH_REASONS = new Set<Reason>(['networkerror', 'systemerror']);
+// A path-reason pattern of this priority or more states its own cause ("virus scanner timed
+// out", "out of memory"): the concept rules do not outrank it.
+const SPECIFIC_PATH = 50;
 
 // An address code (X.1.1 user unknown, X.1.2 host unknown) is what many servers send for any
 // refusal at RCPT. Text that states one of these reasons is the better evidence and decides
@@ -293,7 +296,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
 
   // Step 2b: no written pattern gave strong evidence, or only a generic path reason did
   // ("connection refused", "temporary local problem"): the concept rules (concept-rules.ts).
-  const pathLead = lead !== undefined && PATH_REASONS.has(lead.reason) && !lead.cp.p.provider;
+  const pathLead = lead !== undefined && PATH_REASONS.has(lead.reason) && !lead.cp.p.provider && lead.cp.prio < SPECIFIC_PATH;
   if (!lead || pathLead) {
     for (const rule of conceptMatches(lower)) {
       const cp = conceptCompiled(rule);

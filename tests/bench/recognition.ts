@@ -29,7 +29,7 @@ type Classify = (input: { text: string }) => { reason: string };
 
 function corpusLines(): string[] {
   const out: string[] = [];
-  for (const f of ['train.tsv', 'train-round2.tsv', 'holdout.tsv', 'holdout-v3.tsv', 'holdout-v1.tsv']) {
+  for (const f of ['train.tsv', 'train-round2.tsv', 'train-round3.tsv', 'holdout.tsv', 'holdout-v3.tsv', 'holdout-v4.tsv', 'holdout-v1.tsv']) {
     let text = '';
     try {
       text = readFileSync(join(ROOT, 'fixtures', 'replies', f), 'utf8');

@@ -168,6 +168,70 @@ describe('classes read from the second training round', () => {
   });
 });
 
+// Classes the third training round (train-round3.tsv: issue threads, MTA and filter sources,
+// provider code tables) showed; again our own wordings of each class.
+describe('classes read from the third training round', () => {
+  const cases: [string, string, string?][] = [
+    ['blocked', '550 5.7.0 The EHLO name example.net does not match your address 192.0.2.4', 'ehlo'],
+    ['blocked', '550 HELO name has no forward DNS record'],
+    ['blocked', '554 Client 192-0-2-8.pool.example.net rejected: dynamic rDNS, please use your ISP\'s mail server'],
+    ['requireptr', '554 No FCrDNS for 192.0.2.8'],
+    ['blocked', '554 RTR:DU: mail from residential address space refused'],
+    ['badreputation', '554 RLY:B1 see the postmaster pages'],
+    ['notcompliantrfc', '550 5.6.0 Missing required RFC 5322 From field', 'data'],
+    ['notcompliantrfc', '554 5.6.0 Header contains non-ASCII characters in the headers', 'data'],
+    ['notcompliantrfc', '550 5.7.0 Malformed Reply-To header', 'data'],
+    ['policyviolation', '550 Message contains a high-risk file extension (.js)', 'data'],
+    ['systemerror', '451 4.3.0 Anti-virus scanner not responding, try later', 'data'],
+    ['systemerror', '450 rspamd connection refused, please retry', 'data'],
+    ['authfailure', '550 5.7.1 sender <a@example.org> SPF Permanent Error: too many lookups', 'mail'],
+    ['failedstarttls', '451 4.7.5 Delivery deferred: non DNSSEC destination'],
+    ['failedstarttls', 'TLS security level check failed for example.org (level: none)'],
+    ['expired', 'Bouncing after 12 retries, last error: connection timed out'],
+    ['hostunknown', 'dial: lookup mx.example.invalid: no such host'],
+    ['rejected', '550 No MX for your FROM address example.invalid', 'mail'],
+    ['mailererror', 'MDA delivery failed: /usr/bin/deliver: exit status 75'],
+    ['filtered', '550 5.7.1 You do not have permission to post a message to this mailbox', 'rcpt'],
+    ['filtered', 'Your message to <a@example.org> was automatically rejected: I am not taking mail from you'],
+    ['filtered', '550 Your address was blocked by the recipient'],
+    ['spamdetected', '550 Suspected phishing attempt: the message appears to impersonate example-bank.com', 'data'],
+    ['badreputation', '550 Your karma score is too low'],
+    ['toomanyconn', '452 4.5.3 Maximum number of recipients reached for this message', 'rcpt'],
+    ['toomanyconn', '421 4.4.5 Concurrency limit reached, try again later'],
+    ['syntaxerror', '554 You talked too soon, wait for the greeting'],
+    ['securityerror', '421 4.7.0 Too many authentication failures, closing connection'],
+    ['rejected', '550 5.7.60 SMTP; Client does not have permissions to send as this sender', 'data'],
+    ['securityerror', '550 5.7.60 Anonymous client does not have permissions to send as this sender', 'data'],
+    ['mesgtoobig', '554 5.7.1 Recipient address rejected: message size exceed the limit', 'rcpt'],
+    ['mailboxfull', 'Ihr Briefkasten ist voll'],
+    ['mesgtoobig', 'Wiadomość jest zbyt długa'],
+    // A webmail's own client-side notices (SOGo's localized strings), read as the SMTP side says.
+    ['networkerror', 'Could not send the message: an error occurred while connecting to the SMTP server.'],
+    ['networkerror', 'Senden nicht möglich: Fehler beim Verbinden mit dem SMTP-Server'],
+    ['networkerror', '送信エラー: SMTPサーバーへの接続中にエラーが発生しました'],
+    ['userunknown', 'Cannot send: all recipients were rejected'],
+    ['contenterror', 'Conversion failure: the message body could not be converted'],
+  ];
+  for (const [reason, text, stage] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply(stage ? { text, stage } : { text });
+      expect(r.reason).toBe(reason);
+      expect(r.inferred).toBe(false);
+    });
+  }
+  it('a session transcript\'s markers ("<<< ", "<~ ", "S: ") do not hide the reply\'s codes', () => {
+    for (const mark of ['<<< ', '<** ', '<~  ', '<-  ', 'S: ']) {
+      const r = classifyReply({ text: `${mark}550-5.1.1 The mailbox\n${mark}550 5.1.1 does not exist here` });
+      expect(r).toMatchObject({ reason: 'userunknown' });
+      expect(r.evidence.enhanced?.code).toBe('5.1.1');
+    }
+  });
+  it('a filter that did not answer is a server problem, not a virus; a found virus still is one', () => {
+    expect(classifyReply({ text: '450 Virus scanner timed out' }).reason).toBe('systemerror');
+    expect(classifyReply({ text: '554 5.7.1 Virus found in attachment' }).reason).toBe('virusdetected');
+  });
+});
+
 describe('an address code yields to text that states another reason', () => {
   const cases: [string, string, string?][] = [
     ['mailboxfull', '550 5.1.1 <u@example.jp>: Mailbox full'],

@@ -4,7 +4,9 @@
 // measured and printed separately, with a floor; the retired first held-out part (holdout-v1.tsv,
 // read after its last blind measurement) is a regression guard; the second training round
 // (train-round2.tsv, real texts whose labels are their sources' readings, some disputed) is
-// printed with its misses and has a floor of its own. Focused tests pin the fallback to
+// printed with its misses and has a floor of its own, as has the third (train-round3.tsv); the
+// fourth held-out part (holdout-v4.tsv, pasted bounces from issue threads) prints its figure only.
+// Focused tests pin the fallback to
 // codes, stage sensitivity, fact extraction, multilingual wording and the data's hygiene.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -42,6 +44,8 @@ const held = loadCorpus('holdout.tsv');
 const heldV3 = loadCorpus('holdout-v3.tsv');
 const retired = loadCorpus('holdout-v1.tsv');
 const round2 = loadCorpus('train-round2.tsv');
+const round3 = loadCorpus('train-round3.tsv');
+const heldV4 = loadCorpus('holdout-v4.tsv');
 
 // The held-out part's floor. The goal is 0.90; see fixtures/replies/SOURCE.md for the measured
 // figure and why it is below: the floor guards against regressions, it does not claim the goal.
@@ -56,6 +60,12 @@ const RETIRED_FLOOR = 0.78;
 // pages' own readings, several of which the reason definitions read otherwise (see SOURCE.md).
 // A regression guard.
 const ROUND2_FLOOR = 0.77;
+// The third training round (GitHub issue threads, MTA and filter sources, localized and provider
+// pages): 66.8 % when it was collected, 90.3 % after its classes were written. A regression guard.
+const ROUND3_FLOOR = 0.85;
+// The fourth held-out part (v4, pasted bounces whose cause a thread settled): 75.7 % with the code
+// of the start of the third sitting, 81.1 % after the third training round. A regression guard.
+const HOLDOUT_V4_FLOOR = 0.75;
 
 /** The share of rows read right; prints the figure (and, with `misses`, the misses). */
 function measure(name: string, part: Row[], misses: boolean): number {
@@ -79,6 +89,14 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
     expect(new Set(heldV3.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
     expect(new Set(held.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
     expect(held.length).toBeGreaterThanOrEqual(100);
+    const before = new Set([...rows, ...retired, ...round2, ...round3, ...held, ...heldV3].map((r) => r.source));
+    const repo = (u: string): string => /^https?:\/\/github\.com\/([^/]+\/[^/]+)/.exec(u)?.[1]?.toLowerCase() ?? u;
+    const trainRepos = new Set([...rows, ...round2, ...round3].map((r) => repo(r.source)));
+    for (const r of heldV4) {
+      expect(before.has(r.source), r.source).toBe(false);
+      expect(trainRepos.has(repo(r.source)), r.source).toBe(false);
+    }
+    expect(new Set(heldV4.map((r) => r.source)).size).toBeGreaterThanOrEqual(30);
   });
 
   // Only the figure is printed: the misses of a blind part are not to be read while writing patterns.
@@ -90,6 +108,10 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
     expect(measure('held-out part (v3)', heldV3, false)).toBeGreaterThanOrEqual(HOLDOUT_V3_FLOOR);
   });
 
+  it(`the fourth held-out part (v4) is classified at least ${HOLDOUT_V4_FLOOR * 100} % right`, () => {
+    expect(measure('held-out part (v4)', heldV4, false)).toBeGreaterThanOrEqual(HOLDOUT_V4_FLOOR);
+  });
+
   it(`the retired first held-out part stays at least ${RETIRED_FLOOR * 100} % right (printed with its misses)`, () => {
     const trainSources = new Set(rows.map((r) => r.source));
     for (const r of retired) expect(trainSources.has(r.source), r.source).toBe(false);
@@ -97,21 +119,27 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
   });
 });
 
-describe('second training round (real texts labelled by their sources)', () => {
-  it('holds well-formed, unique lines from at least 100 documents, none shared with another part', () => {
-    const others = new Set([...rows, ...retired, ...held, ...heldV3].map((r) => r.reply));
-    for (const r of round2) {
-      expect(REASONS, r.reply).toContain(r.reason);
-      expect(r.source, r.reply).toMatch(/^https?:\/\//);
-      expect(others.has(r.reply), r.reply).toBe(false);
-    }
-    expect(new Set(round2.map((r) => r.reply)).size).toBe(round2.length);
-    expect(new Set(round2.map((r) => r.source)).size).toBeGreaterThanOrEqual(100);
+// A later training round: real texts labelled by their sources, read in full, printed with its misses.
+function describeRound(name: string, part: Row[], others: Row[], floor: number): void {
+  describe(`${name} (real texts labelled by their sources)`, () => {
+    it('holds well-formed, unique lines from at least 100 documents, none shared with another part', () => {
+      const elsewhere = new Set(others.map((r) => r.reply));
+      for (const r of part) {
+        expect(REASONS, r.reply).toContain(r.reason);
+        expect(r.source, r.reply).toMatch(/^https?:\/\//);
+        expect(elsewhere.has(r.reply), r.reply).toBe(false);
+      }
+      expect(new Set(part.map((r) => r.reply)).size).toBe(part.length);
+      expect(new Set(part.map((r) => r.source)).size).toBeGreaterThanOrEqual(100);
+    });
+    it(`is classified at least ${floor * 100} % right (printed with its misses)`, () => {
+      expect(measure(name, part, true)).toBeGreaterThanOrEqual(floor);
+    });
   });
-  it(`is classified at least ${ROUND2_FLOOR * 100} % right (printed with its misses)`, () => {
-    expect(measure('second training round', round2, true)).toBeGreaterThanOrEqual(ROUND2_FLOOR);
-  });
-});
+}
+
+describeRound('second training round', round2, [...rows, ...retired, ...held, ...heldV3, ...heldV4], ROUND2_FLOOR);
+describeRound('third training round', round3, [...rows, ...retired, ...held, ...heldV3, ...heldV4, ...round2], ROUND3_FLOOR);
 
 describe('reply corpus', () => {
   it('has at least 300 sourced lines over at least 20 reasons and 15 providers or programs', () => {
