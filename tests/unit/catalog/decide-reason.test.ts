@@ -211,6 +211,24 @@ describe('classes read from the third training round', () => {
     ['networkerror', '送信エラー: SMTPサーバーへの接続中にエラーが発生しました'],
     ['userunknown', 'Cannot send: all recipients were rejected'],
     ['contenterror', 'Conversion failure: the message body could not be converted'],
+    // Its second wave (help pages in many languages, more issue threads).
+    ['blocked', '554 5.7.1 Service unavailable; client [192.0.2.3] blocked, you may be infected'],
+    ['blocked', '554 Unwelcome connection from 192.0.2.3'],
+    ['blocked', '550 Your IP address has been listed by our filter'],
+    ['networkerror', '451 4.4.3 Malformed DNS server reply for example.org'],
+    ['networkerror', 'Temporary failure in name resolution of mx.example.org'],
+    ['notaccept', 'This is a notification-only address that cannot accept incoming email', 'rcpt'],
+    ['policyviolation', '550 5.7.1 Null sender with multiple recipients refused', 'rcpt'],
+    ['spamdetected', '554 5.7.1 Spam score exceeds the maximum allowed', 'data'],
+    ['speeding', '450 4.2.1 This mailbox is receiving mail at too high a rate, try again later', 'rcpt'],
+    ['securityerror', '550 SMTP error: the sender does not have SMTP Authentication turned on in the mail client'],
+    ['authfailure', '554 5.7.1 SPF hard fail for example.org'],
+    ['rejected', '550 5.7.1 User bob@example.org is not authorized to send on behalf of alice@example.net', 'mail'],
+    ['userunknown', 'Ihre Nachricht konnte nicht zugestellt werden. bob wurde nicht in example.org gefunden.'],
+    ['failedstarttls', '530 Your domain is required to send over an encrypted connection'],
+    ['requireptr', '554 invalid DNS PTR resource record, IP=192.0.2.3', 'banner'],
+    ['virusdetected', '550 Reject for policy reason. RULE1_3'],
+    ['spamdetected', '550 Reject for policy reason. RULE2_1'],
   ];
   for (const [reason, text, stage] of cases) {
     it(`${reason}: ${text}`, () => {
