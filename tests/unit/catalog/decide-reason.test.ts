@@ -229,6 +229,25 @@ describe('classes read from the third training round', () => {
     ['requireptr', '554 invalid DNS PTR resource record, IP=192.0.2.3', 'banner'],
     ['virusdetected', '550 Reject for policy reason. RULE1_3'],
     ['spamdetected', '550 Reject for policy reason. RULE2_1'],
+    // Its third wave (mail-software sources: sendmail, qpsmtpd, amavisd-new, Mailman, Haraka).
+    ['rejected', 'Your message was held: non-members are not allowed to post messages to this list.'],
+    ['policyviolation', 'Post held: Blind carbon copies or other implicit destinations are not allowed'],
+    ['policyviolation', 'id=4711-02 - BANNED: setup.scr', 'data'],
+    ['notcompliantrfc', 'id=4711-02 - BAD HEADER: improper use of control character', 'data'],
+    ['exceedlimit', 'Message size exceeds the recipient\'s size limit', 'data'],
+    ['requireptr', '451 4.1.8 Possibly forged hostname for 192.0.2.20'],
+    ['requireptr', '550 Rejecting mail from unresolvable host 192.0.2.20', 'rcpt'],
+    ['blocked', '550 Sorry, I do not believe that you are example.org', 'ehlo'],
+    ['blocked', '550 Denying HELO from host claiming to be me', 'ehlo'],
+    ['networkerror', '451 4.4.3 Temporary lookup failure of 192.0.2.20 at dnsbl.example.net'],
+    ['failedstarttls', '454 4.7.5 DANE verification failed for mx.example.org'],
+    ['greylisted', '450 This mail is temporarily denied, come back in a while', 'rcpt'],
+    ['contenterror', '554 MIME type message/partial not accepted here', 'data'],
+    ['systemerror', '451 Problem running the virus scanner, try again', 'data'],
+    ['rejected', '550 Mail from that domain is not accepted here', 'mail'],
+    ['badreputation', '554 Poor sender reputation for 192.0.2.20'],
+    ['spamdetected', '554 The message was caught by the spam filter', 'data'],
+    ['spamdetected', '550 Message contains prohibited content', 'data'],
   ];
   for (const [reason, text, stage] of cases) {
     it(`${reason}: ${text}`, () => {
