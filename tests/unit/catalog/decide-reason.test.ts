@@ -248,6 +248,21 @@ describe('classes read from the third training round', () => {
     ['badreputation', '554 Poor sender reputation for 192.0.2.20'],
     ['spamdetected', '554 The message was caught by the spam filter', 'data'],
     ['spamdetected', '550 Message contains prohibited content', 'data'],
+    // Its fourth wave (MTA texts read from Debian's packages: Exim, sendmail, Courier, Postfix…).
+    ['contenterror', '553 Cannot deliver UTF-8 mail to a non-UTF-8 mail server', 'data'],
+    ['contenterror', 'message has lines too long for transport: maximum allowed line length is 998 octets', 'data'],
+    ['mailererror', 'mailer procmail died with signal 11'],
+    ['mailererror', 'pipe delivery process timed out after 60s'],
+    ['failedstarttls', '454 TLS currently unavailable', 'starttls'],
+    ['networkerror', 'all host address lookups for example.org failed temporarily'],
+    ['notcompliantrfc', '550 No verifiable sender address in message headers', 'data'],
+    ['rejected', '550 sender envelope address bob@example.net is locally blacklisted here', 'mail'],
+    ['requireptr', '450 No DNS entries for your MTA, HELO and domain'],
+    ['securityerror', '530 5.7.0 Must issue an AUTH command first', 'mail'],
+    ['syntaxerror', '554 5.5.0 Error: SMTP protocol synchronization'],
+    ['systemerror', '421 mx.example.org: system load too high, please try again later', 'banner'],
+    ['systemfull', '452 Space shortage, please try later', 'mail'],
+    ['expired', 'Warning: your message has been delayed for more than 4 hours'],
   ];
   for (const [reason, text, stage] of cases) {
     it(`${reason}: ${text}`, () => {
