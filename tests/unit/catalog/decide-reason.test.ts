@@ -263,6 +263,23 @@ describe('classes read from the third training round', () => {
     ['systemerror', '421 mx.example.org: system load too high, please try again later', 'banner'],
     ['systemfull', '452 Space shortage, please try later', 'mail'],
     ['expired', 'Warning: your message has been delayed for more than 4 hours'],
+    // Its sixth wave (more MTA, delivery-agent and filter texts from Debian's packages).
+    ['failedstarttls', 'delivery deferred: STARTTLS not available: the server does not support STARTTLS'],
+    ['failedstarttls', 'TLS failed: the peer did not provide a certificate'],
+    ['notcompliantrfc', '550 5.0.0 The message does not have exactly one From header', 'data'],
+    ['securityerror', 'msmtp: the server does not support authentication'],
+    ['mailererror', 'delivery failed: MDA returned non-zero status 1'],
+    ['hasmoved', '451 4.2.1 Mailbox has moved to another server', 'rcpt'],
+    ['toomanyconn', '452 Sorry, I do not accept more than 50 RCPTs', 'rcpt'],
+    ['networkerror', '417 DNS lookup on HELO mx.example.org failed, try again later', 'ehlo'],
+    ['systemerror', '451 4.7.0 DKIM signing error, try later', 'data'],
+    ['policyviolation', '554 5.7.0 Reject, id=777-03 - UNCHECKED: encrypted archive', 'data'],
+    ['filtered', '412 You are not whitelisted by this recipient', 'rcpt'],
+    // Its fifth wave: the shipped localized texts of mail clients and list managers, placeholders
+    // read as any value (another server name, sender, size).
+    ['networkerror', 'Писмото не може да бъде изпратено поради липса на връзка с изходящия (SMTP) mail.example.net сървър. Сървърът вероятно е недостъпен или отхвърля опитите за свързване. Моля, проверете дали настройките му са верни и опитайте отново.'],
+    ['rejected', 'El remitent del missatge alice@example.net està vetat a aquesta llista'],
+    ['mesgtoobig', 'Памылка STMP: памер ліста перавышае ліміт сервера (25 MB)'],
   ];
   for (const [reason, text, stage] of cases) {
     it(`${reason}: ${text}`, () => {
