@@ -295,6 +295,11 @@ describe('classes read from the third training round', () => {
       expect(r.evidence.enhanced?.code).toBe('5.1.1');
     }
   });
+  it('keeps the new generic classes to what they say: a permanent DNS failure stays an unknown host, a busy server is no send-only address', () => {
+    expect(classifyReply({ text: '550 5.1.2 <bob@example.invalid>: Host not found: DNS failure' }).reason).toBe('hostunknown');
+    expect(classifyReply({ text: '550 Host unknown: DNS failure for example.invalid' }).reason).toBe('hostunknown');
+    expect(classifyReply({ text: '451 4.3.2 This server cannot accept incoming mail right now, try later' }).reason).not.toBe('notaccept');
+  });
   it('a filter that did not answer is a server problem, not a virus; a found virus still is one', () => {
     expect(classifyReply({ text: '450 Virus scanner timed out' }).reason).toBe('systemerror');
     expect(classifyReply({ text: '554 5.7.1 Virus found in attachment' }).reason).toBe('virusdetected');
