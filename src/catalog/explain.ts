@@ -8,6 +8,7 @@ import { label } from './i18n.js';
 import { classifyReply, parseReplyText, type Reason, type ReplyFacts, type TextClassification } from './match-text.js';
 import { localizeReason } from './reason-text.js';
 import { say } from './messages.js';
+import { TRANSCRIPT_MARK } from './reply-normalize.js';
 
 export type ReplyClass = '2xx' | '3xx' | '4xx' | '5xx';
 
@@ -357,7 +358,8 @@ export function splitPastedReplies(input: string): { text: string; source: strin
     groups.push(cur);
   };
   for (const raw of input.split(/\r?\n/)) {
-    let line = raw.trim();
+    // A session transcript's server marker ("<<< 550-…", swaks' "<** 550 …") is not part of the reply.
+    let line = raw.trim().replace(TRANSCRIPT_MARK, '');
     if (line === '') continue;
     const prefixed = !LEAD.test(line) && LOG_PREFIX.exec(line);
     if (prefixed) {

@@ -22,7 +22,7 @@ export const MAX_TEXT = 2048;
 const LEAD_CODE = /^([2-5][0-9][0-9])(?:[ -]|$)\s*/;
 // A session transcript marks the server's lines: swaks "<-  " / "<** " / "<~  ", other tools
 // "<<< " or "<-- ", RFC examples "S: ". The marker goes when a reply code follows it.
-const TRANSCRIPT = /^(?:<{1,3}|<[-~*]{1,3}|<~\*|S:)\s*(?=[2-5][0-9][0-9](?:[ -]|$))/;
+export const TRANSCRIPT_MARK = /^(?:<{1,3}|<[-~*]{1,3}|<~\*|S:)\s*(?=[2-5][0-9][0-9](?:[ -]|$))/;
 const LEAD_ENH = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$|[,;:])[,;:]?\s*/;
 const INNER_ENH = /(?:^|[\s(#])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s)\]:;,]|$)/;
 const SAID_CODE = /(?:said|to me|response):\s*([2-5][0-9][0-9])[ -](?:([245])\.([0-9]{1,3})\.([0-9]{1,3})\s)?/i;
@@ -74,7 +74,7 @@ export function normalize(input: ReplyInput): Normalized {
   for (const rawLine of raw.includes('\n') ? raw.split('\n') : [raw]) {
     let line = rawLine.trim();
     const t0 = line.charCodeAt(0);
-    if (t0 === 60 || t0 === 83) line = line.replace(TRANSCRIPT, '');
+    if (t0 === 60 || t0 === 83) line = line.replace(TRANSCRIPT_MARK, '');
     // The regexes only when the line starts with a digit they can read ('2'-'5').
     const c0 = line.charCodeAt(0);
     const mc = c0 >= 50 && c0 <= 53 ? LEAD_CODE.exec(line) : null;

@@ -8,6 +8,7 @@ import { presentation, type CliContext, type Presentation } from '../context.js'
 import { ExitCode } from '../exit-codes.js';
 import { UsageError } from '../../errors.js';
 import { say } from '../../catalog/messages.js';
+import { TRANSCRIPT_MARK } from '../../catalog/reply-normalize.js';
 
 // A multi-line reply is "550-..." lines closed by "550 ..."; a peer that never closes one is
 // cut after this many lines (the reply reader's own bound).
@@ -36,9 +37,11 @@ export class ReplyLineGrouper {
   /** Feeds one line; returns the items it completes (zero, one or two). */
   push(line: string, lineNo: number): InputReply[] {
     const out: InputReply[] = [];
-    let cont = CONTINUATION.exec(line);
-    if (cont && selfContained(line, cont[1] as string)) cont = null;
-    const fin = cont ? null : FINAL.exec(line);
+    // A session transcript marks the server's lines ("<<< 550-…"): the codes follow the marker.
+    const bare = line.trimStart().replace(TRANSCRIPT_MARK, '');
+    let cont = CONTINUATION.exec(bare);
+    if (cont && selfContained(bare, cont[1] as string)) cont = null;
+    const fin = cont ? null : FINAL.exec(bare);
     if (this.pending) {
       const code = (cont ?? fin)?.[1];
       if (code === this.pending.code && line.trim() !== '') {

@@ -149,6 +149,8 @@ describe('a pasted text is read whole: log lines, wrapped lines, several replies
     // The continuation lines of one reply stay one reply; a new code after a final line starts the next.
     expect(splitPastedReplies('550-5.7.26 a\n550-5.7.26 b\n550 5.7.26 c')).toHaveLength(1);
     expect(splitPastedReplies('550 5.7.1 a\n550 5.7.1 b')).toHaveLength(2);
+    // A session transcript's markers are not part of the reply.
+    expect(splitPastedReplies('<<< 550-5.7.26 a\n<<< 550-5.7.26 b\n<<< 550 5.7.26 c')).toHaveLength(1);
     expect(splitPastedReplies('421-x\n550 y')).toHaveLength(2);
   });
 });

@@ -48,4 +48,10 @@ describe('ReplyLineGrouper', () => {
     const items = group(['550-5.7.26 a 550-5.7.26 b 550 5.7.26 c', '550 5.1.1 next bounce']);
     expect(items.map((i) => i.line)).toEqual([1, 2]);
   });
+  it("joins a session transcript's marked continuation lines ('<<< 550-', swaks' '<** 550-') like bare ones", () => {
+    for (const mark of ['<<< ', '<** ', '<~  ', 'S: ']) {
+      const items = group([`${mark}550-5.7.1 first`, `${mark}550-5.7.1 second`, `${mark}550 5.7.1 last`, `${mark}250 2.0.0 Ok`]);
+      expect(items.map((i) => [i.line, i.text.split('\n').length])).toEqual([[1, 3], [4, 1]]);
+    }
+  });
 });
