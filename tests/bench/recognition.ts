@@ -1,11 +1,11 @@
 // Reply-text recognition throughput: every part of the reply corpus repeated to 400 000 lines
 // (RECOG_BENCH_LINES to change), classified one by one as `smtp-probe explain -` does with a mail
-// log. Prints lines per second (also on the first training part alone), the one-time cost of compiling the catalog, the share of facts
-// extraction, candidates and regexes run per line, and ratios to two former recognizers measured
-// in the same run: the code before the word scan (BEFORE_COMMIT) and the first-match recognizer
-// (FIRST_MATCH_COMMIT). Those are read from git history into a temporary directory at bench
-// time, so no copy of them lives in the tree; a comparison is skipped, saying why, when git or
-// the commit is not available.
+// log. Prints lines per second (also on the first training part alone), the one-time cost of
+// compiling the catalog, the share of facts extraction, candidates and regexes run per line, and
+// ratios to two former recognizers measured in the same run: the code before the word scan
+// (BEFORE_COMMIT) and the first-match recognizer (FIRST_MATCH_COMMIT). Those are read from git
+// history into a temporary directory at bench time, so no copy of them lives in the tree; a
+// comparison is skipped, saying why, when git or the commit is not available.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

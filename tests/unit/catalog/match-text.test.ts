@@ -6,9 +6,8 @@
 // (train-round2.tsv, real texts whose labels are their sources' readings, some disputed) is
 // printed with its misses and has a floor of its own, as has the third (train-round3.tsv); the
 // fourth and fifth held-out parts (holdout-v4.tsv, pasted bounces from issue threads;
-// holdout-v5.tsv, help pages) print their figures only.
-// Focused tests pin the fallback to
-// codes, stage sensitivity, fact extraction, multilingual wording and the data's hygiene.
+// holdout-v5.tsv, help pages) print their figures only. Focused tests pin the fallback to codes,
+// stage sensitivity, fact extraction, multilingual wording and the data's hygiene.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
