@@ -22,7 +22,7 @@ export const MAX_TEXT = 2048;
 const LEAD_CODE = /^([2-5][0-9][0-9])(?:[ -]|$)\s*/;
 // A session transcript marks the server's lines: swaks "<-  " / "<** " / "<~  ", other tools
 // "<<< " or "<-- ", RFC examples "S: ". The marker goes when a reply code follows it.
-export const TRANSCRIPT_MARK = /^(?:<{1,3}|<[-~*]{1,3}|<~\*|S:)\s*(?=[2-5][0-9][0-9](?:[ -]|$))/;
+export const TRANSCRIPT_MARK = /^(?:<[<~*-]{0,3}|S:)\s*(?=[2-5][0-9][0-9](?:[ -]|$))/;
 const LEAD_ENH = /^([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=\s|$|[,;:])[,;:]?\s*/;
 const INNER_ENH = /(?:^|[\s(#])([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s)\]:;,]|$)/;
 const SAID_CODE = /(?:said|to me|response):\s*([2-5][0-9][0-9])[ -](?:([245])\.([0-9]{1,3})\.([0-9]{1,3})\s)?/i;

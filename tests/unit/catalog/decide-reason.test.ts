@@ -121,10 +121,21 @@ describe('421 texts', () => {
   });
 });
 
+/** Each case (reason, our own wording, stage) is read by a written pattern, not inferred from codes. */
+function readsByText(cases: [string, string, string?][]): void {
+  for (const [reason, text, stage] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply(stage ? { text, stage } : { text });
+      expect(r.reason).toBe(reason);
+      expect(r.inferred).toBe(false);
+    });
+  }
+}
+
 // Classes the second training round (fixtures/replies/train-round2.tsv) showed; the texts here are
 // our own wordings of each class, so a broken pattern fails here and not only in the figure.
 describe('classes read from the second training round', () => {
-  const cases: [string, string, Record<string, unknown>?][] = [
+  const cases: [string, string, string?][] = [
     ['authfailure', '550 5.7.1 Message refused per the sender domain\'s SPF policy'],
     ['authfailure', '550 Rejected: SPF_REJECT'],
     ['speeding', '5.7.1 <DATA>: Data command rejected: only 50 messages per hour'],
@@ -148,13 +159,7 @@ describe('classes read from the second training round', () => {
     ['notcompliantrfc', '550 5.7.1 Delivery not authorized, message refused: Message is not RFC 2822 compliant'],
     ['networkerror', 'No SMTP servers were available for example.org. No hosts to try.'],
   ];
-  for (const [reason, text] of cases) {
-    it(`${reason}: ${text}`, () => {
-      const r = classifyReply({ text });
-      expect(r.reason).toBe(reason);
-      expect(r.inferred).toBe(false);
-    });
-  }
+  readsByText(cases);
 
   it("Gmail's unusual-rate reply that says blocked is a block, retried when it is a 4xx", () => {
     const r = classifyReply({ text: '421 4.7.0 Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily blocked.' });
@@ -281,13 +286,7 @@ describe('classes read from the third training round', () => {
     ['rejected', 'El remitent del missatge alice@example.net està vetat a aquesta llista'],
     ['mesgtoobig', 'Памылка STMP: памер ліста перавышае ліміт сервера (25 MB)'],
   ];
-  for (const [reason, text, stage] of cases) {
-    it(`${reason}: ${text}`, () => {
-      const r = classifyReply(stage ? { text, stage } : { text });
-      expect(r.reason).toBe(reason);
-      expect(r.inferred).toBe(false);
-    });
-  }
+  readsByText(cases);
   it('a session transcript\'s markers ("<<< ", "<~ ", "S: ") do not hide the reply\'s codes', () => {
     for (const mark of ['<<< ', '<** ', '<~  ', '<-  ', 'S: ']) {
       const r = classifyReply({ text: `${mark}550-5.1.1 The mailbox\n${mark}550 5.1.1 does not exist here` });
