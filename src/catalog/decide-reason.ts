@@ -282,7 +282,8 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     if (cp.stages && n.stage && !cp.stages.has(n.stage)) continue;
     if (p.needsProvider && hintOf(hs)?.name !== p.provider) continue;
     if (!patternMatches(c, id, lower, scan !== undefined)) continue;
-    const override = n.stage ? p.stageReason?.[n.stage] : undefined;
+    // At MAIL FROM an unknown user or domain is the sender's (as for the address codes above).
+    const override = n.stage ? (p.stageReason?.[n.stage] ?? (n.stage === 'mail' && ADDRESS_CODES.has(p.reason) ? 'rejected' : undefined)) : undefined;
     const reason = override ?? p.reason;
     let weight = cp.prio;
     if (strongCode && strongCode.reason === reason) weight += AGREE_ENHANCED;
@@ -300,14 +301,15 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   if (!lead || pathLead) {
     for (const rule of conceptMatches(lower)) {
       const cp = conceptCompiled(rule);
+      const reason = n.stage === 'mail' && ADDRESS_CODES.has(rule.reason) ? 'rejected' : rule.reason;
       let weight = cp.prio;
-      if (strongCode && strongCode.reason === rule.reason) weight += AGREE_ENHANCED;
-      if (basic === rule.reason) weight += AGREE_BASIC;
+      if (strongCode && strongCode.reason === reason) weight += AGREE_ENHANCED;
+      if (basic === reason) weight += AGREE_BASIC;
       // As for patterns: evidence that cannot outweigh a strong code naming another reason is
       // not weighed (it could otherwise let a weak cue's `over` beat the code).
-      if (strongCode && strongCode.reason !== rule.reason && weight <= strongCode.weight) continue;
-      cands.push({ cp, reason: rule.reason, overridden: false, weight });
-      evidence.patterns.push(rule.weak ? { id: rule.id, reason: rule.reason, weight, weak: true } : { id: rule.id, reason: rule.reason, weight });
+      if (strongCode && strongCode.reason !== reason && weight <= strongCode.weight) continue;
+      cands.push({ cp, reason, overridden: reason !== rule.reason, weight });
+      evidence.patterns.push(rule.weak ? { id: rule.id, reason, weight, weak: true } : { id: rule.id, reason, weight });
     }
   }
 

@@ -123,7 +123,9 @@ export function normalize(input: ReplyInput): Normalized {
   }
   if (enhanced === undefined) {
     const m = INNER_ENH.exec(text.slice(0, 200));
-    if (m && (code === undefined || String(code)[0] === m[1])) enhanced = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
+    // A success code inside a text with no reply code of its own is a quoted earlier reply (a
+    // client library's "STARTTLS failed (code: 220, response: 2.0.0 Ready …)"), not the answer.
+    if (m && (code === undefined ? m[1] !== '2' : String(code)[0] === m[1])) enhanced = `${m[1]}.${Number(m[2])}.${Number(m[3])}`;
   }
   // A log line carries a multi-line reply on one line ("said: 550-5.7.26 a 550-5.7.26 b 550
   // 5.7.26 c"): the repeated line prefixes go, so wording that spans two lines reads whole.

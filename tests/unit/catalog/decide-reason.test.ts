@@ -305,6 +305,53 @@ describe('classes read from the third training round', () => {
   });
 });
 
+// Classes the fourth training round (train-round4.tsv: issue threads, bounce-parser test fixtures,
+// help pages in other languages, providers' and vendors' pages) showed; our own wordings.
+describe('classes read from the fourth training round', () => {
+  const cases: [string, string, string?][] = [
+    ['blocked', '550 Your server 192.0.2.7 is blocked from sending to us'],
+    ['spamdetected', '554 5.7.1 Rejected by the phrase filter', 'data'],
+    ['spamdetected', '553 5.7.3 CONTENT REJECT: dspam check failed', 'data'],
+    ['speeding', '452 4.2.2 You have sent too many messages from this IP in the last 30 minutes'],
+    ['badreputation', '451 4.7.1 Too many messages from a new or untrusted IP address: 192.0.2.7'],
+    ['policyviolation', '450 4.7.1 This account may send only within its own domain'],
+    ['rejected', '553 5.7.1 The sender address does not match the authenticated user'],
+    ['rejected', 'Absender und angemeldeter Benutzer müssen identisch sein'],
+    ['syntaxerror', '421 4.7.0 Too many invalid commands, closing'],
+    ['systemerror', '451 4.3.0 Spool failure, please retry later', 'data'],
+    ['rejected', '553 Domain name required for sender address', 'mail'],
+    ['rejected', '553 <bob> Invalid email address', 'mail'],
+    ['mesgtoobig', 'Your message wasn\'t delivered to any recipients because it\'s too large. The limit is 10 MB.'],
+    ['mesgtoobig', '550 5.2.3 RESOLVER.RST.SendSizeLimit.Org; message too large for this organization'],
+    ['badreputation', '550 Message refused due to sending IP reputation'],
+    ['authfailure', '550 5.7.1 Mail from example.org via 192.0.2.7: SPF result: fail'],
+    ['blocked', '550 5.7.0 HELO argument must be a fully qualified domain name', 'ehlo'],
+    ['failedstarttls', '530 5.7.0 Mail over IPv6 must be sent with encryption'],
+    ['requireptr', '550 5.7.25 Your IPv6 address has no reverse lookup name'],
+    ['norelaying', '553 Sorry, that domain is not in my list of rcpthosts', 'rcpt'],
+    ['policyviolation', '554 Banned name in message to bob@example.org', 'data'],
+    ['policyviolation', '550 The file type of the attachment (.exe) was refused for security reasons, malware risk', 'data'],
+    ['userunknown', '550 <bob@example.org> Recipient rejected', 'rcpt'],
+    ['userunknown', 'User unkown'],
+    ['hostunknown', 'Host unknow'],
+    ['networkerror', 'dial tcp: lookup mx.example.org on 192.0.2.53:53: read udp: i/o timeout'],
+    ['failedstarttls', 'authentication failure [SMTP: STARTTLS failed (code: 220, response: 2.0.0 Ready to start TLS)]'],
+  ];
+  readsByText(cases);
+  it('a success code quoted inside a failure is not read as a positive reply', () => {
+    expect(classifyReply({ text: 'STARTTLS failed (response: 2.0.0 Ready to start TLS)' }).evidence.decidedBy).not.toBe('positive');
+    expect(classifyReply({ text: '250 2.0.0 Ok: queued as 4711' }).evidence.decidedBy).toBe('positive');
+  });
+  it('an unknown user at MAIL FROM is the sender\'s, whichever rule reads it', () => {
+    expect(classifyReply({ text: '550 No such user here', stage: 'mail' }).reason).toBe('rejected');
+    expect(classifyReply({ text: '550 No such user here', stage: 'rcpt' }).reason).toBe('userunknown');
+  });
+  it('Cox\'s block for bad commands from an address stays a block; bad commands alone are a protocol error', () => {
+    expect(classifyReply({ text: '550 5.7.1 cox too many bad commands from 192.0.2.1' }).reason).toBe('blocked');
+    expect(classifyReply({ text: '421 4.7.0 Too many bad commands' }).reason).toBe('syntaxerror');
+  });
+});
+
 describe('an address code yields to text that states another reason', () => {
   const cases: [string, string, string?][] = [
     ['mailboxfull', '550 5.1.1 <u@example.jp>: Mailbox full'],
