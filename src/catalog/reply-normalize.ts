@@ -36,9 +36,10 @@ const DIAG_CODE = /diagnostic-code:\s*[a-z0-9-]+\s*;\s*([2-5][0-9][0-9])(?=[\s-]
 // that quote a bare reply after a colon.
 const AFTER_COLON_CODE = /:\s+([45][0-9][0-9])(?:[ -](?=[^0-9\s])|$)/;
 const STATUS_FIELD = /(?:^|\s)status:\s*([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s;,)]|$)/i;
-// Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<...>": the log names the stage.
+// Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<...>", a mail client's "MAIL FROM command
+// failed: ...": the text names the stage.
 const STAGE_HINT =
-  /in reply to (rcpt to|rcpt|mail from|end of data|data|ehlo|helo|lhlo|starttls) command|after (rcpt to|mail from|end of data|data|ehlo|helo|initial connection)|(while receiving the initial server greeting)|reject: (rcpt|mail|data|end-of-message|ehlo|helo|connect) from/i;
+  /(?:in reply to |^)(rcpt to|rcpt|mail from|end of data|data|ehlo|helo|lhlo|starttls) command|after (rcpt to|mail from|end of data|data|ehlo|helo|initial connection)|(while receiving the initial server greeting)|reject: (rcpt|mail|data|end-of-message|ehlo|helo|connect) from/i;
 const STAGE_OF: Record<string, string> = {
   'rcpt to': 'rcpt', rcpt: 'rcpt', 'mail from': 'mail', 'end of data': 'data', data: 'data',
   ehlo: 'ehlo', helo: 'ehlo', lhlo: 'ehlo', starttls: 'starttls', 'initial connection': 'banner',

@@ -336,6 +336,35 @@ describe('classes read from the fourth training round', () => {
     ['hostunknown', 'Host unknow'],
     ['networkerror', 'dial tcp: lookup mx.example.org on 192.0.2.53:53: read udp: i/o timeout'],
     ['failedstarttls', 'authentication failure [SMTP: STARTTLS failed (code: 220, response: 2.0.0 Ready to start TLS)]'],
+    // Its second wave: MTA, filter and delivery-agent texts and mail clients' send errors read from
+    // Debian's packages (qpsmtpd, Mail::SPF, Courier::Filter, MIMEDefang, maildrop, fetchmail,
+    // Python's smtplib, Evolution, Mutt, Sylpheed, Git…).
+    ['authfailure', 'Maximum void DNS look-ups limit (2) exceeded', 'mail'],
+    ['authfailure', 'example.org: Mechanism \'-all\' matched', 'mail'],
+    ['badreputation', 'You were naughty. You cannot connect for 2 more hours.', 'banner'],
+    ['blocked', '451 Blackholed - see http://dnsbl.example.net/lookup?192.0.2.9', 'rcpt'],
+    ['blocked', '550 HELO host name does not exist', 'ehlo'],
+    ['contenterror', 'SMTPUTF8 is not supported by this server', 'mail'],
+    ['exceedlimit', '554 5.7.1 Too many MIME parts in this message', 'data'],
+    ['mailererror', 'maildrop: error writing to mailbox.'],
+    ['mailererror', 'Error sending message, child exited 70 (Internal error.).'],
+    ['notcompliantrfc', 'Unparseable "Date" header detected', 'data'],
+    ['policyviolation', 'Parts: executable content detected', 'data'],
+    ['securityerror', 'No suitable authentication method found.'],
+    ['securityerror', 'The SMTP server does not support LOGIN authentication'],
+    ['userunknown', 'SMTP listener rejected local recipient addresses: bob@example.org', 'rcpt'],
+    ['hasmoved', '551 User not local; please try <bob@example.net>', 'rcpt'],
+    ['networkerror', 'Can\'t connect to SMTP server: mail.example.org:587'],
+    ['networkerror', '451 temporary RBL lookup error', 'rcpt'],
+    ['failedstarttls', 'Could not negotiate TLS connection'],
+    ['syntaxerror', 'Stop wasting my time, too many consecutive NOOPs'],
+    ['rejected', 'MAIL FROM command failed: Requested action not taken: mailbox name not allowed'],
+    ['mailboxfull', 'DATA command failed: Requested mail action aborted: exceeded storage allocation'],
+    ['speeding', 'You are not allowed to send messages to more than 200 recipients within 12 hours.'],
+    ['toomanyconn', 'You are not allowed to send messages to more than 20 recipients.'],
+    // Localized templates, placeholders read as other values.
+    ['mailboxfull', 'bob: kvot för brevlåda överstigen för denna mottagare'],
+    ['networkerror', 'Kan niet verbinden met de SMTP-server: mail.example.net:25'],
   ];
   readsByText(cases);
   it('a success code quoted inside a failure is not read as a positive reply', () => {
@@ -345,6 +374,10 @@ describe('classes read from the fourth training round', () => {
   it('an unknown user at MAIL FROM is the sender\'s, whichever rule reads it', () => {
     expect(classifyReply({ text: '550 No such user here', stage: 'mail' }).reason).toBe('rejected');
     expect(classifyReply({ text: '550 No such user here', stage: 'rcpt' }).reason).toBe('userunknown');
+  });
+  it('a delivery program\'s "command failed" is not an SMTP client\'s "MAIL FROM command failed"', () => {
+    expect(classifyReply({ text: 'Command failed: /usr/bin/procmail exited 75' }).reason).toBe('mailererror');
+    expect(classifyReply({ text: 'RCPT TO command failed: Requested action not taken: mailbox unavailable', stage: 'rcpt' }).reason).not.toBe('mailererror');
   });
   it('Cox\'s block for bad commands from an address stays a block; bad commands alone are a protocol error', () => {
     expect(classifyReply({ text: '550 5.7.1 cox too many bad commands from 192.0.2.1' }).reason).toBe('blocked');
