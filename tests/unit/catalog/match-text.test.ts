@@ -1,13 +1,12 @@
 // Reply-text recognition measured on the reply corpus, kept in parts by source: the training
 // part (fixtures/replies/train.tsv, the sources the patterns were written from) must be 95 % right;
-// the held-out part (holdout.tsv, whole documents no pattern was written from, collected blind) is
-// measured and printed separately, with a floor; the retired first held-out part (holdout-v1.tsv,
-// read after its last blind measurement) is a regression guard; the second training round
-// (train-round2.tsv, real texts whose labels are their sources' readings, some disputed) is
-// printed with its misses and has a floor of its own, as has the third (train-round3.tsv); the
-// fourth and fifth held-out parts (holdout-v4.tsv, pasted bounces from issue threads;
-// holdout-v5.tsv, help pages) print their figures only. Focused tests pin the fallback to codes,
-// stage sensitivity, fact extraction, multilingual wording and the data's hygiene.
+// the later training rounds (train-round2/3/4.tsv, real texts whose labels are their sources'
+// readings, some disputed) are printed with their misses and have floors of their own; the blind
+// held-out parts (holdout-v3 … v6.tsv, whole documents no pattern was written from, collected by
+// people who never saw the patterns) print their figures only, never their misses; the retired
+// held-out parts (holdout-v1.tsv, holdout-v2.tsv, read after their last blind measurement) are
+// regression guards printed with their misses. Focused tests pin the fallback to codes, stage
+// sensitivity, fact extraction, multilingual wording and the data's hygiene.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,7 +39,7 @@ function loadCorpus(file = 'train.tsv'): Row[] {
 
 const input = (r: Row): ReplyInput => (r.stage ? { text: r.reply, stage: r.stage } : { text: r.reply });
 const rows = loadCorpus();
-const held = loadCorpus('holdout.tsv');
+const held = loadCorpus('holdout-v2.tsv');
 const heldV3 = loadCorpus('holdout-v3.tsv');
 const retired = loadCorpus('holdout-v1.tsv');
 const round2 = loadCorpus('train-round2.tsv');
@@ -50,9 +49,9 @@ const heldV4 = loadCorpus('holdout-v4.tsv');
 const heldV5 = loadCorpus('holdout-v5.tsv');
 const heldV6 = loadCorpus('holdout-v6.tsv');
 
-// The held-out part's floor. The goal is 0.90; see fixtures/replies/SOURCE.md for the measured
-// figure and why it is below: the floor guards against regressions, it does not claim the goal.
-const HOLDOUT_FLOOR = 0.7;
+// The retired second held-out part (v2): 79.3 % at its last blind measurement (fourth sitting),
+// then read; 90.0 % after the classes its misses showed. A regression guard.
+const RETIRED_V2_FLOOR = 0.88;
 // The third held-out part (v3, collected blind after the second training round): 81.6 % at its one
 // measurement (80.3 % with the code before that round); a regression guard, as for v2.
 const HOLDOUT_V3_FLOOR = 0.76;
@@ -126,10 +125,6 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
   });
 
   // Only the figure is printed: the misses of a blind part are not to be read while writing patterns.
-  it(`is classified at least ${HOLDOUT_FLOOR * 100} % right`, () => {
-    expect(measure('held-out part (v2)', held, false)).toBeGreaterThanOrEqual(HOLDOUT_FLOOR);
-  });
-
   it(`the third held-out part (v3) is classified at least ${HOLDOUT_V3_FLOOR * 100} % right`, () => {
     expect(measure('held-out part (v3)', heldV3, false)).toBeGreaterThanOrEqual(HOLDOUT_V3_FLOOR);
   });
@@ -144,6 +139,10 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
 
   it(`the sixth held-out part (v6) is classified at least ${HOLDOUT_V6_FLOOR * 100} % right`, () => {
     expect(measure('held-out part (v6)', heldV6, false)).toBeGreaterThanOrEqual(HOLDOUT_V6_FLOOR);
+  });
+
+  it(`the retired second held-out part stays at least ${RETIRED_V2_FLOOR * 100} % right (printed with its misses)`, () => {
+    expect(measure('retired held-out part (v2)', held, true)).toBeGreaterThanOrEqual(RETIRED_V2_FLOOR);
   });
 
   it(`the retired first held-out part stays at least ${RETIRED_FLOOR * 100} % right (printed with its misses)`, () => {

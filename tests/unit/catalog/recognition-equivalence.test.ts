@@ -22,7 +22,7 @@ interface Catalog {
 }
 const D = data as unknown as Catalog;
 
-const corpus = ['train.tsv', 'holdout.tsv', 'holdout-v1.tsv'].flatMap((f) =>
+const corpus = ['train.tsv', 'holdout-v2.tsv', 'holdout-v1.tsv'].flatMap((f) =>
   readFileSync(join(ROOT, 'fixtures', 'replies', f), 'utf8')
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
