@@ -14,7 +14,8 @@ describe('concept rules: an answer never depends on the texts read before it', (
     const both = 'the addressee was deactivated and could not be found';
     expect(classifyReply({ text: 'the addressee was deactivated' }).reason).toBe('suspend');
     const r = classifyReply({ text: both });
-    expect(r.evidence.patterns.map((p) => p.id)).toEqual(['concept.userunknown', 'concept.suspend']);
+    // (A weak single-word cue, "deactivated", is listed too but does not take part in the ranking.)
+    expect(r.evidence.patterns.filter((p) => !p.weak).map((p) => p.id)).toEqual(['concept.userunknown', 'concept.suspend']);
     expect(r.reason).toBe('userunknown');
   });
 });
@@ -148,6 +149,32 @@ describe('concept rules: what they do not read', () => {
   it('a weak queue trailer does not outrank a concept rule', () => {
     const r = classifyReply({ text: 'Der Empfänger ist uns leider unbekannt. Giving up on 192.0.2.1.' });
     expect(r.reason).toBe('userunknown');
+  });
+});
+
+// One word that says what the trouble is (TLS, a login, SPF/DKIM/DMARC, a quota, a disabled
+// account, DNS, too large) is weak evidence: it decides only when no pattern, no two-concept rule
+// and no strong code does, and it is named as the rule that decided.
+describe('concept rules: single-word evidence is weak', () => {
+  const cases: [Reason, string, string][] = [
+    ['failedstarttls', "The server's TLS setup is not usable", 'concept.tls'],
+    ['securityerror', 'Your login was not accepted here', 'concept.login'],
+    ['authfailure', 'Rejected: DMARC says reject', 'concept.senderauth'],
+    ['mailboxfull', "The recipient's quota is at its end", 'concept.quota'],
+    ['mesgtoobig', 'This one is far too large', 'concept.toolarge'],
+    ['hostunknown', 'No DNS answer for that name', 'concept.dnsname'],
+  ];
+  for (const [reason, text, id] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply({ text });
+      expect(r.reason).toBe(reason);
+      expect(r.patternId).toBe(id);
+    });
+  }
+  it('never outweighs a strong code or a written pattern', () => {
+    expect(classifyReply({ text: '550 5.1.1 Your login was not accepted' }).reason).toBe('userunknown');
+    expect(classifyReply({ text: '452 4.2.2 your login was not accepted' }).reason).toBe('mailboxfull');
+    expect(classifyReply({ text: 'TLS was fine but: relay access denied' }).reason).toBe('norelaying');
   });
 });
 
