@@ -362,6 +362,12 @@ describe('classes read from the fourth training round', () => {
     ['mailboxfull', 'DATA command failed: Requested mail action aborted: exceeded storage allocation'],
     ['speeding', 'You are not allowed to send messages to more than 200 recipients within 12 hours.'],
     ['toomanyconn', 'You are not allowed to send messages to more than 20 recipients.'],
+    // Its third wave (vendors' and providers' documentation).
+    ['hostunknown', '550 No MX for bob@example.invalid', 'rcpt'],
+    ['rejected', '550 Your domain has no DNS/MX entries', 'mail'],
+    ['rejected', '451 Could not resolve sender domain example.invalid'],
+    ['rejected', '554 5.7.1 <bob@example.org>: Recipient address rejected: Policy rejection due to null sender', 'rcpt'],
+    ['norelaying', 'The domain is not allowed to send.'],
     // Localized templates, placeholders read as other values.
     ['mailboxfull', 'bob: kvot för brevlåda överstigen för denna mottagare'],
     ['networkerror', 'Kan niet verbinden met de SMTP-server: mail.example.net:25'],
