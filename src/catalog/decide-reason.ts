@@ -77,6 +77,11 @@ const STATED_OVER_ADDRESS_CODE = new Set<Reason>([
 const statingMemo = new Map<string, boolean>();
 
 /** Whether a pattern may name a reason that an address code yields to (or an unknown user). */
+/** At MAIL FROM an unknown user or domain is the sender's: `rejected` (some servers send 5.1.1 for it). */
+function senderSide(reason: Reason, stage: string | undefined): Reason | undefined {
+  return stage === 'mail' && ADDRESS_CODES.has(reason) ? 'rejected' : undefined;
+}
+
 function statesOverAddressCode(p: Compiled['p']): boolean {
   let v = statingMemo.get(p.id);
   if (v === undefined) {
@@ -211,7 +216,9 @@ function textFor(reason: Reason, permanent: boolean | undefined): { meaning: str
  *  5. Only weak cues matched: a strong enhanced code decides, else the heaviest weak cue; a weak
  *     cue never outweighs a strong code, whatever its priority.
  *     Before 4-5, when no strong pattern matched, the concept rules (concept-rules.ts) join the
- *     candidates at their priority (6-9, below every pattern), with the same code bonuses.
+ *     candidates at their priority (5-9, below every pattern), with the same code bonuses; the
+ *     single-word rules are weak cues. At MAIL FROM, an unknown user or domain read by any rule
+ *     or code is the sender's: `rejected` (senderSide).
  *  6. No pattern: the enhanced code's prior, then the basic code's at the stage, `inferred`.
  *  7. Nothing: `undefined`.
  */
@@ -246,8 +253,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   }
 
   let enh = n.enhanced ? enhancedPrior(c, n.enhanced) : undefined;
-  // An address code at MAIL FROM is about the sender (some servers send 5.1.1 for it).
-  if (enh && n.stage === 'mail' && (enh.reason === 'userunknown' || enh.reason === 'hostunknown')) enh = { reason: 'rejected', weight: enh.weight };
+  if (enh && senderSide(enh.reason, n.stage)) enh = { reason: 'rejected', weight: enh.weight };
   if (n.enhanced && enh && enh.reason !== 'undefined') evidence.enhanced = { code: n.enhanced, reason: enh.reason, weight: enh.weight };
   const basic = n.code !== undefined ? basicReason(n.code, n.stage) : undefined;
   if (n.code !== undefined && basic && basic !== 'undefined') {
@@ -282,8 +288,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     if (cp.stages && n.stage && !cp.stages.has(n.stage)) continue;
     if (p.needsProvider && hintOf(hs)?.name !== p.provider) continue;
     if (!patternMatches(c, id, lower, scan !== undefined)) continue;
-    // At MAIL FROM an unknown user or domain is the sender's (as for the address codes above).
-    const override = n.stage ? (p.stageReason?.[n.stage] ?? (n.stage === 'mail' && ADDRESS_CODES.has(p.reason) ? 'rejected' : undefined)) : undefined;
+    const override = n.stage ? (p.stageReason?.[n.stage] ?? senderSide(p.reason, n.stage)) : undefined;
     const reason = override ?? p.reason;
     let weight = cp.prio;
     if (strongCode && strongCode.reason === reason) weight += AGREE_ENHANCED;
@@ -301,7 +306,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   if (!lead || pathLead) {
     for (const rule of conceptMatches(lower)) {
       const cp = conceptCompiled(rule);
-      const reason = n.stage === 'mail' && ADDRESS_CODES.has(rule.reason) ? 'rejected' : rule.reason;
+      const reason = senderSide(rule.reason, n.stage) ?? rule.reason;
       let weight = cp.prio;
       if (strongCode && strongCode.reason === reason) weight += AGREE_ENHANCED;
       if (basic === reason) weight += AGREE_BASIC;
