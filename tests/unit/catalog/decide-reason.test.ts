@@ -368,9 +368,25 @@ describe('classes read from the fourth training round', () => {
     ['rejected', '451 Could not resolve sender domain example.invalid'],
     ['rejected', '554 5.7.1 <bob@example.org>: Recipient address rejected: Policy rejection due to null sender', 'rcpt'],
     ['norelaying', 'The domain is not allowed to send.'],
+    // Its fourth wave: the errors of mail-sending libraries (PHPMailer, PEAR Mail, Net_SMTP,
+    // Symfony/Swift Mailer, nodemailer, JavaMail, aiosmtplib, Email::Sender, Go, curl).
+    ['networkerror', 'SMTP Error: Could not connect to SMTP host.'],
+    ['networkerror', 'Greeting never received'],
+    ['networkerror', 'Couldn\'t connect to host, port: mail.example.net, 465; timeout -1'],
+    ['mailererror', 'Could not instantiate mail function.'],
+    ['mailererror', 'Sendmail exited with code 1'],
+    ['rejected', 'The following From address failed: alice@example.org'],
+    ['failedstarttls', 'Unable to connect with STARTTLS.'],
+    ['securityerror', 'Failed to find an authenticator supported by the SMTP server'],
+    ['syntaxerror', 'smtp: A line must not contain CR or LF'],
+    ['notcompliantrfc', 'Invalid header name or value'],
+    // A library's wrapper yields to the server's reply it carries.
+    ['securityerror', 'Mail command failed: 530 5.7.0 Authentication Required'],
     // Localized templates, placeholders read as other values.
     ['mailboxfull', 'bob: kvot för brevlåda överstigen för denna mottagare'],
     ['networkerror', 'Kan niet verbinden met de SMTP-server: mail.example.net:25'],
+    ['networkerror', 'SMTP-Fehler: Konnte keine Verbindung zum SMTP-Host herstellen.'],
+    ['mailererror', 'Impossibile eseguire l\'operazione: /usr/lib/sendmail -oi -t'],
   ];
   readsByText(cases);
   it('a success code quoted inside a failure is not read as a positive reply', () => {
