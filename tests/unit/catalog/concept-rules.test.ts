@@ -175,6 +175,7 @@ describe('concept rules: single-word evidence is weak', () => {
     expect(classifyReply({ text: '550 5.1.1 Your login was not accepted' }).reason).toBe('userunknown');
     expect(classifyReply({ text: '452 4.2.2 your login was not accepted' }).reason).toBe('mailboxfull');
     expect(classifyReply({ text: 'TLS was fine but: relay access denied' }).reason).toBe('norelaying');
+    expect(classifyReply({ text: '503 AUTH command used when not advertised' }).reason).toBe('syntaxerror');
   });
 });
 
