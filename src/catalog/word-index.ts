@@ -88,11 +88,16 @@ function branchKeys(src: string, cost: Costs): BranchKey[] | null {
   return out;
 }
 
-/** Partial patterns (no word boundaries, e.g. Chinese) are found by a literal substring only. */
+/**
+ * Partial patterns (no word boundaries, e.g. Chinese) are found by a literal substring only: the
+ * longest run in their own script if they have one, since an ASCII run ("smtp error") would have
+ * them tested on every English text that holds it.
+ */
 function needleKeys(src: string): BranchKey[] | null {
   const out: BranchKey[] = [];
   for (const b of splitTopLevel(src)) {
-    const needle = [...branchLiterals(b).runs].sort((x, z) => z.length - x.length)[0];
+    const runs = [...branchLiterals(b).runs].sort((x, z) => z.length - x.length);
+    const needle = runs.find((r) => NON_ASCII.test(r) && r.trim().length >= 2) ?? runs[0];
     if (!needle || needle.trim().length < 2) return null;
     out.push({ needle });
   }
