@@ -74,14 +74,14 @@ const STATED_OVER_ADDRESS_CODE = new Set<Reason>([
   'mailboxfull', 'mesgtoobig', 'exceedlimit', 'suspend', 'hasmoved', 'norelaying', 'authfailure', 'blocked', 'rejected', 'notaccept',
 ]);
 
-const statingMemo = new Map<string, boolean>();
-
-/** Whether a pattern may name a reason that an address code yields to (or an unknown user). */
 /** At MAIL FROM an unknown user or domain is the sender's: `rejected` (some servers send 5.1.1 for it). */
 function senderSide(reason: Reason, stage: string | undefined): Reason | undefined {
   return stage === 'mail' && ADDRESS_CODES.has(reason) ? 'rejected' : undefined;
 }
 
+const statingMemo = new Map<string, boolean>();
+
+/** Whether a pattern may name a reason that an address code yields to (or an unknown user). */
 function statesOverAddressCode(p: Compiled['p']): boolean {
   let v = statingMemo.get(p.id);
   if (v === undefined) {
