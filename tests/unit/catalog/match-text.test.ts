@@ -2,10 +2,10 @@
 // part (fixtures/replies/train.tsv, the sources the patterns were written from) must be 95 % right;
 // the later training rounds (train-round2/3/4.tsv, real texts whose labels are their sources'
 // readings, some disputed) are printed with their misses and have floors of their own; the blind
-// held-out parts (holdout-v3 … v6.tsv, whole documents no pattern was written from, collected by
+// held-out parts (holdout-v4 … v7.tsv, whole documents no pattern was written from, collected by
 // people who never saw the patterns) print their figures only, never their misses; the retired
-// held-out parts (holdout-v1.tsv, holdout-v2.tsv, read after their last blind measurement) are
-// regression guards printed with their misses. Focused tests pin the fallback to codes, stage
+// held-out parts (holdout-v1 … v3.tsv, read after their last blind measurement) are regression
+// guards printed with their misses. Focused tests pin the fallback to codes, stage
 // sensitivity, fact extraction, multilingual wording and the data's hygiene.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -48,13 +48,14 @@ const round4 = loadCorpus('train-round4.tsv');
 const heldV4 = loadCorpus('holdout-v4.tsv');
 const heldV5 = loadCorpus('holdout-v5.tsv');
 const heldV6 = loadCorpus('holdout-v6.tsv');
+const heldV7 = loadCorpus('holdout-v7.tsv');
 
 // The retired second held-out part (v2): 79.3 % at its last blind measurement (fourth sitting),
 // then read; 90.0 % after the classes its misses showed. A regression guard.
 const RETIRED_V2_FLOOR = 0.88;
-// The third held-out part (v3, collected blind after the second training round): 81.6 % at its one
-// measurement (80.3 % with the code before that round); a regression guard, as for v2.
-const HOLDOUT_V3_FLOOR = 0.76;
+// The retired third held-out part (v3): 82.9 % at its last blind measurement (fifth sitting), then
+// read; 97.4 % after the classes its misses showed. A regression guard.
+const RETIRED_V3_FLOOR = 0.92;
 // The retired part was read after its last blind measurement (79.5 %): a regression guard only.
 const RETIRED_FLOOR = 0.78;
 // The second training round: 79.3 % of its first wave when it was added, about 80 % of all four
@@ -81,6 +82,9 @@ const HOLDOUT_V5_FLOOR = 0.83;
 // fixtures, collected at the start of the fourth sitting): 75.7 % (28/37) with the code of that
 // moment. A regression guard.
 const HOLDOUT_V6_FLOOR = 0.7;
+// The seventh held-out part (v7, real bounce messages of flufl.bounce's test corpus, collected at the
+// start of the fifth sitting): 81.4 % (79/97) with the code of that moment. A regression guard.
+const HOLDOUT_V7_FLOOR = 0.75;
 
 /** The share of rows read right; prints the figure (and, with `misses`, the misses). */
 function measure(name: string, part: Row[], misses: boolean): number {
@@ -97,38 +101,33 @@ function measure(name: string, part: Row[], misses: boolean): number {
 }
 
 describe('held-out part of the corpus (sources no pattern was written from)', () => {
-  it('shares no source with the training parts or the retired part and covers at least 20 documents', () => {
-    const others = new Set([...rows, ...retired, ...round2].map((r) => r.source));
-    for (const r of held) expect(others.has(r.source), r.source).toBe(false);
-    for (const r of heldV3) expect(others.has(r.source) || held.some((h) => h.source === r.source), r.source).toBe(false);
-    expect(new Set(heldV3.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
-    expect(new Set(held.map((r) => r.source)).size).toBeGreaterThanOrEqual(20);
+  // Every part, in the order it was collected; a held-out part's minimum number of documents.
+  const parts: [string, Row[]][] = [
+    ['train.tsv', rows], ['holdout-v1.tsv', retired], ['train-round2.tsv', round2], ['holdout-v2.tsv', held],
+    ['holdout-v3.tsv', heldV3], ['train-round3.tsv', round3], ['holdout-v4.tsv', heldV4], ['holdout-v5.tsv', heldV5],
+    ['train-round4.tsv', round4], ['holdout-v6.tsv', heldV6], ['holdout-v7.tsv', heldV7],
+  ];
+  const minDocs: Record<string, number> = { 'holdout-v1.tsv': 20, 'holdout-v2.tsv': 20, 'holdout-v3.tsv': 20, 'holdout-v4.tsv': 30, 'holdout-v5.tsv': 15, 'holdout-v6.tsv': 30, 'holdout-v7.tsv': 60 };
+  const repo = (u: string): string | undefined => /^https?:\/\/github\.com\/([^/]+\/[^/]+)/.exec(u)?.[1]?.toLowerCase();
+
+  it('each held-out part shares no document and no GitHub repository with any other part', () => {
+    for (const [name, part] of parts) {
+      if (!name.startsWith('holdout-')) continue;
+      const docs = new Set(part.map((r) => r.source));
+      const repos = new Set([...docs].map(repo).filter(Boolean));
+      for (const [other, rs] of parts) {
+        if (other === name) continue;
+        for (const r of rs) {
+          expect(docs.has(r.source), `${other} uses ${name}'s ${r.source}`).toBe(false);
+          expect(repos.has(repo(r.source)), `${other} uses ${name}'s repository ${r.source}`).toBe(false);
+        }
+      }
+      expect(docs.size, name).toBeGreaterThanOrEqual(minDocs[name] ?? 15);
+    }
     expect(held.length).toBeGreaterThanOrEqual(100);
-    const before = new Set([...rows, ...retired, ...round2, ...round3, ...held, ...heldV3].map((r) => r.source));
-    const repo = (u: string): string => /^https?:\/\/github\.com\/([^/]+\/[^/]+)/.exec(u)?.[1]?.toLowerCase() ?? u;
-    const trainRepos = new Set([...rows, ...round2, ...round3].map((r) => repo(r.source)));
-    for (const r of heldV4) {
-      expect(before.has(r.source), r.source).toBe(false);
-      expect(trainRepos.has(repo(r.source)), r.source).toBe(false);
-    }
-    expect(new Set(heldV4.map((r) => r.source)).size).toBeGreaterThanOrEqual(30);
-    const all = new Set([...before, ...heldV4.map((r) => r.source)]);
-    for (const r of heldV5) expect(all.has(r.source), r.source).toBe(false);
-    expect(new Set(heldV5.map((r) => r.source)).size).toBeGreaterThanOrEqual(15);
-    const trainReposNow = new Set([...rows, ...round2, ...round3, ...round4].map((r) => repo(r.source)));
-    const allNow = new Set([...all, ...heldV5.map((r) => r.source), ...round4.map((r) => r.source)]);
-    for (const r of heldV6) {
-      expect(allNow.has(r.source), r.source).toBe(false);
-      expect(trainReposNow.has(repo(r.source)), r.source).toBe(false);
-    }
-    expect(new Set(heldV6.map((r) => r.source)).size).toBeGreaterThanOrEqual(30);
   });
 
   // Only the figure is printed: the misses of a blind part are not to be read while writing patterns.
-  it(`the third held-out part (v3) is classified at least ${HOLDOUT_V3_FLOOR * 100} % right`, () => {
-    expect(measure('held-out part (v3)', heldV3, false)).toBeGreaterThanOrEqual(HOLDOUT_V3_FLOOR);
-  });
-
   it(`the fourth held-out part (v4) is classified at least ${HOLDOUT_V4_FLOOR * 100} % right`, () => {
     expect(measure('held-out part (v4)', heldV4, false)).toBeGreaterThanOrEqual(HOLDOUT_V4_FLOOR);
   });
@@ -141,13 +140,19 @@ describe('held-out part of the corpus (sources no pattern was written from)', ()
     expect(measure('held-out part (v6)', heldV6, false)).toBeGreaterThanOrEqual(HOLDOUT_V6_FLOOR);
   });
 
+  it(`the seventh held-out part (v7) is classified at least ${HOLDOUT_V7_FLOOR * 100} % right`, () => {
+    expect(measure('held-out part (v7)', heldV7, false)).toBeGreaterThanOrEqual(HOLDOUT_V7_FLOOR);
+  });
+
+  it(`the retired third held-out part stays at least ${RETIRED_V3_FLOOR * 100} % right (printed with its misses)`, () => {
+    expect(measure('retired held-out part (v3)', heldV3, true)).toBeGreaterThanOrEqual(RETIRED_V3_FLOOR);
+  });
+
   it(`the retired second held-out part stays at least ${RETIRED_V2_FLOOR * 100} % right (printed with its misses)`, () => {
     expect(measure('retired held-out part (v2)', held, true)).toBeGreaterThanOrEqual(RETIRED_V2_FLOOR);
   });
 
   it(`the retired first held-out part stays at least ${RETIRED_FLOOR * 100} % right (printed with its misses)`, () => {
-    const trainSources = new Set(rows.map((r) => r.source));
-    for (const r of retired) expect(trainSources.has(r.source), r.source).toBe(false);
     expect(measure('retired held-out part (v1)', retired, true)).toBeGreaterThanOrEqual(RETIRED_FLOOR);
   });
 });
