@@ -154,13 +154,33 @@ function restMatches(term: Term, words: string[], k: number): number {
   return k + n - 1;
 }
 
+// Per UTF-16 unit, whether it is a character of WORDS: 0 not looked at yet, 1 yes, 2 no. Filled
+// lazily from WORDS (the one definition): a table lookup per character instead of a regex match
+// object per word.
+const WORD_KIND = new Uint8Array(65536);
+const WORD_UNIT = new RegExp(`^${WORDS.source.slice(0, -1)}$`);
+
+function wordUnit(u: number): boolean {
+  let k = WORD_KIND[u] as number;
+  if (k === 0) {
+    k = WORD_UNIT.test(String.fromCharCode(u)) ? 1 : 2;
+    WORD_KIND[u] = k;
+  }
+  return k === 1;
+}
+
 function wordHits(t: Tables, lower: string, hits: Hit[]): void {
   const words: string[] = [];
   const starts: number[] = [];
-  WORDS.lastIndex = 0;
-  for (let m = WORDS.exec(lower); m !== null; m = WORDS.exec(lower)) {
-    words.push(m[0]);
-    starts.push(m.index);
+  let start = -1;
+  for (let i = 0; i <= lower.length; i++) {
+    if (i < lower.length && wordUnit(lower.charCodeAt(i))) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      words.push(lower.slice(start, i));
+      starts.push(start);
+      start = -1;
+    }
   }
   const add = (term: Term, k: number, last: number): void => {
     const end = (starts[last] as number) + (words[last] as string).length;

@@ -69,7 +69,10 @@ const SPECIFIC_PATH = 50;
 // refusal at RCPT. Text that states one of these reasons is the better evidence and decides
 // against it, as in sisimai's reason order (reason/lib.go: these are tried before userunknown,
 // and userunknown's probe gives way to their wording): "550 5.1.1 ... Mailbox full" is full.
+// X.1.10 (null MX, RFC 7505) is one too: Microsoft 365 sends it for a recipient its directory does
+// not hold ("550 5.1.10 Recipient not found"), so unknown-user wording decides against it as well.
 const ADDRESS_CODES = new Set<Reason>(['userunknown', 'hostunknown']);
+const YIELDING_CODES = new Set<Reason>([...ADDRESS_CODES, 'notaccept']);
 const STATED_OVER_ADDRESS_CODE = new Set<Reason>([
   'mailboxfull', 'mesgtoobig', 'exceedlimit', 'suspend', 'hasmoved', 'norelaying', 'authfailure', 'blocked', 'rejected', 'notaccept',
 ]);
@@ -211,8 +214,9 @@ function textFor(reason: Reason, permanent: boolean | undefined): { meaning: str
  *     (ties: the pattern with the higher priority, then file order). When a generic pattern
  *     wins but the strong code names a reason of the same family (mesgtoobig/exceedlimit,
  *     userunknown/suspend), the code's reason is taken: it states the detail. An address code
- *     (X.1.1, X.1.2) yields to a written pattern stating another reason (STATED_OVER_ADDRESS_CODE;
- *     X.1.2 also to an unknown user at RCPT), and a disabled account then stays suspend.
+ *     (X.1.1, X.1.2, X.1.10) yields to a written pattern stating another reason (STATED_OVER_ADDRESS_CODE;
+ *     X.1.2 also to an unknown user at RCPT, X.1.10 to an unknown user anywhere), and a disabled
+ *     account then stays suspend.
  *  5. Only weak cues matched: a strong enhanced code decides, else the heaviest weak cue; a weak
  *     cue never outweighs a strong code, whatever its priority.
  *     Before 4-5, when no strong pattern matched, the concept rules (concept-rules.ts) join the
@@ -271,7 +275,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   const maxBonus = (strongCode ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0);
   // Under an address code a pattern stating another reason is read whatever its weight: it may
   // decide (see STATED_OVER_ADDRESS_CODE); the others are bounded by the code as usual.
-  const addressCode = strongCode !== undefined && ADDRESS_CODES.has(strongCode.reason);
+  const addressCode = strongCode !== undefined && YIELDING_CODES.has(strongCode.reason);
   let bar = strongCode ? strongCode.weight : -Infinity;
   let lead: Candidate | undefined;
   for (const id of ids) {
@@ -339,7 +343,8 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   }
   const stated =
     addressCode && best !== undefined && !best.cp.p.weak && !best.cp.p.id.startsWith('concept.') &&
-    (STATED_OVER_ADDRESS_CODE.has(best.reason) || (strongCode?.reason === 'hostunknown' && best.reason === 'userunknown' && n.stage === 'rcpt'));
+    (STATED_OVER_ADDRESS_CODE.has(best.reason) ||
+      (best.reason === 'userunknown' && ((strongCode?.reason === 'hostunknown' && n.stage === 'rcpt') || strongCode?.reason === 'notaccept')));
   // A weak cue never outweighs a strong code, whatever its priority (step 5).
   const strongWins = strongCode !== undefined && !stated && (best ? best.cp.p.weak === true || strongCode.weight > best.weight : true);
   if (!best && !strongCode) {

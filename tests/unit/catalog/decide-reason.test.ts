@@ -414,6 +414,9 @@ describe('an address code yields to text that states another reason', () => {
     ['blocked', '550 5.1.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org'],
     ['mailboxfull', '452 4.1.1 <u@example.jp>: mailbox is over quota'],
     ['userunknown', '550 5.1.2 Mailbox does not exist', 'rcpt'],
+    // Microsoft 365 sends X.1.10 (null MX) for a recipient its directory does not hold.
+    ['userunknown', '550 5.1.10 Recipient not found'],
+    ['mailboxfull', '550 5.1.10 mailbox full'],
   ];
   for (const [reason, text, stage] of cases) {
     it(`${reason}: ${text}`, () => {
@@ -428,5 +431,8 @@ describe('an address code yields to text that states another reason', () => {
     expect(classifyReply({ text: '550 5.1.1 Service unavailable' }).reason).toBe('userunknown');
     // Without the RCPT stage, X.1.2 keeps its own reading.
     expect(classifyReply({ text: '550 5.1.2 Mailbox does not exist' }).reason).toBe('hostunknown');
+    // X.1.10 keeps its own reading for a domain that takes no mail, or no wording at all.
+    expect(classifyReply({ text: '550 5.1.10 Domain does not accept mail' }).reason).toBe('notaccept');
+    expect(classifyReply({ text: '550 5.1.10 Requested action not taken' }).reason).toBe('notaccept');
   });
 });
