@@ -27,7 +27,7 @@ const FIRST_MATCH_COMMIT = 'f36f285';
 
 type Classify = (input: { text: string }) => { reason: string };
 
-const ALL_PARTS = ['train.tsv', 'train-round2.tsv', 'train-round3.tsv', 'train-round4.tsv', 'train-round5.tsv', 'holdout-v2.tsv', 'holdout-v3.tsv', 'holdout-v4.tsv', 'holdout-v5.tsv', 'holdout-v6.tsv', 'holdout-v7.tsv', 'holdout-v8.tsv', 'holdout-v1.tsv'];
+const ALL_PARTS = ['train.tsv', 'train-round2.tsv', 'train-round3.tsv', 'train-round4.tsv', 'train-round5.tsv', 'train-round6.tsv', 'holdout-v2.tsv', 'holdout-v3.tsv', 'holdout-v4.tsv', 'holdout-v5.tsv', 'holdout-v6.tsv', 'holdout-v7.tsv', 'holdout-v8.tsv', 'holdout-v1.tsv'];
 
 function corpusLines(parts = ALL_PARTS): string[] {
   const out: string[] = [];
