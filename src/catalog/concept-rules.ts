@@ -238,6 +238,12 @@ function near(a: Hit, b: Hit, max: number): boolean {
   return b.start >= a.end && b.start - a.end <= max && a.clause === b.clause;
 }
 
+/** Whether one hit lies within the other: a term that holds a word of the other concept states
+ * both ("连接失败", connection failed, holds "连接", connection). */
+function within(a: Hit, b: Hit): boolean {
+  return (a.start >= b.start && a.end <= b.end) || (b.start >= a.start && b.end <= a.end);
+}
+
 /** Numbers each hit by the clause it stands in (the count of clause ends before it). */
 function numberClauses(lower: string, hits: Hit[]): void {
   const ends: number[] = [];
@@ -283,7 +289,7 @@ export function conceptMatches(text: string): ConceptRule[] {
     const found = as.some((a) =>
       bs.some((b) => {
         const cjk = a.unspaced && b.unspaced;
-        return near(a, b, cjk ? win.forwardCjk : win.forward) || near(b, a, cjk ? win.reverseCjk : win.reverse);
+        return near(a, b, cjk ? win.forwardCjk : win.forward) || near(b, a, cjk ? win.reverseCjk : win.reverse) || within(a, b);
       }),
     );
     if (found) out.push(rule);

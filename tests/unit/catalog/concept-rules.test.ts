@@ -155,6 +155,18 @@ describe('concept rules: what they do not read', () => {
 // One word that says what the trouble is (TLS, a login, SPF/DKIM/DMARC, a quota, a disabled
 // account, DNS, too large) is weak evidence: it decides only when no pattern, no two-concept rule
 // and no strong code does, and it is named as the rule that decided.
+describe('concept rules: a term that holds a word of the other concept states both', () => {
+  // "连接失败" (connection failed) is a term of `broken` that holds "连接" (connection); the same
+  // for Vietnamese "mất kết nối" (connection lost) and "kết nối".
+  for (const text of ['邮件服务器连接失败。', 'Mất kết nối tới máy chủ thư']) {
+    it(text, () => {
+      const r = classifyReply({ text });
+      expect(r.reason).toBe('networkerror');
+      expect(r.patternId).toBe('concept.networkerror');
+    });
+  }
+});
+
 describe('concept rules: single-word evidence is weak', () => {
   const cases: [Reason, string, string][] = [
     ['failedstarttls', "The server's TLS setup is not usable", 'concept.tls'],
@@ -163,6 +175,7 @@ describe('concept rules: single-word evidence is weak', () => {
     ['mailboxfull', "The recipient's quota is at its end", 'concept.quota'],
     ['mesgtoobig', 'This one is far too large', 'concept.toolarge'],
     ['hostunknown', 'No DNS answer for that name', 'concept.dnsname'],
+    ['blocked', 'Sorry, you are banned here', 'concept.block'],
   ];
   for (const [reason, text, id] of cases) {
     it(`${reason}: ${text}`, () => {
