@@ -7,6 +7,7 @@
 // Pure: no I/O, never throws on peer text.
 import concepts from '../../data/reply-concepts.json' with { type: 'json' };
 import { WORD_CLASS } from './reply-facts.js';
+import { isWordUnit } from './word-scan.js';
 import type { Reason } from './pattern-compiler.js';
 
 export interface ConceptRule {
@@ -154,19 +155,10 @@ function restMatches(term: Term, words: string[], k: number): number {
   return k + n - 1;
 }
 
-// Per UTF-16 unit, whether it is a character of WORDS: 0 not looked at yet, 1 yes, 2 no. Filled
-// lazily from WORDS (the one definition): a table lookup per character instead of a regex match
-// object per word.
-const WORD_KIND = new Uint8Array(65536);
-const WORD_UNIT = new RegExp(`^${WORDS.source.slice(0, -1)}$`);
-
+// A character of WORDS: a word character (word-scan's table) not of an unspaced script. Read per
+// character instead of a regex match object per word.
 function wordUnit(u: number): boolean {
-  let k = WORD_KIND[u] as number;
-  if (k === 0) {
-    k = WORD_UNIT.test(String.fromCharCode(u)) ? 1 : 2;
-    WORD_KIND[u] = k;
-  }
-  return k === 1;
+  return isWordUnit(u) && (u < 0x0e00 || !UNSPACED.test(String.fromCharCode(u)));
 }
 
 function wordHits(t: Tables, lower: string, hits: Hit[]): void {
