@@ -29,7 +29,7 @@ export interface ConceptFile {
 export const CONCEPTS = concepts as unknown as ConceptFile;
 
 /** Where a concept's word stands in the text (character offsets) and whether it is unspaced. */
-interface Hit { concept: number; start: number; end: number; unspaced: boolean; clause: number }
+export interface Hit { concept: number; start: number; end: number; unspaced: boolean; clause: number }
 
 /** A term of spaced scripts as words: a `*` lets letters precede the first or follow the last. */
 interface Term { words: string[]; anyBefore: boolean; anyAfter: boolean; concepts: number[] }
@@ -236,16 +236,51 @@ function within(a: Hit, b: Hit): boolean {
   return (a.start >= b.start && a.end <= b.end) || (b.start >= a.start && b.end <= a.end);
 }
 
+/** Whether a hit of `as` and one of `bs` are close: b follows a, a follows b, or one holds the other. */
+export function closePair(a: Hit, b: Hit, win: ConceptFile['window']): boolean {
+  const cjk = a.unspaced && b.unspaced;
+  return near(a, b, cjk ? win.forwardCjk : win.forward) || near(b, a, cjk ? win.reverseCjk : win.reverse) || within(a, b);
+}
+
+const byStart = (x: Hit, y: Hit): number => x.start - y.start;
+
+/**
+ * Whether any pair of hits is close (closePair), in a sweep over both lists sorted by start: for
+ * each `a` only the `b` hits that start in reach of it are compared (a `b` close to `a` starts at
+ * most the longest `b` plus the reverse window before `a`, and at most the forward window after
+ * its end), so a text full of hits of both concepts costs about linear time, not their product.
+ */
+export function anyClose(as: Hit[], bs: Hit[], win: ConceptFile['window']): boolean {
+  if (as.length > 1) as.sort(byStart);
+  if (bs.length > 1) bs.sort(byStart);
+  let longest = 0;
+  for (const b of bs) longest = Math.max(longest, b.end - b.start);
+  const before = longest + Math.max(win.reverse, win.reverseCjk);
+  const after = Math.max(win.forward, win.forwardCjk);
+  let lo = 0;
+  for (const a of as) {
+    while (lo < bs.length && (bs[lo] as Hit).start < a.start - before) lo++;
+    for (let j = lo; j < bs.length && (bs[j] as Hit).start <= a.end + after; j++) if (closePair(a, bs[j] as Hit, win)) return true;
+  }
+  return false;
+}
+
 /** Numbers each hit by the clause it stands in (the count of clause ends before it). */
 function numberClauses(lower: string, hits: Hit[]): void {
   const ends: number[] = [];
   CLAUSE_END.lastIndex = 0;
   for (let m = CLAUSE_END.exec(lower); m !== null; m = CLAUSE_END.exec(lower)) ends.push(m.index);
   if (ends.length === 0) return;
+  // The count of ends before each hit, by binary search (a hostile text may hold many of both).
   for (const h of hits) {
-    let c = 0;
-    while (c < ends.length && (ends[c] as number) < h.start) c++;
-    h.clause = c;
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((ends[mid] as number) < h.start) lo = mid + 1;
+      else hi = mid;
+    }
+    h.clause = lo;
   }
 }
 
@@ -277,14 +312,7 @@ export function conceptMatches(text: string): ConceptRule[] {
       continue;
     }
     const bs = byConcept.get(cs[1] as number);
-    if (!bs) continue;
-    const found = as.some((a) =>
-      bs.some((b) => {
-        const cjk = a.unspaced && b.unspaced;
-        return near(a, b, cjk ? win.forwardCjk : win.forward) || near(b, a, cjk ? win.reverseCjk : win.reverse) || within(a, b);
-      }),
-    );
-    if (found) out.push(rule);
+    if (bs && anyClose(as, bs, win)) out.push(rule);
   }
   return out;
 }

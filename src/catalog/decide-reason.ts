@@ -82,16 +82,10 @@ function senderSide(reason: Reason, stage: string | undefined): Reason | undefin
   return stage === 'mail' && ADDRESS_CODES.has(reason) ? 'rejected' : undefined;
 }
 
-const statingMemo = new Map<string, boolean>();
-
 /** Whether a pattern may name a reason that an address code yields to (or an unknown user). */
-function statesOverAddressCode(p: Compiled['p']): boolean {
-  let v = statingMemo.get(p.id);
-  if (v === undefined) {
-    v = STATED_OVER_ADDRESS_CODE.has(p.reason) || p.reason === 'userunknown' || Object.values(p.stageReason ?? {}).some((r) => STATED_OVER_ADDRESS_CODE.has(r as Reason));
-    statingMemo.set(p.id, v);
-  }
-  return v;
+function statesOverAddressCode(cp: Compiled): boolean {
+  const p = cp.p;
+  return (cp.stating ??= STATED_OVER_ADDRESS_CODE.has(p.reason) || p.reason === 'userunknown' || Object.values(p.stageReason ?? {}).some((r) => STATED_OVER_ADDRESS_CODE.has(r as Reason)));
 }
 
 function sameFamily(a: Reason, b: Reason): boolean {
@@ -284,7 +278,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
     const open = lead !== undefined && OVERRIDABLE.has(lead.reason);
     if (cp.prio + maxBonus <= bar && !open && !addressCode) break;
     const p = cp.p;
-    const stating = addressCode && statesOverAddressCode(p);
+    const stating = addressCode && statesOverAddressCode(cp);
     // This pattern's own bound: the code bonus only helps the reason the code names.
     if (!open && !stating && cp.prio + (strongCode && (p.reason === strongCode.reason || p.stageReason) ? AGREE_ENHANCED : 0) + (basic && basic !== 'undefined' ? AGREE_BASIC : 0) <= bar) continue;
     if (cp.codes && n.code !== undefined && !cp.codes.test(String(n.code))) continue;

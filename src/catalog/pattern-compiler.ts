@@ -71,6 +71,8 @@ export interface Compiled {
   codes?: RegExp;
   enhanced?: RegExp;
   stages?: Set<string>;
+  /** Whether the pattern may state a reason an address code yields to (decide-reason.ts), set at first need. */
+  stating?: boolean;
 }
 
 /** The fast path's tests of a pattern: one per branch of `res` (see branchesOf), `all`, `not`. */

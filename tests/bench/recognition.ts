@@ -7,7 +7,7 @@
 // history into a temporary directory at bench time, so no copy of them lives in the tree; a
 // comparison is skipped, saying why, when git or the commit is not available.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,14 +27,16 @@ const FIRST_MATCH_COMMIT = 'f36f285';
 
 type Classify = (input: { text: string }) => { reason: string };
 
-const ALL_PARTS = ['train.tsv', 'train-round2.tsv', 'train-round3.tsv', 'train-round4.tsv', 'train-round5.tsv', 'train-round6.tsv', 'holdout-v2.tsv', 'holdout-v3.tsv', 'holdout-v4.tsv', 'holdout-v5.tsv', 'holdout-v6.tsv', 'holdout-v7.tsv', 'holdout-v8.tsv', 'holdout-v1.tsv'];
+const REPLIES = join(ROOT, 'fixtures', 'replies');
+/** Every part of the corpus (training rounds and held-out parts), read from the directory. */
+const ALL_PARTS = readdirSync(REPLIES).filter((f) => f.endsWith('.tsv')).sort();
 
 function corpusLines(parts = ALL_PARTS): string[] {
   const out: string[] = [];
   for (const f of parts) {
     let text = '';
     try {
-      text = readFileSync(join(ROOT, 'fixtures', 'replies', f), 'utf8');
+      text = readFileSync(join(REPLIES, f), 'utf8');
     } catch {
       continue;
     }

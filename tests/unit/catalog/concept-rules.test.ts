@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { classifyReply, type Reason } from '../../../src/catalog/match-text.js';
-import { CONCEPTS, conceptMatches } from '../../../src/catalog/concept-rules.js';
+import { anyClose, closePair, CONCEPTS, conceptMatches, type Hit } from '../../../src/catalog/concept-rules.js';
 import { D } from '../../../src/catalog/pattern-compiler.js';
 
 // First in the file, before any other text has met these rules in this process.
@@ -216,5 +216,30 @@ describe('concept rules: any text', () => {
         expect(conceptMatches(`der empfänger${sp}ist${sp}unbekannt`).map((r) => r.id)).toContain('concept.userunknown');
       }),
     );
+  });
+});
+
+describe('concept rules: the nearness sweep', () => {
+  // The sweep compares each hit only with the other concept's hits that start in reach of it; it
+  // must find a close pair exactly when comparing every pair would.
+  const hit = fc
+    .record({ start: fc.nat({ max: 400 }), len: fc.integer({ min: 1, max: 30 }), unspaced: fc.boolean(), clause: fc.nat({ max: 3 }) })
+    .map(({ start, len, unspaced, clause }): Hit => ({ concept: 0, start, end: start + len, unspaced, clause }));
+  it('agrees with the comparison of every pair (fast-check)', () => {
+    const win = CONCEPTS.window;
+    fc.assert(
+      fc.property(fc.array(hit, { maxLength: 25 }), fc.array(hit, { maxLength: 25 }), (as, bs) => {
+        const every = as.some((a) => bs.some((b) => closePair(a, b, win)));
+        expect(anyClose([...as], [...bs], win)).toBe(every);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it('reads a text full of both concepts, none close, without comparing every pair', () => {
+    // 600 hits of "用户" (user) then 300 of "不存在" (does not exist) in the next sentence: no
+    // pair is in one clause, so every pair would be compared; the answer is the same.
+    const text = `${'用户'.repeat(600)}。${'不存在'.repeat(300)}`;
+    expect(conceptMatches(text).map((r) => r.id)).not.toContain('concept.userunknown');
+    expect(conceptMatches(`${'用户'.repeat(600)}不存在`).map((r) => r.id)).toContain('concept.userunknown');
   });
 });
