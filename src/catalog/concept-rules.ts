@@ -8,6 +8,7 @@
 import concepts from '../../data/reply-concepts.json' with { type: 'json' };
 import { WORD_CLASS } from './reply-facts.js';
 import { isWordUnit } from './word-scan.js';
+import { withoutOptionalMarks } from './reply-normalize.js';
 import type { Reason } from './pattern-compiler.js';
 
 export interface ConceptRule {
@@ -42,18 +43,27 @@ const WORDS = new RegExp(`[${WORD_CLASS.replace(/\\u0e00-\\u0eff|\\u3040-\\u30ff
 // A clause ends at a stop followed by a space or the end, at a line break, or at a CJK stop.
 const CLAUSE_END = /[.;!?](?=\s|$)|[\n\u3002\uff01\uff1f\uff1b]/g;
 const MIN_STEM = 3;
-const URLS = /(?:https?:\/\/|www\.)[^\s<>"')\]]+/g;
-const ADDRESS_CHAR = /[^\s<>"'()[\]:;,]/;
+// A URL or a mail address is ASCII: the characters around it (Japanese or Chinese glued to it
+// without a space, a closing parenthesis, a full stop) are words of the text, not part of it.
+const URLS = /(?:https?:\/\/|www\.)[a-z0-9\-._~:/?#@!$&*+,;=%]+/g;
+const ADDRESS_CHAR = /[a-z0-9._%+\-=~!#$&*?^`{|}]/;
 
-/** The text with URLs and mail addresses blanked, offsets kept. */
+/**
+ * The text with URLs and mail addresses each replaced by one space: they are names, not
+ * statements, and the words on either side are as near as if the name were not there ("宛先
+ * bob@example.com は存在しません": recipient … does not exist).
+ */
 function blankNames(text: string): string {
-  let out = text.includes('/') ? text.replace(URLS, (m) => ' '.repeat(m.length)) : text;
+  let out = text.includes('/') ? text.replace(URLS, (m) => (m.endsWith('.') ? ' .' : ' ')) : text;
   for (let at = out.indexOf('@'); at >= 0; at = out.indexOf('@', at + 1)) {
     let a = at;
     let z = at + 1;
     while (a > 0 && ADDRESS_CHAR.test(out[a - 1] as string)) a--;
     while (z < out.length && ADDRESS_CHAR.test(out[z] as string)) z++;
-    out = out.slice(0, a) + ' '.repeat(z - a) + out.slice(z);
+    // A full stop after the address ends the sentence.
+    while (z > at + 1 && out[z - 1] === '.') z--;
+    out = `${out.slice(0, a)} ${out.slice(z)}`;
+    at = a;
   }
   return out;
 }
@@ -102,7 +112,7 @@ function build(): Tables {
   names.forEach((name, ci) => {
     for (const list of Object.values(CONCEPTS.concepts[name] ?? {})) {
       for (const raw of list) {
-        const term = raw.trim().toLowerCase();
+        const term = withoutOptionalMarks(raw.trim().toLowerCase());
         if (UNSPACED.test(term)) {
           const text = term.replace(/\*/g, '');
           const l = cjk.get(text) ?? [];

@@ -4,7 +4,7 @@
 // returns the evidence with the decision. Pure: no I/O, never throws on peer text.
 import { extractFacts, zoneOperator, type ReplyFacts } from './reply-facts.js';
 import { D, getCatalog, hintMatches, patternMatches, type Catalog, type Compiled, type PatternData, type ProviderHint, type Reason } from './pattern-compiler.js';
-import { normalize, type ReplyInput } from './reply-normalize.js';
+import { normalize, withoutOptionalMarks, type ReplyInput } from './reply-normalize.js';
 import { CONCEPTS, conceptMatches, type ConceptRule } from './concept-rules.js';
 import type { Scan } from './word-scan.js';
 
@@ -226,6 +226,7 @@ export function decide(input: ReplyInput, useIndex: boolean): TextClassification
   let lower = n.text.toLowerCase();
   // Turkish capital dotted I lower-cases to "i" + U+0307, which would split the word in two.
   if (lower.includes('\u0307')) lower = lower.replace(/i\u0307/g, 'i');
+  lower = withoutOptionalMarks(lower);
   // The indexed path reads the words once (indexes and zone cues); the reference path, none.
   const scan = useIndex ? c.lexicon.scan(lower) : undefined;
   const facts = extractFacts(n.text, lower, scan?.flags);

@@ -10,6 +10,7 @@ import { CODE_CUE, factGates, RETRY_CUE, URL_CUE, WORD_CLASS, zoneCueWords } fro
 import { WordIndex } from './word-index.js';
 import { prepareConcepts } from './concept-rules.js';
 import { Lexicon, type LexEntry, type NeedleItem } from './word-scan.js';
+import { withoutOptionalMarks } from './reply-normalize.js';
 
 export type Reason =
   | 'userunknown' | 'mailboxfull' | 'suspend' | 'hasmoved' | 'hostunknown' | 'notaccept' | 'rejected' | 'blocked'
@@ -193,9 +194,18 @@ export function hintMatches(c: Catalog, id: number, lower: string, indexed: bool
 
 let catalog: Catalog | undefined;
 
+/** The pattern as texts are read: its sources without the marks writing may leave out. */
+function readable(p: PatternData): PatternData {
+  const strip = (l: string[]): string[] => l.map(withoutOptionalMarks);
+  const out: PatternData = { ...p, match: strip(p.match) };
+  if (p.all) out.all = strip(p.all);
+  if (p.not) out.not = strip(p.not);
+  return out;
+}
+
 function compile(): Catalog {
   const sorted = D.patterns
-    .map((p, order) => ({ p, order, prio: p.priority ?? (p.provider ? DEFAULT_PRIORITY.provider : DEFAULT_PRIORITY.generic) }))
+    .map((raw, order) => ({ p: readable(raw), order, prio: raw.priority ?? (raw.provider ? DEFAULT_PRIORITY.provider : DEFAULT_PRIORITY.generic) }))
     .sort((a, z) => z.prio - a.prio || a.order - z.order);
   let regexCount = 0;
   const patterns: Compiled[] = sorted.map(({ p, order, prio }) => {

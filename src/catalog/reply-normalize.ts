@@ -51,6 +51,16 @@ const ODD_SPACE = /\s\s|[\t\r\f\v\u00a0\u2000-\u200b\u3000]/;
 const COMBINING = /[\u0300-\u036f\u093c\u0951-\u0954]/;
 const ODD_SPACE_OR_MARK = new RegExp(`${ODD_SPACE.source}|${COMBINING.source}`);
 
+// Arabic vowel marks and the shadda are optional in writing ("تعذّر" is "تعذر") and the tatweel
+// only stretches a letter: texts, patterns and concept words are all read without them.
+const ARABIC_MARKS = /[\u0640\u064b-\u065f\u0670]/;
+const ARABIC_MARKS_ALL = new RegExp(ARABIC_MARKS.source, 'g');
+
+/** The text without the marks that writing may leave out (see ARABIC_MARKS). */
+export function withoutOptionalMarks(s: string): string {
+  return ARABIC_MARKS.test(s) ? s.replace(ARABIC_MARKS_ALL, '') : s;
+}
+
 export interface ParsedReplyText { text: string; code?: number; enhanced?: string; stage?: string }
 
 type Normalized = ParsedReplyText;

@@ -243,3 +243,55 @@ describe('concept rules: the nearness sweep', () => {
     expect(conceptMatches(`${'用户'.repeat(600)}不存在`).map((r) => r.id)).toContain('concept.userunknown');
   });
 });
+
+describe('concept rules: mailing lists, sizes over a limit, anti-spam filters', () => {
+  const cases: [Reason, string, string][] = [
+    ['rejected', 'Nur Mitglieder dürfen Beiträge an diese Liste senden.', 'concept.membersonly'],
+    ['rejected', "Vous n'êtes pas abonné à cette liste : message refusé.", 'concept.listnotmember'],
+    ['rejected', 'You are not permitted to post to the list.', 'concept.listnopost'],
+    // Verb-final order: the group first, the refusal last, farther apart than the reverse window.
+    ['rejected', '이 그룹에 글을 게시할 권한이 없습니다.', 'concept.verbfinalgroup'],
+    ['rejected', 'グループ team@example.com へメールを送る権限がありません。', 'concept.verbfinalgroup'],
+    ['mesgtoobig', 'Die Größe Ihrer Nachricht überschreitet das Limit des Servers.', 'concept.sizelimit'],
+    ['spamdetected', 'Zurückgewiesen durch den Spamfilter', 'concept.spamdetected'],
+  ];
+  for (const [reason, text, id] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply({ text });
+      expect(r.reason).toBe(reason);
+      expect(r.patternId).toBe(id);
+    });
+  }
+  it('a mailbox whose size exceeds its quota stays a full mailbox', () => {
+    expect(classifyReply({ text: 'Die Größe des Postfachs überschreitet das Kontingent' }).reason).toBe('mailboxfull');
+  });
+});
+
+describe('concept rules: addresses and URLs are names, read as one space', () => {
+  it('an address glued to Japanese text leaves the Japanese words', () => {
+    const r = classifyReply({ text: '受信者bob@example.comは存在しません。' });
+    expect(r.reason).toBe('userunknown');
+  });
+  it('the words around an address are as near as without it', () => {
+    // 受信者 (recipient) and 存在しません (does not exist) are 21 characters apart with the
+    // address, 5 without: the Japanese window is 16.
+    expect(conceptMatches('受信者 robert.longname@example.com は存在しません。').map((r) => r.id)).toContain('concept.userunknown');
+  });
+  it('a full stop after an address still ends the sentence', () => {
+    expect(conceptMatches('mail for user bob@example.com. unknown reasons stopped it').map((r) => r.id)).not.toContain('concept.userunknown');
+  });
+});
+
+describe('Arabic vowel marks are optional', () => {
+  it('a text with and without the shadda reads the same', () => {
+    expect(classifyReply({ text: 'تعذّر العثور على المستلم' }).reason).toBe('userunknown');
+    expect(classifyReply({ text: 'تعذر العثور على المستلم' }).reason).toBe('userunknown');
+  });
+  it('a pattern written with marks reads a text written without them', () => {
+    // thunderbird.l10n-mesgtoobig's Arabic wording carries a shadda ("قلّص"); a text may not.
+    const withMarks = 'حجم الرسالة التي تحاول إرسالها يتجاوز حد الحجم العمومي للخادوم. لم تُرسل الرسالة؛ قلّص حجم الرسالة ثم حاول مجددًا.';
+    const bare = withMarks.replace(/[\u0640\u064b-\u065f\u0670]/g, '');
+    expect(classifyReply({ text: withMarks }).patternId).toBe(classifyReply({ text: bare }).patternId);
+    expect(classifyReply({ text: bare }).reason).toBe('mesgtoobig');
+  });
+});
