@@ -295,3 +295,16 @@ describe('Arabic vowel marks are optional', () => {
     expect(classifyReply({ text: bare }).reason).toBe('mesgtoobig');
   });
 });
+
+describe('concept rules: one language’s word is not another’s', () => {
+  // The languages' words are looked up together: French "gelé" (frozen) once as a stem "gele*"
+  // also read Turkish "gelen" (incoming), and "tempo" (pace, a rate in Czech, Danish, Dutch,
+  // Norwegian and Polish) read Italian "tempo" (time).
+  it('Turkish "gelen kutusu" (inbox) is no frozen account', () => {
+    expect(classifyReply({ text: 'Alıcının gelen kutusu dolu.' }).reason).toBe('mailboxfull');
+    expect(classifyReply({ text: 'Le compte est gelé' }).reason).toBe('suspend');
+  });
+  it('Italian "tempo massimo" (maximum time) is no sending rate', () => {
+    expect(classifyReply({ text: 'Consegna non riuscita: è stato superato il tempo massimo di consegna.' }).reason).toBe('expired');
+  });
+});
