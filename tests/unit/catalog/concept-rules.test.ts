@@ -298,11 +298,17 @@ describe('Arabic vowel marks are optional', () => {
 
 describe('concept rules: one language’s word is not another’s', () => {
   // The languages' words are looked up together: French "gelé" (frozen) once as a stem "gele*"
-  // also read Turkish "gelen" (incoming), and "tempo" (pace, a rate in Czech, Danish, Dutch,
-  // Norwegian and Polish) read Italian "tempo" (time).
+  // also read Turkish "gelen" (incoming), "tempo" (pace, a rate in Czech, Danish, Dutch,
+  // Norwegian and Polish) read Italian "tempo" (time), and short stems of Latin-script words read
+  // other languages' words (Italian "negat*" English "negative", Czech "denn*" German "denn",
+  // Italian "satur*" "Saturday", Swedish "mapp*" "mapping"): they are spelled out.
   it('Turkish "gelen kutusu" (inbox) is no frozen account', () => {
     expect(classifyReply({ text: 'Alıcının gelen kutusu dolu.' }).reason).toBe('mailboxfull');
     expect(classifyReply({ text: 'Le compte est gelé' }).reason).toBe('suspend');
+  });
+  it('English "negative" is no Italian "negato" (refused)', () => {
+    // "negat*" once read "a negative response from the client" as a listed client: blocked.
+    expect(classifyReply({ text: 'The sending server got a negative response from the client' }).reason).toBe('undefined');
   });
   it('Italian "tempo massimo" (maximum time) is no sending rate', () => {
     expect(classifyReply({ text: 'Consegna non riuscita: è stato superato il tempo massimo di consegna.' }).reason).toBe('expired');
