@@ -78,12 +78,21 @@ interface Tables {
   unspaced: Map<string, { text: string; concepts: number[] }[]>;
   rules: { rule: ConceptRule; near: number[] }[];
   /** Per word, the terms it may start (see termsStartingWith). */
-  memo: Map<string, readonly Term[]>;
+  memo: Map<string, Starts>;
 }
 
 let tables: Tables | undefined;
 
 interface TrieNode { next: Map<string, TrieNode>; terms?: Term[] }
+
+/**
+ * The terms a word may start: one-word terms, and longer ones by their second word ("not" starts
+ * a hundred terms; the next word of the text picks the few to compare), except two-word terms
+ * whose second word is a stem, which are compared one by one.
+ */
+interface Starts { single: readonly Term[]; bySecond: Map<string, Term[]> | undefined; stemSecond: readonly Term[] }
+
+const NO_TERMS: Starts = { single: [], bySecond: undefined, stemSecond: [] };
 
 function trieAdd(root: TrieNode, chars: string[], term: Term): void {
   let node = root;
@@ -189,9 +198,19 @@ function wordHits(t: Tables, lower: string, hits: Hit[]): void {
     for (const concept of term.concepts) hits.push({ concept, start: starts[k] as number, end, unspaced: false, clause: 0 });
   };
   for (let k = 0; k < words.length; k++) {
-    for (const term of termsStartingWith(t, words[k] as string)) {
-      const last = term.words.length === 1 ? k : restMatches(term, words, k);
+    const st = termsStartingWith(t, words[k] as string);
+    if (st === NO_TERMS) continue;
+    for (const term of st.single) add(term, k, k);
+    for (const term of st.stemSecond) {
+      const last = restMatches(term, words, k);
       if (last >= 0) add(term, k, last);
+    }
+    const longer = k + 1 < words.length ? st.bySecond?.get(words[k + 1] as string) : undefined;
+    if (longer) {
+      for (const term of longer) {
+        const last = restMatches(term, words, k);
+        if (last >= 0) add(term, k, last);
+      }
     }
   }
 }
@@ -202,7 +221,7 @@ function wordHits(t: Tables, lower: string, hits: Hit[]): void {
 const MEMO_MAX = 20000;
 
 /** The terms whose first word is `w`: exact ones, then stems it begins with, then heads it ends with. */
-function termsStartingWith(t: Tables, w: string): readonly Term[] {
+function termsStartingWith(t: Tables, w: string): Starts {
   const known = t.memo.get(w);
   if (known) return known;
   const found = [...(t.exact.get(w) ?? [])];
@@ -218,9 +237,21 @@ function termsStartingWith(t: Tables, w: string): readonly Term[] {
       if (node?.terms) found.push(...node.terms);
     }
   }
+  let st = NO_TERMS;
+  if (found.length > 0) {
+    const single: Term[] = [];
+    const stemSecond: Term[] = [];
+    let bySecond: Map<string, Term[]> | undefined;
+    for (const term of found) {
+      if (term.words.length === 1) single.push(term);
+      else if (term.words.length === 2 && term.anyAfter) stemSecond.push(term);
+      else push((bySecond ??= new Map()), term.words[1] as string, term);
+    }
+    st = { single, bySecond, stemSecond };
+  }
   if (t.memo.size >= MEMO_MAX) t.memo.clear();
-  t.memo.set(w, found);
-  return found;
+  t.memo.set(w, st);
+  return st;
 }
 
 function unspacedHits(t: Tables, lower: string, hits: Hit[]): void {
@@ -302,8 +333,8 @@ export function prepareConcepts(): void {
 /** The concept rules a lower-cased text satisfies, in data order. */
 export function conceptMatches(text: string): ConceptRule[] {
   const t = (tables ??= build());
-  // Words inside a URL ("help_spam_16.htm") or a mail address are names, not statements: they
-  // are blanked (offsets kept) before the words are read.
+  // Words inside a URL ("help_spam_16.htm") or a mail address are names, not statements: each
+  // name is read as one space before the words are read.
   const lower = text.includes('/') || text.includes('@') ? blankNames(text) : text;
   const hits: Hit[] = [];
   wordHits(t, lower, hits);

@@ -167,3 +167,29 @@ describe("Postfix's 421 '… Error: too many errors'", () => {
     }
   });
 });
+
+describe('what a notice states outranks what it only names', () => {
+  const cases: [Reason, string][] = [
+    // Gmail's notice is titled "Address not found" whatever the cause; its sentence says which.
+    ['notaccept', "Address not found. Your message wasn't delivered to carol@example.org because the domain example.org doesn't receive email. The domain has published a null MX record."],
+    ['hostunknown', "Address not found. Your message wasn't delivered to carol@example.org because the domain example.org couldn't be found."],
+    // qmail writes its code as "(#5.1.1)": a code, which yields to a stated full mailbox.
+    ['mailboxfull', '<carol@example.org>: mailbox over quota (#5.1.1)'],
+    ['userunknown', '<carol@example.org>: no such user here (#5.1.1)'],
+    // An access map's own words after Postfix's "Sender address rejected:".
+    ['speeding', '450 4.7.1 <dave@example.net>: Sender address rejected: rate limit exceeded (300 per hour)'],
+    // An expiry after days of retries outranks the last temporary error it quotes.
+    ['expired', 'Delivery to carol@example.org failed after 4 days of retries and the message was removed from the queue. Last error: 451 Temporary local problem'],
+    ['filtered', '550 Your mail was refused by the recipient because of their privacy settings'],
+    // The sending system's own DKIM signing failure is its error, not a failed check.
+    ['systemerror', '451 4.7.0 DKIM signing failed, try again later'],
+    // SPF/DKIM/DMARC named outrank the authentication requirement around them, in any language.
+    ['authfailure', "Message refusé : il ne satisfait pas aux exigences d'authentification de l'expéditeur (SPF, DKIM)."],
+    ['authfailure', 'Mensaje no entregado: no cumple los requisitos de autenticación (DMARC) del dominio.'],
+  ];
+  for (const [reason, text] of cases) {
+    it(`${reason}: ${text.slice(0, 70)}`, () => {
+      expect(classifyReply({ text }).reason).toBe(reason);
+    });
+  }
+});
