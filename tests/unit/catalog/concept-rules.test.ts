@@ -314,3 +314,37 @@ describe('concept rules: one language’s word is not another’s', () => {
     expect(classifyReply({ text: 'Consegna non riuscita: è stato superato il tempo massimo di consegna.' }).reason).toBe('expired');
   });
 });
+
+describe('concept rules: policies, relaying, limits, bans, passwords, greylisting', () => {
+  const cases: [Reason, string, string][] = [
+    ['policyviolation', 'Anhänge mit ausführbaren Dateien sind nicht erlaubt.', 'concept.attachforbidden'],
+    ['policyviolation', 'Ce message a été rejeté par une règle de transport de votre organisation.', 'concept.transportrule'],
+    ['policyviolation', 'Zgodnie z polityką firmy takie wiadomości są zabronione.', 'concept.policyforbidden'],
+    ['norelaying', 'Kein Weiterleiten an externe Domänen über diesen Server.', 'concept.externalrelay'],
+    ['blocked', 'Conexiones desde IP dinámicas no aceptadas.', 'concept.dynamicip'],
+    // "username or password" holds a user, and the person rule would read an unknown user.
+    ['securityerror', 'Nome utente o password errati.', 'concept.password'],
+    ['greylisted', 'Le serveur a temporairement différé la réception, nouvel essai dans quelques minutes.', 'concept.greylistwait'],
+  ];
+  for (const [reason, text, id] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply({ text });
+      expect(r.reason).toBe(reason);
+      expect(r.patternId).toBe(id);
+    });
+  }
+  it('a banned sender is a weak cue, as a bare "blocked" is', () => {
+    const r = classifyReply({ text: 'Il tuo server di posta è stato bandito.' });
+    expect(r.reason).toBe('blocked');
+    expect(r.patternId).toBe('concept.banned');
+    expect(classifyReply({ text: '550 5.1.1 Il tuo server di posta è stato bandito.' }).reason).toBe('userunknown');
+  });
+  it('a retry in a few minutes alone is a weak greylisting cue', () => {
+    const r = classifyReply({ text: 'Le serveur a temporairement différé la réception ; nouvel essai dans quelques minutes.' });
+    expect(r.reason).toBe('greylisted');
+    expect(r.evidence.patterns.find((p) => p.id === 'concept.fewminutes')?.weak).toBe(true);
+  });
+  it('a password-protected archive is an attachment rule, not a login', () => {
+    expect(classifyReply({ text: 'No se admiten adjuntos protegidos con contraseña.' }).reason).toBe('policyviolation');
+  });
+});
