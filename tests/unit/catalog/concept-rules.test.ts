@@ -8,6 +8,17 @@ import { classifyReply, type Reason } from '../../../src/catalog/match-text.js';
 import { anyClose, closePair, CONCEPTS, conceptMatches, type Hit } from '../../../src/catalog/concept-rules.js';
 import { D } from '../../../src/catalog/pattern-compiler.js';
 
+/** One test per case: the text is read as the reason, decided by the rule named. */
+function decidedBy(cases: [Reason, string, string][]): void {
+  for (const [reason, text, id] of cases) {
+    it(`${reason}: ${text}`, () => {
+      const r = classifyReply({ text });
+      expect(r.reason).toBe(reason);
+      expect(r.patternId).toBe(id);
+    });
+  }
+}
+
 // First in the file, before any other text has met these rules in this process.
 describe('concept rules: an answer never depends on the texts read before it', () => {
   it('two rules of one priority are ranked by their place in the data, whichever was met first', () => {
@@ -177,13 +188,7 @@ describe('concept rules: single-word evidence is weak', () => {
     ['hostunknown', 'No DNS answer for that name', 'concept.dnsname'],
     ['blocked', 'Sorry, you are banned here', 'concept.block'],
   ];
-  for (const [reason, text, id] of cases) {
-    it(`${reason}: ${text}`, () => {
-      const r = classifyReply({ text });
-      expect(r.reason).toBe(reason);
-      expect(r.patternId).toBe(id);
-    });
-  }
+  decidedBy(cases);
   it('never outweighs a strong code or a written pattern', () => {
     expect(classifyReply({ text: '550 5.1.1 Your login was not accepted' }).reason).toBe('userunknown');
     expect(classifyReply({ text: '452 4.2.2 your login was not accepted' }).reason).toBe('mailboxfull');
@@ -255,13 +260,7 @@ describe('concept rules: mailing lists, sizes over a limit, anti-spam filters', 
     ['mesgtoobig', 'Die Größe Ihrer Nachricht überschreitet das Limit des Servers.', 'concept.sizelimit'],
     ['spamdetected', 'Zurückgewiesen durch den Spamfilter', 'concept.spamdetected'],
   ];
-  for (const [reason, text, id] of cases) {
-    it(`${reason}: ${text}`, () => {
-      const r = classifyReply({ text });
-      expect(r.reason).toBe(reason);
-      expect(r.patternId).toBe(id);
-    });
-  }
+  decidedBy(cases);
   it('a mailbox whose size exceeds its quota stays a full mailbox', () => {
     expect(classifyReply({ text: 'Die Größe des Postfachs überschreitet das Kontingent' }).reason).toBe('mailboxfull');
   });
@@ -326,13 +325,7 @@ describe('concept rules: policies, relaying, limits, bans, passwords, greylistin
     ['securityerror', 'Nome utente o password errati.', 'concept.password'],
     ['greylisted', 'Le serveur a temporairement différé la réception, nouvel essai dans quelques minutes.', 'concept.greylistwait'],
   ];
-  for (const [reason, text, id] of cases) {
-    it(`${reason}: ${text}`, () => {
-      const r = classifyReply({ text });
-      expect(r.reason).toBe(reason);
-      expect(r.patternId).toBe(id);
-    });
-  }
+  decidedBy(cases);
   it('a banned sender is a weak cue, as a bare "blocked" is', () => {
     const r = classifyReply({ text: 'Il tuo server di posta è stato bandito.' });
     expect(r.reason).toBe('blocked');
