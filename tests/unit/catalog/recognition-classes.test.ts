@@ -186,6 +186,10 @@ describe('what a notice states outranks what it only names', () => {
     // SPF/DKIM/DMARC named outrank the authentication requirement around them, in any language.
     ['authfailure', "Message refusé : il ne satisfait pas aux exigences d'authentification de l'expéditeur (SPF, DKIM)."],
     ['authfailure', 'Mensaje no entregado: no cumple los requisitos de autenticación (DMARC) del dominio.'],
+    // Gmail's connect notice carries the cause per host in brackets: a failed TLS negotiation.
+    ['failedstarttls', 'The recipient server did not accept our requests to connect. [mx.example.org. 192.0.2.7: TLS Negotiation failed, the certificate doesn\'t match the host.]'],
+    ['speeding', '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message'],
+    ['norelaying', '550 Delivery is not allowed to this address.'],
   ];
   for (const [reason, text] of cases) {
     it(`${reason}: ${text.slice(0, 70)}`, () => {
