@@ -17,9 +17,9 @@ export function startBin(args: string[], input?: string, env: Record<string, str
   return p;
 }
 
-export async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
+export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const t0 = Date.now();
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -176,12 +176,7 @@ describe.skipIf(redisSkipped(peer))(`workers in separate processes share politen
     expect(lines(first.stdout)).toMatchObject([{ address: 'user0@grey.test', verdict: 'deliverable', greylistRetried: true }]);
     // The worker tells the fleet without waiting for Redis (the answer does not wait on it): on a
     // loaded machine the write may land just after the producer has its answer, so it is awaited.
-    let greylistedAt = 0;
-    for (const t0 = Date.now(); greylistedAt === 0 && Date.now() - t0 < 10_000; ) {
-      greylistedAt = Number(await redis.hget('smtp-probe:polite:dom:grey.test', 'greylistedAt'));
-      if (greylistedAt === 0) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(greylistedAt).toBeGreaterThan(0);
+    await until('the greylisting in Redis', async () => Number(await redis.hget('smtp-probe:polite:dom:grey.test', 'greylistedAt')) > 0, 10_000);
     a.child.kill('SIGINT');
     expect(await ended(a, 20_000)).toBe(130);
 

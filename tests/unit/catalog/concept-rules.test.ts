@@ -163,9 +163,6 @@ describe('concept rules: what they do not read', () => {
   });
 });
 
-// One word that says what the trouble is (TLS, a login, SPF/DKIM/DMARC, a quota, a disabled
-// account, DNS, too large) is weak evidence: it decides only when no pattern, no two-concept rule
-// and no strong code does, and it is named as the rule that decided.
 describe('concept rules: a term that holds a word of the other concept states both', () => {
   // "连接失败" (connection failed) is a term of `broken` that holds "连接" (connection); the same
   // for Vietnamese "mất kết nối" (connection lost) and "kết nối".
@@ -178,17 +175,25 @@ describe('concept rules: a term that holds a word of the other concept states bo
   }
 });
 
+// One word that says what the trouble is (TLS, a login, a quota, a disabled account, DNS, too
+// large, blocked) is weak evidence: it decides only when no pattern, no two-concept rule and no
+// strong code does, and it is named as the rule that decided.
 describe('concept rules: single-word evidence is weak', () => {
   const cases: [Reason, string, string][] = [
     ['failedstarttls', "The server's TLS setup is not usable", 'concept.tls'],
     ['securityerror', 'Your login was not accepted here', 'concept.login'],
-    ['authfailure', 'Rejected: DMARC says reject', 'concept.senderauth'],
     ['mailboxfull', "The recipient's quota is at its end", 'concept.quota'],
     ['mesgtoobig', 'This one is far too large', 'concept.toolarge'],
     ['hostunknown', 'No DNS answer for that name', 'concept.dnsname'],
     ['blocked', 'Sorry, you are banned here', 'concept.block'],
   ];
   decidedBy(cases);
+  it('except SPF, DKIM or DMARC named: they say which check failed, above the rules around them', () => {
+    const r = classifyReply({ text: 'Rejected: DMARC says reject' });
+    expect(r.reason).toBe('authfailure');
+    expect(r.patternId).toBe('concept.senderauth');
+    expect(r.evidence.patterns.find((p) => p.id === 'concept.senderauth')?.weak).toBeUndefined();
+  });
   it('never outweighs a strong code or a written pattern', () => {
     expect(classifyReply({ text: '550 5.1.1 Your login was not accepted' }).reason).toBe('userunknown');
     expect(classifyReply({ text: '452 4.2.2 your login was not accepted' }).reason).toBe('mailboxfull');
