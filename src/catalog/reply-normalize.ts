@@ -40,12 +40,21 @@ const STATUS_FIELD = /(?:^|\s)status:\s*([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\
 // failed: ...": the text names the stage.
 const STAGE_HINT =
   /(?:in reply to |^)(rcpt to|rcpt|mail from|end of data|data|ehlo|helo|lhlo|starttls) command|after (rcpt to|mail from|end of data|data|ehlo|helo|initial connection)|(while receiving the initial server greeting)|reject: (rcpt|mail|data|end-of-message|ehlo|helo|connect) from/i;
+// Sendmail names the check that refused: check_relay at connect, check_mail, check_rcpt.
+const SENDMAIL_RULESET = /\bruleset=check_(relay|mail|rcpt|eoh|data)\b/;
+const RULESET_STAGE: Record<string, string> = { relay: 'banner', mail: 'mail', rcpt: 'rcpt', eoh: 'data', data: 'data' };
+// The DSN status a log line records of a delivery (Postfix and Sendmail: "dsn=5.2.2").
+const DSN_FIELD = /(?:^|[\s,])dsn=([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s,;)]|$)/;
 const STAGE_OF: Record<string, string> = {
   'rcpt to': 'rcpt', rcpt: 'rcpt', 'mail from': 'mail', 'end of data': 'data', data: 'data',
   ehlo: 'ehlo', helo: 'ehlo', lhlo: 'ehlo', starttls: 'starttls', 'initial connection': 'banner',
   mail: 'mail', 'end-of-message': 'data', connect: 'banner',
 };
 const STAGE_ALIAS: Record<string, string> = { connect: 'banner', greeting: 'banner', lhlo: 'ehlo', 'mail from': 'mail', 'rcpt to': 'rcpt', bdat: 'data' };
+
+// qmail-send logs a delivery's result with underscores for spaces ("delivery 5: failure:
+// Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/"): the words are read as words.
+const QMAIL_RESULT = /\bdelivery [0-9]+: (?:success|failure|deferral): /;
 
 const ODD_SPACE = /\s\s|[\t\r\f\v\u00a0\u2000-\u200b\u3000]/;
 const COMBINING = /[\u0300-\u036f\u093c\u0951-\u0954]/;
@@ -109,6 +118,13 @@ export function normalize(input: ReplyInput): Normalized {
   const odd = ODD_SPACE_OR_MARK.test(text);
   if (odd && ODD_SPACE.test(text)) text = text.replace(/\s+/g, ' ').trim();
   if (text.length > MAX_TEXT) text = text.slice(0, MAX_TEXT);
+  if (text.includes('_')) {
+    const q = QMAIL_RESULT.exec(text);
+    if (q) {
+      const at = q.index + q[0].length;
+      text = text.slice(0, at) + text.slice(at).replace(/_/g, ' ').replace(/\/$/, '');
+    }
+  }
   // Decomposed accents (NFD Vietnamese, a Hindi nukta typed apart) read like the composed
   // wording the patterns are written in.
   if (odd && COMBINING.test(text)) text = text.normalize('NFC');
@@ -132,6 +148,10 @@ export function normalize(input: ReplyInput): Normalized {
     const s = STATUS_FIELD.exec(text);
     if (s && (code === undefined || String(code)[0] === s[1])) enhanced = `${s[1]}.${Number(s[2])}.${Number(s[3])}`;
   }
+  if (enhanced === undefined && text.includes('dsn=')) {
+    const s = DSN_FIELD.exec(text);
+    if (s && (code === undefined || String(code)[0] === s[1])) enhanced = `${s[1]}.${Number(s[2])}.${Number(s[3])}`;
+  }
   if (enhanced === undefined) {
     const m = INNER_ENH.exec(text.slice(0, 200));
     // A success code inside a text with no reply code of its own is a quoted earlier reply (a
@@ -146,6 +166,10 @@ export function normalize(input: ReplyInput): Normalized {
   else {
     const h = STAGE_HINT.exec(text);
     if (h) stage = h[3] ? 'banner' : STAGE_OF[(h[1] ?? h[2] ?? h[4] ?? '').toLowerCase()];
+    else if (text.includes('ruleset=')) {
+      const r = SENDMAIL_RULESET.exec(text);
+      if (r) stage = RULESET_STAGE[r[1] as string];
+    }
   }
   const out: Normalized = { text };
   if (code !== undefined) out.code = code;

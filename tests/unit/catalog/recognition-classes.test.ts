@@ -197,3 +197,63 @@ describe('what a notice states outranks what it only names', () => {
     });
   }
 });
+
+describe('mail-server log lines: what the server recorded, read as the reason it states', () => {
+  const cases: [Reason, string][] = [
+    // qmail-send writes a delivery's result with underscores for spaces.
+    ['userunknown', 'qmail: 1700000000.1 delivery 12: failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/'],
+    ['networkerror', 'qmail: 1700000000.1 delivery 7: deferral: Sorry,_I_wasn\'t_able_to_establish_an_SMTP_connection._(#4.4.1)/'],
+    ['mailboxfull', 'delivery 3: failure: 198.51.100.7_does_not_like_recipient./Remote_host_said:_552_5.2.2_Mailbox_full/Giving_up_on_198.51.100.7./'],
+    // The client's reverse DNS, as the receiving server logs it.
+    ['requireptr', 'postfix/smtpd[88]: warning: hostname mail.example.net does not resolve to address 203.0.113.9'],
+    ['requireptr', 'exim[42]: no host name found for IP address 203.0.113.9'],
+    // Protocol errors that end a session.
+    ['syntaxerror', 'postfix/smtpd[88]: improper command pipelining after HELO from unknown[203.0.113.9]: MAIL FROM:<a@example.com>'],
+    ['syntaxerror', 'SMTP connection from [203.0.113.9] dropped: too many syntax or protocol errors (last command was "AUTH LOGIN")'],
+    ['syntaxerror', '502 5.5.1 EXPN command is disabled'],
+    // A refusal the line names without a code of its own.
+    ['blocked', 'H=(helo.example) [203.0.113.9] rejected connection in "connect" ACL'],
+    ['speeding', 'H=(helo.example) [203.0.113.9] F=<a@example.com> Warning: Sender rate 312.4 / 1h'],
+    ['norelaying', 'Relay attempt from IP address 203.0.113.9, mail from <a@example.com> to <b@example.net> rejected'],
+    ['authfailure', '550 5.7.1 <b@example.net>: Recipient address rejected: Please see http://www.openspf.net/Why?s=mfrom;id=a@example.com;ip=203.0.113.9'],
+    ['networkerror', 'SYSERR(root): collect: I/O error on connection from mail.example.net, from=<a@example.com>'],
+    ['networkerror', 'Router: No messages transferred to mx.example.net (host mx.example.net) via SMTP: The server is not responding.'],
+    ['spamdetected', 'Milter: data, reject=554 5.7.1 Rejected by content filter'],
+    // spamdyke's and amavis's verdict words, ClamAV's report.
+    ['blocked', 'spamdyke[77]: DENIED_RBL_MATCH from: a@example.com to: b@example.net origin_ip: 203.0.113.9 origin_rdns: host.example.net'],
+    ['requireptr', 'spamdyke[77]: DENIED_RDNS_MISSING from: a@example.com to: b@example.net origin_ip: 203.0.113.9 origin_rdns: (unknown)'],
+    ['greylisted', 'spamdyke[77]: DENIED_GRAYLISTED from: a@example.com to: b@example.net origin_ip: 203.0.113.9'],
+    ['policyviolation', 'amavis[9]: (09-02) Blocked BANNED (application/x-msdownload,.exe,setup.exe) {RejectedInbound}, [203.0.113.9] <a@example.com> -> <b@example.net>'],
+    ['virusdetected', 'clamd[9]: /var/tmp/clamav/msg.1: Win.Test.EICAR_HDB-1 FOUND'],
+    // A login whose user the password database does not know is a failed login, not an unknown recipient.
+    ['securityerror', 'dovecot: auth-worker(77): ldap(jo,203.0.113.9): unknown user'],
+    ['securityerror', 'postfix/submission/smtpd[88]: too many errors after AUTH from unknown[203.0.113.9]'],
+    // The mail system's own faults, and its space.
+    ['systemerror', 'postfix/smtpd[88]: warning: problem talking to server private/policyd-spf: Connection refused'],
+    ['systemerror', 'postfix/cleanup[88]: warning: 4F1A2: virtual_alias_maps map lookup problem for b@example.net'],
+    ['systemfull', 'sm-mta[5]: low on space (have 12, SMTP-DAEMON needs 101 in /var/spool/mqueue)'],
+    // Sendmail's check names the stage: an access-map refusal at check_mail is the sender's.
+    ['rejected', 'sm-mta[5]: x1: ruleset=check_mail, arg1=<a@example.com>, relay=[203.0.113.9], reject=550 5.7.1 <a@example.com>... Access denied'],
+    // A delivery line's dsn= field is the enhanced status code.
+    ['mailboxfull', 'sm-mta[5]: x1: to=<b@example.net>, delay=00:00:01, mailer=local, dsn=5.2.2, stat=Service unavailable'],
+  ];
+  for (const [reason, text] of cases) {
+    it(`${reason}: ${text.slice(0, 70)}`, () => {
+      expect(classifyReply({ text }).reason).toBe(reason);
+    });
+  }
+
+  it('the ACL rule names only a bare refusal: a message after it states the reason', () => {
+    const text = 'H=(helo.example) [203.0.113.9] temporarily rejected connection in "connect" ACL: "Host is ratelimited (3.0/1h max:2)"';
+    expect(classifyReply({ text }).reason).toBe('speeding');
+  });
+
+  it('a content filter that names a policy is the policy', () => {
+    expect(classifyReply({ text: '554 5.7.1 Message rejected by content filter: violates the acceptable use policy' }).reason).toBe('policyviolation');
+  });
+
+  it("qmail's underscores are read as spaces only in a delivery result", () => {
+    expect(parseReplyText({ text: 'delivery 9: failure: Remote_host_said:_550_5.1.1_unknown_user/' }).text).toBe('delivery 9: failure: Remote host said: 550 5.1.1 unknown user');
+    expect(parseReplyText({ text: '550 5.1.1 <first_last@example.com>: unknown user' }).text).toContain('first_last@example.com');
+  });
+});
