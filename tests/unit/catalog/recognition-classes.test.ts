@@ -257,3 +257,22 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     expect(parseReplyText({ text: '550 5.1.1 <first_last@example.com>: unknown user' }).text).toContain('first_last@example.com');
   });
 });
+
+describe('bounce prose: what the notice states', () => {
+  const cases: [Reason, string][] = [
+    ['expired', "Your message couldn't be delivered. Despite repeated attempts to contact the recipient's email system, it didn't respond."],
+    ['authfailure', "Your message couldn't be delivered because the recipient's email system wasn't able to confirm that your message came from a trusted location."],
+    ['rejected', "The group sales doesn't accept messages from people outside the organization."],
+    ['filtered', "The message can't be delivered because the sender isn't allowed to send messages to this recipient."],
+    ['filtered', 'Your mail to the following recipients could not be delivered because they are not accepting mail from alice@example.org: bob'],
+    ['rejected', 'rejected RCPT <b@example.net>: We do not accept mail from alice@example.org'],
+    // Dovecot's rejection template carries the reason after its colon.
+    ['mailboxfull', 'Your message to <b@example.net> was automatically rejected: Quota exceeded (mailbox for user is full)'],
+    ['filtered', 'Your message to <b@example.net> was automatically rejected: I do not accept messages from this sender'],
+  ];
+  for (const [reason, text] of cases) {
+    it(`${reason}: ${text.slice(0, 70)}`, () => {
+      expect(classifyReply({ text }).reason).toBe(reason);
+    });
+  }
+});
