@@ -43,6 +43,9 @@ const STAGE_HINT =
 // Sendmail names the check that refused: check_relay at connect, check_mail, check_rcpt.
 const SENDMAIL_RULESET = /\bruleset=check_(relay|mail|rcpt|eoh|data)\b/;
 const RULESET_STAGE: Record<string, string> = { relay: 'banner', mail: 'mail', rcpt: 'rcpt', eoh: 'data', data: 'data' };
+// Courier's log line of a refused command: a sender alone is a MAIL FROM refusal, with a
+// recipient a RCPT TO refusal ("error,relay=…,from=<a@b>: 517 …").
+const COURIER_ERROR = /\berror,relay=[^,\s]*,(?:ident=[^,]*,)?from=<[^>]*>(,to=<[^>]*>)?: /;
 // The DSN status a log line records of a delivery (Postfix and Sendmail: "dsn=5.2.2").
 const DSN_FIELD = /(?:^|[\s,])dsn=([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s,;)]|$)/;
 const STAGE_OF: Record<string, string> = {
@@ -169,6 +172,9 @@ export function normalize(input: ReplyInput): Normalized {
     else if (text.includes('ruleset=')) {
       const r = SENDMAIL_RULESET.exec(text);
       if (r) stage = RULESET_STAGE[r[1] as string];
+    } else if (text.includes('error,relay=')) {
+      const r = COURIER_ERROR.exec(text);
+      if (r) stage = r[1] ? 'rcpt' : 'mail';
     }
   }
   const out: Normalized = { text };

@@ -234,6 +234,30 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     ['systemfull', 'sm-mta[5]: low on space (have 12, SMTP-DAEMON needs 101 in /var/spool/mqueue)'],
     // Sendmail's check names the stage: an access-map refusal at check_mail is the sender's.
     ['rejected', 'sm-mta[5]: x1: ruleset=check_mail, arg1=<a@example.com>, relay=[203.0.113.9], reject=550 5.7.1 <a@example.com>... Access denied'],
+    // Sendmail's SASL failures are failed logins whatever the SASL detail says.
+    ['securityerror', 'sm-mta[5]: AUTH failure (CRAM-MD5): user not found (-20) SASL(-13): user not found: unable to canonify user, relay=[203.0.113.9]'],
+    ['rejected', 'Message from IP address 203.0.113.9, sender <a@nowhere.example> rejected: sender domain does not exist'],
+    // Courier's log line names the stage: a sender alone is a MAIL FROM refusal.
+    ['rejected', 'courieresmtpd: error,relay=::ffff:203.0.113.9,from=<a@nowhere.example>: 517-Domain does not exist: nowhere.example.'],
+    ['networkerror', 'courieresmtpd: error,relay=::ffff:203.0.113.9,msg="writev: Broken pipe",cmd: DATA'],
+    // Domino's policy refusals say which list.
+    ['rejected', 'SMTP Server: Message 0A1B (MessageID: <x@example.com>) rejected for policy reasons. Sender domain is in the Denied list.'],
+    ['blocked', 'SMTP Server: Connection from 203.0.113.9 rejected for policy reasons. Connecting host is in the Denied Connections list.'],
+    ['requireptr', 'SMTP Server [0A1B:0004-0567] Connection from [203.0.113.9] rejected for policy reasons. Host name not found in DNS'],
+    ['norelaying', 'SMTP Server: Unable to send to b@example.net because of relay restrictions'],
+    ['syntaxerror', '[Worker_2] 203.0.113.9 <a@example.com> Invalid SMTP command: XYZZY'],
+    // A client library's errno names, and a DNSBL named only in a URL.
+    ['networkerror', 'Error: connect ETIMEDOUT 203.0.113.9:465'],
+    ['blocked', '550 5.7.1 Mail refused - <203.0.113.9> - See http://www.dnsbl.example.net/lookup?ip=203.0.113.9'],
+    // Local services a server depends on, failing: its own fault.
+    ['systemerror', 'postfix/lmtp[9]: 1A2B: to=<b@example.net>, relay=none, delay=3, dsn=4.4.1, status=deferred (connect to mail.example.net[private/dovecot-lmtp]: Connection refused)'],
+    ['systemerror', 'dovecot_login authenticator failed for (client) [203.0.113.9]: 435 Unable to authenticate at present: authentication socket connection error'],
+    ['systemerror', 'spam acl condition: all spamd servers failed'],
+    ['systemerror', 'R=virtual T=virtual_delivery defer (-1): Malformed value "12M" (expansion of "${lookup{$local_part}lsearch{/etc/exim4/quota}}")'],
+    ['notcompliantrfc', '550 5.6.0 Required headers not found (see RFC2822 section 3.6)'],
+    ['rejected', '550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.'],
+    ['speeding', '471 4.7.1 <b@example.net>: The limits for your account are exceeded. Please try again later.'],
+    ['syntaxerror', '503 RCPT command expected'],
     // A delivery line's dsn= field is the enhanced status code.
     ['mailboxfull', 'sm-mta[5]: x1: to=<b@example.net>, delay=00:00:01, mailer=local, dsn=5.2.2, stat=Service unavailable'],
   ];
