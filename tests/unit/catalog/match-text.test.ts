@@ -509,8 +509,10 @@ describe('pattern data', () => {
       for (const re of p.match) expect(() => new RegExp(re, 'i'), `${p.id}: ${re}`).not.toThrow();
       // A doubly escaped class ("\\\\b") matches a backslash and a letter, never what was meant.
       for (const re of p.match) expect(re, `${p.id}: ${re}`).not.toMatch(/\\\\[bBdDsSwW]/);
-      // An alternative that starts or ends with a space never matches at a word boundary.
+      // An alternative that starts or ends with a space, or ends with the '@' of an address, never
+      // matches at a word boundary (a word character always follows).
       for (const re of p.match) if (typeof re === 'string') expect(re.trim(), `${p.id}: '${re}'`).toBe(re);
+      for (const re of p.match) if (typeof re === 'string') expect(re.endsWith('@'), `${p.id}: '${re}'`).toBe(false);
       if (p.meaning) texts.push([`${p.id}.meaning`, p.meaning]);
       if (p.action) texts.push([`${p.id}.action`, p.action]);
     }

@@ -258,6 +258,8 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     ['rejected', '550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.'],
     ['speeding', '471 4.7.1 <b@example.net>: The limits for your account are exceeded. Please try again later.'],
     ['syntaxerror', '503 RCPT command expected'],
+    ['mailboxfull', 'Your message was not delivered to: b@example.net for the following reason: Unable to deliver the message. The recipient\'s mail file is full.'],
+    ['filtered', 'You do not have permission to send to this recipient. For assistance, contact your system administrator.'],
     // A delivery line's dsn= field is the enhanced status code.
     ['mailboxfull', 'sm-mta[5]: x1: to=<b@example.net>, delay=00:00:01, mailer=local, dsn=5.2.2, stat=Service unavailable'],
   ];
@@ -270,6 +272,12 @@ describe('mail-server log lines: what the server recorded, read as the reason it
   it('the ACL rule names only a bare refusal: a message after it states the reason', () => {
     const text = 'H=(helo.example) [203.0.113.9] temporarily rejected connection in "connect" ACL: "Host is ratelimited (3.0/1h max:2)"';
     expect(classifyReply({ text }).reason).toBe('speeding');
+  });
+
+  it("Oracle Messaging Server's 'unknown or illegal alias' is no iCloud text unless iCloud is named", () => {
+    const generic = classifyReply({ text: '550 5.1.1 unknown or illegal alias: b@example.net' });
+    expect(generic.reason).toBe('userunknown');
+    expect(generic.provider).not.toBe('Apple iCloud');
   });
 
   it('a content filter that names a policy is the policy', () => {
