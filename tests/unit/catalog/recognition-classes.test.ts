@@ -258,6 +258,13 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     ['rejected', '550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.'],
     ['speeding', '471 4.7.1 <b@example.net>: The limits for your account are exceeded. Please try again later.'],
     ['syntaxerror', '503 RCPT command expected'],
+    ['mailboxfull', 'The recipient has exceeded their disk allocation.'],
+    // A sender on the server's own list is the sender's refusal; a list named by its DNS zone is the IP's.
+    ['rejected', 'Sender <a@example.com> is on our blocklist, message rejected'],
+    ['blocked', 'The sender is in a black list bl.example.net'],
+    ['notcompliantrfc', '[Worker_3] 203.0.113.9 [MsgID] Message-ID missing'],
+    ['userunknown', 'Final-Recipient: rfc822; b@example.net Action: failed Status: 5.0.0 Diagnostic-Code: smtp; 550 Mailbox not available'],
+    ['networkerror', 'smtpd[77]: smtp-in: Disconnecting session 1a2b3c: IO error: Connection reset by peer'],
     ['mailboxfull', 'Your message was not delivered to: b@example.net for the following reason: Unable to deliver the message. The recipient\'s mail file is full.'],
     ['filtered', 'You do not have permission to send to this recipient. For assistance, contact your system administrator.'],
     // A delivery line's dsn= field is the enhanced status code.
