@@ -1,8 +1,9 @@
 // Classes of reply text that recognition must read whatever the instance: pasted DSN fields
 // (RFC 3464 Diagnostic-Code / Status, quoted and '#'-prefixed code pairs), weak cues in any
 // language never outranking a strong enhanced code (fast-check), the 14-language notices of the
-// corpus all right, CJK phrases inside longer runs, Turkish capitals, and Postfix's
-// "too many errors" as a connection limit.
+// corpus all right, CJK phrases inside longer runs, Turkish capitals, Postfix's "too many errors"
+// as a connection limit, mail-server log lines of many MTAs and filters read as the reason they
+// record, and bounce prose that states its cause.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
@@ -191,90 +192,84 @@ describe('what a notice states outranks what it only names', () => {
     ['speeding', '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message'],
     ['norelaying', '550 Delivery is not allowed to this address.'],
   ];
+  readsAs(cases);
+});
+
+/** One test per case: the text is read as the reason. */
+function readsAs(cases: [Reason, string][]): void {
   for (const [reason, text] of cases) {
     it(`${reason}: ${text.slice(0, 70)}`, () => {
       expect(classifyReply({ text }).reason).toBe(reason);
     });
   }
-});
+}
 
 describe('mail-server log lines: what the server recorded, read as the reason it states', () => {
-  const cases: [Reason, string][] = [
-    // qmail-send writes a delivery's result with underscores for spaces.
+  readsAs([
+    // How a log line is read: qmail-send's underscores are spaces, a dsn= field is the enhanced code, Sendmail's
+    // check and Courier's fields name the stage.
     ['userunknown', 'qmail: 1700000000.1 delivery 12: failure: Sorry,_no_mailbox_here_by_that_name._(#5.1.1)/'],
     ['networkerror', 'qmail: 1700000000.1 delivery 7: deferral: Sorry,_I_wasn\'t_able_to_establish_an_SMTP_connection._(#4.4.1)/'],
     ['mailboxfull', 'delivery 3: failure: 198.51.100.7_does_not_like_recipient./Remote_host_said:_552_5.2.2_Mailbox_full/Giving_up_on_198.51.100.7./'],
+    ['mailboxfull', 'sm-mta[5]: x1: to=<b@example.net>, delay=00:00:01, mailer=local, dsn=5.2.2, stat=Service unavailable'],
+    ['rejected', 'sm-mta[5]: x1: ruleset=check_mail, arg1=<a@example.com>, relay=[203.0.113.9], reject=550 5.7.1 <a@example.com>... Access denied'],
+    ['rejected', 'courieresmtpd: error,relay=::ffff:203.0.113.9,from=<a@nowhere.example>: 517-Domain does not exist: nowhere.example.'],
     // The client's reverse DNS, as the receiving server logs it.
     ['requireptr', 'postfix/smtpd[88]: warning: hostname mail.example.net does not resolve to address 203.0.113.9'],
     ['requireptr', 'exim[42]: no host name found for IP address 203.0.113.9'],
+    ['requireptr', 'SMTP Server [0A1B:0004-0567] Connection from [203.0.113.9] rejected for policy reasons. Host name not found in DNS'],
     // Protocol errors that end a session.
     ['syntaxerror', 'postfix/smtpd[88]: improper command pipelining after HELO from unknown[203.0.113.9]: MAIL FROM:<a@example.com>'],
     ['syntaxerror', 'SMTP connection from [203.0.113.9] dropped: too many syntax or protocol errors (last command was "AUTH LOGIN")'],
     ['syntaxerror', '502 5.5.1 EXPN command is disabled'],
-    // A refusal the line names without a code of its own.
-    ['blocked', 'H=(helo.example) [203.0.113.9] rejected connection in "connect" ACL'],
-    ['speeding', 'H=(helo.example) [203.0.113.9] F=<a@example.com> Warning: Sender rate 312.4 / 1h'],
-    ['norelaying', 'Relay attempt from IP address 203.0.113.9, mail from <a@example.com> to <b@example.net> rejected'],
-    ['authfailure', '550 5.7.1 <b@example.net>: Recipient address rejected: Please see http://www.openspf.net/Why?s=mfrom;id=a@example.com;ip=203.0.113.9'],
-    ['networkerror', 'SYSERR(root): collect: I/O error on connection from mail.example.net, from=<a@example.com>'],
-    ['networkerror', 'Router: No messages transferred to mx.example.net (host mx.example.net) via SMTP: The server is not responding.'],
-    ['spamdetected', 'Milter: data, reject=554 5.7.1 Rejected by content filter'],
-    // spamdyke's and amavis's verdict words, ClamAV's report.
+    ['syntaxerror', '[Worker_2] 203.0.113.9 <a@example.com> Invalid SMTP command: XYZZY'],
+    ['syntaxerror', '503 RCPT command expected'],
+    // Filters' verdict words, and refusals named without a code of their own.
     ['blocked', 'spamdyke[77]: DENIED_RBL_MATCH from: a@example.com to: b@example.net origin_ip: 203.0.113.9 origin_rdns: host.example.net'],
     ['requireptr', 'spamdyke[77]: DENIED_RDNS_MISSING from: a@example.com to: b@example.net origin_ip: 203.0.113.9 origin_rdns: (unknown)'],
     ['greylisted', 'spamdyke[77]: DENIED_GRAYLISTED from: a@example.com to: b@example.net origin_ip: 203.0.113.9'],
     ['policyviolation', 'amavis[9]: (09-02) Blocked BANNED (application/x-msdownload,.exe,setup.exe) {RejectedInbound}, [203.0.113.9] <a@example.com> -> <b@example.net>'],
     ['virusdetected', 'clamd[9]: /var/tmp/clamav/msg.1: Win.Test.EICAR_HDB-1 FOUND'],
+    ['spamdetected', 'Milter: data, reject=554 5.7.1 Rejected by content filter'],
+    ['blocked', 'H=(helo.example) [203.0.113.9] rejected connection in "connect" ACL'],
+    ['speeding', 'H=(helo.example) [203.0.113.9] F=<a@example.com> Warning: Sender rate 312.4 / 1h'],
+    ['norelaying', 'Relay attempt from IP address 203.0.113.9, mail from <a@example.com> to <b@example.net> rejected'],
+    ['authfailure', '550 5.7.1 <b@example.net>: Recipient address rejected: Please see http://www.openspf.net/Why?s=mfrom;id=a@example.com;ip=203.0.113.9'],
+    ['norelaying', 'SMTP Server: Unable to send to b@example.net because of relay restrictions'],
+    ['rejected', 'SMTP Server: Message 0A1B (MessageID: <x@example.com>) rejected for policy reasons. Sender domain is in the Denied list.'],
+    ['blocked', 'SMTP Server: Connection from 203.0.113.9 rejected for policy reasons. Connecting host is in the Denied Connections list.'],
+    ['blocked', '550 5.7.1 Mail refused - <203.0.113.9> - See http://www.dnsbl.example.net/lookup?ip=203.0.113.9'],
+    ['notcompliantrfc', '[Worker_3] 203.0.113.9 [MsgID] Message-ID missing'],
+    // A sender on the server's own list is the sender's refusal; a list named by its DNS zone is the IP's.
+    ['rejected', 'Sender <a@example.com> is on our blocklist, message rejected'],
+    ['blocked', 'The sender is in a black list bl.example.net'],
+    ['rejected', 'Message from IP address 203.0.113.9, sender <a@nowhere.example> rejected: sender domain does not exist'],
+    ['rejected', '550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.'],
     // A login whose user the password database does not know is a failed login, not an unknown recipient.
     ['securityerror', 'dovecot: auth-worker(77): ldap(jo,203.0.113.9): unknown user'],
     ['securityerror', 'postfix/submission/smtpd[88]: too many errors after AUTH from unknown[203.0.113.9]'],
-    // The mail system's own faults, and its space.
+    ['securityerror', 'sm-mta[5]: AUTH failure (CRAM-MD5): user not found (-20) SASL(-13): user not found: unable to canonify user, relay=[203.0.113.9]'],
+    // The mail system's own faults, and its space; and the network.
     ['systemerror', 'postfix/smtpd[88]: warning: problem talking to server private/policyd-spf: Connection refused'],
     ['systemerror', 'postfix/cleanup[88]: warning: 4F1A2: virtual_alias_maps map lookup problem for b@example.net'],
     ['systemfull', 'sm-mta[5]: low on space (have 12, SMTP-DAEMON needs 101 in /var/spool/mqueue)'],
-    // Sendmail's check names the stage: an access-map refusal at check_mail is the sender's.
-    ['rejected', 'sm-mta[5]: x1: ruleset=check_mail, arg1=<a@example.com>, relay=[203.0.113.9], reject=550 5.7.1 <a@example.com>... Access denied'],
-    // Sendmail's SASL failures are failed logins whatever the SASL detail says.
-    ['securityerror', 'sm-mta[5]: AUTH failure (CRAM-MD5): user not found (-20) SASL(-13): user not found: unable to canonify user, relay=[203.0.113.9]'],
-    ['rejected', 'Message from IP address 203.0.113.9, sender <a@nowhere.example> rejected: sender domain does not exist'],
-    // Courier's log line names the stage: a sender alone is a MAIL FROM refusal.
-    ['rejected', 'courieresmtpd: error,relay=::ffff:203.0.113.9,from=<a@nowhere.example>: 517-Domain does not exist: nowhere.example.'],
-    ['networkerror', 'courieresmtpd: error,relay=::ffff:203.0.113.9,msg="writev: Broken pipe",cmd: DATA'],
-    // Domino's policy refusals say which list.
-    ['rejected', 'SMTP Server: Message 0A1B (MessageID: <x@example.com>) rejected for policy reasons. Sender domain is in the Denied list.'],
-    ['blocked', 'SMTP Server: Connection from 203.0.113.9 rejected for policy reasons. Connecting host is in the Denied Connections list.'],
-    ['requireptr', 'SMTP Server [0A1B:0004-0567] Connection from [203.0.113.9] rejected for policy reasons. Host name not found in DNS'],
-    ['norelaying', 'SMTP Server: Unable to send to b@example.net because of relay restrictions'],
-    ['syntaxerror', '[Worker_2] 203.0.113.9 <a@example.com> Invalid SMTP command: XYZZY'],
-    // A client library's errno names, and a DNSBL named only in a URL.
-    ['networkerror', 'Error: connect ETIMEDOUT 203.0.113.9:465'],
-    ['blocked', '550 5.7.1 Mail refused - <203.0.113.9> - See http://www.dnsbl.example.net/lookup?ip=203.0.113.9'],
-    // Local services a server depends on, failing: its own fault.
     ['systemerror', 'postfix/lmtp[9]: 1A2B: to=<b@example.net>, relay=none, delay=3, dsn=4.4.1, status=deferred (connect to mail.example.net[private/dovecot-lmtp]: Connection refused)'],
     ['systemerror', 'dovecot_login authenticator failed for (client) [203.0.113.9]: 435 Unable to authenticate at present: authentication socket connection error'],
     ['systemerror', 'spam acl condition: all spamd servers failed'],
     ['systemerror', 'R=virtual T=virtual_delivery defer (-1): Malformed value "12M" (expansion of "${lookup{$local_part}lsearch{/etc/exim4/quota}}")'],
-    ['notcompliantrfc', '550 5.6.0 Required headers not found (see RFC2822 section 3.6)'],
-    ['rejected', '550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.'],
-    ['speeding', '471 4.7.1 <b@example.net>: The limits for your account are exceeded. Please try again later.'],
-    ['syntaxerror', '503 RCPT command expected'],
-    ['mailboxfull', 'The recipient has exceeded their disk allocation.'],
-    // A sender on the server's own list is the sender's refusal; a list named by its DNS zone is the IP's.
-    ['rejected', 'Sender <a@example.com> is on our blocklist, message rejected'],
-    ['blocked', 'The sender is in a black list bl.example.net'],
-    ['notcompliantrfc', '[Worker_3] 203.0.113.9 [MsgID] Message-ID missing'],
-    ['userunknown', 'Final-Recipient: rfc822; b@example.net Action: failed Status: 5.0.0 Diagnostic-Code: smtp; 550 Mailbox not available'],
+    ['networkerror', 'SYSERR(root): collect: I/O error on connection from mail.example.net, from=<a@example.com>'],
+    ['networkerror', 'Router: No messages transferred to mx.example.net (host mx.example.net) via SMTP: The server is not responding.'],
+    ['networkerror', 'courieresmtpd: error,relay=::ffff:203.0.113.9,msg="writev: Broken pipe",cmd: DATA'],
     ['networkerror', 'smtpd[77]: smtp-in: Disconnecting session 1a2b3c: IO error: Connection reset by peer'],
+    ['networkerror', 'Error: connect ETIMEDOUT 203.0.113.9:465'],
+    // Mailboxes and recipients.
+    ['mailboxfull', 'The recipient has exceeded their disk allocation.'],
     ['mailboxfull', 'Your message was not delivered to: b@example.net for the following reason: Unable to deliver the message. The recipient\'s mail file is full.'],
+    ['userunknown', 'Final-Recipient: rfc822; b@example.net Action: failed Status: 5.0.0 Diagnostic-Code: smtp; 550 Mailbox not available'],
     ['filtered', 'You do not have permission to send to this recipient. For assistance, contact your system administrator.'],
-    // A delivery line's dsn= field is the enhanced status code.
-    ['mailboxfull', 'sm-mta[5]: x1: to=<b@example.net>, delay=00:00:01, mailer=local, dsn=5.2.2, stat=Service unavailable'],
-  ];
-  for (const [reason, text] of cases) {
-    it(`${reason}: ${text.slice(0, 70)}`, () => {
-      expect(classifyReply({ text }).reason).toBe(reason);
-    });
-  }
+    ['notcompliantrfc', '550 5.6.0 Required headers not found (see RFC2822 section 3.6)'],
+    ['speeding', '471 4.7.1 <b@example.net>: The limits for your account are exceeded. Please try again later.'],
+  ]);
 
   it('the ACL rule names only a bare refusal: a message after it states the reason', () => {
     const text = 'H=(helo.example) [203.0.113.9] temporarily rejected connection in "connect" ACL: "Host is ratelimited (3.0/1h max:2)"';
@@ -298,20 +293,14 @@ describe('mail-server log lines: what the server recorded, read as the reason it
 });
 
 describe('bounce prose: what the notice states', () => {
-  const cases: [Reason, string][] = [
+  readsAs([
     ['expired', "Your message couldn't be delivered. Despite repeated attempts to contact the recipient's email system, it didn't respond."],
     ['authfailure', "Your message couldn't be delivered because the recipient's email system wasn't able to confirm that your message came from a trusted location."],
     ['rejected', "The group sales doesn't accept messages from people outside the organization."],
     ['filtered', "The message can't be delivered because the sender isn't allowed to send messages to this recipient."],
     ['filtered', 'Your mail to the following recipients could not be delivered because they are not accepting mail from alice@example.org: bob'],
     ['rejected', 'rejected RCPT <b@example.net>: We do not accept mail from alice@example.org'],
-    // Dovecot's rejection template carries the reason after its colon.
     ['mailboxfull', 'Your message to <b@example.net> was automatically rejected: Quota exceeded (mailbox for user is full)'],
     ['filtered', 'Your message to <b@example.net> was automatically rejected: I do not accept messages from this sender'],
-  ];
-  for (const [reason, text] of cases) {
-    it(`${reason}: ${text.slice(0, 70)}`, () => {
-      expect(classifyReply({ text }).reason).toBe(reason);
-    });
-  }
+  ]);
 });
