@@ -86,7 +86,7 @@ const ROUND5_FLOOR = 0.9;
 const ROUND6_FLOOR = 0.85;
 // The seventh training round (log lines of Wazuh's, OSSEC's, logcheck's and logwatch's rules and
 // tests, real bounces of mail libraries' fixtures, lines pasted in issue threads): 69.6 % with the
-// code of the start of the first sitting of 2026-12-08, 88.1 % after its classes.
+// code of the start of the first sitting of 2026-12-08, 88.5 % after its classes.
 const ROUND7_FLOOR = 0.85;
 // The fourth held-out part (v4, pasted bounces whose cause a thread settled): 75.7 % with the code
 // of the start of the third sitting, 81.1 % after the third training round. A regression guard.

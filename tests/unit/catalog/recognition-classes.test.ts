@@ -242,6 +242,8 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     ['notcompliantrfc', '[Worker_3] 203.0.113.9 [MsgID] Message-ID missing'],
     // A sender on the server's own list is the sender's refusal; a list named by its DNS zone is the IP's.
     ['rejected', 'Sender <a@example.com> is on our blocklist, message rejected'],
+    ['rejected', 'Your domain does not have an MX record'],
+    ['rejected', 'Unable to verify sender address <a@nowhere.example>'],
     ['blocked', 'The sender is in a black list bl.example.net'],
     ['rejected', 'Message from IP address 203.0.113.9, sender <a@nowhere.example> rejected: sender domain does not exist'],
     ['rejected', '550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.'],
@@ -267,6 +269,12 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     ['mailboxfull', 'Your message was not delivered to: b@example.net for the following reason: Unable to deliver the message. The recipient\'s mail file is full.'],
     ['userunknown', 'Final-Recipient: rfc822; b@example.net Action: failed Status: 5.0.0 Diagnostic-Code: smtp; 550 Mailbox not available'],
     ['filtered', 'You do not have permission to send to this recipient. For assistance, contact your system administrator.'],
+    ['filtered', 'The recipient is not accepting mail with attachments'],
+    // Gateways' verdicts that name a policy, a reputation or a banned word.
+    ['policyviolation', "550 5.7.1 Message rejected due to policy - please contact the recipient's email administrator"],
+    ['badreputation', '550 Rejected by the gateway: blocked by sender reputation'],
+    ['policyviolation', '550 5.7.1 Mail rejected by the filter: BannedWord'],
+    ['notcompliantrfc', '550 5.6.0 Line too long (see RFC 5322 2.1.1)'],
     ['notcompliantrfc', '550 5.6.0 Required headers not found (see RFC2822 section 3.6)'],
     ['speeding', '471 4.7.1 <b@example.net>: The limits for your account are exceeded. Please try again later.'],
   ]);
