@@ -230,6 +230,7 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     ['greylisted', 'spamdyke[77]: DENIED_GRAYLISTED from: a@example.com to: b@example.net origin_ip: 203.0.113.9'],
     ['policyviolation', 'amavis[9]: (09-02) Blocked BANNED (application/x-msdownload,.exe,setup.exe) {RejectedInbound}, [203.0.113.9] <a@example.com> -> <b@example.net>'],
     ['virusdetected', 'clamd[9]: /var/tmp/clamav/msg.1: Win.Test.EICAR_HDB-1 FOUND'],
+    ['networkerror', 'clamav-milter[12]: lookup of mx.example.net failed: host not found'],
     ['spamdetected', 'Milter: data, reject=554 5.7.1 Rejected by content filter'],
     ['blocked', 'H=(helo.example) [203.0.113.9] rejected connection in "connect" ACL'],
     ['speeding', 'H=(helo.example) [203.0.113.9] F=<a@example.com> Warning: Sender rate 312.4 / 1h'],
@@ -250,6 +251,8 @@ describe('mail-server log lines: what the server recorded, read as the reason it
     // A login whose user the password database does not know is a failed login, not an unknown recipient.
     ['securityerror', 'dovecot: auth-worker(77): ldap(jo,203.0.113.9): unknown user'],
     ['securityerror', 'postfix/submission/smtpd[88]: too many errors after AUTH from unknown[203.0.113.9]'],
+    // …but a recipient lookup that names its table is still an unknown recipient.
+    ['userunknown', '550 5.1.1 <b@example.net>: Recipient address rejected: ldap: unknown user'],
     ['securityerror', 'sm-mta[5]: AUTH failure (CRAM-MD5): user not found (-20) SASL(-13): user not found: unable to canonify user, relay=[203.0.113.9]'],
     // The mail system's own faults, and its space; and the network.
     ['systemerror', 'postfix/smtpd[88]: warning: problem talking to server private/policyd-spf: Connection refused'],
