@@ -313,5 +313,12 @@ describe('bounce prose: what the notice states', () => {
     ['rejected', 'rejected RCPT <b@example.net>: We do not accept mail from alice@example.org'],
     ['mailboxfull', 'Your message to <b@example.net> was automatically rejected: Quota exceeded (mailbox for user is full)'],
     ['filtered', 'Your message to <b@example.net> was automatically rejected: I do not accept messages from this sender'],
+    // A recipient's domain that does not exist is the domain's, not the mailbox's, in any language.
+    ['hostunknown', 'Le domaine du destinataire est introuvable.'],
+    ['hostunknown', 'El dominio del destinatario no existe.'],
+    ['hostunknown', 'Il dominio del destinatario non esiste.'],
+    // A destination server that does not answer.
+    ['networkerror', 'Die Zustellung ist fehlgeschlagen, da der Empfängerserver nicht erreichbar war.'],
+    ['networkerror', "Le serveur de destination n'a pas répondu."],
   ]);
 });
