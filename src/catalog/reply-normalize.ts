@@ -35,7 +35,9 @@ const DIAG_CODE = /diagnostic-code:\s*[a-z0-9-]+\s*;\s*([2-5][0-9][0-9])(?=[\s-]
 // Exim's "SMTP error from remote mail server after MAIL FROM:<…>: 553 sorry…" and other log lines
 // that quote a bare reply after a colon.
 const AFTER_COLON_CODE = /:\s+([45][0-9][0-9])(?:[ -](?=[^0-9\s])|$)/;
-const STATUS_FIELD = /(?:^|\s)status:\s*([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s;,)]|$)/i;
+// A DSN's Status field ("Status: 5.2.2"), or the DSN status a log line records of a delivery
+// (Postfix and Sendmail: "dsn=5.2.2").
+const STATUS_FIELD = /(?:^|[\s,])(?:status:\s*|dsn=)([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s;,)]|$)/i;
 // Postfix "(in reply to RCPT TO command)", Exim "after RCPT TO:<...>", a mail client's "MAIL FROM command
 // failed: ...": the text names the stage.
 const STAGE_HINT =
@@ -46,8 +48,6 @@ const RULESET_STAGE: Record<string, string> = { relay: 'banner', mail: 'mail', r
 // Courier's log line of a refused command: a sender alone is a MAIL FROM refusal, with a
 // recipient a RCPT TO refusal ("error,relay=…,from=<a@b>: 517 …").
 const COURIER_ERROR = /\berror,relay=[^,\s]*,(?:ident=[^,]*,)?from=<[^>]*>(,to=<[^>]*>)?: /;
-// The DSN status a log line records of a delivery (Postfix and Sendmail: "dsn=5.2.2").
-const DSN_FIELD = /(?:^|[\s,])dsn=([245])\.([0-9]{1,3})\.([0-9]{1,3})(?=[\s,;)]|$)/;
 const STAGE_OF: Record<string, string> = {
   'rcpt to': 'rcpt', rcpt: 'rcpt', 'mail from': 'mail', 'end of data': 'data', data: 'data',
   ehlo: 'ehlo', helo: 'ehlo', lhlo: 'ehlo', starttls: 'starttls', 'initial connection': 'banner',
@@ -147,12 +147,8 @@ export function normalize(input: ReplyInput): Normalized {
       }
     }
   }
-  if (enhanced === undefined && text.includes(':')) {
+  if (enhanced === undefined && (text.includes(':') || text.includes('dsn='))) {
     const s = STATUS_FIELD.exec(text);
-    if (s && (code === undefined || String(code)[0] === s[1])) enhanced = `${s[1]}.${Number(s[2])}.${Number(s[3])}`;
-  }
-  if (enhanced === undefined && text.includes('dsn=')) {
-    const s = DSN_FIELD.exec(text);
     if (s && (code === undefined || String(code)[0] === s[1])) enhanced = `${s[1]}.${Number(s[2])}.${Number(s[3])}`;
   }
   if (enhanced === undefined) {
